@@ -1,0 +1,1 @@
+"""briefbot's Telegram side: the CLI, the Application wiring, handlers, rendering, sending."""

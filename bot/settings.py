@@ -1,0 +1,139 @@
+"""Settings, read once at start from the environment and from ``.env``.
+
+Nothing happens on import. ``load_settings`` validates every value and turns
+any mistake into ``SettingsError`` whose message names the variable to fix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+TELEGRAM_API_URL = "https://api.telegram.org/bot"
+ENV_PREFIX = "BRIEFBOT_"
+
+# Synchronous driver names people write, and the async driver briefbot uses instead.
+ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+pysqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "postgresql+psycopg2": "postgresql+asyncpg",
+    "postgresql+psycopg": "postgresql+asyncpg",
+}
+SUPPORTED_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
+
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN")
+    )
+    database_url: str = "sqlite+aiosqlite:///briefbot.db"
+    bot_api_url: str = TELEGRAM_API_URL
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    topics_file: Path = SEEDS / "topics.toml"
+    feeds_file: Path = SEEDS / "feeds.toml"
+    poll_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    digest_lookback_hours: int = Field(default=48, ge=1, le=24 * 30)
+    digest_max_stories: int = Field(default=10, ge=1, le=50)
+    digest_grace_hours: int = Field(default=12, ge=0, le=24)
+    max_messages_per_second: float = Field(default=30, gt=0, le=1000)
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value.strip())
+        except ArgumentError:
+            raise ValueError(
+                f"cannot parse {value!r} as a database URL; examples: "
+                "sqlite+aiosqlite:///briefbot.db, postgresql+asyncpg://user@host/briefbot"
+            ) from None
+        driver = ASYNC_DRIVERS.get(url.drivername, url.drivername)
+        if driver not in SUPPORTED_DRIVERS:
+            raise ValueError(
+                f"unsupported database {url.drivername!r}; use sqlite+aiosqlite:///FILE "
+                "or postgresql+asyncpg://USER@HOST/DB"
+            )
+        return url.set(drivername=driver).render_as_string(hide_password=False)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        ids = set()
+        for part in (p.strip() for p in value.split(",")):
+            if not part:
+                continue
+            if not part.lstrip("-").isdigit():
+                raise ValueError(
+                    f"{part!r} is not a Telegram user id; give numbers separated by commas"
+                )
+            ids.add(int(part))
+        return frozenset(ids)
+
+    @field_validator("bot_api_url")
+    @classmethod
+    def _bot_api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("topics_file", "feeds_file")
+    @classmethod
+    def _file_exists(cls, value: Path) -> Path:
+        if not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"{value!r} is not one of DEBUG, INFO, WARNING, ERROR")
+        return level
+
+    @property
+    def token(self) -> str | None:
+        return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets ``field``."""
+    if field == "telegram_bot_token":
+        return "TELEGRAM_BOT_TOKEN"
+    return ENV_PREFIX + field.upper()
+
+
+def load_settings(env_file: Path | str | None = ".env") -> Settings:
+    """Read and validate the settings, or raise SettingsError naming the variable."""
+    try:
+        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{env_name(field)}: {message}")
+        raise SettingsError("; ".join(problems)) from None

@@ -1,0 +1,1 @@
+"""briefbot's background work: fetching, parsing, splitting, tagging, planning, scheduling."""

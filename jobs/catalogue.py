@@ -1,0 +1,114 @@
+"""Reading the topics and feeds files (TOML) into plain data.
+
+A mistake in either file raises ``CatalogueError`` naming the file, the entry
+and what to change.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SLUG = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+
+
+class CatalogueError(ValueError):
+    """The topics or feeds file is malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class TopicDefinition:
+    slug: str
+    name: str
+    emoji: str = ""
+    keywords: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Everything that counts as evidence: keywords, then aliases."""
+        return self.keywords + self.aliases
+
+
+@dataclass(frozen=True, slots=True)
+class FeedDefinition:
+    url: str
+    title: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise CatalogueError(f"{path}: no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogueError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _strings(path: Path, where: str, value: Any, name: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise CatalogueError(f"{path}: {where}: {name} must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def load_topics(path: Path) -> list[TopicDefinition]:
+    """The topics of a topics file, in file order."""
+    data = _read(path)
+    entries = data.get("topic")
+    if not isinstance(entries, list) or not entries:
+        raise CatalogueError(f"{path}: no [[topic]] entries")
+    topics: list[TopicDefinition] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(entries, 1):
+        slug = entry.get("slug")
+        where = f"topic {i} ({slug!r})"
+        if not isinstance(slug, str) or not SLUG.match(slug):
+            raise CatalogueError(
+                f"{path}: {where}: slug must be lower-case letters, digits and dashes, "
+                "starting with a letter, at most 32 characters"
+            )
+        if slug in seen:
+            raise CatalogueError(f"{path}: {where}: slug {slug!r} is defined twice")
+        seen.add(slug)
+        name = entry.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise CatalogueError(f"{path}: {where}: name is missing")
+        keywords = _strings(path, where, entry.get("keywords"), "keywords")
+        if not keywords:
+            raise CatalogueError(f"{path}: {where}: needs at least one keyword")
+        topics.append(
+            TopicDefinition(
+                slug=slug,
+                name=name.strip(),
+                emoji=str(entry.get("emoji", "")).strip(),
+                keywords=keywords,
+                aliases=_strings(path, where, entry.get("aliases"), "aliases"),
+                exclude=_strings(path, where, entry.get("exclude"), "exclude"),
+            )
+        )
+    return topics
+
+
+def load_feeds(path: Path) -> list[FeedDefinition]:
+    """The feeds of a feeds file, in file order."""
+    data = _read(path)
+    entries = data.get("feed", [])
+    if not isinstance(entries, list):
+        raise CatalogueError(f"{path}: [[feed]] entries expected")
+    feeds = []
+    for i, entry in enumerate(entries, 1):
+        url = entry.get("url")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise CatalogueError(f"{path}: feed {i}: url must be an http(s) URL, got {url!r}")
+        title = entry.get("title")
+        extra = {k: v for k, v in entry.items() if k not in {"url", "title"}}
+        feeds.append(FeedDefinition(url=url, title=title, extra=extra))
+    return feeds

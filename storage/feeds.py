@@ -1,0 +1,93 @@
+"""Feeds and the state of their fetches."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dialect import insert_ignoring_conflicts
+from storage.models import Feed
+from storage.types import utcnow
+
+MAX_BACKOFF = timedelta(hours=24)
+
+
+async def add_feed(session: AsyncSession, url: str, title: str | None = None) -> tuple[Feed, bool]:
+    """Add a feed by URL; returns (feed, created). Adding it twice changes nothing."""
+    result = await session.execute(
+        insert_ignoring_conflicts(session, Feed.__table__).values(  # type: ignore[arg-type]
+            url=url, title=title, enabled=True, consecutive_failures=0, created_at=utcnow()
+        )
+    )
+    feed = await get_feed(session, url)
+    assert feed is not None
+    return feed, bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def get_feed(session: AsyncSession, url: str) -> Feed | None:
+    return (await session.scalars(select(Feed).where(Feed.url == url))).one_or_none()
+
+
+async def list_feeds(session: AsyncSession) -> list[Feed]:
+    return list(await session.scalars(select(Feed).order_by(Feed.id)))
+
+
+async def remove_feed(session: AsyncSession, url_or_id: str) -> bool:
+    """Remove a feed given its URL or its numeric id; its stories stay."""
+    condition = Feed.url == url_or_id
+    if url_or_id.isdigit():
+        condition = or_(condition, Feed.id == int(url_or_id))
+    result = await session.execute(delete(Feed).where(condition))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def due_feeds(session: AsyncSession, now: datetime) -> list[Feed]:
+    """Enabled feeds whose back-off (if any) has run out."""
+    result = await session.scalars(
+        select(Feed)
+        .where(Feed.enabled, or_(Feed.next_poll_at.is_(None), Feed.next_poll_at <= now))
+        .order_by(Feed.id)
+    )
+    return list(result)
+
+
+def backoff(failures: int, base: timedelta) -> timedelta:
+    """How long to leave a feed alone after ``failures`` failures in a row."""
+    if failures <= 0:
+        return timedelta(0)
+    return min(base * (2 ** (failures - 1)), MAX_BACKOFF)
+
+
+async def record_success(
+    session: AsyncSession,
+    feed: Feed,
+    now: datetime,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    title: str | None = None,
+) -> None:
+    """A fetch worked (a 304 counts): clear the error and remember the validators."""
+    feed.last_polled_at = now
+    feed.last_success_at = now
+    feed.last_error = None
+    feed.consecutive_failures = 0
+    feed.next_poll_at = None
+    feed.etag = etag
+    feed.last_modified = last_modified
+    if title and not feed.title:
+        feed.title = title[:256]
+    await session.flush()
+
+
+async def record_failure(
+    session: AsyncSession, feed: Feed, now: datetime, error: str, *, base: timedelta
+) -> None:
+    """A fetch failed: count it and back off exponentially (capped at a day)."""
+    feed.last_polled_at = now
+    feed.last_error = error[:2000]
+    feed.consecutive_failures += 1
+    feed.next_poll_at = now + backoff(feed.consecutive_failures, base)
+    await session.flush()

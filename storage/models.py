@@ -1,0 +1,318 @@
+"""The schema: typed SQLAlchemy 2 models.
+
+Idempotency lives here, in unique constraints: a story's content key, one
+scheduled digest per subscriber and local date, one delivery record per
+subscriber and story, one outbox row per digest.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime, utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    """A portable enum column: stored as its string value, checked by a named constraint."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class SubscriberState(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"  # the subscriber sent /stop; preferences are kept
+    BLOCKED = "blocked"  # Telegram said the bot was blocked or removed
+
+
+class DeliveryMode(enum.StrEnum):
+    DIGEST = "digest"
+    INSTANT = "instant"
+    BOTH = "both"
+
+
+class DigestKind(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    ON_DEMAND = "on_demand"
+    SEARCH = "search"
+    INSTANT = "instant"
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Subscriber(Base):
+    """A Telegram chat that gets briefs: a person's private chat or a group."""
+
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
+    chat_type: Mapped[str] = mapped_column(String(16), default="private")
+    language: Mapped[str | None] = mapped_column(String(16))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    digest_time: Mapped[time] = mapped_column(Time, default=time(7, 30))
+    mode: Mapped[DeliveryMode] = mapped_column(
+        _enum(DeliveryMode, "delivery_mode"), default=DeliveryMode.DIGEST
+    )
+    state: Mapped[SubscriberState] = mapped_column(
+        _enum(SubscriberState, "subscriber_state"), default=SubscriberState.ACTIVE, index=True
+    )
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    topics: Mapped[list[SubscriberTopic]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+    keywords: Mapped[list[SubscriberKeyword]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+
+    @property
+    def topic_slugs(self) -> list[str]:
+        return sorted(t.topic_slug for t in self.topics)
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return sorted(k.keyword for k in self.keywords)
+
+
+class Topic(Base):
+    """A topic subscribers can follow; synced from the topics file at start."""
+
+    __tablename__ = "topics"
+
+    slug: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    emoji: Mapped[str] = mapped_column(String(16), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SubscriberTopic(Base):
+    __tablename__ = "subscriber_topics"
+
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_slug: Mapped[str] = mapped_column(
+        ForeignKey("topics.slug", ondelete="CASCADE", onupdate="CASCADE"),
+        primary_key=True,
+        index=True,
+    )
+
+
+class SubscriberKeyword(Base):
+    """A word or phrase a subscriber follows on top of the topics."""
+
+    __tablename__ = "subscriber_keywords"
+
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
+    )
+    keyword: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class Feed(Base):
+    """A source polled by the scheduler, with the state of its last fetches."""
+
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    title: Mapped[str | None] = mapped_column(String(256))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    etag: Mapped[str | None] = mapped_column(String(256))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Brief(Base):
+    """One newsletter issue or feed item, before it is split into stories."""
+
+    __tablename__ = "briefs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Identity of the item: feed URL + guid, else link, else title; a hash for files.
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    feed_id: Mapped[int | None] = mapped_column(ForeignKey("feeds.id", ondelete="SET NULL"))
+    url: Mapped[str | None] = mapped_column(String(2048))
+    title: Mapped[str] = mapped_column(String(512), default="")
+    summary: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Story(Base):
+    """One story of a brief: what a subscriber reads with /story N."""
+
+    __tablename__ = "stories"
+    __table_args__ = (UniqueConstraint("brief_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    brief_id: Mapped[int] = mapped_column(ForeignKey("briefs.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(512))
+    text: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(2048))
+    # sha256 of the normalised title and text: the same story is stored once.
+    content_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # 64-bit SimHash of the text, for near-duplicate detection (signed to fit BIGINT).
+    simhash: Mapped[int | None] = mapped_column(BigInteger)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    tags: Mapped[list[StoryTopic]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+
+
+class StoryTopic(Base):
+    """A topic tag on a story, with the terms that earned it."""
+
+    __tablename__ = "story_topics"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_slug: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    terms: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Digest(Base):
+    """A numbered list of stories a chat received; /story N reads from the latest.
+
+    ``local_date`` is set for scheduled digests only, so the unique constraint
+    allows one scheduled digest per subscriber and local date while on-demand
+    lists (NULL date) are unlimited.
+    """
+
+    __tablename__ = "digests"
+    __table_args__ = (
+        UniqueConstraint("subscriber_id", "local_date"),
+        Index("ix_digests_subscriber_id_created_at", "subscriber_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    kind: Mapped[DigestKind] = mapped_column(_enum(DigestKind, "digest_kind"))
+    local_date: Mapped[date | None] = mapped_column(Date)
+    more_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    items: Mapped[list[DigestItem]] = relationship(
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+        order_by="DigestItem.position",
+    )
+
+
+class DigestItem(Base):
+    __tablename__ = "digest_items"
+
+    digest_id: Mapped[int] = mapped_column(
+        ForeignKey("digests.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+
+
+class Delivery(Base):
+    """A story a subscriber has been sent: never the same story twice."""
+
+    __tablename__ = "deliveries"
+
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
+    )
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    delivered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OutboxMessage(Base):
+    """A message planned for sending; senders claim rows and mark them sent."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    digest_id: Mapped[int | None] = mapped_column(
+        ForeignKey("digests.id", ondelete="CASCADE"), unique=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    reply_markup: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    status: Mapped[OutboxStatus] = mapped_column(
+        _enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class JobRun(Base):
+    """When each background job last ran and how it went (for /stats and health)."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_summary: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,240 @@
+"""Subscribers and their preferences."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dialect import insert_ignoring_conflicts
+from storage.models import (
+    DeliveryMode,
+    Subscriber,
+    SubscriberKeyword,
+    SubscriberState,
+    SubscriberTopic,
+    Topic,
+)
+from storage.types import utcnow
+
+MAX_KEYWORD_LENGTH = 64
+
+
+class UnknownTopicError(ValueError):
+    """A topic slug that the topics table does not have."""
+
+    def __init__(self, slugs: list[str]) -> None:
+        super().__init__(f"unknown topic(s): {', '.join(slugs)}")
+        self.slugs = slugs
+
+
+async def subscribe(
+    session: AsyncSession,
+    chat_id: int,
+    *,
+    user_id: int | None = None,
+    chat_type: str = "private",
+    language: str | None = None,
+) -> tuple[Subscriber, bool]:
+    """Subscribe a chat, or reactivate it; returns (subscriber, created).
+
+    A returning subscriber keeps every preference; a paused, stopped or blocked
+    one becomes active again.
+    """
+    created = False
+    if await get_subscriber(session, chat_id) is None:
+        result = await session.execute(
+            insert_ignoring_conflicts(session, Subscriber.__table__).values(  # type: ignore[arg-type]
+                chat_id=chat_id,
+                user_id=user_id,
+                chat_type=chat_type,
+                language=language,
+                timezone="UTC",
+                digest_time=time(7, 30),
+                mode=DeliveryMode.DIGEST.value,
+                state=SubscriberState.ACTIVE.value,
+                created_at=utcnow(),
+                updated_at=utcnow(),
+            )
+        )
+        created = bool(result.rowcount)  # type: ignore[attr-defined]
+    subscriber = await _require(session, chat_id)
+    if not created:
+        subscriber.state = SubscriberState.ACTIVE
+        subscriber.paused_until = None
+        subscriber.chat_type = chat_type
+        if language and not subscriber.language:
+            subscriber.language = language
+        await session.flush()
+    return subscriber, created
+
+
+async def get_subscriber(session: AsyncSession, chat_id: int) -> Subscriber | None:
+    """The subscriber for a chat, with topics and keywords loaded, or None."""
+    result = await session.scalars(
+        select(Subscriber)
+        .where(Subscriber.chat_id == chat_id)
+        .execution_options(populate_existing=True)
+    )
+    return result.one_or_none()
+
+
+async def _require(session: AsyncSession, chat_id: int) -> Subscriber:
+    subscriber = await get_subscriber(session, chat_id)
+    if subscriber is None:
+        raise LookupError(f"chat {chat_id} is not subscribed")
+    return subscriber
+
+
+async def unsubscribe(session: AsyncSession, chat_id: int) -> bool:
+    """Stop sending to a chat, keeping its preferences; False if it was unknown."""
+    return await _set_state(session, chat_id, SubscriberState.STOPPED)
+
+
+async def mark_blocked(session: AsyncSession, chat_id: int) -> bool:
+    """Telegram said the bot cannot write to this chat any more."""
+    return await _set_state(session, chat_id, SubscriberState.BLOCKED)
+
+
+async def pause(session: AsyncSession, chat_id: int, until: datetime | None) -> Subscriber:
+    """Hold deliveries until ``until`` (or until /resume when None)."""
+    subscriber = await _require(session, chat_id)
+    subscriber.state = SubscriberState.PAUSED
+    subscriber.paused_until = until
+    await session.flush()
+    return subscriber
+
+
+async def resume(session: AsyncSession, chat_id: int) -> Subscriber:
+    subscriber = await _require(session, chat_id)
+    subscriber.state = SubscriberState.ACTIVE
+    subscriber.paused_until = None
+    await session.flush()
+    return subscriber
+
+
+async def _set_state(session: AsyncSession, chat_id: int, state: SubscriberState) -> bool:
+    result = await session.execute(
+        update(Subscriber)
+        .where(Subscriber.chat_id == chat_id)
+        .values(state=state, updated_at=utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def forget(session: AsyncSession, chat_id: int) -> bool:
+    """Delete everything stored about a chat; False if there was nothing."""
+    result = await session.execute(delete(Subscriber).where(Subscriber.chat_id == chat_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def migrate_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> bool:
+    """A group became a supergroup: move its subscription to the new chat id."""
+    result = await session.execute(
+        update(Subscriber)
+        .where(Subscriber.chat_id == old_chat_id)
+        .values(chat_id=new_chat_id, chat_type="supergroup", updated_at=utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def set_topics(session: AsyncSession, chat_id: int, slugs: Iterable[str]) -> Subscriber:
+    """Replace the topics a chat follows; unknown slugs raise UnknownTopicError."""
+    wanted = sorted(set(slugs))
+    known = set(await session.scalars(select(Topic.slug).where(Topic.slug.in_(wanted))))
+    if unknown := [s for s in wanted if s not in known]:
+        raise UnknownTopicError(unknown)
+    subscriber = await _require(session, chat_id)
+    await session.execute(
+        delete(SubscriberTopic).where(SubscriberTopic.subscriber_id == subscriber.id)
+    )
+    if wanted:
+        await session.execute(
+            insert_ignoring_conflicts(session, SubscriberTopic.__table__),  # type: ignore[arg-type]
+            [{"subscriber_id": subscriber.id, "topic_slug": s} for s in wanted],
+        )
+    return await _touch(session, chat_id)
+
+
+async def toggle_topic(session: AsyncSession, chat_id: int, slug: str) -> tuple[Subscriber, bool]:
+    """Follow ``slug`` if not followed, else unfollow; returns (subscriber, now followed)."""
+    subscriber = await _require(session, chat_id)
+    current = set(subscriber.topic_slugs)
+    following = slug not in current
+    updated = await set_topics(session, chat_id, current ^ {slug})
+    return updated, following
+
+
+def normalise_keyword(word: str) -> str:
+    """Keywords are stored lower-case with inner whitespace collapsed."""
+    return re.sub(r"\s+", " ", word).strip().lower()[:MAX_KEYWORD_LENGTH]
+
+
+async def follow_keywords(session: AsyncSession, chat_id: int, words: Iterable[str]) -> Subscriber:
+    subscriber = await _require(session, chat_id)
+    rows = [
+        {"subscriber_id": subscriber.id, "keyword": kw}
+        for kw in {normalise_keyword(w) for w in words}
+        if kw
+    ]
+    if rows:
+        await session.execute(
+            insert_ignoring_conflicts(session, SubscriberKeyword.__table__),  # type: ignore[arg-type]
+            rows,
+        )
+    return await _touch(session, chat_id)
+
+
+async def unfollow_keywords(
+    session: AsyncSession, chat_id: int, words: Iterable[str]
+) -> Subscriber:
+    subscriber = await _require(session, chat_id)
+    await session.execute(
+        delete(SubscriberKeyword).where(
+            SubscriberKeyword.subscriber_id == subscriber.id,
+            SubscriberKeyword.keyword.in_([normalise_keyword(w) for w in words]),
+        )
+    )
+    return await _touch(session, chat_id)
+
+
+async def set_timezone(session: AsyncSession, chat_id: int, zone: str) -> Subscriber:
+    """Set an IANA time zone; an unknown name raises ZoneInfoNotFoundError."""
+    ZoneInfo(zone)
+    subscriber = await _require(session, chat_id)
+    subscriber.timezone = zone
+    return await _touch(session, chat_id)
+
+
+async def set_digest_time(session: AsyncSession, chat_id: int, at: time) -> Subscriber:
+    subscriber = await _require(session, chat_id)
+    subscriber.digest_time = at.replace(second=0, microsecond=0, tzinfo=None)
+    return await _touch(session, chat_id)
+
+
+async def set_mode(session: AsyncSession, chat_id: int, mode: DeliveryMode) -> Subscriber:
+    subscriber = await _require(session, chat_id)
+    subscriber.mode = mode
+    return await _touch(session, chat_id)
+
+
+async def _touch(session: AsyncSession, chat_id: int) -> Subscriber:
+    await session.execute(
+        update(Subscriber).where(Subscriber.chat_id == chat_id).values(updated_at=utcnow())
+    )
+    subscriber = await _require(session, chat_id)
+    return subscriber
+
+
+async def count_by_state(session: AsyncSession) -> dict[SubscriberState, int]:
+    """How many subscribers are in each state (every state present, zero included)."""
+    result = await session.execute(
+        select(Subscriber.state, func.count()).group_by(Subscriber.state)
+    )
+    counts = dict.fromkeys(SubscriberState, 0)
+    counts.update({state: n for state, n in result.all()})
+    return counts

@@ -1,0 +1,131 @@
+"""The command line, as an operator meets it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from tests.conftest import ROOT
+
+CONTRACT = ["run", "ingest", "parse", "preview", "digest", "feeds", "topics", "db"]
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A working directory of its own, no token, and a SQLite file in it."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.setenv("BRIEFBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'b.db'}")
+    return tmp_path
+
+
+def all_commands(group: click.Group = main, prefix: str = "") -> list[str]:
+    names = []
+    for name, command in group.commands.items():
+        names.append(f"{prefix}{name}")
+        if isinstance(command, click.Group):
+            names.extend(all_commands(command, f"{prefix}{name} "))
+    return names
+
+
+def test_help_lists_every_command_of_the_contract() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+
+    assert result.exit_code == 0
+    listed = re.findall(r"^  (\w+)", result.output, flags=re.MULTILINE)
+    assert set(CONTRACT) <= set(listed)
+
+
+@pytest.mark.parametrize("command", all_commands())
+def test_every_command_has_help_and_is_in_the_readme(command: str) -> None:
+    result = CliRunner().invoke(main, [*command.split(), "--help"])
+
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+    assert f"briefbot {command}" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_db_upgrade_twice_changes_nothing_the_second_time(cli_env: Path) -> None:
+    runner = CliRunner()
+
+    first = runner.invoke(main, ["db", "upgrade"])
+    second = runner.invoke(main, ["db", "upgrade"])
+
+    assert first.exit_code == 0, first.output
+    assert "upgraded from empty" in first.output
+    assert second.exit_code == 0
+    assert "up to date" in second.output and "nothing to do" in second.output
+    assert (cli_env / "b.db").exists()
+
+
+def test_a_wrong_setting_gives_one_clear_line(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEFBOT_ADMIN_IDS", "12,me")
+
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+
+    assert result.exit_code != 0
+    lines = result.output.strip().splitlines()
+    assert lines == [
+        "Error: bad setting: BRIEFBOT_ADMIN_IDS: 'me' is not a Telegram user id; "
+        "give numbers separated by commas"
+    ]
+
+
+def test_run_without_a_token_explains_botfather_and_fails(cli_env: Path) -> None:
+    result = CliRunner().invoke(main, ["run"])
+
+    assert result.exit_code != 0
+    assert "@BotFather" in result.output
+    assert "TELEGRAM_BOT_TOKEN" in result.output
+
+
+def test_an_unreachable_database_is_one_line_not_a_traceback(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEFBOT_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "cannot reach the database" in result.output
+    assert "BRIEFBOT_DATABASE_URL" in result.output
+
+
+def test_topics_lists_the_seed_topics(cli_env: Path) -> None:
+    result = CliRunner().invoke(main, ["topics"])
+
+    assert result.exit_code == 0
+    for slug in ("ukraine", "gaza", "trade", "middle-east", "us-politics", "economy"):
+        assert re.search(rf"\b{slug}\b", result.output)
+
+
+def test_feeds_can_be_added_listed_and_removed(cli_env: Path) -> None:
+    runner = CliRunner()
+
+    added = runner.invoke(main, ["feeds", "add", "https://example.org/brief.xml"])
+    again = runner.invoke(main, ["feeds", "add", "https://example.org/brief.xml"])
+    listed = runner.invoke(main, ["feeds", "list"])
+    removed = runner.invoke(main, ["feeds", "remove", "https://example.org/brief.xml"])
+    missing = runner.invoke(main, ["feeds", "remove", "https://example.org/brief.xml"])
+
+    assert added.exit_code == 0 and "added" in added.output
+    assert "already there" in again.output
+    assert "https://example.org/brief.xml" in listed.output
+    assert "not fetched yet" in listed.output
+    assert removed.exit_code == 0
+    assert missing.exit_code != 0 and "feeds list" in missing.output
+
+
+def test_adding_a_feed_that_is_not_a_url_is_refused(cli_env: Path) -> None:
+    result = CliRunner().invoke(main, ["feeds", "add", "example.org/feed"])
+
+    assert result.exit_code != 0
+    assert "not an http(s) URL" in result.output

@@ -1,0 +1,91 @@
+"""Settings: defaults, .env files, and one clear line for every mistake."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "BRIEFBOT_DATABASE_URL",
+        "BRIEFBOT_ADMIN_IDS",
+        "BRIEFBOT_BOT_API_URL",
+        "BRIEFBOT_POLL_MINUTES",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_defaults_need_nothing_installed() -> None:
+    settings = load_settings(None)
+
+    assert settings.database_url == "sqlite+aiosqlite:///briefbot.db"
+    assert settings.token is None
+    assert settings.admin_ids == frozenset()
+    assert settings.topics_file.name == "topics.toml"
+
+
+def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "TELEGRAM_BOT_TOKEN=123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ\nBRIEFBOT_ADMIN_IDS=12, 34\n"
+    )
+
+    settings = load_settings(tmp_path / ".env")
+
+    assert settings.token == "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    assert settings.admin_ids == {12, 34}
+
+
+def test_the_token_does_not_show_in_the_settings_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:SECRETSECRETSECRETSECRET")
+
+    settings = load_settings(None)
+
+    assert "SECRETSECRET" not in repr(settings)
+    assert "SECRETSECRET" not in str(settings.model_dump())
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://bot@db/briefbot", "postgresql+asyncpg://bot@db/briefbot"),
+        ("sqlite:///data/b.db", "sqlite+aiosqlite:///data/b.db"),
+    ],
+)
+def test_plain_database_urls_get_the_async_driver(
+    monkeypatch: pytest.MonkeyPatch, given: str, expected: str
+) -> None:
+    monkeypatch.setenv("BRIEFBOT_DATABASE_URL", given)
+
+    assert load_settings(None).database_url == expected
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("BRIEFBOT_DATABASE_URL", "not a url", "cannot parse 'not a url' as a database URL"),
+        ("BRIEFBOT_DATABASE_URL", "mysql://u@h/db", "unsupported database 'mysql'"),
+        ("BRIEFBOT_ADMIN_IDS", "12,abc", "'abc' is not a Telegram user id"),
+        ("BRIEFBOT_POLL_MINUTES", "0", "greater than or equal to 1"),
+        ("BRIEFBOT_BOT_API_URL", "ftp://x", "is not an http(s) URL"),
+        ("BRIEFBOT_TOPICS_FILE", "/nowhere/topics.toml", "no such file: /nowhere/topics.toml"),
+    ],
+)
+def test_a_wrong_setting_names_the_variable_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, says: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings(None)
+
+    message = str(raised.value)
+    assert message.startswith(f"{variable}: ")
+    assert says in message
+    assert "\n" not in message
