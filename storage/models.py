@@ -75,6 +75,11 @@ class DigestKind(enum.StrEnum):
     INSTANT = "instant"
 
 
+class OutboxKind(enum.StrEnum):
+    DIGEST = "digest"  # a digest (scheduled, instant or "nothing new"), rendered when sent
+    TEXT = "text"  # a ready-made text, such as an alert to the admins
+
+
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENDING = "sending"
@@ -226,6 +231,22 @@ class StoryTopic(Base):
     terms: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
+class StoryKeyword(Base):
+    """A subscriber keyword found in a story, so planning can match keywords in SQL.
+
+    Filled at ingest for every keyword anyone follows, and for recent stories
+    when somebody starts following a new keyword.
+    """
+
+    __tablename__ = "story_keywords"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    keyword: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    terms: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
 class Digest(Base):
     """A numbered list of stories a chat received; /story N reads from the latest.
 
@@ -290,9 +311,12 @@ class OutboxMessage(Base):
     digest_id: Mapped[int | None] = mapped_column(
         ForeignKey("digests.id", ondelete="CASCADE"), unique=True
     )
+    kind: Mapped[OutboxKind] = mapped_column(
+        _enum(OutboxKind, "outbox_kind"), default=OutboxKind.DIGEST
+    )
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_thread_id: Mapped[int | None] = mapped_column(BigInteger)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
     reply_markup: Mapped[dict[str, object] | None] = mapped_column(JSON)
     status: Mapped[OutboxStatus] = mapped_column(
         _enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING

@@ -193,9 +193,21 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("subscriber_id", sa.Integer(), nullable=False),
         sa.Column("digest_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "digest",
+                "text",
+                name="outbox_kind",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=False,
+        ),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("message_thread_id", sa.BigInteger(), nullable=True),
-        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=True),
         sa.Column("reply_markup", sa.JSON(), nullable=True),
         sa.Column(
             "status",
@@ -299,6 +311,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("digest_id", "position", name=op.f("pk_digest_items")),
     )
     op.create_table(
+        "story_keywords",
+        sa.Column("story_id", sa.Integer(), nullable=False),
+        sa.Column("keyword", sa.String(length=64), nullable=False),
+        sa.Column("terms", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["story_id"],
+            ["stories.id"],
+            name=op.f("fk_story_keywords_story_id_stories"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("story_id", "keyword", name=op.f("pk_story_keywords")),
+    )
+    with op.batch_alter_table("story_keywords", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_story_keywords_keyword"), ["keyword"], unique=False)
+
+    op.create_table(
         "story_topics",
         sa.Column("story_id", sa.Integer(), nullable=False),
         sa.Column("topic_slug", sa.String(length=32), nullable=False),
@@ -322,6 +350,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_story_topics_topic_slug"))
 
     op.drop_table("story_topics")
+    with op.batch_alter_table("story_keywords", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_story_keywords_keyword"))
+
+    op.drop_table("story_keywords")
     op.drop_table("digest_items")
     op.drop_table("deliveries")
     with op.batch_alter_table("stories", schema=None) as batch_op:
