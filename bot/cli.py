@@ -38,7 +38,7 @@ def _settings() -> Settings:
         settings = load_settings()
     except SettingsError as exc:
         raise click.ClickException(f"bad setting: {exc}") from None
-    configure_logging(settings.log_level, settings.token)
+    configure_logging(settings.log_level, settings.token, json_lines=settings.log_format == "json")
     return settings
 
 

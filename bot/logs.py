@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from datetime import UTC, datetime
 
 # Bot API URLs carry the token: https://api.telegram.org/bot<token>/sendMessage
 TOKEN_PATTERN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
@@ -34,11 +36,31 @@ class RedactTokens(logging.Filter):
         return True
 
 
-def configure_logging(level: str = "INFO", token: str | None = None) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message (and the traceback, if any)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info or record.exc_text:
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)  # type: ignore[arg-type]
+        return json.dumps(entry, ensure_ascii=False)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(
+    level: str = "INFO", token: str | None = None, *, json_lines: bool = False
+) -> None:
     """Log to stderr; quiet the HTTP libraries, whose INFO lines print request URLs."""
     handler = logging.StreamHandler()
     handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+        JsonFormatter() if json_lines else logging.Formatter(TEXT_FORMAT, "%Y-%m-%d %H:%M:%S")
     )
     handler.addFilter(RedactTokens(token))
     root = logging.getLogger()

@@ -7,7 +7,7 @@ any mistake into ``SettingsError`` whose message names the variable to fix.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     digest_grace_hours: int = Field(default=12, ge=0, le=24)
     max_messages_per_second: float = Field(default=30, gt=0, le=1000)
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("database_url")
     @classmethod

@@ -1,0 +1,88 @@
+"""The operators' endpoint: /healthz and /metrics over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.health import start_health_server
+from storage import db, jobruns, subscribers
+
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+NOW = datetime(2026, 11, 29, 7, 30, tzinfo=UTC)
+
+
+async def serve(engine: AsyncEngine, *, scheduler_running: bool = True) -> tuple[str, object]:
+    runner = await start_health_server(
+        db.create_sessionmaker(engine), lambda: scheduler_running, host="127.0.0.1", port=0
+    )
+    host, port = runner.addresses[0][:2]
+    return f"http://{host}:{port}", runner
+
+
+@pytest.fixture
+async def endpoint(engine: AsyncEngine) -> AsyncIterator[str]:
+    url, runner = await serve(engine)
+    yield url
+    await runner.cleanup()  # type: ignore[attr-defined]
+
+
+@SQLITE_ONLY
+async def test_healthz_reports_the_database_and_the_last_runs(
+    engine: AsyncEngine, endpoint: str
+) -> None:
+    sessions = db.create_sessionmaker(engine)
+    async with sessions.begin() as session:
+        await jobruns.record_run(session, "ingest", started_at=NOW, finished_at=NOW)
+        await jobruns.record_run(
+            session, "digest", started_at=NOW, finished_at=NOW, error="database is locked"
+        )
+
+    async with httpx.AsyncClient() as client:
+        response = await client.get(f"{endpoint}/healthz")
+
+    assert response.status_code == 200
+    report = response.json()
+    assert report["status"] == "ok" and report["database"] == "ok"
+    assert report["scheduler_running"] is True
+    assert report["last_ingest_success"] == NOW.isoformat()
+    assert report["last_digest_error"] == "database is locked"
+
+
+async def test_healthz_answers_503_when_the_database_is_gone() -> None:
+    gone = db.create_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    url, runner = await serve(gone)
+    try:
+        async with httpx.AsyncClient() as client:
+            response = await client.get(f"{url}/healthz")
+    finally:
+        await runner.cleanup()  # type: ignore[attr-defined]
+        await gone.dispose()
+
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+@SQLITE_ONLY
+async def test_metrics_count_subscribers_by_state(engine: AsyncEngine, endpoint: str) -> None:
+    sessions = db.create_sessionmaker(engine)
+    async with sessions.begin() as session:
+        await subscribers.subscribe(session, 5001)
+        await subscribers.subscribe(session, 5002)
+        await subscribers.mark_blocked(session, 5002)
+        counts = await subscribers.count_by_state(session)
+
+    async with httpx.AsyncClient() as client:
+        response = await client.get(f"{endpoint}/metrics")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    body = response.text
+    active = counts[subscribers.SubscriberState.ACTIVE]
+    assert f'briefbot_subscribers{{state="active"}} {float(active)}' in body
+    assert "# TYPE briefbot_messages_sent_total counter" in body
