@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -14,6 +15,7 @@ from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from jobs.bootstrap import prepare_database
 from jobs.catalogue import CatalogueError, load_topics
+from jobs.opml import OpmlError, read_opml, write_opml
 from storage import db
 from storage import feeds as feed_store
 
@@ -203,6 +205,51 @@ def feeds_remove(url_or_id: str) -> None:
     if not _run(_with_database(_settings(), work)):
         raise click.ClickException(f"no feed {url_or_id!r}; `briefbot feeds list` shows them")
     click.echo(f"removed {url_or_id}")
+
+
+@feeds.command("import")
+@click.argument("opml_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def feeds_import(opml_file: Path) -> None:
+    """Add the feeds of an OPML file (as other feed readers export it)."""
+    try:
+        definitions = read_opml(opml_file.read_bytes())
+    except OpmlError as exc:
+        raise click.ClickException(f"{opml_file}: {exc}") from None
+
+    async def work(_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> int:
+        async with sessions.begin() as session:
+            added = 0
+            for feed in definitions:
+                added += (await feed_store.add_feed(session, feed.url, feed.title))[1]
+            return added
+
+    added = _run(_with_database(_settings(), work))
+    click.echo(
+        f"{opml_file}: {len(definitions)} feeds, {added} added, "
+        f"{len(definitions) - added} already there"
+    )
+
+
+@feeds.command("export")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+def feeds_export(output: Path | None) -> None:
+    """Print the feeds as OPML 2.0, for other feed readers."""
+
+    async def work(_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> bytes:
+        async with sessions() as session:
+            return write_opml((f.url, f.title) for f in await feed_store.list_feeds(session))
+
+    document = _run(_with_database(_settings(), work))
+    if output is None:
+        click.echo(document.decode("utf-8"), nl=False)
+    else:
+        output.write_bytes(document)
+        click.echo(f"wrote {output}", err=True)
 
 
 @main.group("db")

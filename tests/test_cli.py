@@ -129,3 +129,30 @@ def test_adding_a_feed_that_is_not_a_url_is_refused(cli_env: Path) -> None:
 
     assert result.exit_code != 0
     assert "not an http(s) URL" in result.output
+
+
+def test_feeds_round_trip_through_opml(cli_env: Path) -> None:
+    runner = CliRunner()
+    (cli_env / "in.opml").write_text(
+        '<opml version="2.0"><body><outline text="Brief" '
+        'xmlUrl="https://example.org/brief.xml"/></body></opml>'
+    )
+
+    first = runner.invoke(main, ["feeds", "import", "in.opml"])
+    again = runner.invoke(main, ["feeds", "import", "in.opml"])
+    exported = runner.invoke(main, ["feeds", "export", "-o", "out.opml"])
+
+    assert first.exit_code == 0 and "1 feeds, 1 added" in first.output
+    assert "0 added, 1 already there" in again.output
+    assert exported.exit_code == 0
+    out = (cli_env / "out.opml").read_text()
+    assert 'xmlUrl="https://example.org/brief.xml"' in out and 'text="Brief"' in out
+
+
+def test_importing_a_file_that_is_not_opml_says_so(cli_env: Path) -> None:
+    (cli_env / "feed.xml").write_text("<rss><channel/></rss>")
+
+    result = CliRunner().invoke(main, ["feeds", "import", "feed.xml"])
+
+    assert result.exit_code == 1
+    assert "not an OPML file" in result.output

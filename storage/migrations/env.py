@@ -12,7 +12,7 @@ import asyncio
 from alembic import context
 from sqlalchemy import Connection
 
-from storage.db import create_engine
+from storage.db import create_engine, include_object
 from storage.models import Base
 
 config = context.config
@@ -25,6 +25,7 @@ def run_migrations(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -27,7 +27,9 @@ async def test_upgrade_builds_the_schema_and_a_second_run_changes_nothing(
         assert second == (db.head_revision(), db.head_revision())
 
         def differences(connection: Connection) -> list[object]:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_object": db.include_object}
+            )
             return list(compare_metadata(context, Base.metadata))
 
         async with engine.connect() as connection:
