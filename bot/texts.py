@@ -40,6 +40,12 @@ APOLOGY = "Sorry, something went wrong on my side. Please try again in a minute.
 GROUP_ADMINS_ONLY = "Only this group's admins can change my settings here."
 
 
+def followed_names(followed: Sequence[str], names: Mapping[str, str]) -> str:
+    """The followed topics by display name, in catalogue order."""
+    chosen = set(followed)
+    return ", ".join(escape(name) for slug, name in names.items() if slug in chosen)
+
+
 def welcome(created: bool, followed: Sequence[str], names: Mapping[str, str]) -> str:
     """The /start greeting: what the bot does, and what to do next."""
     first = "Welcome to briefbot!" if created else "Welcome back!"
@@ -48,8 +54,9 @@ def welcome(created: bool, followed: Sequence[str], names: Mapping[str, str]) ->
         "the ones about the topics you follow: a digest every morning at 07:30, or alerts.",
     ]
     if followed:
-        chosen = ", ".join(escape(names.get(s, s)) for s in followed)
-        lines.append(f"You follow: {chosen}. Tap below to change that, or send /digest now.")
+        lines.append(
+            f"You follow: {followed_names(followed, names)}. Tap below to change that, or send /digest now."
+        )
     else:
         lines.append("Pick your topics below, then send /digest to read what matches.")
     lines.append("/help lists everything I can do.")
@@ -66,7 +73,7 @@ def help_text() -> str:
 def topic_picker_text(followed: Sequence[str], names: Mapping[str, str]) -> str:
     if not followed:
         return "<b>Choose your topics</b>\nTap a topic to follow it; tap again to unfollow."
-    chosen = ", ".join(escape(names.get(s, s)) for s in followed)
+    chosen = followed_names(followed, names)
     return f"<b>Choose your topics</b>\nYou follow: {chosen}.\nTap a topic to toggle it."
 
 
@@ -84,7 +91,7 @@ def _state_line(subscriber: Subscriber, now: datetime) -> str:
 
 def settings_text(subscriber: Subscriber, names: Mapping[str, str], now: datetime) -> str:
     """All of a subscriber's settings at a glance."""
-    topics = ", ".join(escape(names.get(s, s)) for s in subscriber.topic_slugs) or "none (/topics)"
+    topics = followed_names(subscriber.topic_slugs, names) or "none (/topics)"
     keywords = ", ".join(escape(k) for k in subscriber.keyword_list) or "none (/follow WORD)"
     return "\n".join(
         [

@@ -63,6 +63,13 @@ def words_of(text: str | None) -> list[str]:
     return [next(g for g in m.groups() if g) for m in _WORDS.finditer(rest[0])]
 
 
+def topic_words(text: str) -> list[str]:
+    """Topics as typed: "ukraine gaza", or comma-separated names "Middle East, Ukraine"."""
+    if "," in text:
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return text.split()
+
+
 async def ensure_subscriber(session: AsyncSession, update: Update) -> Subscriber:
     """The chat's subscriber, subscribing it first if it never sent /start."""
     subscriber = await subscribers.get_subscriber(session, chat_id(update))
@@ -78,7 +85,7 @@ async def ensure_subscriber(session: AsyncSession, update: Update) -> Subscriber
 
 async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the topic picker, or set the followed topics directly: /topics ukraine gaza."""
-    words = [w for w in re.split(r"[\s,]+", " ".join(context.args or [])) if w]
+    words = topic_words(" ".join(context.args or []))
     if words and await refuse_non_admin(update, context):
         return
     d = deps(context)
@@ -97,7 +104,7 @@ async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, "\n".join(errors[:10]) + "\nNothing was changed.")
         return
     if words:
-        chosen = ", ".join(escape(names[s]) for s in followed) or "no topics"
+        chosen = texts.followed_names(followed, names) or "no topics"
         await reply(update, context, f"Done. You follow {chosen}. /digest shows what matches.")
         return
     await reply(
@@ -147,7 +154,7 @@ async def done_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         _, names, _ = await catalogue(session)
     followed = subscriber.topic_slugs if subscriber else []
     await query.answer()
-    chosen = ", ".join(escape(names.get(s, s)) for s in followed) or "no topics yet (/topics)"
+    chosen = texts.followed_names(followed, names) or "no topics yet (/topics)"
     await edit(update, f"<b>Your topics</b>: {chosen}\nSend /digest to read what matches.")
 
 

@@ -11,10 +11,12 @@ import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram.ext import Application
+from telegram import Update
+from telegram.ext import Application, TypeHandler
 
 from bot.app import build_application, start_polling, stop_polling
 from bot.settings import Settings
@@ -27,6 +29,7 @@ from tests.conftest import SEEDS
 TOKEN = "123456789:TEST-token-for-the-double-0123456789"
 ME = 4242  # a person in a private chat: chat id == user id
 ADMIN = 9001
+LAST_GROUP = 1_000_000
 
 
 async def _migrate(url: str) -> None:
@@ -50,29 +53,40 @@ class World:
     api: BotApiDouble
     sessions: async_sessionmaker[AsyncSession]
     application: Application
-    chats_used: set[int] = field(default_factory=set)
+    processed: set[int] = field(default_factory=set)
+    done: asyncio.Condition = field(default_factory=asyncio.Condition)
 
-    async def say(
-        self, text: str, chat: int = ME, *, user_id: int | None = None, quiet: float = 0.1
-    ) -> list[Sent]:
-        """Send ``text`` as a person and return the messages the bot sent back."""
+    async def mark_processed(self, update: object, _context: object) -> None:
+        """Runs after every other handler (and the error handler) has finished an update."""
+        if isinstance(update, Update):
+            async with self.done:
+                self.processed.add(update.update_id)
+                self.done.notify_all()
+
+    async def until_processed(self, update: dict[str, Any], within: float = 10.0) -> None:
+        async with asyncio.timeout(within), self.done:
+            await self.done.wait_for(lambda: update["update_id"] in self.processed)
+
+    async def say(self, text: str, chat: int = ME, *, user_id: int | None = None) -> list[Sent]:
+        """Send ``text`` as a person; return the messages the bot sent back, once it is done."""
         mark = len(self.api.calls)
-        await self.api.user_sends(chat, text, user_id=user_id)
-        return self._sent(await self.api.wait_for_reply(chat, mark, quiet=quiet))
+        await self.until_processed(await self.api.user_sends(chat, text, user_id=user_id))
+        return self._sent(mark)
 
-    async def tap(
-        self, message: Sent, label: str, *, user_id: int | None = None, quiet: float = 0.1
-    ) -> list[Sent]:
+    async def tap(self, message: Sent, label: str, *, user_id: int | None = None) -> list[Sent]:
         """Tap the button whose text contains ``label``; return any new messages."""
         data = next(d for text, d in message.buttons() if label in text)
         mark = len(self.api.calls)
-        await self.api.user_taps(message.chat_id, message.message_id, data, user_id=user_id)
-        return self._sent(await self.api.wait_for_reply(message.chat_id, mark, quiet=quiet))
+        update = await self.api.user_taps(
+            message.chat_id, message.message_id, data, user_id=user_id
+        )
+        await self.until_processed(update)
+        return self._sent(mark)
 
-    def _sent(self, calls: list) -> list[Sent]:  # type: ignore[type-arg]
+    def _sent(self, mark: int) -> list[Sent]:
         return [
             self.api.messages[(c.result["chat"]["id"], c.result["message_id"])]
-            for c in calls
+            for c in self.api.calls[mark:]
             if c.method == "sendMessage" and c.ok
         ]
 
@@ -110,9 +124,11 @@ async def world(
         engine = db.create_engine(url)
         sessions = db.create_sessionmaker(engine)
         application = build_application(settings, sessions)
+        world = World(api, sessions, application)
+        application.add_handler(TypeHandler(Update, world.mark_processed), group=LAST_GROUP)
         await start_polling(application, poll_timeout=1)
         try:
-            yield World(api, sessions, application)
+            yield world
         finally:
             await api.release_pollers()
             await stop_polling(application)

@@ -216,25 +216,30 @@ class BotApiDouble:
             },
         )
 
-    async def _member_change(self, chat_id: int, user_id: int | None, old: str, new: str) -> None:
+    async def _member_change(
+        self, chat_id: int, user_id: int | None, old: str, new: str
+    ) -> dict[str, Any]:
         sender = updates.user(user_id if user_id is not None else abs(chat_id))
         change = updates.my_chat_member(self.chat_info(chat_id), sender, self.bot_user, old, new)
-        await self._push("my_chat_member", change)
+        return await self._push("my_chat_member", change)
 
-    async def bot_blocked(self, chat_id: int) -> None:
+    async def bot_blocked(self, chat_id: int) -> dict[str, Any]:
         """The person blocks the bot (in a group: removes it); sends fail with 403 from now."""
         self.blocked.add(chat_id)
         self.events.append(("user", chat_id, "[blocks the bot]"))
-        await self._member_change(chat_id, None, "member", "kicked" if chat_id > 0 else "left")
+        return await self._member_change(
+            chat_id, None, "member", "kicked" if chat_id > 0 else "left"
+        )
 
-    async def bot_unblocked(self, chat_id: int) -> None:
+    async def bot_unblocked(self, chat_id: int) -> dict[str, Any]:
         self.blocked.discard(chat_id)
         self.events.append(("user", chat_id, "[unblocks the bot]"))
-        await self._member_change(chat_id, None, "kicked", "member")
+        return await self._member_change(chat_id, None, "kicked", "member")
 
-    async def bot_added_to_group(self, chat_id: int, by_user: int) -> None:
+    async def bot_added_to_group(self, chat_id: int, by_user: int) -> dict[str, Any]:
         self.blocked.discard(chat_id)
-        await self._member_change(chat_id, by_user, "left", "member")
+        self.chat_info(chat_id, "group" if chat_id < 0 else None)
+        return await self._member_change(chat_id, by_user, "left", "member")
 
     def set_admins(self, chat_id: int, user_ids: set[int]) -> None:
         self.admins[chat_id] = set(user_ids)
@@ -283,6 +288,8 @@ class BotApiDouble:
                 continue
             sent = self.messages[(chat, what)]
             lines.append(sent.text)
+            links = [e["url"] for e in sent.entities if e.get("type") == "text_link"]
+            lines += [f"  (link: {url})" for url in links]
             for row in (sent.markup or {}).get("inline_keyboard", []):
                 lines.append("  " + "  ".join(f"[{b['text']}]" for b in row))
             lines.append("")

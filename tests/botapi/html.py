@@ -142,7 +142,9 @@ def _tag(
     if name not in TAG_TYPES:
         raise EntityParseError(f'Unsupported start tag "{name}" at byte offset {offset}')
     attributes = {
-        m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None)
+        m.group(1).lower(): _ENTITY.sub(
+            _decode_entity, next(g for g in m.groups()[1:] if g is not None)
+        )
         for m in _ATTRIBUTE.finditer(rest)
     }
     if name == "span" and attributes.get("class") != "tg-spoiler":
