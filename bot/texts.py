@@ -55,7 +55,8 @@ def welcome(created: bool, followed: Sequence[str], names: Mapping[str, str]) ->
     ]
     if followed:
         lines.append(
-            f"You follow: {followed_names(followed, names)}. Tap below to change that, or send /digest now."
+            f"You follow: {followed_names(followed, names)}. "
+            "Tap below to change that, or send /digest now."
         )
     else:
         lines.append("Pick your topics below, then send /digest to read what matches.")

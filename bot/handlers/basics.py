@@ -23,7 +23,12 @@ def _command_word(update: Update) -> str:
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """An unknown command gets a one-line hint, never silence."""
+    """An unknown command gets a one-line hint (in groups: only if addressed to this bot)."""
+    message = update.effective_message
+    if in_group(update) and message and message.text:
+        addressed = message.text.split(maxsplit=1)[0].partition("@")[2]
+        if addressed.lower() != (context.bot.username or "").lower():
+            return
     await reply(update, context, texts.UNKNOWN_HINT.format(command=escape(_command_word(update))))
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import (
@@ -66,6 +68,14 @@ async def catalogue(session: AsyncSession) -> tuple[list[Topic], dict[str, str],
     return topics, names, emojis
 
 
+def retry_seconds(error: RetryAfter) -> float:
+    """RetryAfter's wait in seconds (PTB 22 is moving it from int to timedelta)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wait = error.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+
+
 async def _send_part(
     bot: Bot,
     chat: int,
@@ -84,10 +94,10 @@ async def _send_part(
                 link_preview_options=NO_PREVIEW,
             )
         except RetryAfter as exc:
-            wait = exc.retry_after if isinstance(exc.retry_after, int | float) else 30
+            wait = retry_seconds(exc)
             if attempt == 2 or wait > MAX_REPLY_WAIT:
                 raise
-            await asyncio.sleep(float(wait))
+            await asyncio.sleep(wait)
         except BadRequest as exc:
             if "can't parse entities" not in exc.message.lower():
                 raise

@@ -94,6 +94,7 @@ class BotApiDouble:
         self.open_queries: dict[str, int] = {}
         self.query_chats: dict[str, int] = {}
         self._updates: list[dict[str, Any]] = []
+        self._failures: dict[str, list[ApiError]] = {}
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
@@ -153,6 +154,8 @@ class BotApiDouble:
         self.calls.append(call)
         handler = getattr(self, f"_api_{method}", None)
         try:
+            if self._failures.get(method):
+                raise self._failures[method].pop(0)
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
             call.result = await handler(params)
@@ -240,6 +243,21 @@ class BotApiDouble:
         self.blocked.discard(chat_id)
         self.chat_info(chat_id, "group" if chat_id < 0 else None)
         return await self._member_change(chat_id, by_user, "left", "member")
+
+    async def user_migrates(self, old_chat_id: int, new_chat_id: int) -> dict[str, Any]:
+        """An admin upgrades a group to a supergroup: the service message in the old group."""
+        self.migrate_group(old_chat_id, new_chat_id)
+        message = updates.message(
+            next(self._message_ids), self.chat_info(old_chat_id), updates.user(1), ""
+        )
+        del message["text"]
+        message["migrate_to_chat_id"] = new_chat_id
+        self.chats[new_chat_id] = updates.chat(new_chat_id, "supergroup")
+        return await self._push("message", message)
+
+    def fail_next(self, method: str, code: int, description: str, **parameters: Any) -> None:
+        """Answer the next call of ``method`` with this error (for error-path tests)."""
+        self._failures.setdefault(method, []).append(ApiError(code, description, **parameters))
 
     def set_admins(self, chat_id: int, user_ids: set[int]) -> None:
         self.admins[chat_id] = set(user_ids)
