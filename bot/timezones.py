@@ -24,7 +24,13 @@ RENAMED = {
     "san francisco": "America/Los_Angeles",
 }
 # Backward-compatible links we should not offer when a canonical name exists.
-LEGACY = {"Europe/Kiev": "Europe/Kyiv"}
+LEGACY = {
+    "Europe/Kiev": "Europe/Kyiv",
+    "Asia/Calcutta": "Asia/Kolkata",
+    "Asia/Saigon": "Asia/Ho_Chi_Minh",
+    "Asia/Rangoon": "Asia/Yangon",
+    "Asia/Katmandu": "Asia/Kathmandu",
+}
 
 
 @dataclass(frozen=True, slots=True)

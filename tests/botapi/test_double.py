@@ -77,7 +77,7 @@ async def test_a_message_over_4096_units_is_refused(bot: Bot) -> None:
 async def test_callback_data_over_64_bytes_is_refused(bot: Bot) -> None:
     markup = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="é" * 33)]])
 
-    with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
         await bot.send_message(1, "hi", reply_markup=markup)
 
 
