@@ -152,6 +152,8 @@ class BotApiDouble:
         params = await self._params(request)
         call = Call(method, params, self.clock())
         self.calls.append(call)
+        async with self._changed:
+            self._changed.notify_all()
         handler = getattr(self, f"_api_{method}", None)
         try:
             if self._failures.get(method):
