@@ -44,9 +44,12 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("chat %s cannot be written to (%s); marked blocked", chat, error.message)
         return
     log.error("error handling %s", _describe(update), exc_info=error)
-    try:
-        if update.callback_query:
+    if update.callback_query:
+        try:
             await update.callback_query.answer(APOLOGY)
+        except TelegramError as exc:  # already answered, or too old to answer
+            log.debug("could not answer the button in chat %s: %s", chat, exc)
+    try:
         await send_html(context.bot, chat, APOLOGY)
     except TelegramError as exc:
         log.warning("could not apologise to chat %s: %s", chat, exc)

@@ -12,7 +12,7 @@ from telegram.ext import ContextTypes
 
 from bot import keyboards, texts
 from bot.handlers.common import catalogue, chat_id, deps, edit, refuse_non_admin, reply
-from bot.handlers.topics import ensure_subscriber
+from bot.handlers.topics import ensure_subscriber, picker
 from bot.render import escape
 from bot.timezones import lookup_timezone
 from storage import subscribers
@@ -175,9 +175,4 @@ async def topics_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         all_topics, names, _ = await catalogue(session)
     await query.answer()
     followed = subscriber.topic_slugs
-    await reply(
-        update,
-        context,
-        texts.topic_picker_text(followed, names),
-        keyboards.topic_picker(all_topics, followed),
-    )
+    await reply(update, context, *picker(all_topics, followed, names))

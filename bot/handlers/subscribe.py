@@ -17,7 +17,7 @@ from bot.handlers.common import (
     refuse_non_admin,
     reply,
 )
-from bot.handlers.topics import deep_link_topics
+from bot.handlers.topics import deep_link_topics, picker
 from storage import subscribers
 
 log = logging.getLogger(__name__)
@@ -49,12 +49,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             )
         followed = subscriber.topic_slugs
     await reply(update, context, texts.welcome(created, followed, names))
-    await reply(
-        update,
-        context,
-        texts.topic_picker_text(followed, names),
-        keyboards.topic_picker(topics, followed),
-    )
+    await reply(update, context, *picker(topics, followed, names))
 
 
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, texts
@@ -70,6 +70,13 @@ def topic_words(text: str) -> list[str]:
     return text.split()
 
 
+def picker(
+    all_topics: Sequence[Topic], followed: Sequence[str], names: Mapping[str, str]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The topic picker: its text and its toggles."""
+    return texts.topic_picker_text(followed, names), keyboards.topic_picker(all_topics, followed)
+
+
 async def ensure_subscriber(session: AsyncSession, update: Update) -> Subscriber:
     """The chat's subscriber, subscribing it first if it never sent /start."""
     subscriber = await subscribers.get_subscriber(session, chat_id(update))
@@ -107,12 +114,7 @@ async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chosen = texts.followed_names(followed, names) or "no topics"
         await reply(update, context, f"Done. You follow {chosen}. /digest shows what matches.")
         return
-    await reply(
-        update,
-        context,
-        texts.topic_picker_text(followed, names),
-        keyboards.topic_picker(all_topics, followed),
-    )
+    await reply(update, context, *picker(all_topics, followed, names))
 
 
 async def toggle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -138,11 +140,7 @@ async def toggle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         followed = []
     else:
         await query.answer(f"{'Following' if now_following else 'Unfollowed'} {names[slug]}")
-    await edit(
-        update,
-        texts.topic_picker_text(followed, names),
-        keyboards.topic_picker(all_topics, followed),
-    )
+    await edit(update, *picker(all_topics, followed, names))
 
 
 async def done_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -20,24 +20,15 @@ from telegram.ext import Application, TypeHandler
 
 from bot.app import build_application, start_polling, stop_polling
 from bot.settings import Settings
-from jobs.bootstrap import prepare_database
 from storage import db
 from tests.botapi import BotApiDouble, Limits
 from tests.botapi.double import Sent
-from tests.conftest import SEEDS
+from tests.conftest import _migrate
 
 TOKEN = "123456789:TEST-token-for-the-double-0123456789"
 ME = 4242  # a person in a private chat: chat id == user id
 ADMIN = 9001
 LAST_GROUP = 1_000_000
-
-
-async def _migrate(url: str) -> None:
-    engine = db.create_engine(url)
-    try:
-        await prepare_database(engine, SEEDS / "topics.toml", SEEDS / "feeds.toml")
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture(scope="session")
