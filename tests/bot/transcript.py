@@ -4,7 +4,7 @@
 
 Starts the Bot API double and the real bot on a throwaway SQLite file, stores
 the five stories of the World Brief of 12 February 2025, then sends /start,
-/topics ukraine gaza trade, /digest and /story 2 as a person would, and prints
+/topics ukraine gaza trade, /topics, /digest and /story 2 as a person would, and prints
 what that person sees (message texts as Telegram shows them, buttons in [ ]).
 """
 
@@ -23,7 +23,7 @@ from tests.bot.seed import insert_seed_brief
 from tests.botapi import BotApiDouble
 
 CHAT = 4242
-SCRIPT = ["/start", "/topics ukraine gaza trade", "/digest", "/story 2"]
+SCRIPT = ["/start", "/topics ukraine gaza trade", "/topics", "/digest", "/story 2"]
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 
