@@ -62,7 +62,7 @@ class World:
         """Send ``text`` as a person; return the messages the bot sent back, once it is done."""
         mark = len(self.api.calls)
         await self.until_processed(await self.api.user_sends(chat, text, user_id=user_id))
-        return self._sent(mark)
+        return self.sent_since(mark)
 
     async def tap(self, message: Sent, label: str, *, user_id: int | None = None) -> list[Sent]:
         """Tap the button whose text contains ``label``; return any new messages."""
@@ -72,9 +72,9 @@ class World:
             message.chat_id, message.message_id, data, user_id=user_id
         )
         await self.until_processed(update)
-        return self._sent(mark)
+        return self.sent_since(mark)
 
-    def _sent(self, mark: int) -> list[Sent]:
+    def sent_since(self, mark: int) -> list[Sent]:
         return [
             self.api.messages[(c.result["chat"]["id"], c.result["message_id"])]
             for c in self.api.calls[mark:]

@@ -20,7 +20,7 @@ async def test_adding_the_bot_to_a_group_says_hello(world: World) -> None:
     mark = len(world.api.calls)
     await world.until_processed(await world.api.bot_added_to_group(GROUP, OWNER))
 
-    (hello,) = world._sent(mark)
+    (hello,) = world.sent_since(mark)
     assert "A group admin can send /start" in hello.text
 
 
@@ -60,7 +60,7 @@ async def test_a_group_stays_quiet_on_plain_talk_and_other_bots_commands(world: 
     await world.until_processed(first)
     await world.until_processed(second)
 
-    assert world._sent(mark) == []
+    assert world.sent_since(mark) == []
 
 
 async def test_a_group_upgraded_to_a_supergroup_keeps_its_subscription(world: World) -> None:
