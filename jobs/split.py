@@ -201,9 +201,12 @@ def _brief(
 ) -> BriefDraft:
     blocks = _clean(blocks)
     _leads(blocks)
-    brief_title = clean_space(title or (blocks[0].text if blocks else "")) or "Untitled brief"
+    brief_title = clean_space(title or "")
     summary, start = _preamble(blocks, brief_title)
     found, preamble = _segment(blocks[start:])
+    if not found and preamble:  # no story boundaries at all: the whole text is one story
+        body = [f"- {b.text}" if b.kind == ITEM else b.text for b in preamble]
+        found = [_Story(brief_title or rules.lead_title("", body[0])[0], paragraphs=body)]
     if summary is None:
         summary = next(
             (b.text for b in preamble if b.kind == PARA and rules.words(b.text) >= 8), None
@@ -225,6 +228,7 @@ def _brief(
                 published_at=published_at,
             )
         )
+    brief_title = brief_title or (stories[0].title if stories else "Untitled brief")
     digest = hashlib.sha256("\n".join(s.text for s in stories).encode()).hexdigest()[:16]
     return BriefDraft(
         key=key or url or brief_title or digest,
@@ -257,7 +261,7 @@ def split_text(
     meta, body = front_matter(text.lstrip("\ufeff"))
     blocks = blocks_from_text(body)
     title = title or meta.get("subject") or meta.get("title")
-    if title is None and blocks:
+    if title is None and blocks and rules.is_title_like(blocks[0].text):
         title = blocks[0].text
     return _brief(
         blocks,
