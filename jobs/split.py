@@ -309,10 +309,10 @@ def split_item_html(
     either the item's title says so ("... at a glance", "Morning briefing") or
     at least three paragraphs open in bold.
     """
-    brief = split_html(html, title=title, url=url, published_at=published_at, key=key)
-    digest = bool(_DIGEST_TITLE.search(title)) or len(_BOLD_OPENING.findall(html)) >= 3
-    if len(brief.stories) >= 3 and digest:
-        return brief
+    if _DIGEST_TITLE.search(title) or len(_BOLD_OPENING.findall(html)) >= 3:
+        brief = split_html(html, title=title, url=url, published_at=published_at, key=key)
+        if len(brief.stories) >= 3:
+            return brief
     blocks, _ = blocks_from_html(html)
     paragraphs = [
         b.text
