@@ -31,11 +31,9 @@ from email.utils import parsedate_to_datetime
 from jobs import split_rules as rules
 from jobs.drafts import BriefDraft, StoryDraft
 from jobs.split_blocks import (
-    BOLD_RANK,
     CAPTION,
     HEADING,
     ITEM,
-    LINE_RANK,
     PARA,
     Block,
     blocks_from_html,
@@ -43,8 +41,7 @@ from jobs.split_blocks import (
     clean_space,
     front_matter,
 )
-
-_KEY = re.compile(r"[\W_]+")
+from jobs.split_clean import clean_blocks, fill_leads, norm
 
 
 @dataclass(slots=True)
@@ -56,71 +53,6 @@ class _Story:
     from_heading: bool = False
 
 
-def _norm(text: str) -> str:
-    return _KEY.sub("", text.lower())
-
-
-def _clean(blocks: list[Block]) -> list[Block]:
-    """Blocks without noise, captions, repeats and footer, with numbers moved onto headings."""
-    kept: list[Block] = []
-    seen: set[str] = set()
-    caption = ""
-    number: int | None = None
-    for block in blocks:
-        text = block.text
-        if rules.FOOTER.match(text):
-            break
-        if caption and text.startswith(caption) and len(text) > len(caption):
-            text = block.text = text[len(caption) :].strip()
-        if block.kind == CAPTION or rules.is_caption(text):
-            caption = text
-            previous = kept[-1] if kept else None
-            if (
-                previous
-                and previous.kind == PARA
-                and not previous.lead
-                and rules.words(previous.text) <= 25
-            ):
-                kept.pop()  # the caption's own first line, before its credit
-            continue
-        caption = ""
-        if rules.NUMBER_LABEL.match(text):
-            number = int(text)
-            continue
-        if not rules.has_letters(text) or rules.is_noise(text):
-            continue
-        key = f"{block.kind}:{_norm(text)}"
-        if key in seen:
-            continue
-        previous = kept[-1] if kept else None
-        if (
-            previous
-            and previous.kind == PARA
-            and text.startswith(previous.text + " ")
-            and rules.words(previous.text) <= 40
-        ):
-            kept.pop()  # a caption line repeated as the start of the next paragraph
-            text = block.text = text[len(previous.text) :].strip()
-        seen.add(key)
-        if number is not None and (block.kind == HEADING or rules.is_title_like(text)):
-            block.number, number = number, None
-        kept.append(block)
-    for block in kept[:-1]:
-        if block.kind == PARA and not block.lead and not rules.is_headline_item(block):
-            if rules.is_title_like(block.text) and not block.linked:
-                block.kind, block.rank = HEADING, LINE_RANK
-            elif block.bold and rules.words(block.text) <= 30 and block.text[-1] not in ".,;:":
-                block.kind, block.rank = HEADING, BOLD_RANK
-    return kept
-
-
-def _leads(blocks: list[Block]) -> None:
-    """Fill in lead-ins of unformatted paragraphs ("Renewing war. The Israeli military ...")."""
-    for block in blocks:
-        if block.kind == PARA and not block.marked and not block.lead:
-            block.lead = rules.plain_lead(block.text)
-
-
 def _preamble(blocks: list[Block], title: str) -> tuple[str | None, int]:
     """The brief's summary and the index where its stories begin."""
     start = 0
@@ -129,7 +61,7 @@ def _preamble(blocks: list[Block], title: str) -> tuple[str | None, int]:
         if block.kind == PARA and rules.INTRO.match(block.text):
             summary, start = block.text, i + 1
             break
-    while start < len(blocks) and _norm(blocks[start].text) == _norm(title):
+    while start < len(blocks) and norm(blocks[start].text) == norm(title):
         start += 1
     return summary, start
 
@@ -199,8 +131,8 @@ def _brief(
     published_at: datetime | None,
     key: str | None,
 ) -> BriefDraft:
-    blocks = _clean(blocks)
-    _leads(blocks)
+    blocks = clean_blocks(blocks)
+    fill_leads(blocks)
     brief_title = clean_space(title or "")
     summary, start = _preamble(blocks, brief_title)
     found, preamble = _segment(blocks[start:])

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jobs.parse import FeedError, parse_feed
 
@@ -122,3 +124,12 @@ def test_an_ill_formed_feed_that_still_has_items_is_accepted():
     )
     [entry] = parse_feed(data).entries
     assert "Fish" in entry.title
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_either_parse_or_raise_feed_error(data):
+    try:
+        parse_feed(data, source="fuzz")
+    except FeedError as exc:
+        assert "\n" not in str(exc)

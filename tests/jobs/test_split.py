@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jobs.split import split_html, split_item_html, split_text
 from tests.conftest import SEEDS
@@ -167,3 +169,17 @@ def test_feed_item_that_is_a_newsletter_is_split():
     )
     brief = split_item_html(html, title="Morning briefing: three stories", url="https://n.test/m")
     assert [s.title for s in brief.stories] == ["Troops withdraw.", "Prices rise.", "Court rules."]
+
+
+PIECES = ["<p>", "</p>", "<h2>", "</h2>", "<strong>", "</strong>", "<br><br>", "**", "\n", "\n\n",
+          "# ", "- ", "↓↓11", "Welcome back to ", "Read more", "Photo: X", "/Reuters", "A", "b.",
+          " ", "Title", "?", ":", "1", "’"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
+def test_any_text_or_markup_splits_without_error_into_numbered_titled_stories(text):
+    for brief in (split_text(text), split_html(text), split_item_html(text, title="T")):
+        assert [s.position for s in brief.stories] == list(range(1, len(brief.stories) + 1))
+        assert all(s.title and s.text for s in brief.stories)
+        assert brief.title
