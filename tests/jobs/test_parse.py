@@ -133,3 +133,16 @@ def test_arbitrary_bytes_either_parse_or_raise_feed_error(data):
         parse_feed(data, source="fuzz")
     except FeedError as exc:
         assert "\n" not in str(exc)
+
+
+def test_a_small_nested_entity_bomb_is_not_expanded():
+    entities = "".join(f'<!ENTITY e{i} "' + f"&e{i - 1};" * 10 + '">' for i in range(1, 10))
+    bomb = f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY e0 "boom">{entities}]>'.encode()
+    bomb += b'<rss version="2.0"><channel><item><title>&e9;</title></item></channel></rss>'
+    started = time.perf_counter()
+    try:
+        entries = parse_feed(bomb, source="bomb.xml").entries
+    except FeedError:
+        entries = []
+    assert time.perf_counter() - started < 5
+    assert all(len(e.title) < 1000 and len(e.html) < 100_000 for e in entries)
