@@ -17,7 +17,8 @@ into blocks (``jobs.split_blocks``) and hand them to one segmenter:
    lead-in stories is a section label ("What We're Following") and starts
    nothing. When the brief numbers its stories, unnumbered sections are extras
    (ads, "Flagging") and are left out. Sections such as "Today's Most Read" or
-   "More from ..." are skipped up to the next heading of the same rank.
+   "More from ..." are skipped up to the next heading of the same or a higher
+   rank (or, in a brief of lead-ins, the next lead-in).
 """
 
 from __future__ import annotations
