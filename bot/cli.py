@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from telegram.error import TelegramError
 
 from bot.app import build_application, start_polling, stop_polling
 from bot.logs import configure_logging
+from bot.preview import following, preview_text, stories_from_database, transient_stories
 from bot.settings import Settings, SettingsError, load_settings
 from jobs.bootstrap import prepare_database
 from jobs.catalogue import CatalogueError, load_topics
@@ -28,6 +30,8 @@ from storage import db
 from storage import feeds as feed_store
 
 T = TypeVar("T")
+
+SEED_BRIEF = Path(__file__).resolve().parent.parent / "seeds" / "world-brief_2025-02-12.txt"
 
 BOTFATHER_HELP = """\
 briefbot needs a bot token to talk to Telegram, and TELEGRAM_BOT_TOKEN is not set.
@@ -99,10 +103,11 @@ def run(preview_if_no_token: bool) -> None:
     settings = _settings()
     if settings.token is None:
         click.echo(BOTFATHER_HELP, err=True)
-        if preview_if_no_token:
-            click.echo("\nMeanwhile, the seed brief as a subscriber would see it:\n", err=True)
-            _not_yet("preview")
-        sys.exit(2)
+        if not preview_if_no_token:
+            sys.exit(2)
+        click.echo("\nMeanwhile, the seed brief as a subscriber would see it:\n", err=True)
+        _print_preview(settings, SEED_BRIEF, [t.slug for t in load_topics(settings.topics_file)])
+        return
     _run(_serve(settings))
 
 
@@ -184,10 +189,62 @@ def parse(source: str, as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--topics", required=True, help="Comma-separated topic slugs, e.g. ukraine,gaza.")
-def preview(topics: str) -> None:
+@click.option("--topics", help="Comma-separated topic slugs, e.g. ukraine,gaza (default: all).")
+@click.option(
+    "--source",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Preview from this brief or feed file instead of the database (nothing is stored).",
+)
+def preview(topics: str | None, source: Path | None) -> None:
     """Print the digest a subscriber following these topics would get now."""
-    _not_yet("preview")
+    settings = _settings()
+    known = {t.slug for t in load_topics(settings.topics_file)}
+    slugs = [s.strip() for s in (topics or ",".join(sorted(known))).split(",") if s.strip()]
+    if unknown := [s for s in slugs if s not in known]:
+        raise click.ClickException(
+            f"unknown topic(s): {', '.join(unknown)}; `briefbot topics` lists them"
+        )
+    if source is not None:
+        _print_preview(settings, source, slugs)
+        return
+
+    async def work(_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> str:
+        stories = await stories_from_database(
+            sessions,
+            slugs,
+            now=datetime.now(UTC),
+            lookback=timedelta(hours=settings.digest_lookback_hours),
+            limit=settings.digest_max_stories + 50,
+        )
+        return preview_text(
+            stories,
+            _emojis(settings),
+            heading=f"Stories on {', '.join(slugs)} from the last "
+            f"{settings.digest_lookback_hours} hours",
+            limit=settings.digest_max_stories,
+        )
+
+    click.echo(_run(_with_database(settings, work)))
+
+
+def _emojis(settings: Settings) -> dict[str, str]:
+    return {t.slug: t.emoji for t in load_topics(settings.topics_file)}
+
+
+def _print_preview(settings: Settings, source: Path, slugs: list[str]) -> None:
+    """Parse and tag ``source`` offline and print the digest and the first stories in full."""
+    try:
+        briefs = briefs_from_bytes(source.read_bytes(), name=source.name)
+    except (FeedError, SourceError) as exc:
+        raise click.ClickException(str(exc)) from None
+    briefs = tag_briefs(Tagger(load_topics(settings.topics_file)), briefs)
+    stories = following(transient_stories(briefs), slugs)
+    heading = f"{briefs[0].title if len(briefs) == 1 else source.name}"
+    click.echo(
+        preview_text(
+            stories, _emojis(settings), heading=heading, limit=settings.digest_max_stories, full=2
+        )
+    )
 
 
 @main.command()

@@ -156,3 +156,45 @@ def test_importing_a_file_that_is_not_opml_says_so(cli_env: Path) -> None:
 
     assert result.exit_code == 1
     assert "not an OPML file" in result.output
+
+
+def test_run_without_a_token_can_preview_the_seed_brief_instead(cli_env: Path) -> None:
+    result = CliRunner().invoke(main, ["run", "--preview-if-no-token"])
+
+    assert result.exit_code == 0
+    assert "@BotFather" in result.output
+    for title in ("Is Europe on Its Own?", "Renewing war.", "Odds and Ends"):
+        assert title in result.output
+    assert "<b>" not in result.output  # plain text for a terminal, not Telegram HTML
+
+
+def test_preview_from_a_file_shows_only_the_followed_topics(cli_env: Path) -> None:
+    seed = ROOT / "seeds" / "world-brief_2025-02-12.txt"
+
+    result = CliRunner().invoke(main, ["preview", "--topics", "gaza", "--source", str(seed)])
+
+    assert result.exit_code == 0, result.output
+    assert "1. 🕊️🕌 Renewing war." in result.output
+    assert "Modi comes to Washington" not in result.output
+
+
+def test_preview_refuses_an_unknown_topic(cli_env: Path) -> None:
+    result = CliRunner().invoke(main, ["preview", "--topics", "ukrane"])
+
+    assert result.exit_code == 1
+    assert "unknown topic(s): ukrane" in result.output
+
+
+def test_preview_from_the_database_lists_stored_stories(cli_env: Path) -> None:
+    runner = CliRunner()
+    seed = ROOT / "seeds" / "world-brief_2025-02-12.txt"
+    stored = runner.invoke(main, ["ingest", str(seed)])
+    if "not part of this build" in stored.output:
+        pytest.skip("ingest is not wired yet")
+
+    result = runner.invoke(main, ["preview", "--topics", "trade"])
+
+    assert result.exit_code == 0, result.output
+    assert "Modi comes to Washington." in result.output
+    assert "Odds and Ends" in result.output
+    assert "Renewing war." not in result.output
