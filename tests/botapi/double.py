@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from tests.botapi import updates
@@ -94,6 +95,9 @@ class BotApiDouble:
         self.open_queries: dict[str, int] = {}
         self.query_chats: dict[str, int] = {}
         self._updates: list[dict[str, Any]] = []
+        # Set by setWebhook: updates are then POSTed there, as Telegram does, not queued.
+        self.webhook: dict[str, Any] | None = None
+        self.webhook_answers: list[int] = []
         self._failures: dict[str, list[ApiError]] = {}
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -176,6 +180,11 @@ class BotApiDouble:
 
     async def _push(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         update = {"update_id": next(self._update_ids), kind: payload}
+        if self.webhook is not None:
+            self.webhook_answers.append(
+                await self.post_to_webhook(update, secret=self.webhook.get("secret_token"))
+            )
+            return update
         self._updates.append(update)
         async with self._changed:
             self._changed.notify_all()
@@ -321,8 +330,34 @@ class BotApiDouble:
         return {**self.bot_user, "can_join_groups": True, "can_read_all_group_messages": False,
                 "supports_inline_queries": False}  # fmt: skip
 
+    async def post_to_webhook(self, update: dict[str, Any], *, secret: str | None) -> int:
+        """POST ``update`` to the registered webhook as Telegram would; returns the HTTP status."""
+        assert self.webhook is not None, "no webhook registered"
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+        async with (
+            aiohttp.ClientSession() as client,
+            client.post(self.webhook["url"], json=update, headers=headers) as response,
+        ):
+            return response.status
+
     async def _api_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = None
         return True
+
+    async def _api_setWebhook(self, params: dict[str, Any]) -> Any:
+        url = params.get("url", "")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ApiError(400, "Bad Request: bad webhook: an HTTPS URL must be provided")
+        secret = params.get("secret_token")
+        if secret is not None and not (
+            1 <= len(str(secret)) <= 256 and str(secret).replace("_", "").replace("-", "").isalnum()
+        ):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        self.webhook = {"url": url, "secret_token": secret}
+        return True
+
+    async def _api_getWebhookInfo(self, params: dict[str, Any]) -> Any:
+        return {"url": (self.webhook or {}).get("url", ""), "pending_update_count": 0}
 
     async def _api_setMyCommands(self, params: dict[str, Any]) -> Any:
         for command in params.get("commands", []):

@@ -1,0 +1,149 @@
+"""Webhook mode: Telegram (the double) posts updates to us; only with the secret token."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from telegram.ext import Application
+
+from bot.app import build_application, start_polling, stop_polling
+from bot.settings import Settings
+from bot.webhook import start_webhook
+from storage import db
+from tests.bot.conftest import ME, TOKEN, template_database  # noqa: F401  (a fixture)
+from tests.botapi import BotApiDouble
+
+SECRET = "s3cret-token_for-tests"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Hooked:
+    api: BotApiDouble
+    application: Application
+    url: str
+    base: str
+
+
+@pytest.fixture
+async def hooked(tmp_path: Path, template_database: Path) -> AsyncIterator[Hooked]:  # noqa: F811
+    database = tmp_path / "briefbot.db"
+    shutil.copy(template_database, database)
+    url = f"sqlite+aiosqlite:///{database}"
+    port = free_port()
+    async with BotApiDouble() as api:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            database_url=url,
+            bot_api_url=api.base_url,
+        )
+        engine = db.create_engine(url)
+        sessions = db.create_sessionmaker(engine)
+        application = build_application(settings, sessions)
+        hook_url = f"http://127.0.0.1:{port}/tg"
+        runner = await start_webhook(
+            application,
+            sessions,
+            lambda: True,
+            url=hook_url,
+            listen="127.0.0.1",
+            port=port,
+            secret=SECRET,
+        )
+        try:
+            yield Hooked(api, application, hook_url, f"http://127.0.0.1:{port}")
+        finally:
+            await runner.cleanup()
+            await stop_polling(application)
+            await engine.dispose()
+
+
+async def test_the_webhook_is_registered_with_a_secret_and_updates_are_answered(
+    hooked: Hooked,
+) -> None:
+    api = hooked.api
+    assert api.webhook == {"url": hooked.url, "secret_token": SECRET}
+
+    await api.user_sends(ME, "/start")
+    await api.wait_for(lambda: bool(api.sent_to(ME)))
+
+    assert api.webhook_answers == [200]
+    assert "Welcome to briefbot" in api.sent_to(ME)[0].text
+
+
+async def test_a_request_without_the_secret_is_refused_and_not_processed(
+    hooked: Hooked, caplog: pytest.LogCaptureFixture
+) -> None:
+    api = hooked.api
+    update = {
+        "update_id": 99,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": ME, "type": "private"},
+            "from": {"id": ME, "is_bot": False, "first_name": "Mallory"},
+            "text": "/start",
+        },
+    }
+
+    with caplog.at_level(logging.WARNING, logger="bot.webhook"):
+        missing = await api.post_to_webhook(update, secret=None)
+        wrong = await api.post_to_webhook(update, secret="guess")
+
+    assert (missing, wrong) == (403, 403)
+    assert "with no secret token" in caplog.text and "with a wrong secret token" in caplog.text
+    await api.user_sends(ME, "/help")  # a real update after the forged ones
+    await api.wait_for(lambda: bool(api.sent_to(ME)))
+    replies = api.sent_to(ME)
+    assert len(replies) == 1, "only the real /help is answered, the forged /start is not"
+    assert "Welcome" not in replies[0].text
+
+
+async def test_health_is_served_on_the_webhook_port(hooked: Hooked) -> None:
+    async with httpx.AsyncClient() as client:
+        response = await client.get(f"{hooked.base}/healthz")
+
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+
+
+async def test_starting_in_polling_mode_deletes_a_webhook_left_from_before(
+    tmp_path: Path,
+    template_database: Path,  # noqa: F811
+) -> None:
+    database = tmp_path / "briefbot.db"
+    shutil.copy(template_database, database)
+    url = f"sqlite+aiosqlite:///{database}"
+    async with BotApiDouble() as api:
+        api.webhook = {"url": "https://old.example.org/tg", "secret_token": SECRET}
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            database_url=url,
+            bot_api_url=api.base_url,
+        )
+        engine = db.create_engine(url)
+        application = build_application(settings, db.create_sessionmaker(engine))
+        await start_polling(application, poll_timeout=1)
+        try:
+            assert api.webhook is None
+            assert api.calls_to("deleteWebhook")
+            await api.user_sends(ME, "/help")
+            await api.wait_for(lambda: bool(api.sent_to(ME)))
+        finally:
+            await api.release_pollers()
+            await stop_polling(application)
+            await engine.dispose()
