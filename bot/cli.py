@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
@@ -14,11 +13,10 @@ from typing import Any, TypeVar
 
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from telegram.error import TelegramError
 
-from bot.app import build_application, start_polling, stop_polling
 from bot.logs import configure_logging
 from bot.preview import following, preview_text, stories_from_database, transient_stories
+from bot.serve import Endpoints, StartError, serve
 from bot.settings import Settings, SettingsError, load_settings
 from jobs.bootstrap import prepare_database
 from jobs.catalogue import CatalogueError, load_topics
@@ -98,8 +96,28 @@ def main() -> None:
     is_flag=True,
     help="Without a token, print the offline preview of the seed brief instead of failing.",
 )
-def run(preview_if_no_token: bool) -> None:
-    """Run the bot and its scheduler (long polling)."""
+@click.option(
+    "--webhook-url",
+    metavar="URL",
+    help="Webhook mode: the public HTTPS URL Telegram posts to [BRIEFBOT_WEBHOOK_URL].",
+)
+@click.option("--listen", metavar="HOST", help="Webhook mode: interface to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), help="Webhook mode: port to listen on.")
+@click.option(
+    "--health-port",
+    type=click.IntRange(0, 65535),
+    help="Serve /healthz and /metrics on this port (webhook mode serves them on --port).",
+)
+@click.option("--health-host", metavar="HOST", help="Interface for /healthz and /metrics.")
+def run(
+    preview_if_no_token: bool,
+    webhook_url: str | None,
+    listen: str | None,
+    port: int | None,
+    health_port: int | None,
+    health_host: str | None,
+) -> None:
+    """Run the bot and its scheduler (long polling, or a webhook with --webhook-url)."""
     settings = _settings()
     if settings.token is None:
         click.echo(BOTFATHER_HELP, err=True)
@@ -108,34 +126,21 @@ def run(preview_if_no_token: bool) -> None:
         click.echo("\nMeanwhile, the seed brief as a subscriber would see it:\n", err=True)
         _print_preview(settings, SEED_BRIEF, [t.slug for t in load_topics(settings.topics_file)])
         return
-    _run(_serve(settings))
-
-
-async def _serve(settings: Settings) -> None:
-    """Migrate, then long-poll BRIEFBOT_BOT_API_URL until SIGINT or SIGTERM."""
-    engine = db.create_engine(settings.database_url)
+    url = webhook_url or settings.webhook_url
+    if url and not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
+        raise click.ClickException(f"--webhook-url {url!r}: Telegram only posts to https:// URLs")
+    endpoints = Endpoints(
+        webhook_url=url,
+        listen=listen or settings.webhook_listen,
+        port=port or settings.webhook_port,
+        secret=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+        health_host=health_host or settings.health_host,
+        health_port=health_port if health_port is not None else settings.health_port,
+    )
     try:
-        await prepare_database(engine, settings.topics_file, settings.feeds_file)
-    except BaseException:
-        await engine.dispose()
-        raise
-    application = build_application(settings, db.create_sessionmaker(engine))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        await start_polling(application)
-    except TelegramError as exc:
-        await engine.dispose()
-        raise click.ClickException(
-            f"Telegram refused to start the bot ({exc}); check TELEGRAM_BOT_TOKEN "
-            "and BRIEFBOT_BOT_API_URL"
-        ) from None
-    try:
-        await stop.wait()
-    finally:
-        await stop_polling(application)
+        _run(serve(settings, endpoints))
+    except StartError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _not_yet(command: str) -> None:

@@ -1,0 +1,109 @@
+"""``briefbot run``: the bot, its background work and the operators' endpoint, until a signal.
+
+Long polling by default; webhook mode when a webhook URL is set. SIGINT and
+SIGTERM stop taking updates, let the updates in hand finish, stop the
+background work, and close the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import Application
+
+from bot.app import Background, build_application, start_polling, stop_polling
+from bot.health import start_health_server
+from bot.settings import Settings
+from bot.webhook import new_secret, start_webhook
+from jobs.bootstrap import prepare_database
+from storage import db
+
+log = logging.getLogger(__name__)
+
+
+class StartError(Exception):
+    """Telegram refused to start the bot; the message says what to check."""
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoints:
+    """Where to listen: the webhook (None: long polling) and the health endpoint (None: off)."""
+
+    webhook_url: str | None = None
+    listen: str = "127.0.0.1"
+    port: int = 8080
+    secret: str | None = None
+    health_host: str = "127.0.0.1"
+    health_port: int | None = None
+
+
+async def serve(
+    settings: Settings, endpoints: Endpoints, background: Background | None = None
+) -> None:
+    """Migrate, start, and run until SIGINT or SIGTERM."""
+    engine = db.create_engine(settings.database_url)
+    try:
+        await prepare_database(engine, settings.topics_file, settings.feeds_file)
+    except BaseException:
+        await engine.dispose()
+        raise
+    sessions = db.create_sessionmaker(engine)
+    application = build_application(settings, sessions, background=background)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    runners: list[web.AppRunner] = []
+    try:
+        runners = await _start(application, sessions, endpoints, background)
+    except Exception as exc:
+        await stop_polling(application)
+        raise StartError(
+            f"Telegram refused to start the bot ({exc}); check TELEGRAM_BOT_TOKEN "
+            "and BRIEFBOT_BOT_API_URL"
+        ) from None
+    try:
+        await stop.wait()
+        log.info("stopping: finishing the updates in hand")
+    finally:
+        for runner in runners:
+            await runner.cleanup()
+        await stop_polling(application)
+
+
+async def _start(
+    application: Application,
+    sessions: async_sessionmaker[AsyncSession],
+    endpoints: Endpoints,
+    background: Background | None,
+) -> list[web.AppRunner]:
+    def running() -> bool:
+        return background is None or bool(getattr(background, "running", True))
+
+    runners = []
+    if endpoints.webhook_url:
+        runners.append(
+            await start_webhook(
+                application,
+                sessions,
+                running,
+                url=endpoints.webhook_url,
+                listen=endpoints.listen,
+                port=endpoints.port,
+                secret=endpoints.secret or new_secret(),
+            )
+        )
+    else:
+        await start_polling(application)
+    if endpoints.health_port is not None:
+        runners.append(
+            await start_health_server(
+                sessions, running, host=endpoints.health_host, port=endpoints.health_port
+            )
+        )
+    return runners
