@@ -1,0 +1,43 @@
+"""How each background job last ran: one ``job_runs`` row per job name."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dialect import upsert
+from storage.models import JobRun
+
+
+async def record_job_run(
+    session: AsyncSession,
+    name: str,
+    *,
+    started_at: datetime,
+    finished_at: datetime,
+    summary: str,
+    error: str | None = None,
+) -> None:
+    """Remember a run: a success clears the last error, a failure keeps the last success."""
+    values: dict[str, object] = {
+        "name": name,
+        "last_started_at": started_at,
+        "last_summary": summary[:2000],
+        "last_error": error[:2000] if error else None,
+    }
+    if error is None:
+        values["last_success_at"] = finished_at
+    await session.execute(
+        upsert(session, JobRun.__table__, ["name"], [k for k in values if k != "name"]).values(  # type: ignore[arg-type]
+            **values
+        )
+    )
+
+
+async def get_job_run(session: AsyncSession, name: str) -> JobRun | None:
+    result = await session.scalars(
+        select(JobRun).where(JobRun.name == name).execution_options(populate_existing=True)
+    )
+    return result.one_or_none()
