@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 
 import httpx
@@ -15,16 +14,15 @@ from jobs.prepare import Reader
 
 log = logging.getLogger(__name__)
 
-TEXT = "text/plain; charset=utf-8"
-
 
 async def with_article(
-    client: httpx.AsyncClient, brief: BriefDraft, read: Reader, limits: FetchLimits
+    client: httpx.AsyncClient, brief: BriefDraft, reader: Reader, limits: FetchLimits
 ) -> tuple[BriefDraft, int]:
-    """The brief with its article page's stories, or unchanged when the page gives nothing.
+    """The brief rebuilt from its article page, or unchanged when the page gives nothing.
 
     Returns (brief, 1 when a page was fetched else 0). The page is fetched with
-    the same limits as feeds; its text is split like any plain-text brief.
+    the same limits as feeds; a page that fails or has no article text leaves
+    the brief with its summary.
     """
     if not brief.url:
         return brief, 0
@@ -34,21 +32,11 @@ async def with_article(
         return brief, 1
     text = await asyncio.to_thread(extract_article, result.body, url=result.final_url)
     if text is None:
+        log.info("no article text in %s; keeping the summary", redact_url(brief.url))
         return brief, 1
     try:
-        reading = read(
-            text.encode("utf-8"), name=result.final_url, content_type=TEXT, feed_only=False
-        )
+        expanded = await asyncio.to_thread(reader.article, brief, text)
     except ValueError as exc:
         log.info("article %s not split: %s", redact_url(brief.url), exc)
         return brief, 1
-    stories = tuple(s for b in reading.briefs for s in b.stories)
-    if not stories:
-        return brief, 1
-    if len(stories) == 1 and brief.stories:
-        # An ordinary news item stays one story under the feed's own title.
-        stories = (dataclasses.replace(stories[0], title=brief.stories[0].title),)
-    stories = tuple(
-        dataclasses.replace(s, position=i, url=s.url or brief.url) for i, s in enumerate(stories, 1)
-    )
-    return dataclasses.replace(brief, stories=stories), 1
+    return (expanded if expanded.stories else brief), 1

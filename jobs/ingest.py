@@ -53,7 +53,7 @@ async def ingest_feed(
     keyword_matcher: KeywordMatching | None,
     now: datetime,
     *,
-    read: Reader,
+    reader: Reader,
     options: IngestOptions = DEFAULT_OPTIONS,
 ) -> FeedReport:
     """Fetch one feed conditionally, store its new stories, and record how it went."""
@@ -82,7 +82,7 @@ async def ingest_feed(
             return await _failed(sessions, feed_id, name, now, result.error or "failed", options)
         try:
             reading = await asyncio.to_thread(
-                read,
+                reader.read,
                 result.body,
                 name=result.final_url,
                 content_type=result.content_type,
@@ -92,7 +92,7 @@ async def ingest_feed(
             return await _failed(sessions, feed_id, name, now, one_line(exc), options)
         counts = Counts()
         prepared = await prepare(
-            sessions, client, url, reading, tagger, keyword_matcher, now, read, options, counts
+            sessions, client, url, reading, tagger, keyword_matcher, now, reader, options, counts
         )
         async with sessions.begin() as session:
             await store(session, feed_id, prepared, now, counts)
@@ -118,7 +118,7 @@ async def ingest_due_feeds(
     tagger: Tagging,
     now: datetime,
     *,
-    read: Reader,
+    reader: Reader,
     make_matcher: Callable[[list[str]], KeywordMatching],
     options: IngestOptions = DEFAULT_OPTIONS,
     include_backing_off: bool = False,
@@ -141,7 +141,7 @@ async def ingest_due_feeds(
         async with gate:
             try:
                 return await ingest_feed(
-                    sessions, client, feed_id, tagger, matcher, now, read=read, options=options
+                    sessions, client, feed_id, tagger, matcher, now, reader=reader, options=options
                 )
             except Exception as exc:  # even recording the failure failed (database down?)
                 log.error("ingesting feed %s failed", feed_id, exc_info=True)
@@ -171,7 +171,7 @@ async def ingest_sources(
     tagger: Tagging,
     now: datetime,
     *,
-    read: Reader,
+    reader: Reader,
     make_matcher: Callable[[list[str]], KeywordMatching],
     options: IngestOptions = DEFAULT_OPTIONS,
 ) -> list[FeedReport]:
@@ -183,7 +183,7 @@ async def ingest_sources(
     for source in sources:
         try:
             report = await _ingest_source(
-                sessions, client, source, tagger, matcher, now, read, options
+                sessions, client, source, tagger, matcher, now, reader, options
             )
         except Exception as exc:
             log.warning("ingesting %s failed", source, exc_info=True)
@@ -200,7 +200,7 @@ async def _ingest_source(
     tagger: Tagging,
     matcher: KeywordMatching | None,
     now: datetime,
-    read: Reader,
+    reader: Reader,
     options: IngestOptions,
 ) -> FeedReport:
     name = redact_url(source)
@@ -221,13 +221,13 @@ async def _ingest_source(
         origin = "file:" + hashlib.sha256(data).hexdigest()
     try:
         reading = await asyncio.to_thread(
-            read, data, name=source, content_type=content_type, feed_only=False
+            reader.read, data, name=source, content_type=content_type, feed_only=False
         )
     except ValueError as exc:
         return FeedReport(name, None, ReportStatus.FAILED, error=one_line(exc))
     counts = Counts()
     prepared = await prepare(
-        sessions, client, origin, reading, tagger, matcher, now, read, options, counts
+        sessions, client, origin, reading, tagger, matcher, now, reader, options, counts
     )
     async with sessions.begin() as session:
         await store(session, None, prepared, now, counts)

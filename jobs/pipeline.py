@@ -68,7 +68,7 @@ async def with_articles(
     client: httpx.AsyncClient,
     briefs: list[BriefDraft],
     reading: Reading,
-    read: Reader,
+    reader: Reader,
     options: IngestOptions,
     counts: Counts,
 ) -> list[BriefDraft]:
@@ -81,7 +81,7 @@ async def with_articles(
         if id(brief) not in chosen:
             return brief
         async with gate:
-            expanded, fetched = await with_article(client, brief, read, options.limits)
+            expanded, fetched = await with_article(client, brief, reader, options.limits)
         counts.articles += fetched
         return expanded
 
@@ -96,13 +96,13 @@ async def prepare(
     tagger: Tagging,
     matcher: KeywordMatching | None,
     now: datetime,
-    read: Reader,
+    reader: Reader,
     options: IngestOptions,
     counts: Counts,
 ) -> list[PreparedBrief]:
     """The briefs not stored before, with article pages fetched, keyed and tagged."""
     briefs = await new_briefs(sessions, origin, reading, counts)
-    briefs = await with_articles(client, briefs, reading, read, options, counts)
+    briefs = await with_articles(client, briefs, reading, reader, options, counts)
     return await asyncio.to_thread(
         lambda: [prepare_brief(origin, b, tagger, matcher, now) for b in briefs]
     )

@@ -27,12 +27,16 @@ class Reading:
 
 
 class Reader(Protocol):
-    """Bytes to briefs. Raises ValueError (with a one-line message) for bad input;
-    with ``feed_only`` anything that is not a feed (an HTML page, say) is bad input."""
+    """Bytes to briefs (parsing and splitting); ``jobs.reader.SOURCES`` is the real one."""
 
-    def __call__(
-        self, data: bytes, *, name: str, content_type: str | None, feed_only: bool
-    ) -> Reading: ...
+    def read(self, data: bytes, *, name: str, content_type: str | None, feed_only: bool) -> Reading:
+        """The briefs in ``data``. Raises ValueError (one line) for bad input; with
+        ``feed_only`` anything that is not a feed (an HTML page, say) is bad input."""
+        ...
+
+    def article(self, brief: BriefDraft, text: str) -> BriefDraft:
+        """A summary-only brief rebuilt from its article page's main text."""
+        ...
 
 
 class Tagging(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -55,25 +56,30 @@ GAZA = (
 # --- until the parser lands: the smallest reader that serves these tests -------------
 
 
-def read_feed(data: bytes, *, name: str, content_type: str | None, feed_only: bool) -> Reading:
-    """RSS items as one-story briefs; plain text as one brief of one story."""
-    if content_type and content_type.startswith("text/plain"):
-        text = data.decode()
-        story = StoryDraft(1, text.split("\n\n")[0][:60], text)
-        return Reading(None, [BriefDraft(key=text[:40], title="", stories=(story,))])
-    parsed = feedparser.parse(data)
-    if parsed.bozo and not parsed.entries:
-        raise ValueError(f"{name}: not a feed")
-    briefs, summary_only = [], set()
-    for entry in parsed.entries:
-        html = entry.content[0].value if entry.get("content") else entry.get("summary", "")
-        text = re.sub(r"<[^>]+>", " ", html).strip()
-        key = entry.get("id") or entry.get("link") or entry.title
-        if not entry.get("content"):
-            summary_only.add(key)
-        story = StoryDraft(1, entry.title, text, url=entry.get("link"))
-        briefs.append(BriefDraft(key, entry.title, entry.get("link"), stories=(story,)))
-    return Reading(parsed.feed.get("title"), briefs, frozenset(summary_only))
+class FeedparserReader:
+    """RSS items as one-story briefs; an article's text as one story."""
+
+    def read(self, data: bytes, *, name: str, content_type: str | None, feed_only: bool) -> Reading:
+        parsed = feedparser.parse(data)
+        if parsed.bozo and not parsed.entries:
+            raise ValueError(f"{name}: not a feed")
+        briefs, summary_only = [], set()
+        for entry in parsed.entries:
+            html = entry.content[0].value if entry.get("content") else entry.get("summary", "")
+            text = re.sub(r"<[^>]+>", " ", html).strip()
+            key = entry.get("id") or entry.get("link") or entry.title
+            if not entry.get("content"):
+                summary_only.add(key)
+            story = StoryDraft(1, entry.title, text, url=entry.get("link"))
+            briefs.append(BriefDraft(key, entry.title, entry.get("link"), stories=(story,)))
+        return Reading(parsed.feed.get("title"), briefs, frozenset(summary_only))
+
+    def article(self, brief: BriefDraft, text: str) -> BriefDraft:
+        story = StoryDraft(1, brief.title, text, url=brief.url)
+        return dataclasses.replace(brief, stories=(story,))
+
+
+READER = FeedparserReader()
 
 
 class WordTagger:
@@ -129,7 +135,7 @@ async def run(
         client,
         WordTagger(),
         now,
-        read=read_feed,
+        reader=READER,
         make_matcher=WordMatcher,
         options=OPTIONS,
     )
@@ -319,7 +325,7 @@ async def test_a_feed_removed_mid_run_is_reported_not_raised(
     sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
 ) -> None:
     report = await ingest_feed(
-        sessions, client, 999_999, WordTagger(), None, NOW, read=read_feed, options=OPTIONS
+        sessions, client, 999_999, WordTagger(), None, NOW, reader=READER, options=OPTIONS
     )
 
     assert report.status is ReportStatus.FAILED and report.error == "no such feed"
@@ -344,7 +350,7 @@ async def test_files_and_urls_are_ingested_once(
             sources,
             WordTagger(),
             NOW,
-            read=read_feed,
+            reader=READER,
             make_matcher=WordMatcher,
             options=OPTIONS,
         )
