@@ -45,11 +45,11 @@ def _n(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
-def summarise(reports: Sequence[FeedReport]) -> str:
-    """One line for a whole run: feeds, new stories, duplicates, failures."""
+def summarise(reports: Sequence[FeedReport], noun: str = "feed") -> str:
+    """One line for a whole run: feeds (or sources), new stories, duplicates, failures."""
     failed = sum(r.status is ReportStatus.FAILED for r in reports)
     new = sum(r.new for r in reports)
     skipped = sum(r.duplicates + r.near_duplicates for r in reports)
     stories = _n(new, "new story", "new stories")
-    text = f"{_n(len(reports), 'feed', 'feeds')}: {stories}, {skipped} duplicates skipped"
+    text = f"{_n(len(reports), noun, noun + 's')}: {stories}, {skipped} duplicates skipped"
     return text + (f", {failed} failed" if failed else "")

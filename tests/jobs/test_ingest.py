@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -364,3 +365,27 @@ async def test_files_and_urls_are_ingested_once(
     assert second == [(ok, 0, 1), (ok, 0, 1), (failed, 0, 0)]
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Story)) == 2
+
+
+@both_databases
+async def test_many_feeds_at_once_are_all_stored(
+    sessions: async_sessionmaker[AsyncSession], server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    words = (GAZA + TRADE).split()
+    for n in range(12):
+        texts = [" ".join(random.Random(n * 10 + i).sample(words, len(words))) for i in range(5)]
+        items = [Item(f"Story {n}.{i}", text) for i, text in enumerate(texts)]
+        await add_feed(sessions, server.add(f"feed{n}.xml", rss(f"Feed {n}", items)))
+
+    reports = await ingest_due_feeds(
+        sessions,
+        client,
+        WordTagger(),
+        NOW,
+        reader=READER,
+        make_matcher=WordMatcher,
+        options=dataclasses.replace(OPTIONS, concurrency=12),
+    )
+
+    assert [r.error for r in reports if r.error] == []
+    assert sum(r.new for r in reports) == 60
