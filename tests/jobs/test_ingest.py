@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobs.bootstrap import prepare_database
 from jobs.drafts import BriefDraft, StoryDraft
+from jobs.extract import extract_article
 from jobs.fetch import FetchLimits, make_client
 from jobs.ingest import (
     IngestOptions,
@@ -389,3 +390,52 @@ async def test_many_feeds_at_once_are_all_stored(
 
     assert [r.error for r in reports if r.error] == []
     assert sum(r.new for r in reports) == 60
+
+
+async def test_a_summary_only_item_whose_page_fails_keeps_its_summary(
+    sessions: async_sessionmaker[AsyncSession], server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    item = Item("Gaza truce", GAZA, link=server.url("news/gone.html"), summary_only=True)
+    await add_feed(sessions, server.add("summaries.xml", rss("Summaries", [item])))
+
+    reports = await run(sessions, client)
+
+    assert [(r.status, r.new, r.articles) for r in reports] == [(ReportStatus.OK, 1, 1)]
+    async with sessions() as session:
+        (story,) = await story_store.latest_stories(session, 1)
+    assert story.text == GAZA[:120]
+
+
+async def test_article_pages_are_fetched_for_a_few_items_per_run(
+    sessions: async_sessionmaker[AsyncSession], server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    items = []
+    for n in range(5):
+        link = server.add(f"news/{n}.html", article_page(f"Story {n}", [f"{GAZA} ({n})"] * 3))
+        items.append(Item(f"Story {n}", f"Summary {n}", link=link, summary_only=True))
+    await add_feed(sessions, server.add("summaries.xml", rss("Summaries", items)))
+
+    reports = await ingest_due_feeds(
+        sessions,
+        client,
+        WordTagger(),
+        NOW,
+        reader=READER,
+        make_matcher=WordMatcher,
+        options=dataclasses.replace(OPTIONS, max_articles=2),
+    )
+
+    assert [r.articles for r in reports] == [2]
+    assert sum(server.hits(f"news/{n}.html") for n in range(5)) == 2
+
+
+def test_the_main_text_of_a_page_leaves_out_navigation_and_footer() -> None:
+    page = article_page("Gaza truce", [GAZA, TRADE]).encode()
+
+    text = extract_article(page, url="https://example.org/news/truce.html")
+
+    assert text is not None
+    assert GAZA in text and TRADE in text
+    assert "Log in" not in text and "Subscribe" not in text
+    assert extract_article(b"<html><body><nav>Home</nav></body></html>") is None
+    assert extract_article(b"") is None
