@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -14,6 +17,9 @@ from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from jobs.bootstrap import prepare_database
 from jobs.catalogue import CatalogueError, load_topics
+from jobs.parse import FeedError
+from jobs.source import SourceError, briefs_from_bytes, briefs_to_json, fetch_source
+from jobs.tag import Tagger, tag_briefs
 from storage import db
 from storage import feeds as feed_store
 
@@ -115,7 +121,35 @@ def ingest(sources: tuple[str, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the stories as JSON.")
 def parse(source: str, as_json: bool) -> None:
     """Parse a file or URL into stories, without the database."""
-    _not_yet("parse")
+    settings = _settings()
+    try:
+        tagger = Tagger(load_topics(settings.topics_file))
+        if source.startswith(("http://", "https://")):
+            data, content_type = fetch_source(source)
+        else:
+            data, content_type = Path(source).read_bytes(), None
+        briefs = tag_briefs(tagger, briefs_from_bytes(data, name=source, content_type=content_type))
+    except (CatalogueError, FeedError, SourceError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {source}: {exc.strerror or exc}") from None
+    except Exception as exc:  # bad input must never show a traceback
+        logging.getLogger(__name__).debug("parse %s failed", source, exc_info=True)
+        raise click.ClickException(f"cannot parse {source}: {type(exc).__name__}: {exc}") from None
+    if as_json:
+        click.echo(json.dumps(briefs_to_json(briefs), ensure_ascii=False, indent=2))
+        return
+    for brief in briefs:
+        click.echo(f"# {brief.title}")
+        for story in brief.stories:
+            topics = ", ".join(
+                f"{slug} ({', '.join(terms)})" for slug, terms in story.topics.items()
+            )
+            first_line = story.text.split("\n", 1)[0]
+            click.echo(f"{story.position:>3}. {story.title}")
+            click.echo(f"     topics: {topics or '-'}")
+            click.echo(f"     {first_line[:160]}")
+        click.echo("")
 
 
 @main.command()
