@@ -23,7 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from jobs.fetch import FetchStatus, fetch, redact_url
 from jobs.pipeline import DEFAULT_OPTIONS, Counts, IngestOptions, one_line, prepare, report, store
 from jobs.prepare import KeywordMatching, Reader, Reading, Tagging
+from jobs.reader import SOURCES
 from jobs.reports import FeedReport, ReportStatus, summarise
+from jobs.tag import KeywordMatcher
 from storage import feeds as feed_store
 from storage.job_runs import record_job_run
 from storage.models import Feed
@@ -53,7 +55,7 @@ async def ingest_feed(
     keyword_matcher: KeywordMatching | None,
     now: datetime,
     *,
-    reader: Reader,
+    reader: Reader = SOURCES,
     options: IngestOptions = DEFAULT_OPTIONS,
 ) -> FeedReport:
     """Fetch one feed conditionally, store its new stories, and record how it went."""
@@ -118,8 +120,8 @@ async def ingest_due_feeds(
     tagger: Tagging,
     now: datetime,
     *,
-    reader: Reader,
-    make_matcher: Callable[[list[str]], KeywordMatching],
+    reader: Reader = SOURCES,
+    make_matcher: Callable[[list[str]], KeywordMatching] = KeywordMatcher,
     options: IngestOptions = DEFAULT_OPTIONS,
     include_backing_off: bool = False,
 ) -> list[FeedReport]:
@@ -171,8 +173,8 @@ async def ingest_sources(
     tagger: Tagging,
     now: datetime,
     *,
-    reader: Reader,
-    make_matcher: Callable[[list[str]], KeywordMatching],
+    reader: Reader = SOURCES,
+    make_matcher: Callable[[list[str]], KeywordMatching] = KeywordMatcher,
     options: IngestOptions = DEFAULT_OPTIONS,
 ) -> list[FeedReport]:
     """Ingest files or URLs named on the command line (not stored as feeds)."""

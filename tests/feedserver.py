@@ -186,7 +186,7 @@ def rss(title: str, items: list[Item], *, link: str = "https://example.org/") ->
         content = (
             "" if item.summary_only else f"<content:encoded><![CDATA[{body}]]></content:encoded>"
         )
-        summary = item.text[:120] if item.summary_only else item.text
+        summary = item.text[:80] if item.summary_only else item.text
         entries.append(
             f"<item><title>{escape(item.title)}</title>"
             f"<link>{escape(item.link or link + quote(item.title))}</link>"

@@ -1,6 +1,6 @@
 """How well SimHash tells near-duplicates from different stories, on the shared corpus.
 
-    python -m tests.bench.bench_dedupe     (BRIEFBOT_CORPUS=DIR to read another corpus)
+    python -m tests.bench.bench_dedupe
 
 Takes every feed item text and every long paragraph of the corpus newsletters,
 compares all pairs of different texts (false alarms: pairs within the
@@ -13,30 +13,27 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import random
 import re
 import sys
 import time
-from pathlib import Path
 
 import feedparser
 
 from jobs.dedupe import MIN_SIMHASH_WORDS, NEAR_DUPLICATE_BITS, hamming, simhash
 from tests.conftest import CORPUS
 
-CORPUS_DIR = Path(os.environ.get("BRIEFBOT_CORPUS", CORPUS))
 TAG = re.compile(r"<[^>]+>")
 SIZES = {"short (<40 words)": (0, 40), "medium (40-99)": (40, 100), "long (100+)": (100, 10**9)}
 
 
 def corpus_texts() -> list[str]:
     texts: set[str] = set()
-    for path in sorted((CORPUS_DIR / "feeds" / "good").glob("*")):
+    for path in sorted((CORPUS / "feeds" / "good").glob("*")):
         for entry in feedparser.parse(path.read_bytes()).entries:
             html = entry.content[0].value if entry.get("content") else entry.get("summary", "")
             texts.add(" ".join(TAG.sub(" ", html or "").split()))
-    for path in sorted((CORPUS_DIR / "briefs").glob("*")):
+    for path in sorted((CORPUS / "briefs").glob("*")):
         raw = TAG.sub(" ", path.read_text(encoding="utf-8", errors="replace"))
         texts.update(" ".join(b.split()) for b in re.split(r"\n\s*\n", raw) if "{" not in b)
     return sorted(t for t in texts if len(t.split()) >= MIN_SIMHASH_WORDS)
@@ -52,8 +49,8 @@ def edit(text: str, kind: str, rng: random.Random) -> str:
 
 
 def main() -> int:
-    if not (CORPUS_DIR / "feeds").is_dir():
-        print(f"no corpus at {CORPUS_DIR}; set BRIEFBOT_CORPUS to its folder")
+    if not (CORPUS / "feeds").is_dir():
+        print(f"no corpus at {CORPUS}; nothing to measure")
         return 0
     texts = corpus_texts()
     started = time.perf_counter()
