@@ -25,7 +25,7 @@ from jobs.prepare import (
     prepare_brief,
 )
 from jobs.reports import FeedReport, ReportStatus
-from storage.stories import known_brief_keys, store_brief
+from storage.stories import NewBrief, known_brief_keys, store_briefs
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,20 +115,23 @@ async def store(
     now: datetime,
     counts: Counts,
 ) -> None:
-    for key, brief, stories in prepared:
-        result = await store_brief(
-            session,
-            feed_id=feed_id,
+    """Store the prepared briefs in the caller's transaction, counting what happened."""
+    briefs = [
+        NewBrief(
             key=key,
-            title=brief.title,
-            url=brief.url,
-            summary=brief.summary,
-            published_at=as_utc(brief.published_at, now),
+            title=draft.title,
+            url=draft.url,
+            summary=draft.summary,
+            published_at=as_utc(draft.published_at, now),
             stories=stories,
-            now=now,
-            near_bits=NEAR_DUPLICATE_BITS,
         )
-        counts.briefs += 1
+        for key, draft, stories in prepared
+    ]
+    results = await store_briefs(
+        session, briefs, feed_id=feed_id, now=now, near_bits=NEAR_DUPLICATE_BITS
+    )
+    counts.briefs += len(results)
+    for result in results:
         counts.new += result.new
         counts.duplicates += result.duplicates
         counts.near_duplicates += result.near_duplicates

@@ -77,13 +77,16 @@ async def known_brief_keys(session: AsyncSession, keys: Iterable[str]) -> set[st
     return set(await session.scalars(select(Brief.key).where(Brief.key.in_(wanted))))
 
 
-async def _brief_id(session: AsyncSession, values: dict[str, object]) -> int:
-    await session.execute(
-        insert_ignoring_conflicts(session, Brief.__table__).values(**values)  # type: ignore[arg-type]
-    )
-    brief_id = await session.scalar(select(Brief.id).where(Brief.key == values["key"]))
-    assert brief_id is not None
-    return brief_id
+@dataclass(frozen=True, slots=True)
+class NewBrief:
+    """A brief ready to store, identified by ``key`` (unique across all briefs)."""
+
+    key: str
+    title: str
+    url: str | None
+    summary: str | None
+    published_at: datetime | None
+    stories: Sequence[NewStory]
 
 
 async def store_brief(
@@ -100,84 +103,158 @@ async def store_brief(
     near_window: timedelta = NEAR_DUPLICATE_WINDOW,
     near_bits: int = NEAR_DUPLICATE_BITS,
 ) -> StoreResult:
-    """Store a brief and those of its stories not stored before; count the rest.
+    """Store one brief; see ``store_briefs``."""
+    brief = NewBrief(key, title, url, summary, published_at, stories)
+    (result,) = await store_briefs(
+        session, [brief], feed_id=feed_id, now=now, near_window=near_window, near_bits=near_bits
+    )
+    return result
 
-    A story is a duplicate when its content key is stored already (or repeats
-    within the brief), and a near-duplicate when its SimHash is within
-    ``near_bits`` bits of a story stored in the last ``near_window``.
+
+async def store_briefs(
+    session: AsyncSession,
+    briefs: Sequence[NewBrief],
+    *,
+    feed_id: int | None,
+    now: datetime | None = None,
+    near_window: timedelta = NEAR_DUPLICATE_WINDOW,
+    near_bits: int = NEAR_DUPLICATE_BITS,
+) -> list[StoreResult]:
+    """Store briefs and those of their stories not stored before; count the rest.
+
+    A story is a duplicate when its content key is stored already (or came
+    earlier in ``briefs``), and a near-duplicate when its SimHash is within
+    ``near_bits`` bits of a story stored in the last ``near_window`` (or
+    earlier in ``briefs``). Every brief row is written, even when all its
+    stories were known: it marks the item as seen. A handful of statements
+    whatever the number of briefs.
     """
     now = now or utcnow()
-    known = await _existing_keys(session, [s.content_key for s in stories])
+    known = await _existing_keys(session, [s.content_key for b in briefs for s in b.stories])
     fingerprints = await recent_simhashes(session, now - near_window)
-    fresh: list[NewStory] = []
-    duplicates = near_duplicates = 0
-    for story in stories:
-        if story.content_key in known:
-            duplicates += 1
-            continue
-        if story.simhash is not None and any(
-            _near(story.simhash, h, near_bits) for h in fingerprints
-        ):
-            near_duplicates += 1
-            continue
-        known.add(story.content_key)
-        if story.simhash is not None:
-            fingerprints.append(story.simhash)
-        fresh.append(story)
-    # The brief is written even when all its stories were known: it marks the item as seen.
-    brief_id = await _brief_id(
-        session,
-        {
-            "key": key,
-            "feed_id": feed_id,
-            "url": _clip(url, 2048),
-            "title": _clip(title, 512) or "",
-            "summary": summary,
-            "published_at": published_at,
-            "ingested_at": now,
-        },
+    fresh: list[list[NewStory]] = []
+    counts: list[tuple[int, int]] = []
+    for brief in briefs:
+        kept, duplicates, near = [], 0, 0
+        for story in brief.stories:
+            if story.content_key in known:
+                duplicates += 1
+            elif story.simhash is not None and any(
+                _near(story.simhash, h, near_bits) for h in fingerprints
+            ):
+                near += 1
+            else:
+                known.add(story.content_key)
+                if story.simhash is not None:
+                    fingerprints.append(story.simhash)
+                kept.append(story)
+        fresh.append(kept)
+        counts.append((duplicates, near))
+    brief_ids = await _insert_briefs(session, briefs, feed_id, now)
+    story_ids = await _insert_stories(session, briefs, brief_ids, fresh, now)
+    results = []
+    for brief, kept, (duplicates, near) in zip(briefs, fresh, counts, strict=True):
+        ids = tuple(story_ids[s.content_key] for s in kept if s.content_key in story_ids)
+        lost = len(kept) - len(ids)  # stored by another process a moment ago
+        results.append(StoreResult(len(ids), duplicates + lost, near, brief_ids[brief.key], ids))
+    return results
+
+
+async def _insert_briefs(
+    session: AsyncSession, briefs: Sequence[NewBrief], feed_id: int | None, now: datetime
+) -> dict[str, int]:
+    """Insert the briefs not stored yet; the ids of all of them by key."""
+    if not briefs:
+        return {}
+    await session.execute(
+        insert_ignoring_conflicts(session, Brief.__table__),  # type: ignore[arg-type]
+        [
+            {
+                "key": b.key,
+                "feed_id": feed_id,
+                "url": _clip(b.url, 2048),
+                "title": _clip(b.title, 512) or "",
+                "summary": b.summary,
+                "published_at": b.published_at,
+                "ingested_at": now,
+            }
+            for b in briefs
+        ],
+    )
+    rows = await session.execute(
+        select(Brief.key, Brief.id).where(Brief.key.in_([b.key for b in briefs]))
+    )
+    return {key: brief_id for key, brief_id in rows.all()}
+
+
+async def _insert_stories(
+    session: AsyncSession,
+    briefs: Sequence[NewBrief],
+    brief_ids: dict[str, int],
+    fresh: list[list[NewStory]],
+    now: datetime,
+) -> dict[str, int]:
+    """Insert the fresh stories with their tags; the ids of those inserted, by content key."""
+    ids = list(brief_ids.values())
+    stored = await session.execute(
+        select(Story.brief_id, func.max(Story.position))
+        .where(Story.brief_id.in_(ids))
+        .group_by(Story.brief_id)
     )
     # An item updated at its source: its new stories go after the ones stored before.
-    start = await session.scalar(
-        select(func.coalesce(func.max(Story.position), 0)).where(Story.brief_id == brief_id)
-    )
-    story_ids: list[int] = []
-    for offset, story in enumerate(sorted(fresh, key=lambda s: s.position), 1):
-        story_id = await session.scalar(
-            insert_ignoring_conflicts(session, Story.__table__)  # type: ignore[arg-type]
-            .values(
-                brief_id=brief_id,
-                position=start + offset if start else story.position,
-                title=_clip(story.title, 512) or "",
-                text=story.text,
-                url=_clip(story.url, 2048),
-                content_key=story.content_key,
-                simhash=story.simhash,
-                published_at=story.published_at,
-                ingested_at=now,
+    last = {brief_id: position for brief_id, position in stored.all()}
+    rows = []
+    for brief, kept in zip(briefs, fresh, strict=True):
+        brief_id = brief_ids[brief.key]
+        start = last.get(brief_id)
+        for offset, story in enumerate(sorted(kept, key=lambda s: s.position), 1):
+            rows.append(
+                {
+                    "brief_id": brief_id,
+                    "position": start + offset if start else story.position,
+                    "title": _clip(story.title, 512) or "",
+                    "text": story.text,
+                    "url": _clip(story.url, 2048),
+                    "content_key": story.content_key,
+                    "simhash": story.simhash,
+                    "published_at": story.published_at,
+                    "ingested_at": now,
+                }
             )
-            .returning(Story.__table__.c.id)
+    if not rows:
+        return {}
+    await session.execute(
+        insert_ignoring_conflicts(session, Story.__table__),  # type: ignore[arg-type]
+        rows,
+    )
+    result = await session.execute(
+        select(Story.content_key, Story.id).where(
+            Story.content_key.in_([r["content_key"] for r in rows]),
+            Story.brief_id.in_(ids),
+            Story.ingested_at == now,
         )
-        if story_id is None:  # another process stored it a moment ago
-            duplicates += 1
-            continue
-        story_ids.append(story_id)
-        await _store_tags(session, story_id, story)
-    return StoreResult(len(story_ids), duplicates, near_duplicates, brief_id, tuple(story_ids))
-
-
-async def _store_tags(session: AsyncSession, story_id: int, story: NewStory) -> None:
-    if story.topics:
+    )
+    story_ids = {key: story_id for key, story_id in result.all()}
+    by_key = {s.content_key: s for kept in fresh for s in kept}
+    topics = [
+        {"story_id": story_id, "topic_slug": slug, "terms": list(terms)}
+        for key, story_id in story_ids.items()
+        for slug, terms in by_key[key].topics.items()
+    ]
+    if topics:
         await session.execute(
             insert_ignoring_conflicts(session, StoryTopic.__table__),  # type: ignore[arg-type]
-            [
-                {"story_id": story_id, "topic_slug": slug, "terms": list(terms)}
-                for slug, terms in story.topics.items()
-            ],
+            topics,
         )
     await store_story_keywords(
-        session, [(story_id, kw, terms) for kw, terms in story.keywords.items()]
+        session,
+        [
+            (story_id, keyword, terms)
+            for key, story_id in story_ids.items()
+            for keyword, terms in by_key[key].keywords.items()
+        ],
     )
+    return story_ids
 
 
 async def store_story_keywords(

@@ -32,7 +32,7 @@ from storage import stories as story_store
 from storage.job_runs import get_job_run
 from storage.models import Story, StoryKeyword, StoryTopic
 from storage.subscribers import follow_keywords, subscribe
-from tests.conftest import BACKENDS, SEEDS
+from tests.conftest import BACKENDS, CORPUS, SEEDS
 from tests.feedserver import HTML, FeedServer, Item, article_page, rss, serving
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
@@ -394,3 +394,31 @@ def test_the_main_text_of_a_page_leaves_out_navigation_and_footer() -> None:
     assert "Log in" not in text and "Subscribe" not in text
     assert extract_article(b"<html><body><nav>Home</nav></body></html>") is None
     assert extract_article(b"") is None
+
+
+@pytest.mark.skipif(not (CORPUS / "feeds").is_dir(), reason=f"no corpus at {CORPUS}")
+async def test_every_corpus_feed_served_over_http_ingests_without_a_surprise(
+    sessions: async_sessionmaker[AsyncSession], server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    good = sorted((CORPUS / "feeds" / "good").iterdir())
+    bad = sorted((CORPUS / "feeds" / "bad").iterdir())
+    for path in [*good, *bad]:
+        await add_feed(
+            sessions, server.add(path.name, path.read_bytes(), content_type="application/xml")
+        )
+
+    reports = await ingest_due_feeds(
+        sessions,
+        client,
+        TAGGER,
+        NOW,
+        reader=SOURCES,
+        make_matcher=KeywordMatcher,
+        options=dataclasses.replace(OPTIONS, max_articles=0),  # their links are on the internet
+    )
+
+    by_name = {r.name.rsplit("/", 1)[1]: r for r in reports}
+    assert len(by_name) == len(good) + len(bad)
+    assert [r.error for r in reports if r.error and "internal error" in r.error] == []
+    assert all(by_name[p.name].status is ReportStatus.OK for p in good)
+    assert all(by_name[p.name].new > 0 for p in good)

@@ -226,3 +226,24 @@ async def test_latest_stories_come_newest_first(session: AsyncSession) -> None:
     assert [s.title for s in latest] == ["3 hours", "2 hours", "1 hours"]
     assert await stories.count_stories(session, since=NOW + timedelta(days=30)) == 3
     assert await stories.get_story(session, -1) is None
+
+
+async def test_many_briefs_stored_at_once_are_checked_against_each_other(
+    session: AsyncSession,
+) -> None:
+    text = unique(WIRE)
+    edited = text.replace("late in the evening", "late on Tuesday evening")
+    briefs = [
+        stories.NewBrief(uuid.uuid4().hex, "A", None, None, NOW, [story("Sanctions", text)]),
+        stories.NewBrief(uuid.uuid4().hex, "B", None, None, NOW, [story("Sanctions", text)]),
+        stories.NewBrief(uuid.uuid4().hex, "C", None, None, NOW, [story("EU", edited)]),
+    ]
+
+    results = await stories.store_briefs(session, briefs, feed_id=None, now=NOW)
+
+    assert [(r.new, r.duplicates, r.near_duplicates) for r in results] == [
+        (1, 0, 0),
+        (0, 1, 0),
+        (0, 0, 1),
+    ]
+    assert len({r.brief_id for r in results}) == 3
