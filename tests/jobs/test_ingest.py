@@ -18,6 +18,7 @@ from jobs.catalogue import load_topics
 from jobs.extract import extract_article
 from jobs.fetch import FetchLimits, make_client
 from jobs.ingest import (
+    FeedReport,
     IngestOptions,
     ReportStatus,
     ingest_due_feeds,
@@ -83,8 +84,12 @@ async def sessions(
 
 
 async def run(
-    sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient, now: datetime = NOW
-):  # type: ignore[no-untyped-def]
+    sessions: async_sessionmaker[AsyncSession],
+    client: httpx.AsyncClient,
+    now: datetime = NOW,
+    **options: object,
+) -> list[FeedReport]:
+    """One scheduled ingest run at ``now``, with OPTIONS changed by ``options``."""
     return await ingest_due_feeds(
         sessions,
         client,
@@ -92,7 +97,7 @@ async def run(
         now,
         reader=SOURCES,
         make_matcher=KeywordMatcher,
-        options=OPTIONS,
+        options=dataclasses.replace(OPTIONS, **options),  # type: ignore[arg-type]
     )
 
 
@@ -333,15 +338,7 @@ async def test_many_feeds_at_once_are_all_stored(
         items = [Item(f"Story {n}.{i}", text) for i, text in enumerate(texts)]
         await add_feed(sessions, server.add(f"feed{n}.xml", rss(f"Feed {n}", items)))
 
-    reports = await ingest_due_feeds(
-        sessions,
-        client,
-        TAGGER,
-        NOW,
-        reader=SOURCES,
-        make_matcher=KeywordMatcher,
-        options=dataclasses.replace(OPTIONS, concurrency=12),
-    )
+    reports = await run(sessions, client, concurrency=12)
 
     assert [r.error for r in reports if r.error] == []
     assert sum(r.new for r in reports) == 60
@@ -370,15 +367,7 @@ async def test_article_pages_are_fetched_for_a_few_items_per_run(
         items.append(Item(f"Story {n}", f"Summary {n}", link=link, summary_only=True))
     await add_feed(sessions, server.add("summaries.xml", rss("Summaries", items)))
 
-    reports = await ingest_due_feeds(
-        sessions,
-        client,
-        TAGGER,
-        NOW,
-        reader=SOURCES,
-        make_matcher=KeywordMatcher,
-        options=dataclasses.replace(OPTIONS, max_articles=2),
-    )
+    reports = await run(sessions, client, max_articles=2)
 
     assert [r.articles for r in reports] == [2]
     assert sum(server.hits(f"news/{n}.html") for n in range(5)) == 2
@@ -407,15 +396,7 @@ async def test_every_corpus_feed_served_over_http_ingests_without_a_surprise(
             sessions, server.add(path.name, path.read_bytes(), content_type="application/xml")
         )
 
-    reports = await ingest_due_feeds(
-        sessions,
-        client,
-        TAGGER,
-        NOW,
-        reader=SOURCES,
-        make_matcher=KeywordMatcher,
-        options=dataclasses.replace(OPTIONS, max_articles=0),  # their links are on the internet
-    )
+    reports = await run(sessions, client, max_articles=0)  # their links are on the internet
 
     by_name = {r.name.rsplit("/", 1)[1]: r for r in reports}
     assert len(by_name) == len(good) + len(bad)
