@@ -15,6 +15,8 @@ import enum
 import logging
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from importlib import metadata
 from urllib.parse import urlsplit, urlunsplit
 
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 _SECRET_PARAM = re.compile(r"token|key|secret|pass|auth|sig|session|code", re.IGNORECASE)
 
 PROJECT_URL = "https://github.com/briefbot/briefbot"
+MAX_RETRY_AFTER = timedelta(hours=24)
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.7, text/plain;q=0.5, */*;q=0.1"
@@ -72,6 +75,7 @@ class FetchResult:
     last_modified: str | None = None
     http_status: int | None = None
     error: str | None = None
+    retry_after: timedelta | None = None  # what a 429 or 503 asked us to wait
 
     @property
     def ok(self) -> bool:
@@ -204,13 +208,44 @@ async def _get(
 def _error(
     url: str, text: str, final_url: str | None = None, response: httpx.Response | None = None
 ) -> FetchResult:
+    wait = retry_after(response.headers.get("retry-after")) if response is not None else None
     return FetchResult(
         FetchStatus.ERROR,
         url,
         final_url or url,
         http_status=response.status_code if response is not None else None,
-        error=text,
+        error=text + (f" (asked to retry after {_duration(wait)})" if wait else ""),
+        retry_after=wait,
     )
+
+
+def retry_after(value: str | None, now: datetime | None = None) -> timedelta | None:
+    """A Retry-After header (seconds or an HTTP date) as a wait, capped at a day."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        wait = timedelta(seconds=int(value))
+    else:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        wait = when - (now or datetime.now(UTC))
+    if wait <= timedelta(0):
+        return None
+    return min(wait, MAX_RETRY_AFTER)
+
+
+def _duration(wait: timedelta) -> str:
+    seconds = int(wait.total_seconds())
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
 
 
 def _one_line(exc: BaseException, url: str) -> str:

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import mimetypes
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -81,7 +81,10 @@ async def ingest_feed(
                 )
             return FeedReport(name, feed_id, ReportStatus.UNCHANGED)
         if not result.ok:
-            return await _failed(sessions, feed_id, name, now, result.error or "failed", options)
+            error = result.error or "failed"
+            return await _failed(
+                sessions, feed_id, name, now, error, options, at_least=result.retry_after
+            )
         try:
             reading = await asyncio.to_thread(
                 reader.read,
@@ -257,11 +260,14 @@ async def _failed(
     now: datetime,
     error: str,
     options: IngestOptions,
+    at_least: timedelta | None = None,
 ) -> FeedReport:
     retry_at = None
     async with sessions.begin() as session:
         feed = await session.get(Feed, feed_id, populate_existing=True)
         if feed is not None:
-            await feed_store.record_failure(session, feed, now, error, base=options.backoff_base)
+            await feed_store.record_failure(
+                session, feed, now, error, base=options.backoff_base, at_least=at_least
+            )
             retry_at = feed.next_poll_at
     return FeedReport(name, feed_id, ReportStatus.FAILED, error=error, retry_at=retry_at)

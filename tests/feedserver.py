@@ -97,8 +97,12 @@ class FeedServer:
         return response
 
     async def _status(self, request: web.Request) -> web.Response:
+        """Answers with the status in the path; ``?retry_after=N`` adds a Retry-After."""
         self._record(request)
-        return web.Response(status=int(request.match_info["code"]), text="broken")
+        headers = {}
+        if "retry_after" in request.query:
+            headers["Retry-After"] = request.query["retry_after"]
+        return web.Response(status=int(request.match_info["code"]), text="broken", headers=headers)
 
     async def _slow(self, request: web.Request) -> web.Response:
         """Answers after the given seconds, or when the server stops, whichever is first."""

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
-from jobs.fetch import USER_AGENT, FetchLimits, FetchStatus, fetch, make_client, redact_url
+from jobs.fetch import (
+    USER_AGENT,
+    FetchLimits,
+    FetchStatus,
+    fetch,
+    make_client,
+    redact_url,
+    retry_after,
+)
 from tests.feedserver import HTML, FeedServer, Item, rss, serving
 
 LIMITS = FetchLimits(connect_timeout=2, read_timeout=0.3, total_timeout=5, max_bytes=1024 * 1024)
@@ -89,6 +98,26 @@ async def test_a_server_error_is_one_line(server: FeedServer, client: httpx.Asyn
     assert result.status is FetchStatus.ERROR
     assert result.error == "HTTP 500 Internal Server Error"
     assert result.http_status == 500
+
+
+async def test_a_busy_server_s_retry_after_is_kept(
+    server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    result = await fetch(client, server.url("status/503?retry_after=3600"), limits=LIMITS)
+
+    assert result.error == "HTTP 503 Service Unavailable (asked to retry after 60 min)"
+    assert result.retry_after == timedelta(hours=1)
+
+
+def test_retry_after_is_read_as_seconds_or_a_date_and_capped() -> None:
+    now = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
+
+    assert retry_after("120") == timedelta(minutes=2)
+    assert retry_after("Sun, 29 Nov 2026 09:30:00 GMT", now) == timedelta(minutes=90)
+    assert retry_after("9999999") == timedelta(hours=24)
+    assert retry_after("Sun, 29 Nov 2026 07:00:00 GMT", now) is None
+    assert retry_after("soon") is None
+    assert retry_after(None) is None
 
 
 async def test_a_slow_server_times_out_quickly(

@@ -207,6 +207,21 @@ async def test_a_failing_feed_backs_off_and_recovers(
         assert (feed.consecutive_failures, feed.last_error, feed.next_poll_at) == (0, None, None)
 
 
+async def test_a_feed_that_asks_for_a_pause_gets_it(
+    sessions: async_sessionmaker[AsyncSession], server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    feed_id = await add_feed(sessions, server.url("status/429?retry_after=7200"))
+
+    (report,) = await run(sessions, client)
+
+    assert report.retry_at == NOW + timedelta(hours=2)
+    assert report.error == "HTTP 429 Too Many Requests (asked to retry after 2 h)"
+    assert await run(sessions, client, NOW + timedelta(minutes=119)) == []
+    async with sessions() as session:
+        feed = await session.get(feed_store.Feed, feed_id)
+        assert feed is not None and feed.consecutive_failures == 1
+
+
 async def test_the_same_story_from_two_feeds_is_stored_once(
     sessions: async_sessionmaker[AsyncSession], server: FeedServer, client: httpx.AsyncClient
 ) -> None:
