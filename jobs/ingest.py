@@ -94,7 +94,8 @@ async def ingest_feed(
                 feed_only=True,
             )
         except ValueError as exc:
-            return await _failed(sessions, feed_id, name, now, one_line(exc), options)
+            error = _unprefixed(one_line(exc), result.final_url, url)
+            return await _failed(sessions, feed_id, name, now, error, options)
         counts = Counts()
         prepared = await prepare(
             sessions, client, url, reading, tagger, keyword_matcher, now, reader, options, counts
@@ -229,7 +230,8 @@ async def _ingest_source(
             reader.read, data, name=source, content_type=content_type, feed_only=False
         )
     except ValueError as exc:
-        return FeedReport(name, None, ReportStatus.FAILED, error=one_line(exc))
+        error = _unprefixed(one_line(exc), source)
+        return FeedReport(name, None, ReportStatus.FAILED, error=error)
     counts = Counts()
     prepared = await prepare(
         sessions, client, origin, reading, tagger, matcher, now, reader, options, counts
@@ -237,6 +239,14 @@ async def _ingest_source(
     async with sessions.begin() as session:
         await store(session, None, prepared, now, counts)
     return report(name, None, counts)
+
+
+def _unprefixed(error: str, *urls: str) -> str:
+    """The reader's message without the URL it starts with (the report names it already),
+    and with no secret from a URL left in it."""
+    for url in urls:
+        error = error.removeprefix(f"{url}: ").replace(url, redact_url(url))
+    return error
 
 
 def _read_file(path: Path, max_bytes: int) -> bytes:

@@ -179,6 +179,7 @@ async def test_one_bad_feed_does_not_stop_the_others(
     assert reports[good].status is ReportStatus.OK and reports[good].new == 1
     assert all(reports[url].status is ReportStatus.FAILED for url in bad)
     assert reports[server.url("status/500")].error == "HTTP 500 Internal Server Error"
+    assert reports[page].error == "this is an HTML page, not a feed; look for its RSS/Atom link"
     async with sessions() as session:
         for feed in await feed_store.list_feeds(session):
             failing = feed.url in bad
