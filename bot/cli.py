@@ -150,9 +150,10 @@ def ingest(sources: tuple[str, ...]) -> None:
     for report in reports:
         click.echo(report.describe())
     failed = sum(r.status is ReportStatus.FAILED for r in reports)
-    click.echo(summarise(reports, "source" if sources else "feed"))
+    noun = "source" if sources else "feed"
+    click.echo(summarise(reports, noun))
     if failed == len(reports):
-        raise click.ClickException("every feed and source failed; nothing was fetched")
+        raise click.ClickException(f"every {noun} failed; nothing was stored")
     if failed:
         click.echo(f"{failed} of {len(reports)} failed; the others were stored (exit status 0)")
 

@@ -80,7 +80,7 @@ def test_ingest_fails_when_every_feed_failed(cli_env: Path, server: FeedServer) 
     assert status == 1
     assert "HTTP 503 Service Unavailable" in output
     assert "more than 5 redirects (a redirect loop?)" in output
-    assert "Error: every feed and source failed" in output
+    assert "Error: every feed failed; nothing was stored" in output
 
 
 def test_ingest_without_feeds_says_how_to_add_one(cli_env: Path) -> None:
