@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import logging
 import re
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import escape
@@ -74,7 +75,9 @@ def sanitize_html(html: str) -> str:
         root = lxml.html.fragment_fromstring(html, create_parent="div")
     except (lxml.etree.ParserError, ValueError):
         return escape(html)
-    for el in list(root.iter(*_DANGEROUS_TAGS)):
+    for el in list(
+        root.iter(*_DANGEROUS_TAGS, lxml.etree.Comment, lxml.etree.ProcessingInstruction)
+    ):
         el.drop_tree()
     for el in root.iter():
         if not isinstance(el.tag, str):
@@ -90,7 +93,9 @@ def sanitize_html(html: str) -> str:
 
 def _when(entry: Any, now: datetime) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = entry.get(key)
+        with warnings.catch_warnings():  # feedparser warns about its updated->published fallback
+            warnings.simplefilter("ignore", DeprecationWarning)
+            parsed = entry.get(key)
         if parsed:
             try:
                 moment = datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)

@@ -38,10 +38,11 @@ _EXTENSIONS = {
 def detect_kind(data: bytes, *, name: str, content_type: str | None = None) -> str:
     """``feed``, ``html`` or ``text``: what the bytes look like."""
     head = data[:1024]
-    if head.startswith(b"\x1f\x8b") or head.startswith(_UTF16_32):
+    path = name.split("?")[0].split("#")[0].lower()
+    if head.startswith(b"\x1f\x8b") or head.startswith(_UTF16_32) or _FEED_START.match(head):
         return FEED
-    if _FEED_START.match(head):
-        return FEED
+    if _EXTENSIONS.get("." + path.rsplit(".", 1)[-1]) == FEED:
+        return FEED  # named as a feed: refuse it if it is not one
     mime = (content_type or "").split(";")[0].strip().lower()
     if mime.endswith(("rss+xml", "atom+xml", "rdf+xml", "/xml")):
         return FEED
@@ -49,7 +50,6 @@ def detect_kind(data: bytes, *, name: str, content_type: str | None = None) -> s
         return HTML
     if mime in {"text/plain", "text/markdown"}:
         return TEXT
-    path = name.split("?")[0].split("#")[0].lower()
     for extension, kind in _EXTENSIONS.items():
         if path.endswith(extension):
             return kind

@@ -17,7 +17,8 @@ into blocks (``jobs.split_blocks``) and hand them to one segmenter:
    lead-in stories is a section label ("What We're Following") and starts
    nothing. When the brief numbers its stories, unnumbered sections are extras
    (ads, "Flagging") and are left out. Sections such as "Today's Most Read" or
-   "More from ..." are skipped up to the next heading of the same rank.
+   "More from ..." are skipped up to the next heading of the same or a higher
+   rank (or, in a brief of lead-ins, the next lead-in).
 """
 
 from __future__ import annotations
@@ -31,11 +32,9 @@ from email.utils import parsedate_to_datetime
 from jobs import split_rules as rules
 from jobs.drafts import BriefDraft, StoryDraft
 from jobs.split_blocks import (
-    BOLD_RANK,
     CAPTION,
     HEADING,
     ITEM,
-    LINE_RANK,
     PARA,
     Block,
     blocks_from_html,
@@ -43,8 +42,7 @@ from jobs.split_blocks import (
     clean_space,
     front_matter,
 )
-
-_KEY = re.compile(r"[\W_]+")
+from jobs.split_clean import clean_blocks, fill_leads, norm
 
 
 @dataclass(slots=True)
@@ -56,71 +54,6 @@ class _Story:
     from_heading: bool = False
 
 
-def _norm(text: str) -> str:
-    return _KEY.sub("", text.lower())
-
-
-def _clean(blocks: list[Block]) -> list[Block]:
-    """Blocks without noise, captions, repeats and footer, with numbers moved onto headings."""
-    kept: list[Block] = []
-    seen: set[str] = set()
-    caption = ""
-    number: int | None = None
-    for block in blocks:
-        text = block.text
-        if rules.FOOTER.match(text):
-            break
-        if caption and text.startswith(caption) and len(text) > len(caption):
-            text = block.text = text[len(caption) :].strip()
-        if block.kind == CAPTION or rules.is_caption(text):
-            caption = text
-            previous = kept[-1] if kept else None
-            if (
-                previous
-                and previous.kind == PARA
-                and not previous.lead
-                and rules.words(previous.text) <= 25
-            ):
-                kept.pop()  # the caption's own first line, before its credit
-            continue
-        caption = ""
-        if rules.NUMBER_LABEL.match(text):
-            number = int(text)
-            continue
-        if not rules.has_letters(text) or rules.is_noise(text):
-            continue
-        key = f"{block.kind}:{_norm(text)}"
-        if key in seen:
-            continue
-        previous = kept[-1] if kept else None
-        if (
-            previous
-            and previous.kind == PARA
-            and text.startswith(previous.text + " ")
-            and rules.words(previous.text) <= 40
-        ):
-            kept.pop()  # a caption line repeated as the start of the next paragraph
-            text = block.text = text[len(previous.text) :].strip()
-        seen.add(key)
-        if number is not None and (block.kind == HEADING or rules.is_title_like(text)):
-            block.number, number = number, None
-        kept.append(block)
-    for block in kept[:-1]:
-        if block.kind == PARA and not block.lead and not rules.is_headline_item(block):
-            if rules.is_title_like(block.text) and not block.linked:
-                block.kind, block.rank = HEADING, LINE_RANK
-            elif block.bold and rules.words(block.text) <= 30 and block.text[-1] not in ".,;:":
-                block.kind, block.rank = HEADING, BOLD_RANK
-    return kept
-
-
-def _leads(blocks: list[Block]) -> None:
-    """Fill in lead-ins of unformatted paragraphs ("Renewing war. The Israeli military ...")."""
-    for block in blocks:
-        if block.kind == PARA and not block.marked and not block.lead:
-            block.lead = rules.plain_lead(block.text)
-
-
 def _preamble(blocks: list[Block], title: str) -> tuple[str | None, int]:
     """The brief's summary and the index where its stories begin."""
     start = 0
@@ -129,7 +62,7 @@ def _preamble(blocks: list[Block], title: str) -> tuple[str | None, int]:
         if block.kind == PARA and rules.INTRO.match(block.text):
             summary, start = block.text, i + 1
             break
-    while start < len(blocks) and _norm(blocks[start].text) == _norm(title):
+    while start < len(blocks) and norm(blocks[start].text) == norm(title):
         start += 1
     return summary, start
 
@@ -199,11 +132,14 @@ def _brief(
     published_at: datetime | None,
     key: str | None,
 ) -> BriefDraft:
-    blocks = _clean(blocks)
-    _leads(blocks)
-    brief_title = clean_space(title or (blocks[0].text if blocks else "")) or "Untitled brief"
+    blocks = clean_blocks(blocks)
+    fill_leads(blocks)
+    brief_title = clean_space(title or "")
     summary, start = _preamble(blocks, brief_title)
     found, preamble = _segment(blocks[start:])
+    if not found and preamble:  # no story boundaries at all: the whole text is one story
+        body = [f"- {b.text}" if b.kind == ITEM else b.text for b in preamble]
+        found = [_Story(brief_title or rules.lead_title("", body[0])[0], paragraphs=body)]
     if summary is None:
         summary = next(
             (b.text for b in preamble if b.kind == PARA and rules.words(b.text) >= 8), None
@@ -225,6 +161,7 @@ def _brief(
                 published_at=published_at,
             )
         )
+    brief_title = brief_title or (stories[0].title if stories else "Untitled brief")
     digest = hashlib.sha256("\n".join(s.text for s in stories).encode()).hexdigest()[:16]
     return BriefDraft(
         key=key or url or brief_title or digest,
@@ -257,7 +194,7 @@ def split_text(
     meta, body = front_matter(text.lstrip("\ufeff"))
     blocks = blocks_from_text(body)
     title = title or meta.get("subject") or meta.get("title")
-    if title is None and blocks:
+    if title is None and blocks and rules.is_title_like(blocks[0].text):
         title = blocks[0].text
     return _brief(
         blocks,
@@ -305,10 +242,10 @@ def split_item_html(
     either the item's title says so ("... at a glance", "Morning briefing") or
     at least three paragraphs open in bold.
     """
-    brief = split_html(html, title=title, url=url, published_at=published_at, key=key)
-    digest = bool(_DIGEST_TITLE.search(title)) or len(_BOLD_OPENING.findall(html)) >= 3
-    if len(brief.stories) >= 3 and digest:
-        return brief
+    if _DIGEST_TITLE.search(title) or len(_BOLD_OPENING.findall(html)) >= 3:
+        brief = split_html(html, title=title, url=url, published_at=published_at, key=key)
+        if len(brief.stories) >= 3:
+            return brief
     blocks, _ = blocks_from_html(html)
     paragraphs = [
         b.text

@@ -145,9 +145,9 @@ def plain_lead(text: str) -> str:
 
 def lead_title(lead: str, text: str) -> tuple[str, str]:
     """A story's title and body from a paragraph that opens with a lead-in."""
-    if lead[-1] in ".?!" and words(lead) <= 12:
+    if lead and lead[-1] in ".?!" and words(lead) <= 12:
         return lead, text[len(lead) :].strip() if text.startswith(lead) else text
-    if lead[-1] == ":" and words(lead) <= 8:
+    if lead and lead[-1] == ":" and words(lead) <= 8:
         return lead[:-1].strip(), text[len(lead) :].strip() if text.startswith(lead) else text
     if words(lead) >= 6:
         return shorten(lead.rstrip(",;: ")), text

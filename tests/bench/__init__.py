@@ -1,0 +1,1 @@
+"""Benchmarks: run as ``python -m tests.bench.NAME``; not part of the default test run."""

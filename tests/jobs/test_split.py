@@ -1,0 +1,185 @@
+"""Splitting briefs into stories: the seed World Brief and briefs written for these tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jobs.split import split_html, split_item_html, split_text
+from tests.conftest import SEEDS
+
+SEED = SEEDS / "world-brief_2025-02-12.txt"
+SEED_TITLES = [
+    "Is Europe on Its Own?",
+    "Renewing war.",
+    "Modi comes to Washington.",
+    "Upset over new president.",
+    "Odds and Ends",
+]
+JUNK = [
+    "Today’s Most Read",
+    "How Gaza Shattered",
+    "Pope Francis Is Ready",
+    "Post Office",
+    "More from Foreign Policy",
+    "Domino Theory",
+    "Join the Conversation",
+    "Subscribe",
+    "subscribe",
+    "View Comments",
+    "username",
+    "Alexandra Sharp is the World Brief writer",
+    "Getty Images",
+    "Welcome back",
+]
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return split_text(SEED.read_text(encoding="utf-8"), url="https://example.org/brief")
+
+
+def test_seed_brief_gives_exactly_its_five_stories_in_order(seed):
+    assert [s.title for s in seed.stories] == SEED_TITLES
+    assert [s.position for s in seed.stories] == [1, 2, 3, 4, 5]
+
+
+def test_seed_stories_carry_no_most_read_promos_bios_captions_or_comment_boilerplate(seed):
+    for story in seed.stories:
+        for junk in JUNK:
+            assert junk not in story.text, (story.title, junk)
+
+
+def test_seed_stories_keep_their_facts(seed):
+    europe, gaza, modi, greece, odds = (s.text for s in seed.stories)
+    assert "Hegseth" in europe and "NATO" in europe and "Zelensky wrote on X" in europe
+    assert gaza.startswith("The Israeli military called up its reservists")
+    assert "Hamas" in gaza and "al-Sisi" in gaza
+    assert "tariffs" in modi and "Quadrilateral Security Dialogue" in modi
+    assert "Tassoulas" in greece and "Tempi" in greece
+    assert "Ontario" in odds and "proud Canadians" in odds
+
+
+def test_seed_repeated_opening_is_collapsed_into_one_copy(seed):
+    europe = seed.stories[0].text
+    assert europe.count("The Trump administration delivered a stark message") == 1
+
+
+def test_seed_welcome_intro_becomes_the_summary_and_title_comes_from_the_first_line(seed):
+    assert seed.title == "Hegseth Rules Out U.S. Peacekeeping in Ukraine"
+    assert seed.summary is not None and seed.summary.startswith("Welcome back to World Brief")
+
+
+def test_every_story_keeps_the_brief_url_and_publication_time():
+    when = datetime(2025, 2, 12, 22, 0, tzinfo=UTC)
+    brief = split_text(SEED.read_text(encoding="utf-8"), url="https://x.test/b", published_at=when)
+    assert {(s.url, s.published_at) for s in brief.stories} == {("https://x.test/b", when)}
+
+
+NEWSLETTER_HTML = """<html><head><title>Evening Wire</title></head><body>
+<p>Good evening. Three things happened today.</p>
+<h2 id="rates">Central bank holds rates</h2>
+<figure><img src="x.jpg"><figcaption>The governor speaks. Jane Doe/Reuters</figcaption></figure>
+<p>The central bank kept its key rate unchanged on Tuesday, citing sticky inflation.</p>
+<p>Markets had expected the decision.
+<a href="javascript:alert(1)">Subscribe to our markets newsletter</a>.</p>
+<h2 id="storm">Storm reaches the coast</h2>
+<p>A storm made landfall overnight, cutting power to thousands of homes along the coast.</p>
+<h2>Most Popular</h2>
+<ul><li>Ten things you missed</li><li>Quiz of the week</li></ul>
+<h2 id="vote">Parliament passes budget</h2>
+<p>Lawmakers approved the budget by a narrow margin after a long night of debate.</p>
+<p>You're receiving this email because you signed up.</p>
+</body></html>"""
+
+
+def test_html_newsletter_splits_at_headings_with_anchored_urls_and_no_junk():
+    brief = split_html(NEWSLETTER_HTML, url="https://news.test/evening")
+    assert brief.title == "Evening Wire"
+    assert brief.summary == "Good evening. Three things happened today."
+    assert [(s.title, s.url) for s in brief.stories] == [
+        ("Central bank holds rates", "https://news.test/evening#rates"),
+        ("Storm reaches the coast", "https://news.test/evening#storm"),
+        ("Parliament passes budget", "https://news.test/evening#vote"),
+    ]
+    rates = brief.stories[0].text
+    assert "Reuters" not in rates and "Subscribe" not in rates
+    assert "Markets had expected the decision." in rates
+    assert all("Quiz" not in s.text and "receiving" not in s.text for s in brief.stories)
+
+
+def test_bold_lead_ins_split_paragraphs_into_stories_under_a_section_label():
+    html = """<h3>What We're Following</h3>
+    <p><strong>Talks stall.</strong> Negotiators left without a deal on Monday.</p>
+    <p>Both sides blamed each other for the impasse.</p>
+    <p><strong>Floods recede.</strong> Water levels fell across the delta.</p>"""
+    brief = split_html(html, title="Brief")
+    assert [(s.title, s.text) for s in brief.stories] == [
+        (
+            "Talks stall.",
+            "Negotiators left without a deal on Monday.\n\n"
+            "Both sides blamed each other for the impasse.",
+        ),
+        ("Floods recede.", "Water levels fell across the delta."),
+    ]
+
+
+def test_markdown_headings_and_list_items_make_stories():
+    text = """# Weekly roundup
+
+Hello, and welcome to the roundup.
+
+## Election called
+
+The prime minister called an early election for March, surprising her own party.
+
+- Polls open at 7 a.m.
+
+## Rail strike ends
+
+Unions accepted a pay offer after three weeks of walkouts.
+"""
+    brief = split_text(text)
+    assert brief.title == "Weekly roundup"
+    assert [s.title for s in brief.stories] == ["Election called", "Rail strike ends"]
+    assert brief.stories[0].text.endswith("- Polls open at 7 a.m.")
+
+
+def test_ordinary_feed_item_with_subheadings_stays_one_story():
+    html = """<p>The council approved the new bridge on Monday after a year of debate.</p>
+    <h2>Why it matters</h2><p>The old bridge carries twice its design load every day.</p>
+    <h2>What comes next</h2><p>Construction starts in spring and should take two years.</p>
+    <h2>Costs</h2><p>The bridge will cost about 40 million euros, paid by the region.</p>"""
+    brief = split_item_html(html, title="Council approves bridge", url="https://n.test/b")
+    assert [s.title for s in brief.stories] == ["Council approves bridge"]
+    assert "Construction starts in spring" in brief.stories[0].text
+
+
+def test_feed_item_that_is_a_newsletter_is_split():
+    html = "".join(
+        f"<p><strong>{lead}</strong> {body}</p>"
+        for lead, body in [
+            ("Troops withdraw.", "The army pulled back from the border town overnight."),
+            ("Prices rise.", "Consumer prices rose 3 percent in the year to March."),
+            ("Court rules.", "The supreme court struck down the new media law."),
+        ]
+    )
+    brief = split_item_html(html, title="Morning briefing: three stories", url="https://n.test/m")
+    assert [s.title for s in brief.stories] == ["Troops withdraw.", "Prices rise.", "Court rules."]
+
+
+PIECES = ["<p>", "</p>", "<h2>", "</h2>", "<strong>", "</strong>", "<br><br>", "**", "\n", "\n\n",
+          "# ", "- ", "↓↓11", "Welcome back to ", "Read more", "Photo: X", "/Reuters", "A", "b.",
+          " ", "Title", "?", ":", "1", "’"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
+def test_any_text_or_markup_splits_without_error_into_numbered_titled_stories(text):
+    for brief in (split_text(text), split_html(text), split_item_html(text, title="T")):
+        assert [s.position for s in brief.stories] == list(range(1, len(brief.stories) + 1))
+        assert all(s.title and s.text for s in brief.stories)
+        assert brief.title
