@@ -178,7 +178,7 @@ async def _insert_briefs(
                 "published_at": b.published_at,
                 "ingested_at": now,
             }
-            for b in briefs
+            for b in sorted(briefs, key=lambda b: b.key)
         ],
     )
     rows = await session.execute(
@@ -223,18 +223,16 @@ async def _insert_stories(
             )
     if not rows:
         return {}
-    await session.execute(
-        insert_ignoring_conflicts(session, Story.__table__),  # type: ignore[arg-type]
+    # Key order everywhere, so two processes storing the same stories wait, never deadlock.
+    rows.sort(key=lambda row: str(row["content_key"]))
+    table = Story.__table__
+    inserted = await session.execute(
+        insert_ignoring_conflicts(session, table).returning(table.c.content_key, table.c.id),  # type: ignore[arg-type]
         rows,
     )
-    result = await session.execute(
-        select(Story.content_key, Story.id).where(
-            Story.content_key.in_([r["content_key"] for r in rows]),
-            Story.brief_id.in_(ids),
-            Story.ingested_at == now,
-        )
-    )
-    story_ids = {key: story_id for key, story_id in result.all()}
+    # Only the rows this call inserted come back: one stored a moment ago by another
+    # process is not ours to count or tag.
+    story_ids = {key: story_id for key, story_id in inserted.all()}
     by_key = {s.content_key: s for kept in fresh for s in kept}
     topics = [
         {"story_id": story_id, "topic_slug": slug, "terms": list(terms)}

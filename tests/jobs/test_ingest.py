@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import random
 from collections.abc import AsyncIterator
@@ -419,3 +420,30 @@ async def test_every_corpus_feed_served_over_http_ingests_without_a_surprise(
     assert [r.error for r in reports if r.error and "internal error" in r.error] == []
     assert all(by_name[p.name].status is ReportStatus.OK for p in good)
     assert all(by_name[p.name].new > 0 for p in good)
+
+
+@both_databases
+async def test_two_processes_ingesting_at_once_store_each_story_once(
+    empty_database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    server: FeedServer,
+    client: httpx.AsyncClient,
+) -> None:
+    words = (GAZA + TRADE).split()
+    texts = [" ".join(random.Random(i).sample(words, len(words))) for i in range(20)]
+    items = [Item(f"Story {i}", text) for i, text in enumerate(texts)]
+    for n, order in enumerate((items, items[::-1], items[5:] + items[:5])):
+        feed = rss(f"Feed {n}", [dataclasses.replace(i, guid=f"{n}-{i.title}") for i in order])
+        await add_feed(sessions, server.add(f"feed{n}.xml", feed))
+    other_engine = db.create_engine(empty_database_url)
+
+    try:
+        first, second = await asyncio.gather(
+            run(sessions, client), run(db.create_sessionmaker(other_engine), client)
+        )
+    finally:
+        await other_engine.dispose()
+
+    assert [r.error for r in first + second if r.error] == []
+    assert sum(r.new for r in first + second) == 20
+    assert await count(sessions) == 20
