@@ -20,12 +20,16 @@ from bot.serve import Endpoints, StartError, serve
 from bot.settings import Settings, SettingsError, load_settings
 from jobs.bootstrap import prepare_database
 from jobs.catalogue import CatalogueError, load_topics
+from jobs.fetch import make_client
+from jobs.ingest import FeedReport, IngestOptions, ReportStatus, ingest_due_feeds, ingest_sources
 from jobs.opml import OpmlError, read_opml, write_opml
 from jobs.parse import FeedError
+from jobs.reports import summarise
 from jobs.source import SourceError, briefs_from_bytes, briefs_to_json, fetch_source
 from jobs.tag import Tagger, tag_briefs
 from storage import db
 from storage import feeds as feed_store
+from storage.types import utcnow
 
 T = TypeVar("T")
 
@@ -152,9 +156,46 @@ def _not_yet(command: str) -> None:
 @main.command()
 @click.argument("sources", nargs=-1)
 def ingest(sources: tuple[str, ...]) -> None:
-    """Fetch the configured feeds, or the given files/URLs, and store new stories."""
-    _settings()
-    _not_yet("ingest")
+    """Fetch the configured feeds, or the given files/URLs, and store new stories.
+
+    Without SOURCE every enabled feed is fetched now, even one that is backing
+    off after failures. Prints one line per feed or source; exits with 1 only
+    when every one of them failed.
+    """
+    settings = _settings()
+    try:
+        tagger = Tagger(load_topics(settings.topics_file))
+    except CatalogueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+    async def work(
+        _engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+    ) -> list[FeedReport]:
+        async with make_client() as client:
+            if sources:
+                return await ingest_sources(sessions, client, list(sources), tagger, utcnow())
+            return await ingest_due_feeds(
+                sessions,
+                client,
+                tagger,
+                utcnow(),
+                options=IngestOptions(backoff_base=timedelta(minutes=settings.poll_minutes)),
+                include_backing_off=True,
+            )
+
+    reports = _run(_with_database(settings, work))
+    if not reports:
+        click.echo("no feeds; add one with `briefbot feeds add URL`")
+        return
+    for report in reports:
+        click.echo(report.describe())
+    failed = sum(r.status is ReportStatus.FAILED for r in reports)
+    noun = "source" if sources else "feed"
+    click.echo(summarise(reports, noun))
+    if failed == len(reports):
+        raise click.ClickException(f"every {noun} failed; nothing was stored")
+    if failed:
+        click.echo(f"{failed} of {len(reports)} failed; the others were stored (exit status 0)")
 
 
 @main.command()

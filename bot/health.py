@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobs import metrics
-from storage import jobruns
+from storage import job_runs
 from storage.subscribers import count_by_state
 
 log = logging.getLogger(__name__)
@@ -36,8 +36,8 @@ async def healthz(request: web.Request) -> web.Response:
     report: dict[str, object] = {"scheduler_running": request.app[SCHEDULER_RUNNING]()}
     try:
         async with asyncio.timeout(DATABASE_TIMEOUT), request.app[SESSIONS]() as session:
-            await jobruns.ping(session)
-            runs = await jobruns.job_runs(session)
+            await job_runs.ping(session)
+            runs = await job_runs.job_runs(session)
     except Exception as exc:  # any failure to answer means "not healthy"
         log.warning("health check: database unreachable: %s", exc)
         report.update(status="unavailable", database="unreachable", error=str(exc)[:200])

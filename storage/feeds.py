@@ -83,11 +83,19 @@ async def record_success(
 
 
 async def record_failure(
-    session: AsyncSession, feed: Feed, now: datetime, error: str, *, base: timedelta
+    session: AsyncSession,
+    feed: Feed,
+    now: datetime,
+    error: str,
+    *,
+    base: timedelta,
+    at_least: timedelta | None = None,
 ) -> None:
-    """A fetch failed: count it and back off exponentially (capped at a day)."""
+    """A fetch failed: count it and back off exponentially (capped at a day), or for
+    ``at_least`` when the server asked for longer (Retry-After)."""
     feed.last_polled_at = now
     feed.last_error = error[:2000]
     feed.consecutive_failures += 1
-    feed.next_poll_at = now + backoff(feed.consecutive_failures, base)
+    wait = backoff(feed.consecutive_failures, base)
+    feed.next_poll_at = now + max(wait, min(at_least or wait, MAX_BACKOFF))
     await session.flush()

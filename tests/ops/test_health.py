@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.health import start_health_server
-from storage import db, jobruns, subscribers
+from storage import db, job_runs, subscribers
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -38,9 +38,16 @@ async def test_healthz_reports_the_database_and_the_last_runs(
 ) -> None:
     sessions = db.create_sessionmaker(engine)
     async with sessions.begin() as session:
-        await jobruns.record_run(session, "ingest", started_at=NOW, finished_at=NOW)
-        await jobruns.record_run(
-            session, "digest", started_at=NOW, finished_at=NOW, error="database is locked"
+        await job_runs.record_job_run(
+            session, "ingest", started_at=NOW, finished_at=NOW, summary="5 new stories"
+        )
+        await job_runs.record_job_run(
+            session,
+            "digest",
+            started_at=NOW,
+            finished_at=NOW,
+            summary="failed",
+            error="database is locked",
         )
 
     async with httpx.AsyncClient() as client:

@@ -1,4 +1,4 @@
-"""When each background job last ran, and how it went."""
+"""How each background job last ran: one ``job_runs`` row per job name."""
 
 from __future__ import annotations
 
@@ -11,27 +11,36 @@ from storage.dialect import upsert
 from storage.models import JobRun
 
 
-async def record_run(
+async def record_job_run(
     session: AsyncSession,
     name: str,
     *,
     started_at: datetime,
     finished_at: datetime,
+    summary: str,
     error: str | None = None,
-    summary: str | None = None,
 ) -> None:
-    """Remember one run of job ``name``; a failed run keeps the last success time."""
-    row: dict[str, object] = {
+    """Remember a run: a success clears the last error, a failure keeps the last success."""
+    values: dict[str, object] = {
         "name": name,
         "last_started_at": started_at,
+        "last_summary": summary[:2000],
         "last_error": error[:2000] if error else None,
-        "last_summary": summary,
     }
-    update = ["last_started_at", "last_error", "last_summary"]
     if error is None:
-        row["last_success_at"] = finished_at
-        update.append("last_success_at")
-    await session.execute(upsert(session, JobRun.__table__, ["name"], update), [row])  # type: ignore[arg-type]
+        values["last_success_at"] = finished_at
+    await session.execute(
+        upsert(session, JobRun.__table__, ["name"], [k for k in values if k != "name"]).values(  # type: ignore[arg-type]
+            **values
+        )
+    )
+
+
+async def get_job_run(session: AsyncSession, name: str) -> JobRun | None:
+    result = await session.scalars(
+        select(JobRun).where(JobRun.name == name).execution_options(populate_existing=True)
+    )
+    return result.one_or_none()
 
 
 async def job_runs(session: AsyncSession) -> dict[str, JobRun]:
