@@ -25,7 +25,7 @@ from jobs.ingest import FeedReport, IngestOptions, ReportStatus, ingest_due_feed
 from jobs.opml import OpmlError, read_opml, write_opml
 from jobs.parse import FeedError
 from jobs.reports import summarise
-from jobs.source import SourceError, briefs_from_bytes, briefs_to_json, fetch_source
+from jobs.source import SourceError, briefs_from_bytes, briefs_to_json, download
 from jobs.tag import Tagger, tag_briefs
 from storage import db
 from storage import feeds as feed_store
@@ -49,12 +49,14 @@ briefbot needs a bot token to talk to Telegram, and TELEGRAM_BOT_TOKEN is not se
 To see what subscribers would get without a token: briefbot preview --topics ukraine,gaza"""
 
 
-def _settings() -> Settings:
+def _settings(*, quiet: bool = False) -> Settings:
+    """Load the settings and set up logging (``quiet``: warnings only, for one-shot output)."""
     try:
         settings = load_settings()
     except SettingsError as exc:
         raise click.ClickException(f"bad setting: {exc}") from None
-    configure_logging(settings.log_level, settings.token, json_lines=settings.log_format == "json")
+    level = "WARNING" if quiet and settings.log_level in {"DEBUG", "INFO"} else settings.log_level
+    configure_logging(level, settings.token, json_lines=settings.log_format == "json")
     return settings
 
 
@@ -203,11 +205,11 @@ def ingest(sources: tuple[str, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the stories as JSON.")
 def parse(source: str, as_json: bool) -> None:
     """Parse a file or URL into stories, without the database."""
-    settings = _settings()
+    settings = _settings(quiet=True)
     try:
         tagger = Tagger(load_topics(settings.topics_file))
         if source.startswith(("http://", "https://")):
-            data, content_type = fetch_source(source)
+            data, content_type = asyncio.run(download(source))
         else:
             data, content_type = Path(source).read_bytes(), None
         briefs = tag_briefs(tagger, briefs_from_bytes(data, name=source, content_type=content_type))

@@ -26,7 +26,6 @@ log = logging.getLogger(__name__)
 
 _SECRET_PARAM = re.compile(r"token|key|secret|pass|auth|sig|session|code", re.IGNORECASE)
 
-PROJECT_URL = "https://github.com/briefbot/briefbot"
 MAX_RETRY_AFTER = timedelta(hours=24)
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
@@ -41,7 +40,7 @@ def _version() -> str:
         return "0"
 
 
-USER_AGENT = f"briefbot/{_version()} (+{PROJECT_URL})"
+USER_AGENT = f"briefbot/{_version()} (news-brief Telegram bot; polls feeds politely)"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-import httpx
-
 from jobs.drafts import BriefDraft
+from jobs.fetch import fetch, make_client
 from jobs.parse import FeedEntry, FeedError, parse_feed
 from jobs.split import split_html, split_item_html, split_text
 
@@ -119,35 +118,10 @@ class SourceError(ValueError):
     """A URL could not be fetched; the message is one line for the user."""
 
 
-FETCH_TIMEOUT = 20.0
-FETCH_MAX_BYTES = 10 * 1024 * 1024
-FETCH_MAX_REDIRECTS = 5
-
-
-def fetch_source(url: str) -> tuple[bytes, str | None]:
-    """The bytes and content type at a URL, for ``briefbot parse`` (ingest has its own fetcher)."""
-    try:
-        with (
-            httpx.Client(
-                timeout=FETCH_TIMEOUT,
-                follow_redirects=True,
-                max_redirects=FETCH_MAX_REDIRECTS,
-                headers={"User-Agent": "briefbot/0.1 (+https://github.com/briefbot)"},
-            ) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.status_code >= 400:
-                raise SourceError(f"{url}: the server answered HTTP {response.status_code}")
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > FETCH_MAX_BYTES:
-                    raise SourceError(f"{url}: larger than {FETCH_MAX_BYTES // 2**20} MB; refused")
-                chunks.append(chunk)
-            return b"".join(chunks), response.headers.get("content-type")
-    except httpx.TooManyRedirects:
-        raise SourceError(f"{url}: more than {FETCH_MAX_REDIRECTS} redirects") from None
-    except httpx.TimeoutException:
-        raise SourceError(f"{url}: no answer within {FETCH_TIMEOUT:.0f} s") from None
-    except httpx.HTTPError as exc:
-        raise SourceError(f"{url}: cannot fetch ({type(exc).__name__}: {exc})") from None
+async def download(url: str) -> tuple[bytes, str | None]:
+    """The bytes and content type at a URL, with the fetcher's limits and manners."""
+    async with make_client() as client:
+        result = await fetch(client, url)
+    if not result.ok:
+        raise SourceError(f"{url}: {result.error}")
+    return result.body, result.content_type

@@ -13,8 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from jobs.source import FETCH_MAX_BYTES
+from jobs.fetch import FetchLimits
 from tests.conftest import CORPUS, SEEDS
+
+FETCH_MAX_BYTES = FetchLimits().max_bytes
 
 SEED = SEEDS / "world-brief_2025-02-12.txt"
 FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
@@ -102,7 +104,11 @@ def test_a_feed_url_is_fetched_and_gives_one_object_per_item(cli, server):
 
 @pytest.mark.parametrize(
     ("path", "words"),
-    [("/missing", "HTTP 404"), ("/loop", "more than 5 redirects"), ("/huge", "larger than 10 MB")],
+    [
+        ("/missing", "HTTP 404"),
+        ("/loop", "more than 5 redirects"),
+        ("/huge", "over the 10,485,760-byte limit"),
+    ],
 )
 def test_url_failures_give_one_line_and_exit_code_1(cli, server, path, words):
     result = cli.invoke(main, ["parse", f"{server}{path}", "--json"])

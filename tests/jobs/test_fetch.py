@@ -48,7 +48,7 @@ async def test_a_feed_is_fetched_with_our_user_agent(
     assert result.content_type and result.content_type.startswith("application/rss+xml")
     sent = server.requests["feed.xml"][0]
     assert sent["User-Agent"] == USER_AGENT
-    assert USER_AGENT.startswith("briefbot/") and "(+http" in USER_AGENT
+    assert USER_AGENT.startswith("briefbot/") and "bot" in USER_AGENT.split("(", 1)[1]
 
 
 async def test_conditional_get_round_trip_gets_304_the_second_time(
