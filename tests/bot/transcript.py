@@ -2,8 +2,8 @@
 
     python -m tests.bot.transcript
 
-Starts the Bot API double and the real bot on a throwaway SQLite file, stores
-the five stories of the World Brief of 12 February 2025, then sends /start,
+Starts the Bot API double and the real bot on a throwaway SQLite file, ingests
+the World Brief of 12 February 2025 (seeds/) as `briefbot ingest` does, then sends /start,
 /topics ukraine gaza trade, /topics, /digest and /story 2 as a person would, and prints
 what that person sees (message texts as Telegram shows them, buttons in [ ]).
 """
@@ -18,8 +18,12 @@ from pathlib import Path
 from bot.app import build_application, start_polling, stop_polling
 from bot.settings import Settings
 from jobs.bootstrap import prepare_database
+from jobs.catalogue import load_topics
+from jobs.fetch import make_client
+from jobs.ingest import ingest_sources
+from jobs.tag import Tagger
 from storage import db
-from tests.bot.seed import insert_seed_brief
+from storage.types import utcnow
 from tests.botapi import BotApiDouble
 
 CHAT = 4242
@@ -33,8 +37,10 @@ async def conversation(database: Path, script: list[str] = SCRIPT) -> str:
     engine = db.create_engine(url)
     await prepare_database(engine, SEEDS / "topics.toml", SEEDS / "feeds.toml")
     sessions = db.create_sessionmaker(engine)
-    async with sessions.begin() as session:
-        await insert_seed_brief(session)
+    async with make_client() as client:
+        tagger = Tagger(load_topics(SEEDS / "topics.toml"))
+        brief = str(SEEDS / "world-brief_2025-02-12.txt")
+        await ingest_sources(sessions, client, [brief], tagger, utcnow())
     async with BotApiDouble() as api:
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
