@@ -14,4 +14,6 @@ async def test_the_readme_conversation_on_the_seed_brief(tmp_path: Path) -> None
     assert "  [✅ 🇺🇦 Ukraine]  [✅ 🕊️ Gaza]" in transcript
     assert "> /digest\n📰 Your stories · 4 new\n\n1. 🇺🇦🇪🇺 Is Europe on Its Own?" in transcript
     assert "> /story 2\n🕊️🕌 2. Renewing war\n\nThe Israeli military" in transcript
-    assert transcript.rstrip().endswith("[⬅️ 1]  [Why this?]  [3 ➡️]")
+    assert transcript.rstrip().endswith(
+        "[⬅️ 1]  [Why this?]  [3 ➡️]\n  [🔇 Gaza]  [🔇 Middle East]  [👎 Fewer “hamas”]"
+    )
