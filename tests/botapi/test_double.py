@@ -164,7 +164,7 @@ async def test_a_file_a_person_sends_can_be_fetched_and_big_ones_are_refused(
 
         file = await client.get_file(small["message"]["document"]["file_id"])
         content = await file.download_as_bytearray()
-        with pytest.raises(BadRequest, match="(?i)file is too big"):
+        with pytest.raises(BadRequest, match=r"(?i)file is too big"):
             await client.get_file(big["message"]["document"]["file_id"])
 
     assert bytes(content) == b'{"a": 1}'

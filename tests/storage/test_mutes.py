@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import digests, mutes, subscribers
-from storage.models import DeliveryMode, StoryKeyword, Subscriber
+from storage.models import DeliveryMode, Story, StoryKeyword, Subscriber
 from storage.mutes import Mutes
 from storage.subscribers import Preferences
 from tests.bot.seed import insert_brief, insert_seed_brief
@@ -139,3 +139,22 @@ async def test_forgetting_a_subscriber_deletes_their_mutes(session: AsyncSession
 
     assert await mutes.list_mutes(session, subscriber.id) == Mutes()
     assert "crypto" not in await subscribers.all_tracked_keywords(session)
+
+
+async def test_the_mute_condition_works_set_based_across_subscribers_for_planning(
+    session: AsyncSession,
+) -> None:
+    stories = await insert_seed_brief(session)
+    quiet = await _follower(session, 5010)
+    loud = await _follower(session, 5011)
+    await mutes.mute_topic(session, quiet.id, "gaza")
+    renewing_war = stories[1].id
+
+    rows = await session.execute(
+        select(Subscriber.chat_id)
+        .select_from(Subscriber)
+        .join(Story, Story.id == renewing_war)
+        .where(Subscriber.id.in_([quiet.id, loud.id]), ~mutes.muted_story(Subscriber.id))
+    )
+
+    assert [chat for (chat,) in rows] == [5011]
