@@ -26,7 +26,16 @@ from telegram.ext import (
 )
 
 from bot import keyboards
-from bot.handlers import basics, preferences, reading, subscribe, topics
+from bot.handlers import (
+    archive,
+    basics,
+    muting,
+    preferences,
+    reading,
+    subscribe,
+    topics,
+    transfer,
+)
 from bot.handlers.common import Deps
 from bot.handlers.errors import on_error
 from bot.settings import Settings
@@ -102,6 +111,11 @@ def build_application(
             command("digest", reading.digest),
             command("story", reading.story),
             command("why", reading.why),
+            command("search", archive.search),
+            command("today", archive.today),
+            command("yesterday", archive.yesterday),
+            command("export", transfer.export),
+            command("import", transfer.import_hint),
             command("time", preferences.set_time),
             command("timezone", preferences.set_timezone),
             command("mode", preferences.set_mode),
@@ -113,6 +127,11 @@ def build_application(
             command("help", basics.help_command),
             command("stats", basics.stats),
             MessageHandler(filters.Regex(reading.STORY_COMMAND), reading.story_shortcut),
+            MessageHandler(
+                filters.Document.ALL
+                & (filters.ChatType.PRIVATE | filters.CaptionRegex(r"^/import(?:@\w+)?(?:\s|$)")),
+                transfer.import_file,
+            ),
             CallbackQueryHandler(topics.toggle_button, _action(keyboards.TOGGLE_TOPIC)),
             CallbackQueryHandler(topics.done_button, _action(keyboards.TOPICS_DONE)),
             CallbackQueryHandler(
@@ -120,7 +139,17 @@ def build_application(
             ),
             CallbackQueryHandler(
                 preferences.settings_button,
-                _action(keyboards.SET_MODE, keyboards.PAUSE, keyboards.RESUME),
+                _action(
+                    keyboards.SET_MODE,
+                    keyboards.PAUSE,
+                    keyboards.RESUME,
+                    keyboards.UNMUTE_TOPIC,
+                    keyboards.UNMUTE_KEYWORD,
+                ),
+            ),
+            CallbackQueryHandler(muting.mute_menu_button, _action(keyboards.MUTE_MENU)),
+            CallbackQueryHandler(
+                muting.mute_button, _action(keyboards.MUTE_TOPIC, keyboards.MUTE_KEYWORD)
             ),
             CallbackQueryHandler(preferences.topics_button, _action(keyboards.OPEN_TOPICS)),
             CallbackQueryHandler(subscribe.forget_button, _action(keyboards.FORGET)),

@@ -7,12 +7,14 @@ prefix) parses to None, and the bot answers it with a hint instead of guessing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from storage.models import DeliveryMode, Subscriber, SubscriberState, Topic
+from storage.mutes import Mutes
 
 VERSION = "1"
 MAX_CALLBACK_BYTES = 64
@@ -26,6 +28,11 @@ SET_MODE = "m"
 PAUSE = "p"
 RESUME = "r"
 FORGET = "f"
+MUTE_MENU = "mq"  # the ways to hear less like story N of a digest
+MUTE_TOPIC = "mt"
+MUTE_KEYWORD = "mk"  # "fewer like this": mute a word of the story
+UNMUTE_TOPIC = "ut"
+UNMUTE_KEYWORD = "uk"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +60,10 @@ def parse_callback(data: str | None) -> Callback | None:
     return Callback(action, tuple(args))
 
 
+def _short(text: str, limit: int = 24) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _button(text: str, action: str, *args: object) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=callback_data(action, *args))
 
@@ -74,24 +85,56 @@ def topic_picker(topics: Sequence[Topic], followed: Sequence[str]) -> InlineKeyb
 
 
 def story_buttons(digest_id: int, count: int) -> InlineKeyboardMarkup:
-    """One button per story of a digest ("📖 1" ...), five to a row."""
-    buttons = [_button(f"📖 {n}", OPEN_STORY, digest_id, n) for n in range(1, count + 1)]
-    return InlineKeyboardMarkup([buttons[i : i + 5] for i in range(0, len(buttons), 5)])
+    """Per story of a digest, "📖 N" to open it and "🔇 N" under it to hear less like it."""
+    rows = []
+    for first in range(1, count + 1, 5):
+        numbers = range(first, min(first + 5, count + 1))
+        rows.append([_button(f"📖 {n}", OPEN_STORY, digest_id, n) for n in numbers])
+        rows.append([_button(f"🔇 {n}", MUTE_MENU, digest_id, n) for n in numbers])
+    return InlineKeyboardMarkup(rows)
 
 
-def story_navigation(digest_id: int, n: int, count: int) -> InlineKeyboardMarkup:
-    """Previous / why / next under a story opened from a digest."""
+def story_navigation(
+    digest_id: int, n: int, count: int, mute: Sequence[InlineKeyboardButton] = ()
+) -> InlineKeyboardMarkup:
+    """Previous / why / next under a story opened from a digest, then its mute buttons."""
     row = []
     if n > 1:
         row.append(_button(f"⬅️ {n - 1}", OPEN_STORY, digest_id, n - 1))
     row.append(_button("Why this?", WHY_STORY, digest_id, n))
     if n < count:
         row.append(_button(f"{n + 1} ➡️", OPEN_STORY, digest_id, n + 1))
-    return InlineKeyboardMarkup([row])
+    return InlineKeyboardMarkup([row, list(mute)] if mute else [row])
 
 
-def settings_buttons(subscriber: Subscriber) -> InlineKeyboardMarkup:
-    """Change topics, delivery mode, pause or resume, or forget, from /settings."""
+def keyword_token(keyword: str) -> str:
+    """A short stand-in for a keyword in callback data (keywords can pass 64 bytes)."""
+    return hashlib.sha256(keyword.encode()).hexdigest()[:12]
+
+
+def mute_buttons(
+    story_id: int, topics: Mapping[str, str], fewer: str | None
+) -> list[InlineKeyboardButton]:
+    """ "🔇 Gaza" for each topic (slug: name) of a story, and "👎 Fewer “word”" for one word."""
+    buttons = [_button(f"🔇 {name}", MUTE_TOPIC, slug) for slug, name in topics.items()]
+    if fewer:
+        buttons.append(_button(f"👎 Fewer “{_short(fewer)}”", MUTE_KEYWORD, story_id))
+    return buttons
+
+
+def unmute_rows(mutes: Mutes, names: Mapping[str, str]) -> list[list[InlineKeyboardButton]]:
+    """One "🔈" button per muted topic or keyword, two to a row."""
+    buttons = [_button(f"🔈 {names.get(slug, slug)}", UNMUTE_TOPIC, slug) for slug in mutes.topics]
+    buttons += [
+        _button(f"🔈 “{_short(k)}”", UNMUTE_KEYWORD, keyword_token(k)) for k in mutes.keywords
+    ]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+def settings_buttons(
+    subscriber: Subscriber, mutes: Mutes | None = None, names: Mapping[str, str] | None = None
+) -> InlineKeyboardMarkup:
+    """Change topics, delivery mode, pause or resume, unmute, or forget, from /settings."""
     modes = [
         _button(("• " if subscriber.mode is mode else "") + mode.value.title(), SET_MODE, mode)
         for mode in DeliveryMode
@@ -104,6 +147,7 @@ def settings_buttons(subscriber: Subscriber) -> InlineKeyboardMarkup:
         [
             [_button("🗂 Topics", OPEN_TOPICS)],
             modes,
+            *unmute_rows(mutes or Mutes(), names or {}),
             [hold, _button("🗑 Forget me", FORGET, "ask")],
         ]
     )

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.render import escape
 from storage.models import DeliveryMode, StoryKeyword, StoryTopic, Subscriber, SubscriberState
+from storage.mutes import Mutes
 from storage.stats import Stats
 
 COMMANDS: list[tuple[str, str]] = [
@@ -15,6 +16,9 @@ COMMANDS: list[tuple[str, str]] = [
     ("digest", "your matching stories now"),
     ("story", "read story N of your latest digest"),
     ("why", "why story N was sent to you"),
+    ("search", "search every stored story, e.g. /search tariffs -canada"),
+    ("today", "today's stories on your topics"),
+    ("yesterday", "yesterday's stories on your topics"),
     ("follow", "follow your own keywords"),
     ("unfollow", "stop following keywords"),
     ("time", "when your daily digest arrives, e.g. /time 07:30"),
@@ -22,7 +26,9 @@ COMMANDS: list[tuple[str, str]] = [
     ("mode", "digest, instant alerts, or both"),
     ("pause", "pause deliveries, e.g. /pause 3 (days)"),
     ("resume", "resume deliveries"),
-    ("settings", "all your settings at a glance"),
+    ("settings", "all your settings at a glance, and what you muted"),
+    ("export", "your settings as a file, to keep or move"),
+    ("import", "restore settings from an /export file"),
     ("stop", "stop all messages (settings kept)"),
     ("forget", "delete everything stored about this chat"),
     ("help", "this list"),
@@ -90,10 +96,19 @@ def _state_line(subscriber: Subscriber, now: datetime) -> str:
     return "active"
 
 
-def settings_text(subscriber: Subscriber, names: Mapping[str, str], now: datetime) -> str:
+def muted_text(mutes: Mutes, names: Mapping[str, str]) -> str:
+    """What a subscriber muted: topic names, then “keywords”."""
+    topics = [escape(names.get(slug, slug)) for slug in mutes.topics]
+    return ", ".join(topics + [f"“{escape(k)}”" for k in mutes.keywords])
+
+
+def settings_text(
+    subscriber: Subscriber, names: Mapping[str, str], now: datetime, mutes: Mutes | None = None
+) -> str:
     """All of a subscriber's settings at a glance."""
     topics = followed_names(subscriber.topic_slugs, names) or "none (/topics)"
     keywords = ", ".join(escape(k) for k in subscriber.keyword_list) or "none (/follow WORD)"
+    muted = f"{muted_text(mutes, names)} (tap 🔈 to unmute)" if mutes else "nothing"
     return "\n".join(
         [
             "<b>⚙️ Your settings</b>",
@@ -102,6 +117,7 @@ def settings_text(subscriber: Subscriber, names: Mapping[str, str], now: datetim
             f"Digest: every day at {subscriber.digest_time:%H:%M} ({escape(subscriber.timezone)})",
             f"Mode: {MODES[subscriber.mode]}",
             f"Deliveries: {_state_line(subscriber, now)}",
+            f"Muted: {muted}",
         ]
     )
 
@@ -114,8 +130,11 @@ def why_text(
     followed: Sequence[str],
     own_keywords: Sequence[str],
     names: Mapping[str, str],
+    *,
+    searched: bool = False,
 ) -> str:
-    """Which followed topics and keywords made story N match, with their terms."""
+    """Which followed topics and keywords made story N match, with their terms
+    (``searched``: the story was a /search result, not sent for what you follow)."""
 
     def terms(found: Sequence[str]) -> str:
         return ", ".join(f"“{escape(t)}”" for t in found) or "its keywords"
@@ -132,7 +151,7 @@ def why_text(
     if not mine and not mine_kw:
         tagged = ", ".join(escape(names.get(t.topic_slug, t.topic_slug)) for t in topics)
         lines.append(
-            "It no longer matches what you follow"
+            ("You found it with /search" if searched else "It no longer matches what you follow")
             + (f"; it is tagged {tagged}." if tagged else ".")
         )
     return "\n".join(lines)
@@ -157,3 +176,30 @@ def stats_text(stats: Stats, names: Mapping[str, str]) -> str:
     if not stats.jobs:
         lines.append("Jobs: no ingest or digest run recorded yet")
     return "\n".join(lines)
+
+
+NOTHING_FOLLOWED = "You don't follow anything yet. Choose topics with /topics, or /follow a word."
+SEARCH_USAGE = 'Usage: /search WORDS, e.g. /search tariffs -canada or /search "trade war".'
+MUTED_TOPIC = "🔇 {name} muted: its stories are left out of your digests. Undo in /settings."
+MUTED_KEYWORD = "👎 Fewer stories mentioning “{word}” from now on. Undo in /settings."
+UNMUTED = "🔈 Unmuted: those stories come back."
+IMPORT_HINT = (
+    "Send me the file /export gave you (as a file, not a photo) and I will restore your "
+    "settings. In a group, add /import as the file's caption."
+)
+
+
+def search_heading(query: str, count: int) -> str:
+    found = f"{count} {'story' if count == 1 else 'stories'}"
+    return f"🔎 <b>{escape(query)}</b> · {found}, newest first"
+
+
+def no_results(query: str) -> str:
+    return f"No stories match “{escape(query)}”. Try fewer words, or another spelling."
+
+
+def mute_menu_text(n: int, title: str) -> str:
+    return (
+        f"<b>Hear less like story {n}</b>: {escape(title)}\n"
+        "Mute one of its topics, or get fewer stories with its word. Undo any time in /settings."
+    )

@@ -29,7 +29,7 @@ from jobs.tag import KeywordMatcher
 from storage import feeds as feed_store
 from storage.job_runs import record_job_run
 from storage.models import Feed
-from storage.stories import followed_keywords
+from storage.subscribers import all_tracked_keywords
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ async def ingest_due_feeds(
             due = [f for f in await feed_store.list_feeds(session) if f.enabled]
         else:
             due = await feed_store.due_feeds(session, now)
-        keywords = await followed_keywords(session)
+        keywords = await all_tracked_keywords(session)
     feed_ids = [f.id for f in due]
     matcher = make_matcher(keywords) if keywords else None
     gate = asyncio.Semaphore(options.concurrency)
@@ -183,7 +183,7 @@ async def ingest_sources(
 ) -> list[FeedReport]:
     """Ingest files or URLs named on the command line (not stored as feeds)."""
     async with sessions() as session:
-        keywords = await followed_keywords(session)
+        keywords = await all_tracked_keywords(session)
     matcher = make_matcher(keywords) if keywords else None
     reports = []
     for source in sources:

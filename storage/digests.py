@@ -26,6 +26,7 @@ from storage.models import (
     StoryTopic,
     Subscriber,
 )
+from storage.mutes import muted_story
 from storage.types import utcnow
 
 # Kinds a reader can open stories from with /story N (instant alerts are single stories).
@@ -100,8 +101,10 @@ async def matching_stories(
     since: datetime | None,
     limit: int,
     unseen_only: bool,
+    until: datetime | None = None,
 ) -> list[Story]:
-    """Stories tagged with a followed topic or containing a followed keyword.
+    """Stories tagged with a followed topic or containing a followed keyword, ingested
+    in [since, until), minus the ones the subscriber muted (``mutes.muted_story``).
 
     Newest briefs first, and in brief order within a brief. ``unseen_only``
     leaves out stories already delivered to this subscriber.
@@ -119,9 +122,15 @@ async def matching_stories(
         conditions.append(
             exists().where(StoryKeyword.story_id == Story.id, StoryKeyword.keyword.in_(keywords))
         )
-    query = select(Story).join(Brief, Brief.id == Story.brief_id).where(or_(*conditions))
+    query = (
+        select(Story)
+        .join(Brief, Brief.id == Story.brief_id)
+        .where(or_(*conditions), ~muted_story(subscriber.id))
+    )
     if since is not None:
         query = query.where(Story.ingested_at >= since)
+    if until is not None:
+        query = query.where(Story.ingested_at < until)
     if unseen_only:
         query = query.where(
             ~exists().where(Delivery.subscriber_id == subscriber.id, Delivery.story_id == Story.id)

@@ -160,6 +160,38 @@ class SubscriberKeyword(Base):
     keyword: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
+class MutedTopic(Base):
+    """A topic a subscriber muted: its stories are left out even when something else matches.
+
+    Separate from following: muting Gaza silences Gaza stories that a followed
+    Middle East topic would otherwise bring in. Following the topic again lifts it.
+    """
+
+    __tablename__ = "muted_topics"
+
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_slug: Mapped[str] = mapped_column(
+        ForeignKey("topics.slug", ondelete="CASCADE", onupdate="CASCADE"), primary_key=True
+    )
+
+
+class MutedKeyword(Base):
+    """A word a subscriber wants fewer stories about ("fewer like this").
+
+    Matched like followed keywords, through ``story_keywords``: ingest records
+    hits for muted keywords too (``subscribers.all_tracked_keywords``).
+    """
+
+    __tablename__ = "muted_keywords"
+
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
+    )
+    keyword: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class Feed(Base):
     """A source polled by the scheduler, with the state of its last fetches."""
 

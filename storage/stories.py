@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_ignoring_conflicts
-from storage.models import Brief, Story, StoryKeyword, StoryTopic, SubscriberKeyword
+from storage.models import Brief, Story, StoryKeyword, StoryTopic
 from storage.types import utcnow
 
 NEAR_DUPLICATE_WINDOW = timedelta(days=3)
@@ -268,14 +268,6 @@ async def store_story_keywords(
             insert_ignoring_conflicts(session, StoryKeyword.__table__),  # type: ignore[arg-type]
             values,
         )
-
-
-async def followed_keywords(session: AsyncSession) -> list[str]:
-    """Every keyword some subscriber follows, once each: what ``story_keywords`` is filled for."""
-    result = await session.scalars(
-        select(SubscriberKeyword.keyword).distinct().order_by(SubscriberKeyword.keyword)
-    )
-    return list(result)
 
 
 async def recent_stories(session: AsyncSession, since: datetime) -> list[Story]:

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_ignoring_conflicts
 from storage.models import (
     DeliveryMode,
+    MutedKeyword,
     Subscriber,
     SubscriberKeyword,
     SubscriberState,
     SubscriberTopic,
     Topic,
 )
+from storage.mutes import Mutes, replace_mutes, unmute_topics
 from storage.types import utcnow
 
 MAX_KEYWORD_LENGTH = 64
@@ -149,6 +152,8 @@ async def set_topics(session: AsyncSession, chat_id: int, slugs: Iterable[str]) 
     if unknown := [s for s in wanted if s not in known]:
         raise UnknownTopicError(unknown)
     subscriber = await _require(session, chat_id)
+    # Following a topic again lifts its mute.
+    await unmute_topics(session, subscriber.id, set(wanted) - set(subscriber.topic_slugs))
     await session.execute(
         delete(SubscriberTopic).where(SubscriberTopic.subscriber_id == subscriber.id)
     )
@@ -238,3 +243,49 @@ async def count_by_state(session: AsyncSession) -> dict[SubscriberState, int]:
     counts = dict.fromkeys(SubscriberState, 0)
     counts.update({state: n for state, n in result.all()})
     return counts
+
+
+async def all_tracked_keywords(session: AsyncSession) -> list[str]:
+    """Every keyword some subscriber follows or muted: ingest records hits for all of them."""
+    followed = select(SubscriberKeyword.keyword)
+    muted = select(MutedKeyword.keyword)
+    result = await session.scalars(union(followed, muted).order_by("keyword"))
+    return list(result)
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    """Preferences to restore from a settings file; None leaves a setting as it is.
+
+    Topics must exist and the time zone must be valid: the caller validates.
+    """
+
+    topics: list[str] | None = None
+    keywords: list[str] | None = None
+    timezone: str | None = None
+    digest_time: time | None = None
+    mode: DeliveryMode | None = None
+    mutes: Mutes | None = None
+
+
+async def restore_preferences(
+    session: AsyncSession, chat_id: int, preferences: Preferences
+) -> Subscriber:
+    """Replace a chat's preferences with the given ones, all in the caller's transaction."""
+    subscriber = await _require(session, chat_id)
+    if preferences.topics is not None:
+        subscriber = await set_topics(session, chat_id, preferences.topics)
+    if preferences.keywords is not None:
+        await session.execute(
+            delete(SubscriberKeyword).where(SubscriberKeyword.subscriber_id == subscriber.id)
+        )
+        subscriber = await follow_keywords(session, chat_id, preferences.keywords)
+    if preferences.timezone is not None:
+        subscriber = await set_timezone(session, chat_id, preferences.timezone)
+    if preferences.digest_time is not None:
+        subscriber = await set_digest_time(session, chat_id, preferences.digest_time)
+    if preferences.mode is not None:
+        subscriber = await set_mode(session, chat_id, preferences.mode)
+    if preferences.mutes is not None:
+        await replace_mutes(session, subscriber.id, preferences.mutes)
+    return subscriber

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, texts
@@ -15,7 +15,7 @@ from bot.handlers.common import catalogue, chat_id, deps, edit, refuse_non_admin
 from bot.handlers.topics import ensure_subscriber, picker
 from bot.render import escape
 from bot.timezones import lookup_timezone
-from storage import subscribers
+from storage import mutes, subscribers
 from storage.models import DeliveryMode, Subscriber
 from storage.types import utcnow
 
@@ -130,17 +130,31 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def _settings_view(session: AsyncSession, update: Update) -> tuple[str, Subscriber]:
+async def settings_view(session: AsyncSession, update: Update) -> tuple[str, InlineKeyboardMarkup]:
+    """The /settings text and its buttons, mutes included."""
     subscriber = await ensure_subscriber(session, update)
-    _, names, _ = await catalogue(session)
-    return texts.settings_text(subscriber, names, utcnow()), subscriber
+    topics, names, _ = await catalogue(session)
+    muted = await mutes.list_mutes(session, subscriber.id)
+    plain = {t.slug: t.name for t in topics}
+    text = texts.settings_text(subscriber, names, utcnow(), muted)
+    return text, keyboards.settings_buttons(subscriber, muted, plain)
+
+
+async def _unmute(session: AsyncSession, subscriber: Subscriber, action: str, arg: str) -> None:
+    """Lift the mute an unmute button under /settings names (a keyword by its token)."""
+    if action == keyboards.UNMUTE_TOPIC:
+        await mutes.unmute_topics(session, subscriber.id, [arg])
+        return
+    muted = await mutes.list_mutes(session, subscriber.id)
+    words = [k for k in muted.keywords if keyboards.keyword_token(k) == arg]
+    await mutes.unmute_keywords(session, subscriber.id, words)
 
 
 async def show_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """All settings at a glance, with buttons to change them."""
     async with deps(context).sessions.begin() as session:
-        text, subscriber = await _settings_view(session, update)
-    await reply(update, context, text, keyboards.settings_buttons(subscriber))
+        text, markup = await settings_view(session, update)
+    await reply(update, context, text, markup)
 
 
 async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -153,17 +167,20 @@ async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     action = parsed.action if parsed else ""
     arg = parsed.args[0] if parsed and parsed.args else ""
     async with deps(context).sessions.begin() as session:
-        await ensure_subscriber(session, update)
-        if action == keyboards.SET_MODE and arg in {m.value for m in DeliveryMode}:
+        subscriber = await ensure_subscriber(session, update)
+        if action in {keyboards.UNMUTE_TOPIC, keyboards.UNMUTE_KEYWORD}:
+            await _unmute(session, subscriber, action, arg)
+        elif action == keyboards.SET_MODE and arg in {m.value for m in DeliveryMode}:
             await subscribers.set_mode(session, chat_id(update), DeliveryMode(arg))
         elif action == keyboards.PAUSE:
             days = int(arg) if arg.isdecimal() and int(arg) <= MAX_PAUSE_DAYS else 1
             await subscribers.pause(session, chat_id(update), utcnow() + timedelta(days=days))
         elif action == keyboards.RESUME:
             await subscribers.resume(session, chat_id(update))
-        text, subscriber = await _settings_view(session, update)
-    await query.answer("Saved")
-    await edit(update, text, keyboards.settings_buttons(subscriber))
+        text, markup = await settings_view(session, update)
+    unmuted = action in {keyboards.UNMUTE_TOPIC, keyboards.UNMUTE_KEYWORD}
+    await query.answer(texts.UNMUTED if unmuted else "Saved")
+    await edit(update, text, markup)
 
 
 async def topics_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 
 from bot import keyboards, texts
 from bot.handlers.common import catalogue, deps, reply
+from bot.handlers.muting import story_mute_buttons
 from bot.handlers.topics import ensure_subscriber
 from bot.render import render_digest, render_story, render_story_list
 from storage import digests
@@ -30,7 +31,7 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         subscriber = await ensure_subscriber(session, update)
         _, _, emojis = await catalogue(session)
         if not subscriber.topic_slugs and not subscriber.keyword_list:
-            text = "You don't follow anything yet. Choose topics with /topics, or /follow a word."
+            text = texts.NOTHING_FOLLOWED
         else:
             since = utcnow() - timedelta(hours=d.settings.digest_lookback_hours)
             fresh = await digests.matching_stories(
@@ -84,7 +85,8 @@ async def _story_reply(
             None,
         )
     _, _, emojis = await catalogue(session)
-    return render_story(story, emojis, n=n), keyboards.story_navigation(found.id, n, count)
+    mute = await story_mute_buttons(session, subscriber, story)
+    return render_story(story, emojis, n=n), keyboards.story_navigation(found.id, n, count, mute)
 
 
 async def story(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -142,7 +144,14 @@ async def _why_text(
     topics, keywords = await digests.story_matches(session, chosen.id)
     _, names, _ = await catalogue(session)
     return texts.why_text(
-        n, chosen.title, topics, keywords, subscriber.topic_slugs, subscriber.keyword_list, names
+        n,
+        chosen.title,
+        topics,
+        keywords,
+        subscriber.topic_slugs,
+        subscriber.keyword_list,
+        names,
+        searched=found.kind is DigestKind.SEARCH,
     )
 
 

@@ -64,6 +64,23 @@ class World:
         await self.until_processed(await self.api.user_sends(chat, text, user_id=user_id))
         return self.sent_since(mark)
 
+    async def send_file(
+        self,
+        content: bytes,
+        file_name: str,
+        chat: int = ME,
+        *,
+        caption: str | None = None,
+        user_id: int | None = None,
+    ) -> list[Sent]:
+        """Send a document as a person; return the messages the bot sent back."""
+        mark = len(self.api.calls)
+        update = await self.api.user_sends_document(
+            chat, content, file_name, caption=caption, user_id=user_id
+        )
+        await self.until_processed(update)
+        return self.sent_since(mark)
+
     async def tap(self, message: Sent, label: str, *, user_id: int | None = None) -> list[Sent]:
         """Tap the button whose text contains ``label``; return any new messages."""
         data = next(d for text, d in message.buttons() if label in text)

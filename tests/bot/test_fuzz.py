@@ -9,7 +9,7 @@ from bot.texts import APOLOGY, COMMANDS
 from tests.bot.conftest import ADMIN, ME, World
 
 COMMAND_NAMES = [name for name, _ in COMMANDS] + ["stats", "story_1", "story_99", "nope"]
-ANSWERS = {"sendMessage", "editMessageText", "answerCallbackQuery"}
+ANSWERS = {"sendMessage", "editMessageText", "answerCallbackQuery", "sendDocument"}
 
 characters = st.characters(codec="utf-8", exclude_categories=("Cs",))
 argument = st.one_of(
@@ -58,7 +58,9 @@ async def test_any_command_or_text_gets_an_answer_and_never_an_apology(
 @FUZZ
 @given(data=st.one_of(st.text(characters, max_size=20), st.sampled_from(
     ["1|t|nope", "1|s|x|y", "1|s|999|1", "1|w|1|99", "1|m|sometimes", "1|p|99999",
-     "1|f|maybe", "1|td", "0|t|ukraine", "1", "1|", "1|r", "1|o"])))  # fmt: skip
+     "1|f|maybe", "1|td", "0|t|ukraine", "1", "1|", "1|r", "1|o", "1|mq|x|1", "1|mq|1|99",
+     "1|mt|atlantis", "1|mt", "1|mk|99999999999", "1|mk|x", "1|ut|gaza", "1|uk|nope",
+     "1|uk"])))  # fmt: skip
 async def test_any_button_data_is_answered_and_never_fails(world: World, data: str) -> None:
     if not world.api.sent_to(ME):
         await world.say("/start")

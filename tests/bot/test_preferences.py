@@ -93,6 +93,7 @@ async def test_settings_shows_everything_and_its_buttons_edit_in_place(world: Wo
         "Digest: every day at 07:30 (Europe/Kyiv)",
         "Mode: a daily digest",
         "Deliveries: active",
+        "Muted: nothing",
     ]
     assert "Mode: a daily digest and instant alerts" in after_mode
     assert "Deliveries: paused until" in settings.text

@@ -37,7 +37,9 @@ async def test_digest_numbers_the_matching_stories_with_emoji_teaser_and_story_l
     )
     assert entries[2].startswith("2. 🚢🌏 Modi comes to Washington\n")
     assert entries[3].startswith("3. 🚢🌎 Odds and Ends\n")
-    assert [label for label, _ in digest.buttons()] == ["📖 1", "📖 2", "📖 3"]
+    assert [label for label, _ in digest.buttons()] == [
+        "📖 1", "📖 2", "📖 3", "🔇 1", "🔇 2", "🔇 3"
+    ]  # fmt: skip
 
 
 async def test_a_second_digest_with_nothing_new_shows_the_latest_again(world: World) -> None:
@@ -65,7 +67,9 @@ async def test_story_n_and_story_underscore_n_show_the_story_in_full_with_its_li
         {k: e[k] for k in ("type", "url")} for e in story.entities if e["type"] == "text_link"
     ]
     assert same.text == story.text
-    assert [label for label, _ in story.buttons()] == ["⬅️ 1", "Why this?"]
+    assert [label for label, _ in story.buttons()] == [
+        "⬅️ 1", "Why this?", "🔇 Gaza", "🔇 Middle East", "👎 Fewer “hamas”"
+    ]  # fmt: skip
 
 
 async def test_story_alone_lists_the_latest_digest(world: World) -> None:

@@ -30,6 +30,7 @@ BOT_ID = 777000111
 BOT_USERNAME = "briefbot_test_bot"
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
+MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile refuses bigger files
 SEND_METHODS = {"sendMessage", "sendDocument", "sendPhoto", "copyMessage", "forwardMessage"}
 # Parameters Telegram takes as plain strings; every other value arrives JSON-encoded.
 STRING_PARAMS = {
@@ -71,6 +72,8 @@ class Sent:
     markup: dict[str, Any] | None
     entities: list[dict[str, Any]] = field(default_factory=list)
     html: str = ""
+    document: bytes | None = None  # what a sendDocument uploaded
+    file_name: str | None = None
 
     def buttons(self) -> list[tuple[str, str]]:
         rows = (self.markup or {}).get("inline_keyboard", [])
@@ -102,6 +105,8 @@ class BotApiDouble:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
+        self.files: dict[str, tuple[str, bytes]] = {}  # file_id: (file_path, content)
+        self._file_ids = itertools.count(1)
         self._changed = asyncio.Condition()
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -114,6 +119,7 @@ class BotApiDouble:
     async def __aenter__(self) -> BotApiDouble:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -204,6 +210,33 @@ class BotApiDouble:
             next(self._message_ids), self.chat_info(chat_id, chat_type), sender, text
         )
         self.events.append(("user", chat_id, text))
+        return await self._push("message", message)
+
+    async def user_sends_document(
+        self,
+        chat_id: int,
+        content: bytes,
+        file_name: str,
+        *,
+        mime_type: str = "application/json",
+        caption: str | None = None,
+        user_id: int | None = None,
+    ) -> dict[str, Any]:
+        """A person sends a file; the bot can fetch it with getFile and a download."""
+        file_id = f"doc-{next(self._file_ids)}"
+        self.files[file_id] = (f"documents/file_{file_id}.dat", content)
+        sender = updates.user(user_id if user_id is not None else abs(chat_id))
+        message = updates.message(
+            next(self._message_ids), self.chat_info(chat_id), sender, caption or ""
+        )
+        del message["text"]
+        message.pop("entities", None)
+        if caption:
+            message["caption"] = caption
+        message["document"] = {"file_id": file_id, "file_unique_id": f"u{file_id}",
+                               "file_name": file_name, "mime_type": mime_type,
+                               "file_size": len(content)}  # fmt: skip
+        self.events.append(("user", chat_id, f"[sends {file_name}]"))
         return await self._push("message", message)
 
     async def user_taps(
@@ -456,10 +489,44 @@ class BotApiDouble:
     async def _api_sendDocument(self, params: dict[str, Any]) -> Any:
         chat_id = self._check_chat(params.get("chat_id"))
         self._check_flood(chat_id)
-        sent = Sent(chat_id, next(self._message_ids), "[document]", None)
+        upload = params.get("document")
+        caption = str(params.get("caption") or "")
+        sent = Sent(chat_id, next(self._message_ids), caption or "[document]", None)
+        if upload is not None and hasattr(upload, "file"):
+            sent.document, sent.file_name = upload.file.read(), upload.filename
         self.messages[(chat_id, sent.message_id)] = sent
         self.events.append(("bot", chat_id, sent.message_id))
-        return self._message_result(sent)
+        result = self._message_result(sent)
+        if sent.document is not None:
+            file_id = f"doc-{next(self._file_ids)}"
+            self.files[file_id] = (f"documents/file_{file_id}.dat", sent.document)
+            del result["text"]
+            result["caption"] = caption
+            result["document"] = {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "file_name": sent.file_name,
+                "file_size": len(sent.document),
+            }
+        return result
+
+    async def _api_getFile(self, params: dict[str, Any]) -> Any:
+        file_id = str(params.get("file_id"))
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        path, content = self.files[file_id]
+        if len(content) > MAX_DOWNLOAD:
+            raise ApiError(400, "Bad Request: file is too big")
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}",
+                "file_size": len(content), "file_path": path}  # fmt: skip
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """GET /file/bot<token>/<file_path>: the bytes of a file a person sent."""
+        path = request.match_info["path"]
+        for file_path, content in self.files.values():
+            if file_path == path:
+                return web.Response(body=content)
+        return web.Response(status=404, text="Not Found")
 
     def _existing(self, params: dict[str, Any]) -> Sent:
         key = (params.get("chat_id"), params.get("message_id"))

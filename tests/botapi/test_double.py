@@ -151,3 +151,21 @@ async def test_taps_must_be_answered_once(bot: Bot, api: BotApiDouble) -> None:
     with pytest.raises(BadRequest, match="Query is too old"):
         await bot.answer_callback_query(query_id)
     assert api.open_queries == {}
+
+
+async def test_a_file_a_person_sends_can_be_fetched_and_big_ones_are_refused(
+    api: BotApiDouble,
+) -> None:
+    async with Bot(
+        TOKEN, base_url=api.base_url, base_file_url=api.base_url.removesuffix("/bot") + "/file/bot"
+    ) as client:
+        small = await api.user_sends_document(7, b'{"a": 1}', "a.json")
+        big = await api.user_sends_document(7, b"x" * (20 * 1024 * 1024 + 1), "big.bin")
+
+        file = await client.get_file(small["message"]["document"]["file_id"])
+        content = await file.download_as_bytearray()
+        with pytest.raises(BadRequest, match=r"(?i)file is too big"):
+            await client.get_file(big["message"]["document"]["file_id"])
+
+    assert bytes(content) == b'{"a": 1}'
+    assert small["message"]["document"]["file_name"] == "a.json"

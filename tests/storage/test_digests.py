@@ -104,3 +104,25 @@ async def test_stats_count_subscribers_feeds_and_stories(session: AsyncSession) 
     assert stats.followers.get("ukraine", 0) >= 1
     assert stats.subscribers[next(s for s in stats.subscribers if s.value == "blocked")] >= 1
     assert stats.last_story_at is not None and stats.last_story_at.tzinfo is not None
+
+
+async def test_matching_stories_can_be_limited_to_a_window_of_ingestion(
+    session: AsyncSession,
+) -> None:
+    stories = await insert_seed_brief(session)
+    stories[4].ingested_at = utcnow() - timedelta(days=1)
+    await session.flush()
+    subscriber, _ = await subscribers.subscribe(session, 3006)
+    subscriber = await subscribers.set_topics(session, 3006, ["trade"])
+    start = utcnow() - timedelta(days=2)
+
+    earlier = await digests.matching_stories(
+        session,
+        subscriber,
+        since=start,
+        until=utcnow() - timedelta(hours=1),
+        limit=10,
+        unseen_only=False,
+    )
+
+    assert [s.title for s in earlier] == ["Odds and Ends"]

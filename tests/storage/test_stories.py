@@ -12,7 +12,6 @@ from jobs.dedupe import content_key, simhash
 from storage import stories
 from storage.models import Brief, StoryKeyword
 from storage.stories import NewStory
-from storage.subscribers import follow_keywords, subscribe
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 WIRE = (
@@ -197,15 +196,6 @@ async def test_keywords_found_in_a_story_are_stored_with_it(session: AsyncSessio
         select(StoryKeyword.keyword, StoryKeyword.terms).where(StoryKeyword.story_id == story_id)
     )
     assert sorted(rows.all()) == [("brussels", ["Brussels"]), ("hungary", ["Hungary"])]
-
-
-async def test_followed_keywords_lists_each_keyword_once(session: AsyncSession) -> None:
-    await subscribe(session, 7001)
-    await subscribe(session, 7002)
-    await follow_keywords(session, 7001, ["Greenland", "Tariffs"])
-    await follow_keywords(session, 7002, ["greenland"])
-
-    assert await stories.followed_keywords(session) == ["greenland", "tariffs"]
 
 
 async def test_latest_stories_come_newest_first(session: AsyncSession) -> None:

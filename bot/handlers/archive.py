@@ -1,0 +1,126 @@
+"""The archive: /search WORDS over every stored story, /today and /yesterday on your topics.
+
+Each answer is numbered like a digest and recorded as one, so /story N and
+/why N open result N. /today and /yesterday follow the subscriber's topics,
+keywords and mutes in their own time zone; neither counts as a delivery, so
+the daily digest still brings those stories.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot import keyboards, texts
+from bot.handlers.common import catalogue, deps, reply
+from bot.handlers.topics import ensure_subscriber
+from bot.render import escape, render_digest
+from storage import digests
+from storage.models import DigestKind, Story, Subscriber
+from storage.search import SearchQueryError, parse_query, search_stories
+from storage.types import utcnow
+
+# Phones type “smart” quotes; the query syntax wants plain ones.
+QUOTES = str.maketrans({c: '"' for c in "“”„«»″"})
+MAX_QUERY = 200
+
+
+def query_text(message_text: str | None) -> str:
+    """What follows the command, with smart quotes made plain."""
+    rest = (message_text or "").split(maxsplit=1)[1:]
+    return " ".join(rest[0].split()).translate(QUOTES)[:MAX_QUERY] if rest else ""
+
+
+def day_bounds(zone: str, days_ago: int, now: datetime) -> tuple[date, datetime, datetime]:
+    """The local date ``days_ago`` days before ``now`` in ``zone``, and its [start, end) in UTC."""
+    tz = ZoneInfo(zone)
+    day = now.astimezone(tz).date() - timedelta(days=days_ago)
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    return day, start.astimezone(UTC), end.astimezone(UTC)
+
+
+async def _numbered(
+    session: AsyncSession,
+    subscriber: Subscriber,
+    stories: list[Story],
+    heading: str,
+    more: str | None,
+    kind: DigestKind = DigestKind.SEARCH,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Record the stories as a digest /story N reads from, and render them."""
+    made = await digests.create_digest(session, subscriber.id, kind, [s.id for s in stories])
+    _, _, emojis = await catalogue(session)
+    text = render_digest(stories, emojis, heading=heading)
+    if more:
+        text += "\n\n" + more
+    return text, keyboards.story_buttons(made.id, len(stories))
+
+
+async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every stored story that matches: /search words "a phrase" -excluded."""
+    message = update.effective_message
+    raw = query_text(message.text if message else None)
+    if not raw:
+        await reply(update, context, texts.SEARCH_USAGE)
+        return
+    try:
+        query = parse_query(raw)
+    except SearchQueryError as exc:
+        await reply(update, context, f"Nothing to search for: {escape(str(exc))}.")
+        return
+    limit = deps(context).settings.digest_max_stories
+    markup: InlineKeyboardMarkup | None = None
+    async with deps(context).sessions.begin() as session:
+        subscriber = await ensure_subscriber(session, update)
+        found = await search_stories(session, query, limit=limit + 1)
+        if not found:
+            text = texts.no_results(raw)
+        else:
+            more = "More stories match; add a word to narrow it down." if found[limit:] else None
+            heading = texts.search_heading(raw, len(found[:limit]))
+            text, markup = await _numbered(session, subscriber, found[:limit], heading, more)
+    await reply(update, context, text, markup)
+
+
+async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Today's stories on your topics and keywords (your time zone)."""
+    await _day(update, context, days_ago=0)
+
+
+async def yesterday(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Yesterday's stories on your topics and keywords (your time zone)."""
+    await _day(update, context, days_ago=1)
+
+
+async def _day(update: Update, context: ContextTypes.DEFAULT_TYPE, *, days_ago: int) -> None:
+    limit = deps(context).settings.digest_max_stories
+    markup: InlineKeyboardMarkup | None = None
+    name = "Today" if days_ago == 0 else "Yesterday"
+    async with deps(context).sessions.begin() as session:
+        subscriber = await ensure_subscriber(session, update)
+        day, start, end = day_bounds(subscriber.timezone, days_ago, utcnow())
+        named = f"{day:%A} {day.day} {day:%B}"
+        if not subscriber.topic_slugs and not subscriber.keyword_list:
+            text = texts.NOTHING_FOLLOWED
+        else:
+            found = await digests.matching_stories(
+                session, subscriber, since=start, until=end, limit=limit * 5, unseen_only=False
+            )
+            if not found:
+                text = f"Nothing on your topics came in {name.lower()} ({named})."
+            else:
+                shown, rest = found[:limit], len(found[limit:])
+                more = f"…and {rest} more that day; /search narrows them down." if rest else None
+                heading = (
+                    f"📅 <b>{name}, {named}</b> ({escape(subscriber.timezone)}) · "
+                    f"{len(shown)} on your topics"
+                )
+                text, markup = await _numbered(
+                    session, subscriber, shown, heading, more, DigestKind.ON_DEMAND
+                )
+    await reply(update, context, text, markup)

@@ -1,0 +1,103 @@
+"""Hearing less: "🔇 N" under a digest, "🔇 Topic" and "👎 Fewer “word”" under a story.
+
+A muted topic or keyword leaves its stories out of digests, /today and
+/yesterday (``storage.mutes``); /settings lists the mutes with buttons to undo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot import keyboards, texts
+from bot.handlers.common import deps, refuse_non_admin, reply
+from bot.handlers.topics import ensure_subscriber
+from storage import digests, mutes
+from storage import topics as topic_store
+from storage.models import Story, Subscriber, Topic
+from storage.subscribers import normalise_keyword
+
+MAX_TOPIC_BUTTONS = 2
+
+
+def fewer_term(story: Story, catalogue: Sequence[Topic], own: Collection[str]) -> str | None:
+    """The word "fewer like this" mutes: the first term that tagged the story that is
+    not a topic's own name (muting the topic does that) nor one of the reader's keywords."""
+    taken = {t.slug for t in catalogue} | {t.name.lower() for t in catalogue} | set(own)
+    for tag in sorted(story.tags, key=lambda t: t.topic_slug):
+        for term in tag.terms:
+            word = normalise_keyword(term)
+            if word and word not in taken:
+                return word
+    return None
+
+
+async def story_mute_buttons(
+    session: AsyncSession, subscriber: Subscriber, story: Story
+) -> list[InlineKeyboardButton]:
+    """The buttons to hear less like ``story``: its topics, in catalogue order, and one word."""
+    catalogue = await topic_store.list_topics(session)
+    tagged = {tag.topic_slug for tag in story.tags}
+    topics = {t.slug: t.name for t in catalogue if t.slug in tagged}
+    chosen = dict(list(topics.items())[:MAX_TOPIC_BUTTONS])
+    fewer = fewer_term(story, catalogue, subscriber.keyword_list)
+    return keyboards.mute_buttons(story.id, chosen, fewer)
+
+
+async def mute_menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """ "🔇 N" under a digest: offer the ways to hear less like story N."""
+    query = update.callback_query
+    assert query is not None
+    parsed = keyboards.parse_callback(query.data)
+    args = parsed.args if parsed else ()
+    numbers = [int(a) for a in args if a.isdecimal() and len(a) < 10]
+    markup = None
+    async with deps(context).sessions.begin() as session:
+        subscriber = await ensure_subscriber(session, update)
+        found = None
+        if len(numbers) == 2:
+            found = await digests.get_digest(session, subscriber.id, numbers[0])
+        story = await digests.digest_story(session, found, numbers[1]) if found else None
+        if story is None:
+            text = "That digest is no longer stored. Send /digest for a new one."
+        else:
+            text = texts.mute_menu_text(numbers[1], story.title)
+            buttons = await story_mute_buttons(session, subscriber, story)
+            markup = InlineKeyboardMarkup([[b] for b in buttons]) if buttons else None
+            if not buttons:
+                text += "\nThis story has no topic or word to mute."
+    await query.answer()
+    await reply(update, context, text, markup)
+
+
+async def mute_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """ "🔇 Topic" or "👎 Fewer “word”": mute it and say how to undo."""
+    query = update.callback_query
+    assert query is not None
+    if await refuse_non_admin(update, context):
+        return
+    parsed = keyboards.parse_callback(query.data)
+    arg = parsed.args[0] if parsed and parsed.args else ""
+    async with deps(context).sessions.begin() as session:
+        subscriber = await ensure_subscriber(session, update)
+        if parsed and parsed.action == keyboards.MUTE_TOPIC:
+            topic = await session.get(Topic, arg)
+            if topic is not None and await mutes.mute_topic(session, subscriber.id, topic.slug):
+                answer = texts.MUTED_TOPIC.format(name=topic.name)
+            else:
+                answer = "That topic no longer exists."
+        else:
+            story = (
+                await session.get(Story, int(arg)) if arg.isdecimal() and len(arg) < 10 else None
+            )
+            catalogue = await topic_store.list_topics(session)
+            word = fewer_term(story, catalogue, subscriber.keyword_list) if story else None
+            if story is None or word is None:
+                answer = "That story is no longer stored."
+            else:
+                await mutes.mute_keyword(session, subscriber.id, word, story_id=story.id)
+                answer = texts.MUTED_KEYWORD.format(word=word)
+    await query.answer(answer[:200])

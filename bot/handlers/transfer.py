@@ -1,0 +1,94 @@
+"""Moving settings: /export sends them as a JSON file; sending that file back restores them.
+
+The file is read in full and validated before anything changes
+(``bot.settings_file``); a wrong, broken or oversized file gets one line
+saying why. In groups only admins may restore, with /import as the caption.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.handlers.common import catalogue, chat_id, deps, refuse_non_admin, reply
+from bot.handlers.preferences import settings_view
+from bot.handlers.topics import ensure_subscriber
+from bot.render import escape
+from bot.settings_file import (
+    FILE_NAME,
+    MAX_FILE_BYTES,
+    SettingsFileError,
+    dump_settings,
+    load_settings,
+)
+from storage import mutes, subscribers
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+EXPORT_CAPTION = (
+    "Your briefbot settings. Send this file back to me, here or in another chat, to restore them."
+)
+
+
+async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send the chat's settings as a JSON file."""
+    async with deps(context).sessions.begin() as session:
+        subscriber = await ensure_subscriber(session, update)
+        data = dump_settings(subscriber, await mutes.list_mutes(session, subscriber.id), utcnow())
+    message = update.effective_message
+    thread = message.message_thread_id if message and message.is_topic_message else None
+    await context.bot.send_document(
+        chat_id(update),
+        data,
+        filename=FILE_NAME,
+        caption=EXPORT_CAPTION,
+        message_thread_id=thread,
+    )
+
+
+async def import_hint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/import typed as text: say how to send the file."""
+    await reply(update, context, texts.IMPORT_HINT)
+
+
+async def import_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A document sent to the bot: restore the settings in it, or say in one line why not."""
+    message = update.effective_message
+    document = message.document if message else None
+    if document is None:
+        return
+    if await refuse_non_admin(update, context):
+        return
+    if (document.file_size or 0) > MAX_FILE_BYTES:
+        await reply(
+            update,
+            context,
+            f"That file is too big for a settings file (mine are under "
+            f"{MAX_FILE_BYTES // 1024} KB). Send the file /export gave you.",
+        )
+        return
+    try:
+        file = await context.bot.get_file(document.file_id)
+        data = bytes(await file.download_as_bytearray())
+    except TelegramError as exc:
+        log.warning("could not download a settings file for chat %s: %s", chat_id(update), exc)
+        await reply(update, context, "I couldn't download that file from Telegram; send it again.")
+        return
+    async with deps(context).sessions.begin() as session:
+        await ensure_subscriber(session, update)
+        topics, _, _ = await catalogue(session)
+        try:
+            loaded = load_settings(data, {t.slug for t in topics})
+        except SettingsFileError as exc:
+            text, markup = escape(str(exc)), None
+        else:
+            await subscribers.restore_preferences(session, chat_id(update), loaded.preferences)
+            view, markup = await settings_view(session, update)
+            notes = [escape(note) for note in loaded.notes]
+            text = "\n".join(["✅ <b>Settings restored from your file.</b>", *notes, "", view])
+    await reply(update, context, text, markup)

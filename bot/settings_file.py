@@ -1,0 +1,176 @@
+"""The settings file /export sends and the bot reads back: JSON, validated in full (pure).
+
+A file looks like::
+
+    {"format": "briefbot-settings", "version": 1, "exported_at": "2026-11-29T01:00:00Z",
+     "topics": ["gaza", "ukraine"], "keywords": ["drones"], "timezone": "Europe/Kyiv",
+     "digest_time": "07:30", "mode": "digest",
+     "muted": {"topics": ["europe"], "keywords": ["crypto"]}}
+
+Reading it either yields every setting it holds, checked, or raises
+``SettingsFileError`` with one line for the user: nothing is half-applied.
+A setting the file leaves out stays as it is; unknown topics are dropped
+with a note (the operator may have retired them).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any
+
+from bot.timezones import lookup_timezone
+from storage.models import DeliveryMode, Subscriber
+from storage.mutes import Mutes
+from storage.subscribers import MAX_KEYWORD_LENGTH, Preferences, normalise_keyword
+
+FORMAT = "briefbot-settings"
+VERSION = 1
+FILE_NAME = "briefbot-settings.json"
+MAX_FILE_BYTES = 64 * 1024
+MAX_WORDS = 50  # keywords, and muted keywords, per file (as /follow allows)
+
+
+class SettingsFileError(ValueError):
+    """A file that is not a settings file this bot can restore; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    preferences: Preferences
+    notes: list[str] = field(default_factory=list)  # what was skipped, for the user
+
+
+def dump_settings(subscriber: Subscriber, mutes: Mutes, now: datetime) -> bytes:
+    """A subscriber's settings as the JSON file /export sends."""
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "topics": subscriber.topic_slugs,
+        "keywords": subscriber.keyword_list,
+        "timezone": subscriber.timezone,
+        "digest_time": f"{subscriber.digest_time:%H:%M}",
+        "mode": subscriber.mode.value,
+        "muted": {"topics": mutes.topics, "keywords": mutes.keywords},
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def load_settings(data: bytes, known_topics: Collection[str]) -> Loaded:
+    """Every setting in the file, validated; raises SettingsFileError for anything wrong."""
+    if len(data) > MAX_FILE_BYTES:
+        raise SettingsFileError(
+            f"That file is too big for a settings file ({len(data) // 1024} KB; "
+            f"mine are under {MAX_FILE_BYTES // 1024} KB)."
+        )
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError):
+        raise SettingsFileError(
+            "That file is not a briefbot settings file (it is not JSON). "
+            "Send the file /export gave you."
+        ) from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise SettingsFileError(
+            "That JSON file is not a briefbot settings file. Send the file /export gave you."
+        )
+    version = document.get("version")
+    if version != VERSION:
+        raise SettingsFileError(
+            f"That settings file has version {_shown(version)}; I can read version {VERSION}."
+        )
+    notes: list[str] = []
+    topics = _topics(document, "topics", known_topics, notes)
+    muted = document.get("muted")
+    if muted is not None and not isinstance(muted, dict):
+        raise SettingsFileError("The file's “muted” must be an object with topics and keywords.")
+    mutes = None
+    if muted is not None:
+        mutes = Mutes(
+            _topics(muted, "topics", known_topics, notes) or [],
+            _words(muted, "keywords", "muted keywords") or [],
+        )
+    preferences = Preferences(
+        topics=topics,
+        keywords=_words(document, "keywords", "keywords"),
+        timezone=_timezone(document.get("timezone")),
+        digest_time=_time(document.get("digest_time")),
+        mode=_mode(document.get("mode")),
+        mutes=mutes,
+    )
+    return Loaded(preferences, notes)
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)[:40]
+
+
+def _strings(document: dict[str, Any], key: str, what: str) -> list[str] | None:
+    value = document.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SettingsFileError(f"The file's {what} must be a list of words; nothing was changed.")
+    if len(value) > MAX_WORDS:
+        raise SettingsFileError(
+            f"The file lists {len(value)} {what}; the most I keep is {MAX_WORDS}."
+        )
+    return value
+
+
+def _topics(
+    document: dict[str, Any], key: str, known: Collection[str], notes: list[str]
+) -> list[str] | None:
+    slugs = _strings(document, key, "topics")
+    if slugs is None:
+        return None
+    unknown = [s for s in slugs if s not in known]
+    if unknown:
+        listed = ", ".join(s[:32] for s in unknown[:5])
+        notes.append(f"Skipped topics I don't have any more: {listed}.")
+    return list(dict.fromkeys(s for s in slugs if s in known))
+
+
+def _words(document: dict[str, Any], key: str, what: str) -> list[str] | None:
+    words = _strings(document, key, what)
+    if words is None:
+        return None
+    if any(len(w.strip()) > MAX_KEYWORD_LENGTH for w in words):
+        raise SettingsFileError(
+            f"One of the file's {what} is longer than {MAX_KEYWORD_LENGTH} characters."
+        )
+    return list(dict.fromkeys(k for k in map(normalise_keyword, words) if k))
+
+
+def _timezone(value: Any) -> str | None:
+    if value is None:
+        return None
+    found = lookup_timezone(value) if isinstance(value, str) and len(value) <= 64 else None
+    if found is None or found.zone is None:
+        raise SettingsFileError(
+            f"The file's time zone {_shown(value)} is not one I know; nothing was changed."
+        )
+    return found.zone
+
+
+def _time(value: Any) -> time | None:
+    if value is None:
+        return None
+    try:
+        at = time.fromisoformat(value) if isinstance(value, str) and len(value) == 5 else None
+    except ValueError:
+        at = None
+    if at is None:
+        raise SettingsFileError(f"The file's digest time {_shown(value)} is not a time like 07:30.")
+    return at
+
+
+def _mode(value: Any) -> DeliveryMode | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in {m.value for m in DeliveryMode}:
+        raise SettingsFileError(f"The file's mode {_shown(value)} is not digest, instant or both.")
+    return DeliveryMode(value)
