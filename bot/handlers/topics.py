@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
@@ -13,8 +14,10 @@ from telegram.ext import ContextTypes
 from bot import keyboards, texts
 from bot.handlers.common import catalogue, chat_id, deps, edit, refuse_non_admin, reply
 from bot.render import escape
+from jobs.keywords import backfill_keywords
 from storage import subscribers
 from storage.models import Subscriber, Topic
+from storage.types import utcnow
 
 MAX_KEYWORDS = 50
 _WORDS = re.compile(r'"([^"]+)"|“([^”]+)”|(\S+)')
@@ -181,6 +184,10 @@ async def _keywords(update: Update, context: ContextTypes.DEFAULT_TYPE, *, addin
         if words and not too_many:
             change = subscribers.follow_keywords if adding else subscribers.unfollow_keywords
             subscriber = await change(session, chat_id(update), words)
+            if adding:
+                lookback = timedelta(hours=deps(context).settings.digest_lookback_hours)
+                new = [subscribers.normalise_keyword(w) for w in words]
+                await backfill_keywords(session, new, utcnow() - lookback)
         keywords = subscriber.keyword_list
     listed = ", ".join(f"“{escape(k)}”" for k in keywords) or "none"
     if not words:

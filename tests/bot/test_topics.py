@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from storage import subscribers
 from tests.bot.conftest import ME, World
+from tests.bot.seed import insert_seed_brief
 
 
 async def _followed(world: World) -> list[str]:
@@ -76,3 +77,15 @@ async def test_follow_and_unfollow_manage_own_keywords(world: World) -> None:
     assert followed.text.startswith("Your keywords: “drones”, “rare earth”.")
     assert unfollowed.text.startswith("Your keywords: “rare earth”.")
     assert usage.text.startswith("Usage: /follow WORD")
+
+
+async def test_following_a_keyword_finds_stories_already_stored(world: World) -> None:
+    async with world.sessions.begin() as session:
+        await insert_seed_brief(session)
+    await world.say("/start")
+
+    await world.say("/follow Tassoulas")
+    (digest, *_) = await world.say("/digest")
+
+    assert "Upset over new president" in digest.text
+    assert "Renewing war" not in digest.text
