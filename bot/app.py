@@ -22,6 +22,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -29,6 +30,7 @@ from bot import keyboards
 from bot.handlers import (
     archive,
     basics,
+    language,
     muting,
     preferences,
     reading,
@@ -36,10 +38,11 @@ from bot.handlers import (
     topics,
     transfer,
 )
-from bot.handlers.common import Deps
+from bot.handlers.common import Deps, remember_language, tr
 from bot.handlers.errors import on_error
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
 from bot.settings import Settings
-from bot.texts import COMMANDS
+from bot.texts import commands
 from jobs.catalogue import load_topics
 
 log = logging.getLogger(__name__)
@@ -71,7 +74,9 @@ def _action(*actions: str) -> Callable[[object], bool]:
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button this version does not know (an old message): answer with a hint."""
     if update.callback_query:
-        await update.callback_query.answer("This button is out of date; send /settings or /digest.")
+        await update.callback_query.answer(
+            tr(update, context).gettext("This button is out of date; send /settings or /digest.")
+        )
 
 
 def build_application(
@@ -83,11 +88,9 @@ def build_application(
     """The bot, wired: every handler below, talking to BRIEFBOT_BOT_API_URL."""
     if settings.token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set; `briefbot run` explains how to get one")
-    aliases = {
-        alias.lower(): topic.slug
-        for topic in load_topics(settings.topics_file)
-        for alias in topic.aliases
-    }
+    definitions = load_topics(settings.topics_file)
+    aliases = {alias.lower(): topic.slug for topic in definitions for alias in topic.aliases}
+    topic_names = {topic.slug: topic.names for topic in definitions if topic.names}
     base = settings.bot_api_url.rstrip("/")
     application = (
         ApplicationBuilder()
@@ -99,9 +102,12 @@ def build_application(
         .post_shutdown(_post_shutdown(sessions))
         .build()
     )
-    application.bot_data["deps"] = Deps(settings=settings, sessions=sessions, aliases=aliases)
+    application.bot_data["deps"] = Deps(
+        settings=settings, sessions=sessions, aliases=aliases, topic_names=topic_names
+    )
 
     command = CommandHandler
+    application.add_handler(TypeHandler(Update, remember_language), group=-1)
     application.add_handlers(
         [
             command("start", subscribe.start),
@@ -122,6 +128,7 @@ def build_application(
             command("pause", preferences.pause),
             command("resume", preferences.resume),
             command("settings", preferences.show_settings),
+            command("language", language.language),
             command("stop", subscribe.stop),
             command("forget", subscribe.forget),
             command("help", basics.help_command),
@@ -152,6 +159,7 @@ def build_application(
                 muting.mute_button, _action(keyboards.MUTE_TOPIC, keyboards.MUTE_KEYWORD)
             ),
             CallbackQueryHandler(preferences.topics_button, _action(keyboards.OPEN_TOPICS)),
+            CallbackQueryHandler(language.language_button, _action(keyboards.SET_LANGUAGE)),
             CallbackQueryHandler(subscribe.forget_button, _action(keyboards.FORGET)),
             CallbackQueryHandler(stale_button),
             ChatMemberHandler(subscribe.member_changed, ChatMemberHandler.MY_CHAT_MEMBER),
@@ -169,12 +177,22 @@ def build_application(
 
 def _post_init(background: Background | None) -> Hook:
     async def post_init(application: Application) -> None:
-        """Register the command menu, then start the background work (the scheduler)."""
-        await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+        """Register the command menu in every language, then start the background work."""
+        await register_commands(application)
         if background is not None:
             await background.start(application)
 
     return post_init
+
+
+async def register_commands(application: Application) -> None:
+    """The command menu: English as the default, and one per other language by its code."""
+    for code in LANGUAGES:
+        menu = [BotCommand(c, d) for c, d in commands(translator(code))]
+        if code == DEFAULT_LANGUAGE:
+            await application.bot.set_my_commands(menu)
+        else:
+            await application.bot.set_my_commands(menu, language_code=code)
 
 
 def _post_stop(background: Background | None) -> Hook:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.i18n import LANGUAGES, N_, Translator, translator
 from storage.models import DeliveryMode, Subscriber, SubscriberState, Topic
 from storage.mutes import Mutes
 
@@ -33,6 +34,7 @@ MUTE_TOPIC = "mt"
 MUTE_KEYWORD = "mk"  # "fewer like this": mute a word of the story
 UNMUTE_TOPIC = "ut"
 UNMUTE_KEYWORD = "uk"
+SET_LANGUAGE = "l"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,19 +70,27 @@ def _button(text: str, action: str, *args: object) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=callback_data(action, *args))
 
 
-def topic_picker(topics: Sequence[Topic], followed: Sequence[str]) -> InlineKeyboardMarkup:
-    """Every topic as a toggle, two per row, a check mark on followed ones, then Done."""
+def topic_picker(
+    topics: Sequence[Topic],
+    followed: Sequence[str],
+    names: Mapping[str, str] | None = None,
+    t: Translator | None = None,
+) -> InlineKeyboardMarkup:
+    """Every topic as a toggle (``names``: display names by slug, in the reader's
+    language), two per row, a check mark on followed ones, then Done."""
     chosen = set(followed)
+    names = names or {}
     buttons = [
         _button(
-            f"{'✅' if t.slug in chosen else '▫️'} {t.emoji} {t.name}".replace("  ", " "),
+            f"{'✅' if topic.slug in chosen else '▫️'} "
+            + names.get(topic.slug, f"{topic.emoji} {topic.name}".strip()),
             TOGGLE_TOPIC,
-            t.slug,
+            topic.slug,
         )
-        for t in topics
+        for topic in topics
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([_button("Done", TOPICS_DONE)])
+    rows.append([_button((t or translator()).gettext("Done"), TOPICS_DONE)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -95,13 +105,17 @@ def story_buttons(digest_id: int, count: int) -> InlineKeyboardMarkup:
 
 
 def story_navigation(
-    digest_id: int, n: int, count: int, mute: Sequence[InlineKeyboardButton] = ()
+    digest_id: int,
+    n: int,
+    count: int,
+    mute: Sequence[InlineKeyboardButton] = (),
+    t: Translator | None = None,
 ) -> InlineKeyboardMarkup:
     """Previous / why / next under a story opened from a digest, then its mute buttons."""
     row = []
     if n > 1:
         row.append(_button(f"⬅️ {n - 1}", OPEN_STORY, digest_id, n - 1))
-    row.append(_button("Why this?", WHY_STORY, digest_id, n))
+    row.append(_button((t or translator()).gettext("Why this?"), WHY_STORY, digest_id, n))
     if n < count:
         row.append(_button(f"{n + 1} ➡️", OPEN_STORY, digest_id, n + 1))
     return InlineKeyboardMarkup([row, list(mute)] if mute else [row])
@@ -113,12 +127,13 @@ def keyword_token(keyword: str) -> str:
 
 
 def mute_buttons(
-    story_id: int, topics: Mapping[str, str], fewer: str | None
+    story_id: int, topics: Mapping[str, str], fewer: str | None, t: Translator | None = None
 ) -> list[InlineKeyboardButton]:
     """ "🔇 Gaza" for each topic (slug: name) of a story, and "👎 Fewer “word”" for one word."""
     buttons = [_button(f"🔇 {name}", MUTE_TOPIC, slug) for slug, name in topics.items()]
     if fewer:
-        buttons.append(_button(f"👎 Fewer “{_short(fewer)}”", MUTE_KEYWORD, story_id))
+        label = (t or translator()).gettext("👎 Fewer “{word}”").format(word=_short(fewer))
+        buttons.append(_button(label, MUTE_KEYWORD, story_id))
     return buttons
 
 
@@ -131,29 +146,53 @@ def unmute_rows(mutes: Mutes, names: Mapping[str, str]) -> list[list[InlineKeybo
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
+MODE_LABELS = {
+    DeliveryMode.DIGEST: N_("Digest"),
+    DeliveryMode.INSTANT: N_("Instant"),
+    DeliveryMode.BOTH: N_("Both"),
+}
+
+
 def settings_buttons(
-    subscriber: Subscriber, mutes: Mutes | None = None, names: Mapping[str, str] | None = None
+    subscriber: Subscriber,
+    mutes: Mutes | None = None,
+    names: Mapping[str, str] | None = None,
+    t: Translator | None = None,
 ) -> InlineKeyboardMarkup:
     """Change topics, delivery mode, pause or resume, unmute, or forget, from /settings."""
+    _ = (t or translator()).gettext
     modes = [
-        _button(("• " if subscriber.mode is mode else "") + mode.value.title(), SET_MODE, mode)
+        _button(("• " if subscriber.mode is mode else "") + _(MODE_LABELS[mode]), SET_MODE, mode)
         for mode in DeliveryMode
     ]
     if subscriber.state is SubscriberState.PAUSED:
-        hold = _button("▶️ Resume", RESUME)
+        hold = _button(_("▶️ Resume"), RESUME)
     else:
-        hold = _button("⏸ Pause 1 day", PAUSE, 1)
+        hold = _button(_("⏸ Pause 1 day"), PAUSE, 1)
     return InlineKeyboardMarkup(
         [
-            [_button("🗂 Topics", OPEN_TOPICS)],
+            [_button(_("🗂 Topics"), OPEN_TOPICS)],
             modes,
             *unmute_rows(mutes or Mutes(), names or {}),
-            [hold, _button("🗑 Forget me", FORGET, "ask")],
+            [hold, _button(_("🗑 Forget me"), FORGET, "ask")],
         ]
     )
 
 
-def forget_confirmation() -> InlineKeyboardMarkup:
+def forget_confirmation(t: Translator | None = None) -> InlineKeyboardMarkup:
+    _ = (t or translator()).gettext
     return InlineKeyboardMarkup(
-        [[_button("Yes, delete everything", FORGET, "yes"), _button("Cancel", FORGET, "no")]]
+        [[_button(_("Yes, delete everything"), FORGET, "yes"), _button(_("Cancel"), FORGET, "no")]]
+    )
+
+
+def language_picker(current: str) -> InlineKeyboardMarkup:
+    """One button per language, each in its own name; a dot marks the current one."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(("• " if code == current else "") + name, SET_LANGUAGE, code)
+                for code, name in LANGUAGES.items()
+            ]
+        ]
     )

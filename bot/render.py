@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.i18n import Translator, translator
 from storage.models import Story
 
 MAX_MESSAGE = 4096
@@ -164,6 +165,7 @@ def render_digest(
     *,
     heading: str,
     more_count: int = 0,
+    t: Translator | None = None,
 ) -> str:
     """A numbered digest: emoji, bold title, a teaser, and a tappable /story_N for each."""
     lines = [heading]
@@ -174,11 +176,18 @@ def render_digest(
             f"{prefix}<b>{escape(story.title)}</b>\n{escape(teaser(story.text))}\n/story_{n}"
         )
     if more_count:
-        lines.append(f"…and {more_count} more. Send /digest again for the next ones.")
+        more = (t or translator()).ngettext(
+            "…and {count} more. Send /digest again for the next ones.",
+            "…and {count} more. Send /digest again for the next ones.",
+            more_count,
+        )
+        lines.append(more.format(count=more_count))
     return "\n\n".join(lines)
 
 
-def render_story(story: Story, emojis: Mapping[str, str], *, n: int | None = None) -> str:
+def render_story(
+    story: Story, emojis: Mapping[str, str], *, n: int | None = None, t: Translator | None = None
+) -> str:
     """A story in full: title, every paragraph, and the link to the source."""
     marks = story_emojis(story, emojis)
     number = f"{n}. " if n is not None else ""
@@ -186,13 +195,16 @@ def render_story(story: Story, emojis: Mapping[str, str], *, n: int | None = Non
     blocks = [f"{title}<b>{number}{escape(story.title)}</b>"]
     blocks += [escape(p.strip()) for p in story.text.splitlines() if p.strip()]
     if story.url:
-        blocks.append(f'<a href="{escape_attribute(story.url)}">Read it at the source</a>')
+        source = (t or translator()).gettext("Read it at the source")
+        blocks.append(f'<a href="{escape_attribute(story.url)}">{source}</a>')
     return "\n\n".join(blocks)
 
 
-def render_story_list(stories: Sequence[Story], emojis: Mapping[str, str]) -> str:
+def render_story_list(
+    stories: Sequence[Story], emojis: Mapping[str, str], t: Translator | None = None
+) -> str:
     """The titles of the latest digest, each with its /story_N."""
-    lines = ["<b>Your latest digest</b>"]
+    lines = ["<b>{}</b>".format((t or translator()).gettext("Your latest digest"))]
     for n, story in enumerate(stories, 1):
         marks = story_emojis(story, emojis)
         lines.append(f"/story_{n} {marks + ' ' if marks else ''}{escape(story.title)}")

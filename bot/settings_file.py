@@ -16,11 +16,12 @@ with a note (the operator may have retired them).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 
+from bot.i18n import N_, Translator, translator
 from bot.timezones import lookup_timezone
 from storage.models import DeliveryMode, Subscriber
 from storage.mutes import Mutes
@@ -35,6 +36,29 @@ MAX_WORDS = 50  # keywords, and muted keywords, per file (as /follow allows)
 
 class SettingsFileError(ValueError):
     """A file that is not a settings file this bot can restore; the message says why."""
+
+
+Gettext = Callable[[str], str]
+
+# Messages about one list in the file, by the list: (not a list of words, too many).
+_LIST_ERRORS = {
+    "topics": (
+        N_("The file's topics must be a list of words; nothing was changed."),
+        N_("The file lists {count} topics; the most I keep is {max}."),
+    ),
+    "keywords": (
+        N_("The file's keywords must be a list of words; nothing was changed."),
+        N_("The file lists {count} keywords; the most I keep is {max}."),
+    ),
+    "muted keywords": (
+        N_("The file's muted keywords must be a list of words; nothing was changed."),
+        N_("The file lists {count} muted keywords; the most I keep is {max}."),
+    ),
+}
+_TOO_LONG = {
+    "keywords": N_("One of the file's keywords is longer than {max} characters."),
+    "muted keywords": N_("One of the file's muted keywords is longer than {max} characters."),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,46 +83,55 @@ def dump_settings(subscriber: Subscriber, mutes: Mutes, now: datetime) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
 
 
-def load_settings(data: bytes, known_topics: Collection[str]) -> Loaded:
-    """Every setting in the file, validated; raises SettingsFileError for anything wrong."""
+def load_settings(
+    data: bytes, known_topics: Collection[str], t: Translator | None = None
+) -> Loaded:
+    """Every setting in the file, validated; raises SettingsFileError for anything wrong
+    (its message, and the notes, in ``t``'s language)."""
+    _ = (t or translator()).gettext
     if len(data) > MAX_FILE_BYTES:
         raise SettingsFileError(
-            f"That file is too big for a settings file ({len(data) // 1024} KB; "
-            f"mine are under {MAX_FILE_BYTES // 1024} KB)."
+            _(
+                "That file is too big for a settings file ({size} KB; mine are under {max} KB)."
+            ).format(size=len(data) // 1024, max=MAX_FILE_BYTES // 1024)
         )
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError):
         raise SettingsFileError(
-            "That file is not a briefbot settings file (it is not JSON). "
-            "Send the file /export gave you."
+            _(
+                "That file is not a briefbot settings file (it is not JSON). "
+                "Send the file /export gave you."
+            )
         ) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise SettingsFileError(
-            "That JSON file is not a briefbot settings file. Send the file /export gave you."
+            _("That JSON file is not a briefbot settings file. Send the file /export gave you.")
         )
     version = document.get("version")
     if version != VERSION:
         raise SettingsFileError(
-            f"That settings file has version {_shown(version)}; I can read version {VERSION}."
+            _("That settings file has version {version}; I can read version {supported}.").format(
+                version=_shown(version), supported=VERSION
+            )
         )
     notes: list[str] = []
-    topics = _topics(document, "topics", known_topics, notes)
+    topics = _topics(document, "topics", known_topics, notes, _)
     muted = document.get("muted")
     if muted is not None and not isinstance(muted, dict):
-        raise SettingsFileError("The file's “muted” must be an object with topics and keywords.")
+        raise SettingsFileError(_("The file's “muted” must be an object with topics and keywords."))
     mutes = None
     if muted is not None:
         mutes = Mutes(
-            _topics(muted, "topics", known_topics, notes) or [],
-            _words(muted, "keywords", "muted keywords") or [],
+            _topics(muted, "topics", known_topics, notes, _) or [],
+            _words(muted, "keywords", "muted keywords", _) or [],
         )
     preferences = Preferences(
         topics=topics,
-        keywords=_words(document, "keywords", "keywords"),
-        timezone=_timezone(document.get("timezone")),
-        digest_time=_time(document.get("digest_time")),
-        mode=_mode(document.get("mode")),
+        keywords=_words(document, "keywords", "keywords", _),
+        timezone=_timezone(document.get("timezone"), _),
+        digest_time=_time(document.get("digest_time"), _),
+        mode=_mode(document.get("mode"), _),
         mutes=mutes,
     )
     return Loaded(preferences, notes)
@@ -108,55 +141,54 @@ def _shown(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)[:40]
 
 
-def _strings(document: dict[str, Any], key: str, what: str) -> list[str] | None:
+def _strings(document: dict[str, Any], key: str, what: str, _: Gettext) -> list[str] | None:
     value = document.get(key)
     if value is None:
         return None
+    not_words, too_many = _LIST_ERRORS[what]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise SettingsFileError(f"The file's {what} must be a list of words; nothing was changed.")
+        raise SettingsFileError(_(not_words))
     if len(value) > MAX_WORDS:
-        raise SettingsFileError(
-            f"The file lists {len(value)} {what}; the most I keep is {MAX_WORDS}."
-        )
+        raise SettingsFileError(_(too_many).format(count=len(value), max=MAX_WORDS))
     return value
 
 
 def _topics(
-    document: dict[str, Any], key: str, known: Collection[str], notes: list[str]
+    document: dict[str, Any], key: str, known: Collection[str], notes: list[str], _: Gettext
 ) -> list[str] | None:
-    slugs = _strings(document, key, "topics")
+    slugs = _strings(document, key, "topics", _)
     if slugs is None:
         return None
     unknown = [s for s in slugs if s not in known]
     if unknown:
         listed = ", ".join(s[:32] for s in unknown[:5])
-        notes.append(f"Skipped topics I don't have any more: {listed}.")
+        notes.append(_("Skipped topics I don't have any more: {topics}.").format(topics=listed))
     return list(dict.fromkeys(s for s in slugs if s in known))
 
 
-def _words(document: dict[str, Any], key: str, what: str) -> list[str] | None:
-    words = _strings(document, key, what)
+def _words(document: dict[str, Any], key: str, what: str, _: Gettext) -> list[str] | None:
+    words = _strings(document, key, what, _)
     if words is None:
         return None
     if any(len(w.strip()) > MAX_KEYWORD_LENGTH for w in words):
-        raise SettingsFileError(
-            f"One of the file's {what} is longer than {MAX_KEYWORD_LENGTH} characters."
-        )
+        raise SettingsFileError(_(_TOO_LONG[what]).format(max=MAX_KEYWORD_LENGTH))
     return list(dict.fromkeys(k for k in map(normalise_keyword, words) if k))
 
 
-def _timezone(value: Any) -> str | None:
+def _timezone(value: Any, _: Gettext) -> str | None:
     if value is None:
         return None
     found = lookup_timezone(value) if isinstance(value, str) and len(value) <= 64 else None
     if found is None or found.zone is None:
         raise SettingsFileError(
-            f"The file's time zone {_shown(value)} is not one I know; nothing was changed."
+            _("The file's time zone {zone} is not one I know; nothing was changed.").format(
+                zone=_shown(value)
+            )
         )
     return found.zone
 
 
-def _time(value: Any) -> time | None:
+def _time(value: Any, _: Gettext) -> time | None:
     if value is None:
         return None
     try:
@@ -164,13 +196,17 @@ def _time(value: Any) -> time | None:
     except ValueError:
         at = None
     if at is None:
-        raise SettingsFileError(f"The file's digest time {_shown(value)} is not a time like 07:30.")
+        raise SettingsFileError(
+            _("The file's digest time {time} is not a time like 07:30.").format(time=_shown(value))
+        )
     return at
 
 
-def _mode(value: Any) -> DeliveryMode | None:
+def _mode(value: Any, _: Gettext) -> DeliveryMode | None:
     if value is None:
         return None
     if not isinstance(value, str) or value not in {m.value for m in DeliveryMode}:
-        raise SettingsFileError(f"The file's mode {_shown(value)} is not digest, instant or both.")
+        raise SettingsFileError(
+            _("The file's mode {mode} is not digest, instant or both.").format(mode=_shown(value))
+        )
     return DeliveryMode(value)

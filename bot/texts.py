@@ -1,49 +1,64 @@
-"""The bot's own words: welcome, help, settings, /why and /stats texts (pure)."""
+"""The bot's own words: welcome, help, settings, /why and /stats texts (pure).
+
+Every text is a catalogue message (bot/i18n.py): functions take the reader's
+``Translator`` (English when none is given) and constants are marked with ``N_``
+and translated where they are sent.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from bot.i18n import N_, Translator, translator
 from bot.render import escape
 from storage.models import DeliveryMode, StoryKeyword, StoryTopic, Subscriber, SubscriberState
 from storage.mutes import Mutes
 from storage.stats import Stats
 
 COMMANDS: list[tuple[str, str]] = [
-    ("start", "subscribe and choose topics"),
-    ("topics", "choose the topics you follow"),
-    ("digest", "your matching stories now"),
-    ("story", "read story N of your latest digest"),
-    ("why", "why story N was sent to you"),
-    ("search", "search every stored story, e.g. /search tariffs -canada"),
-    ("today", "today's stories on your topics"),
-    ("yesterday", "yesterday's stories on your topics"),
-    ("follow", "follow your own keywords"),
-    ("unfollow", "stop following keywords"),
-    ("time", "when your daily digest arrives, e.g. /time 07:30"),
-    ("timezone", "your time zone, e.g. /timezone Europe/Kyiv"),
-    ("mode", "digest, instant alerts, or both"),
-    ("pause", "pause deliveries, e.g. /pause 3 (days)"),
-    ("resume", "resume deliveries"),
-    ("settings", "all your settings at a glance, and what you muted"),
-    ("export", "your settings as a file, to keep or move"),
-    ("import", "restore settings from an /export file"),
-    ("stop", "stop all messages (settings kept)"),
-    ("forget", "delete everything stored about this chat"),
-    ("help", "this list"),
+    ("start", N_("subscribe and choose topics")),
+    ("topics", N_("choose the topics you follow")),
+    ("digest", N_("your matching stories now")),
+    ("story", N_("read story N of your latest digest")),
+    ("why", N_("why story N was sent to you")),
+    ("search", N_("search every stored story, e.g. /search tariffs -canada")),
+    ("today", N_("today's stories on your topics")),
+    ("yesterday", N_("yesterday's stories on your topics")),
+    ("follow", N_("follow your own keywords")),
+    ("unfollow", N_("stop following keywords")),
+    ("time", N_("when your daily digest arrives, e.g. /time 07:30")),
+    ("timezone", N_("your time zone, e.g. /timezone Europe/Kyiv")),
+    ("mode", N_("digest, instant alerts, or both")),
+    ("pause", N_("pause deliveries, e.g. /pause 3 (days)")),
+    ("resume", N_("resume deliveries")),
+    ("settings", N_("all your settings at a glance, and what you muted")),
+    ("language", N_("the language I speak to you, e.g. /language uk")),
+    ("export", N_("your settings as a file, to keep or move")),
+    ("import", N_("restore settings from an /export file")),
+    ("stop", N_("stop all messages (settings kept)")),
+    ("forget", N_("delete everything stored about this chat")),
+    ("help", N_("this list")),
 ]
 
 MODES = {
-    DeliveryMode.DIGEST: "a daily digest",
-    DeliveryMode.INSTANT: "instant alerts as stories arrive",
-    DeliveryMode.BOTH: "a daily digest and instant alerts",
+    DeliveryMode.DIGEST: N_("a daily digest"),
+    DeliveryMode.INSTANT: N_("instant alerts as stories arrive"),
+    DeliveryMode.BOTH: N_("a daily digest and instant alerts"),
 }
 
-UNKNOWN_HINT = "I don't know {command}. Send /help for what I can do."
-TEXT_HINT = "I answer commands: /digest for your stories, /topics to choose them, /help for all."
-APOLOGY = "Sorry, something went wrong on my side. Please try again in a minute."
-GROUP_ADMINS_ONLY = "Only this group's admins can change my settings here."
+UNKNOWN_HINT = N_("I don't know {command}. Send /help for what I can do.")
+TEXT_HINT = N_(
+    "I answer commands: /digest for your stories, /topics to choose them, /help for all."
+)
+APOLOGY = N_("Sorry, something went wrong on my side. Please try again in a minute.")
+GROUP_ADMINS_ONLY = N_("Only this group's admins can change my settings here.")
+
+
+def commands(t: Translator | None = None) -> list[tuple[str, str]]:
+    """The command menu in one language."""
+    _ = (t or translator()).gettext
+    return [(name, _(what)) for name, what in COMMANDS]
 
 
 def followed_names(followed: Sequence[str], names: Mapping[str, str]) -> str:
@@ -52,48 +67,65 @@ def followed_names(followed: Sequence[str], names: Mapping[str, str]) -> str:
     return ", ".join(escape(name) for slug, name in names.items() if slug in chosen)
 
 
-def welcome(created: bool, followed: Sequence[str], names: Mapping[str, str]) -> str:
+def welcome(
+    created: bool, followed: Sequence[str], names: Mapping[str, str], t: Translator | None = None
+) -> str:
     """The /start greeting: what the bot does, and what to do next."""
-    first = "Welcome to briefbot!" if created else "Welcome back!"
+    _ = (t or translator()).gettext
+    first = _("Welcome to briefbot!") if created else _("Welcome back!")
     lines = [
-        f"👋 <b>{first}</b> I split daily news briefs into single stories and send you "
-        "the ones about the topics you follow: a digest every morning at 07:30, or alerts.",
+        _(
+            "👋 <b>{first}</b> I split daily news briefs into single stories and send you the "
+            "ones about the topics you follow: a digest every morning at 07:30, or alerts."
+        ).format(first=first),
     ]
     if followed:
         lines.append(
-            f"You follow: {followed_names(followed, names)}. "
-            "Tap below to change that, or send /digest now."
+            _("You follow: {topics}. Tap below to change that, or send /digest now.").format(
+                topics=followed_names(followed, names)
+            )
         )
     else:
-        lines.append("Pick your topics below, then send /digest to read what matches.")
-    lines.append("/help lists everything I can do.")
+        lines.append(_("Pick your topics below, then send /digest to read what matches."))
+    lines.append(_("/help lists everything I can do."))
     return "\n\n".join(lines)
 
 
-def help_text() -> str:
-    lines = ["<b>What I can do</b>", ""]
-    lines += [f"/{name} — {escape(what)}" for name, what in COMMANDS]
-    lines += ["", "In groups, only admins can change settings; everyone can read."]
+def help_text(t: Translator | None = None) -> str:
+    _ = (t or translator()).gettext
+    lines = ["<b>{}</b>".format(_("What I can do")), ""]
+    lines += [f"/{name} — {escape(what)}" for name, what in commands(t)]
+    lines += ["", _("In groups, only admins can change settings; everyone can read.")]
     return "\n".join(lines)
 
 
-def topic_picker_text(followed: Sequence[str], names: Mapping[str, str]) -> str:
+def topic_picker_text(
+    followed: Sequence[str], names: Mapping[str, str], t: Translator | None = None
+) -> str:
+    _ = (t or translator()).gettext
     if not followed:
-        return "<b>Choose your topics</b>\nTap a topic to follow it; tap again to unfollow."
+        return _("<b>Choose your topics</b>\nTap a topic to follow it; tap again to unfollow.")
     chosen = followed_names(followed, names)
-    return f"<b>Choose your topics</b>\nYou follow: {chosen}.\nTap a topic to toggle it."
+    return _("<b>Choose your topics</b>\nYou follow: {topics}.\nTap a topic to toggle it.").format(
+        topics=chosen
+    )
 
 
-def _state_line(subscriber: Subscriber, now: datetime) -> str:
+def _state_line(subscriber: Subscriber, now: datetime, t: Translator | None = None) -> str:
+    _ = (t or translator()).gettext
     if subscriber.state is SubscriberState.PAUSED:
         if subscriber.paused_until and subscriber.paused_until > now:
-            return f"paused until {subscriber.paused_until:%d %b %H:%M} UTC (/resume)"
-        return "paused (/resume to continue)"
+            return _("paused until {when} UTC (/resume)").format(
+                when=f"{subscriber.paused_until:%d.%m %H:%M}"
+                if t and t.language != "en"
+                else f"{subscriber.paused_until:%d %b %H:%M}"
+            )
+        return _("paused (/resume to continue)")
     if subscriber.state is SubscriberState.STOPPED:
-        return "stopped (/start to resume)"
+        return _("stopped (/start to resume)")
     if subscriber.state is SubscriberState.BLOCKED:
-        return "blocked"
-    return "active"
+        return _("blocked")
+    return _("active")
 
 
 def muted_text(mutes: Mutes, names: Mapping[str, str]) -> str:
@@ -103,21 +135,32 @@ def muted_text(mutes: Mutes, names: Mapping[str, str]) -> str:
 
 
 def settings_text(
-    subscriber: Subscriber, names: Mapping[str, str], now: datetime, mutes: Mutes | None = None
+    subscriber: Subscriber,
+    names: Mapping[str, str],
+    now: datetime,
+    mutes: Mutes | None = None,
+    t: Translator | None = None,
 ) -> str:
     """All of a subscriber's settings at a glance."""
-    topics = followed_names(subscriber.topic_slugs, names) or "none (/topics)"
-    keywords = ", ".join(escape(k) for k in subscriber.keyword_list) or "none (/follow WORD)"
-    muted = f"{muted_text(mutes, names)} (tap 🔈 to unmute)" if mutes else "nothing"
+    _ = (t or translator()).gettext
+    topics = followed_names(subscriber.topic_slugs, names) or _("none (/topics)")
+    keywords = ", ".join(escape(k) for k in subscriber.keyword_list) or _("none (/follow WORD)")
+    muted = (
+        _("{muted} (tap 🔈 to unmute)").format(muted=muted_text(mutes, names))
+        if mutes
+        else _("nothing")
+    )
     return "\n".join(
         [
-            "<b>⚙️ Your settings</b>",
-            f"Topics: {topics}",
-            f"Keywords: {keywords}",
-            f"Digest: every day at {subscriber.digest_time:%H:%M} ({escape(subscriber.timezone)})",
-            f"Mode: {MODES[subscriber.mode]}",
-            f"Deliveries: {_state_line(subscriber, now)}",
-            f"Muted: {muted}",
+            "<b>⚙️ {}</b>".format(_("Your settings")),
+            _("Topics: {topics}").format(topics=topics),
+            _("Keywords: {keywords}").format(keywords=keywords),
+            _("Digest: every day at {time} ({zone})").format(
+                time=f"{subscriber.digest_time:%H:%M}", zone=escape(subscriber.timezone)
+            ),
+            _("Mode: {mode}").format(mode=_(MODES[subscriber.mode])),
+            _("Deliveries: {state}").format(state=_state_line(subscriber, now, t)),
+            _("Muted: {muted}").format(muted=muted),
         ]
     )
 
@@ -132,28 +175,36 @@ def why_text(
     names: Mapping[str, str],
     *,
     searched: bool = False,
+    t: Translator | None = None,
 ) -> str:
     """Which followed topics and keywords made story N match, with their terms
     (``searched``: the story was a /search result, not sent for what you follow)."""
+    _ = (t or translator()).gettext
 
     def terms(found: Sequence[str]) -> str:
-        return ", ".join(f"“{escape(t)}”" for t in found) or "its keywords"
+        return ", ".join(f"“{escape(term)}”" for term in found) or _("its keywords")
 
-    lines = [f"<b>Why story {n}</b>: {escape(title)}"]
-    mine = [t for t in topics if t.topic_slug in followed]
+    lines = [_("<b>Why story {n}</b>: {title}").format(n=n, title=escape(title))]
+    mine = [tag for tag in topics if tag.topic_slug in followed]
     mine_kw = [k for k in keywords if k.keyword in own_keywords]
     for tag in mine:
-        lines.append(
-            f"• topic {escape(names.get(tag.topic_slug, tag.topic_slug))}: {terms(tag.terms)}"
-        )
+        name = escape(names.get(tag.topic_slug, tag.topic_slug))
+        lines.append(_("• topic {name}: {terms}").format(name=name, terms=terms(tag.terms)))
     for hit in mine_kw:
-        lines.append(f"• your keyword “{escape(hit.keyword)}”: {terms(hit.terms)}")
-    if not mine and not mine_kw:
-        tagged = ", ".join(escape(names.get(t.topic_slug, t.topic_slug)) for t in topics)
         lines.append(
-            ("You found it with /search" if searched else "It no longer matches what you follow")
-            + (f"; it is tagged {tagged}." if tagged else ".")
+            _("• your keyword “{keyword}”: {terms}").format(
+                keyword=escape(hit.keyword), terms=terms(hit.terms)
+            )
         )
+    if not mine and not mine_kw:
+        tagged = ", ".join(escape(names.get(tag.topic_slug, tag.topic_slug)) for tag in topics)
+        if searched:
+            line = _("You found it with /search; it is tagged {topics}.")
+            bare = _("You found it with /search.")
+        else:
+            line = _("It no longer matches what you follow; it is tagged {topics}.")
+            bare = _("It no longer matches what you follow.")
+        lines.append(line.format(topics=tagged) if tagged else bare)
     return "\n".join(lines)
 
 
@@ -162,7 +213,8 @@ def _when(moment: datetime | None) -> str:
 
 
 def stats_text(stats: Stats, names: Mapping[str, str]) -> str:
-    """The admins' overview: subscribers, followers per topic, feeds, stories, jobs."""
+    """The admins' overview (operators' English, not translated): subscribers,
+    followers per topic, feeds, stories, jobs."""
     subs = ", ".join(f"{state.value} {n}" for state, n in stats.subscribers.items())
     lines = ["<b>📊 briefbot stats</b>", f"Subscribers: {subs}", "Followers per topic:"]
     for slug, name in names.items():
@@ -178,28 +230,41 @@ def stats_text(stats: Stats, names: Mapping[str, str]) -> str:
     return "\n".join(lines)
 
 
-NOTHING_FOLLOWED = "You don't follow anything yet. Choose topics with /topics, or /follow a word."
-SEARCH_USAGE = 'Usage: /search WORDS, e.g. /search tariffs -canada or /search "trade war".'
-MUTED_TOPIC = "🔇 {name} muted: its stories are left out of your digests. Undo in /settings."
-MUTED_KEYWORD = "👎 Fewer stories mentioning “{word}” from now on. Undo in /settings."
-UNMUTED = "🔈 Unmuted: those stories come back."
-IMPORT_HINT = (
+NOTHING_FOLLOWED = N_(
+    "You don't follow anything yet. Choose topics with /topics, or /follow a word."
+)
+NO_DIGEST = N_("You haven't received a digest yet. Send /digest for your stories now.")
+NO_LONGER_STORED = N_("That digest is no longer stored. Send /digest for a new one.")
+SEARCH_USAGE = N_('Usage: /search WORDS, e.g. /search tariffs -canada or /search "trade war".')
+MUTED_TOPIC = N_("🔇 {name} muted: its stories are left out of your digests. Undo in /settings.")
+MUTED_KEYWORD = N_("👎 Fewer stories mentioning “{word}” from now on. Undo in /settings.")
+UNMUTED = N_("🔈 Unmuted: those stories come back.")
+IMPORT_HINT = N_(
     "Send me the file /export gave you (as a file, not a photo) and I will restore your "
     "settings. In a group, add /import as the file's caption."
 )
 
 
-def search_heading(query: str, count: int) -> str:
-    found = f"{count} {'story' if count == 1 else 'stories'}"
-    return f"🔎 <b>{escape(query)}</b> · {found}, newest first"
-
-
-def no_results(query: str) -> str:
-    return f"No stories match “{escape(query)}”. Try fewer words, or another spelling."
-
-
-def mute_menu_text(n: int, title: str) -> str:
-    return (
-        f"<b>Hear less like story {n}</b>: {escape(title)}\n"
-        "Mute one of its topics, or get fewer stories with its word. Undo any time in /settings."
+def search_heading(query: str, count: int, t: Translator | None = None) -> str:
+    found = (t or translator()).ngettext(
+        "🔎 <b>{query}</b> · {count} story, newest first",
+        "🔎 <b>{query}</b> · {count} stories, newest first",
+        count,
     )
+    return found.format(query=escape(query), count=count)
+
+
+def no_results(query: str, t: Translator | None = None) -> str:
+    _ = (t or translator()).gettext
+    return _("No stories match “{query}”. Try fewer words, or another spelling.").format(
+        query=escape(query)
+    )
+
+
+def mute_menu_text(n: int, title: str, t: Translator | None = None) -> str:
+    _ = (t or translator()).gettext
+    return _(
+        "<b>Hear less like story {n}</b>: {title}\n"
+        "Mute one of its topics, or get fewer stories with its word. "
+        "Undo any time in /settings."
+    ).format(n=n, title=escape(title))

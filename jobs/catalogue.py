@@ -27,6 +27,7 @@ class TopicDefinition:
     keywords: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    names: dict[str, str] = field(default_factory=dict, hash=False)  # {"uk": "Україна"}
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -57,6 +58,17 @@ def _strings(path: Path, where: str, value: Any, name: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise CatalogueError(f"{path}: {where}: {name} must be a list of non-empty strings")
     return tuple(v.strip() for v in value)
+
+
+def _names(path: Path, where: str, entry: dict[str, Any]) -> dict[str, str]:
+    """The optional names in other languages: ``name_uk = "Україна"`` gives {"uk": ...}."""
+    names = {}
+    for key, value in entry.items():
+        if key.startswith("name_"):
+            if not isinstance(value, str) or not value.strip():
+                raise CatalogueError(f"{path}: {where}: {key} must be a non-empty string")
+            names[key.removeprefix("name_").lower()] = value.strip()
+    return names
 
 
 def load_topics(path: Path) -> list[TopicDefinition]:
@@ -92,6 +104,7 @@ def load_topics(path: Path) -> list[TopicDefinition]:
                 keywords=keywords,
                 aliases=_strings(path, where, entry.get("aliases"), "aliases"),
                 exclude=_strings(path, where, entry.get("exclude"), "exclude"),
+                names=_names(path, where, entry),
             )
         )
     return topics

@@ -227,6 +227,13 @@ async def set_mode(session: AsyncSession, chat_id: int, mode: DeliveryMode) -> S
     return await _touch(session, chat_id)
 
 
+async def set_language(session: AsyncSession, chat_id: int, language: str) -> Subscriber:
+    """Set the language the bot speaks in this chat (a code such as "uk" or "en")."""
+    subscriber = await _require(session, chat_id)
+    subscriber.language = language
+    return await _touch(session, chat_id)
+
+
 async def _touch(session: AsyncSession, chat_id: int) -> Subscriber:
     await session.execute(
         update(Subscriber).where(Subscriber.chat_id == chat_id).values(updated_at=utcnow())

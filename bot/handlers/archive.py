@@ -11,13 +11,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, texts
-from bot.handlers.common import catalogue, deps, reply
+from bot.handlers.common import catalogue, deps, reply, tr
 from bot.handlers.topics import ensure_subscriber
+from bot.i18n import Translator
 from bot.render import escape, render_digest
 from storage import digests
 from storage.models import DigestKind, Story, Subscriber
@@ -50,12 +52,13 @@ async def _numbered(
     stories: list[Story],
     heading: str,
     more: str | None,
+    t: Translator,
     kind: DigestKind = DigestKind.SEARCH,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """Record the stories as a digest /story N reads from, and render them."""
     made = await digests.create_digest(session, subscriber.id, kind, [s.id for s in stories])
     _, _, emojis = await catalogue(session)
-    text = render_digest(stories, emojis, heading=heading)
+    text = render_digest(stories, emojis, heading=heading, t=t)
     if more:
         text += "\n\n" + more
     return text, keyboards.story_buttons(made.id, len(stories))
@@ -65,13 +68,15 @@ async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every stored story that matches: /search words "a phrase" -excluded."""
     message = update.effective_message
     raw = query_text(message.text if message else None)
+    t = tr(update, context)
     if not raw:
-        await reply(update, context, texts.SEARCH_USAGE)
+        await reply(update, context, t.gettext(texts.SEARCH_USAGE))
         return
     try:
         query = parse_query(raw)
     except SearchQueryError as exc:
-        await reply(update, context, f"Nothing to search for: {escape(str(exc))}.")
+        nothing = t.gettext("Nothing to search for: {problem}.")
+        await reply(update, context, nothing.format(problem=escape(str(exc))))
         return
     limit = deps(context).settings.digest_max_stories
     markup: InlineKeyboardMarkup | None = None
@@ -79,11 +84,12 @@ async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         subscriber = await ensure_subscriber(session, update)
         found = await search_stories(session, query, limit=limit + 1)
         if not found:
-            text = texts.no_results(raw)
+            text = texts.no_results(raw, t)
         else:
-            more = "More stories match; add a word to narrow it down." if found[limit:] else None
-            heading = texts.search_heading(raw, len(found[:limit]))
-            text, markup = await _numbered(session, subscriber, found[:limit], heading, more)
+            narrow = t.gettext("More stories match; add a word to narrow it down.")
+            more = narrow if found[limit:] else None
+            heading = texts.search_heading(raw, len(found[:limit]), t)
+            text, markup = await _numbered(session, subscriber, found[:limit], heading, more, t)
     await reply(update, context, text, markup)
 
 
@@ -100,27 +106,41 @@ async def yesterday(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _day(update: Update, context: ContextTypes.DEFAULT_TYPE, *, days_ago: int) -> None:
     limit = deps(context).settings.digest_max_stories
     markup: InlineKeyboardMarkup | None = None
-    name = "Today" if days_ago == 0 else "Yesterday"
+    t = tr(update, context)
+    name = t.gettext("Today") if days_ago == 0 else t.gettext("Yesterday")
     async with deps(context).sessions.begin() as session:
         subscriber = await ensure_subscriber(session, update)
         day, start, end = day_bounds(subscriber.timezone, days_ago, utcnow())
-        named = f"{day:%A} {day.day} {day:%B}"
+        named = format_date(day, "EEEE d MMMM", locale=t.language)
         if not subscriber.topic_slugs and not subscriber.keyword_list:
-            text = texts.NOTHING_FOLLOWED
+            text = t.gettext(texts.NOTHING_FOLLOWED)
         else:
             found = await digests.matching_stories(
                 session, subscriber, since=start, until=end, limit=limit * 5, unseen_only=False
             )
             if not found:
-                text = f"Nothing on your topics came in {name.lower()} ({named})."
+                if days_ago == 0:
+                    nothing = t.gettext("Nothing on your topics came in today ({date}).")
+                else:
+                    nothing = t.gettext("Nothing on your topics came in yesterday ({date}).")
+                text = nothing.format(date=named)
             else:
                 shown, rest = found[:limit], len(found[limit:])
-                more = f"…and {rest} more that day; /search narrows them down." if rest else None
-                heading = (
-                    f"📅 <b>{name}, {named}</b> ({escape(subscriber.timezone)}) · "
-                    f"{len(shown)} on your topics"
+                more = (
+                    t.ngettext(
+                        "…and {count} more that day; /search narrows them down.",
+                        "…and {count} more that day; /search narrows them down.",
+                        rest,
+                    ).format(count=rest)
+                    if rest
+                    else None
                 )
+                heading = t.ngettext(
+                    "📅 <b>{day}, {date}</b> ({zone}) · {count} on your topics",
+                    "📅 <b>{day}, {date}</b> ({zone}) · {count} on your topics",
+                    len(shown),
+                ).format(day=name, date=named, zone=escape(subscriber.timezone), count=len(shown))
                 text, markup = await _numbered(
-                    session, subscriber, shown, heading, more, DigestKind.ON_DEMAND
+                    session, subscriber, shown, heading, more, t, DigestKind.ON_DEMAND
                 )
     await reply(update, context, text, markup)

@@ -6,14 +6,14 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.handlers.common import catalogue, deps, in_group, reply
+from bot.handlers.common import catalogue, deps, in_group, reply, tr
 from bot.render import escape
 from storage.stats import collect_stats
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The list of commands."""
-    await reply(update, context, texts.help_text())
+    await reply(update, context, texts.help_text(tr(update, context)))
 
 
 def _command_word(update: Update) -> str:
@@ -29,14 +29,15 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         addressed = message.text.split(maxsplit=1)[0].partition("@")[2]
         if addressed.lower() != (context.bot.username or "").lower():
             return
-    await reply(update, context, texts.UNKNOWN_HINT.format(command=escape(_command_word(update))))
+    hint = tr(update, context).gettext(texts.UNKNOWN_HINT)
+    await reply(update, context, hint.format(command=escape(_command_word(update))))
 
 
 async def plain_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Plain text in a private chat gets a hint (in groups the bot stays quiet)."""
     if in_group(update):
         return
-    await reply(update, context, texts.TEXT_HINT)
+    await reply(update, context, tr(update, context).gettext(texts.TEXT_HINT))
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

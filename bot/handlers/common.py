@@ -1,11 +1,12 @@
-"""What every handler shares: its dependencies, replying safely, and group-admin checks."""
+"""What every handler shares: its dependencies, the reader's language, replying safely,
+and group-admin checks."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -22,9 +23,11 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, RetryAfter
 from telegram.ext import ContextTypes
 
+from bot.i18n import Translator, translator
 from bot.render import html_to_plain, split_message
 from bot.settings import Settings
 from bot.texts import GROUP_ADMINS_ONLY
+from storage import subscribers
 from storage import topics as topic_store
 from storage.models import Topic
 
@@ -34,6 +37,7 @@ log = logging.getLogger(__name__)
 MAX_REPLY_WAIT = 5.0
 ADMIN_STATUSES = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+LANGUAGE = "language"  # chat_data key: the subscriber's stored language (None: not set)
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,8 @@ class Deps:
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
     aliases: dict[str, str] = field(default_factory=dict)
+    # topic names in other languages from the topics file: slug -> {"uk": "Україна"}
+    topic_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def deps(context: ContextTypes.DEFAULT_TYPE) -> Deps:
@@ -56,16 +62,63 @@ def chat_id(update: Update) -> int:
     return update.effective_chat.id
 
 
-def names_and_emojis(topics: Sequence[Topic]) -> tuple[dict[str, str], dict[str, str]]:
-    """Topic display names ("🇺🇦 Ukraine") and emojis by slug, in catalogue order."""
-    names = {t.slug: f"{t.emoji} {t.name}".strip() for t in topics}
+async def remember_language(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Before any handler: look up the chat's stored language once and keep it in chat_data."""
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if context.chat_data is None or LANGUAGE in context.chat_data:
+        return
+    async with deps(context).sessions.begin() as session:
+        subscriber = await subscribers.get_subscriber(session, update.effective_chat.id)
+    if subscriber is not None:  # a chat that never sent /start is looked up again next time
+        context.chat_data[LANGUAGE] = subscriber.language
+
+
+def set_language(context: ContextTypes.DEFAULT_TYPE, language: str | None) -> None:
+    """Remember the chat's language after /start, /language or /forget changed it."""
+    if context.chat_data is not None:
+        context.chat_data[LANGUAGE] = language
+
+
+def tr(update: object, context: ContextTypes.DEFAULT_TYPE) -> Translator:
+    """The reader's translator: the language stored for the chat, else their Telegram one."""
+    stored = context.chat_data.get(LANGUAGE) if context.chat_data is not None else None
+    user = update.effective_user if isinstance(update, Update) else None
+    return translator(stored or (user.language_code if user else None))
+
+
+def names_and_emojis(
+    topics: Sequence[Topic],
+    local: Mapping[str, Mapping[str, str]] | None = None,
+    language: str = "",
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Topic display names ("🇺🇦 Ukraine", or "🇺🇦 Україна" with ``local`` names for
+    ``language``) and emojis by slug, in catalogue order."""
+    local = local or {}
+    names = {
+        t.slug: f"{t.emoji} {local.get(t.slug, {}).get(language, t.name)}".strip() for t in topics
+    }
     return names, {t.slug: t.emoji for t in topics}
 
 
-async def catalogue(session: AsyncSession) -> tuple[list[Topic], dict[str, str], dict[str, str]]:
+def local_names(update: object, context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
+    """Topic names (without emoji) in the reader's language, where the topics file has one."""
+    language = tr(update, context).language
+    named = deps(context).topic_names.items()
+    return {slug: names[language] for slug, names in named if language in names}
+
+
+async def catalogue(
+    session: AsyncSession,
+    update: object = None,
+    context: ContextTypes.DEFAULT_TYPE | None = None,
+) -> tuple[list[Topic], dict[str, str], dict[str, str]]:
+    """The topics, their names (in the reader's language when given the update) and emojis."""
     topics = await topic_store.list_topics(session)
-    names, emojis = names_and_emojis(topics)
-    return topics, names, emojis
+    if context is None:
+        return topics, *names_and_emojis(topics)
+    language = tr(update, context).language
+    return topics, *names_and_emojis(topics, deps(context).topic_names, language)
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -187,8 +240,9 @@ async def refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     """Tell a group member who is not an admin that they cannot; True when refused."""
     if await may_change(update, context):
         return False
+    text = tr(update, context).gettext(GROUP_ADMINS_ONLY)
     if update.callback_query:
-        await update.callback_query.answer(GROUP_ADMINS_ONLY, show_alert=True)
+        await update.callback_query.answer(text, show_alert=True)
     else:
-        await reply(update, context, GROUP_ADMINS_ONLY)
+        await reply(update, context, text)
     return True

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.handlers.common import deps, send_html
+from bot.handlers.common import deps, send_html, tr
 from bot.texts import APOLOGY
 from storage import subscribers
 
@@ -44,12 +44,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("chat %s cannot be written to (%s); marked blocked", chat, error.message)
         return
     log.error("error handling %s", _describe(update), exc_info=error)
+    apology = tr(update, context).gettext(APOLOGY)
     if update.callback_query:
         try:
-            await update.callback_query.answer(APOLOGY)
+            await update.callback_query.answer(apology)
         except TelegramError as exc:  # already answered, or too old to answer
             log.debug("could not answer the button in chat %s: %s", chat, exc)
     try:
-        await send_html(context.bot, chat, APOLOGY)
+        await send_html(context.bot, chat, apology)
     except TelegramError as exc:
         log.warning("could not apologise to chat %s: %s", chat, exc)

@@ -6,15 +6,16 @@ A muted topic or keyword leaves its stories out of digests, /today and
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, texts
-from bot.handlers.common import deps, refuse_non_admin, reply
+from bot.handlers.common import deps, local_names, refuse_non_admin, reply, tr
 from bot.handlers.topics import ensure_subscriber
+from bot.i18n import Translator
 from storage import digests, mutes
 from storage import topics as topic_store
 from storage.models import Story, Subscriber, Topic
@@ -36,15 +37,21 @@ def fewer_term(story: Story, catalogue: Sequence[Topic], own: Collection[str]) -
 
 
 async def story_mute_buttons(
-    session: AsyncSession, subscriber: Subscriber, story: Story
+    session: AsyncSession,
+    subscriber: Subscriber,
+    story: Story,
+    t: Translator | None = None,
+    local: Mapping[str, str] | None = None,
 ) -> list[InlineKeyboardButton]:
-    """The buttons to hear less like ``story``: its topics, in catalogue order, and one word."""
+    """The buttons to hear less like ``story``: its topics, in catalogue order (``local``:
+    their names in the reader's language), and one word."""
     catalogue = await topic_store.list_topics(session)
     tagged = {tag.topic_slug for tag in story.tags}
-    topics = {t.slug: t.name for t in catalogue if t.slug in tagged}
+    local = local or {}
+    topics = {t.slug: local.get(t.slug, t.name) for t in catalogue if t.slug in tagged}
     chosen = dict(list(topics.items())[:MAX_TOPIC_BUTTONS])
     fewer = fewer_term(story, catalogue, subscriber.keyword_list)
-    return keyboards.mute_buttons(story.id, chosen, fewer)
+    return keyboards.mute_buttons(story.id, chosen, fewer, t)
 
 
 async def mute_menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -55,6 +62,7 @@ async def mute_menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     args = parsed.args if parsed else ()
     numbers = [int(a) for a in args if a.isdecimal() and len(a) < 10]
     markup = None
+    t = tr(update, context)
     async with deps(context).sessions.begin() as session:
         subscriber = await ensure_subscriber(session, update)
         found = None
@@ -62,13 +70,14 @@ async def mute_menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             found = await digests.get_digest(session, subscriber.id, numbers[0])
         story = await digests.digest_story(session, found, numbers[1]) if found else None
         if story is None:
-            text = "That digest is no longer stored. Send /digest for a new one."
+            text = t.gettext(texts.NO_LONGER_STORED)
         else:
-            text = texts.mute_menu_text(numbers[1], story.title)
-            buttons = await story_mute_buttons(session, subscriber, story)
+            text = texts.mute_menu_text(numbers[1], story.title, t)
+            local = local_names(update, context)
+            buttons = await story_mute_buttons(session, subscriber, story, t, local)
             markup = InlineKeyboardMarkup([[b] for b in buttons]) if buttons else None
             if not buttons:
-                text += "\nThis story has no topic or word to mute."
+                text += "\n" + t.gettext("This story has no topic or word to mute.")
     await query.answer()
     await reply(update, context, text, markup)
 
@@ -81,14 +90,16 @@ async def mute_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     parsed = keyboards.parse_callback(query.data)
     arg = parsed.args[0] if parsed and parsed.args else ""
+    t = tr(update, context)
     async with deps(context).sessions.begin() as session:
         subscriber = await ensure_subscriber(session, update)
         if parsed and parsed.action == keyboards.MUTE_TOPIC:
             topic = await session.get(Topic, arg)
             if topic is not None and await mutes.mute_topic(session, subscriber.id, topic.slug):
-                answer = texts.MUTED_TOPIC.format(name=topic.name)
+                name = local_names(update, context).get(topic.slug, topic.name)
+                answer = t.gettext(texts.MUTED_TOPIC).format(name=name)
             else:
-                answer = "That topic no longer exists."
+                answer = t.gettext("That topic no longer exists.")
         else:
             story = (
                 await session.get(Story, int(arg)) if arg.isdecimal() and len(arg) < 10 else None
@@ -96,8 +107,8 @@ async def mute_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             catalogue = await topic_store.list_topics(session)
             word = fewer_term(story, catalogue, subscriber.keyword_list) if story else None
             if story is None or word is None:
-                answer = "That story is no longer stored."
+                answer = t.gettext("That story is no longer stored.")
             else:
                 await mutes.mute_keyword(session, subscriber.id, word, story_id=story.id)
-                answer = texts.MUTED_KEYWORD.format(word=word)
+                answer = t.gettext(texts.MUTED_KEYWORD).format(word=word)
     await query.answer(answer[:200])

@@ -11,7 +11,16 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, texts
-from bot.handlers.common import catalogue, chat_id, deps, edit, refuse_non_admin, reply
+from bot.handlers.common import (
+    catalogue,
+    chat_id,
+    deps,
+    edit,
+    local_names,
+    refuse_non_admin,
+    reply,
+    tr,
+)
 from bot.handlers.topics import ensure_subscriber, picker
 from bot.render import escape
 from bot.timezones import lookup_timezone
@@ -39,8 +48,10 @@ def _local_now(zone: str) -> str:
 async def set_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """When the daily digest arrives: /time 07:30 (in your time zone)."""
     at = parse_time(" ".join(context.args or [])) if context.args else None
+    t = tr(update, context)
     if at is None:
-        await reply(update, context, "Usage: /time HH:MM, e.g. /time 07:30 (24-hour, your zone).")
+        usage = t.gettext("Usage: /time HH:MM, e.g. /time 07:30 (24-hour, your zone).")
+        await reply(update, context, usage)
         return
     if await refuse_non_admin(update, context):
         return
@@ -50,25 +61,32 @@ async def set_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(
         update,
         context,
-        f"Your digest will arrive at {at:%H:%M} ({escape(subscriber.timezone)}). "
-        "Set your zone with /timezone if that is not yours.",
+        t.gettext(
+            "Your digest will arrive at {time} ({zone}). "
+            "Set your zone with /timezone if that is not yours."
+        ).format(time=f"{at:%H:%M}", zone=escape(subscriber.timezone)),
     )
 
 
 async def set_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Your IANA time zone, e.g. /timezone Europe/Kyiv; near misses get suggestions."""
     name = " ".join(context.args or [])
+    t = tr(update, context)
     if not name:
-        await reply(update, context, "Usage: /timezone NAME, e.g. /timezone Europe/Kyiv.")
+        usage = t.gettext("Usage: /timezone NAME, e.g. /timezone Europe/Kyiv.")
+        await reply(update, context, usage)
         return
     found = lookup_timezone(name)
     if found.zone is None:
-        hint = (
-            f" Did you mean {', '.join(found.suggestions)}?"
-            if found.suggestions
-            else " Use a name like Europe/Kyiv or America/New_York."
-        )
-        await reply(update, context, f"I don't know the time zone '{escape(name[:64])}'.{hint}")
+        if found.suggestions:
+            unknown = t.gettext("I don't know the time zone '{name}'. Did you mean {suggestions}?")
+        else:
+            unknown = t.gettext(
+                "I don't know the time zone '{name}'. "
+                "Use a name like Europe/Kyiv or America/New_York."
+            )
+        text = unknown.format(name=escape(name[:64]), suggestions=", ".join(found.suggestions))
+        await reply(update, context, text)
         return
     if await refuse_non_admin(update, context):
         return
@@ -78,16 +96,21 @@ async def set_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await reply(
         update,
         context,
-        f"Time zone set to {found.zone} (it is {_local_now(found.zone)} there). "
-        f"Your digest arrives at {subscriber.digest_time:%H:%M} {found.zone} time.",
+        t.gettext(
+            "Time zone set to {zone} (it is {now} there). "
+            "Your digest arrives at {time} {zone} time."
+        ).format(
+            zone=found.zone, now=_local_now(found.zone), time=f"{subscriber.digest_time:%H:%M}"
+        ),
     )
 
 
 async def set_mode(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """How stories arrive: /mode digest|instant|both."""
     word = (context.args or [""])[0].lower()
+    t = tr(update, context)
     if word not in {m.value for m in DeliveryMode}:
-        await reply(update, context, "Usage: /mode digest, /mode instant or /mode both.")
+        await reply(update, context, t.gettext("Usage: /mode digest, /mode instant or /mode both."))
         return
     if await refuse_non_admin(update, context):
         return
@@ -95,15 +118,18 @@ async def set_mode(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with deps(context).sessions.begin() as session:
         await ensure_subscriber(session, update)
         await subscribers.set_mode(session, chat_id(update), mode)
-    await reply(update, context, f"Done: you will get {texts.MODES[mode]}.")
+    done = t.gettext("Done: you will get {mode}.").format(mode=t.gettext(texts.MODES[mode]))
+    await reply(update, context, done)
 
 
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Hold deliveries: /pause for until /resume, /pause 3 for three days."""
     args = context.args or []
     days = int(args[0]) if args and args[0].isdecimal() and len(args[0]) < 5 else None
+    t = tr(update, context)
     if args and (days is None or not 1 <= days <= MAX_PAUSE_DAYS):
-        await reply(update, context, f"Usage: /pause, or /pause DAYS (1 to {MAX_PAUSE_DAYS}).")
+        usage = t.gettext("Usage: /pause, or /pause DAYS (1 to {max}).")
+        await reply(update, context, usage.format(max=MAX_PAUSE_DAYS))
         return
     if await refuse_non_admin(update, context):
         return
@@ -111,8 +137,17 @@ async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with deps(context).sessions.begin() as session:
         await ensure_subscriber(session, update)
         await subscribers.pause(session, chat_id(update), until)
-    when = f"for {days} day{'s' if days != 1 else ''}" if days else "until you send /resume"
-    await reply(update, context, f"Paused {when}. /digest still works whenever you want it.")
+    if days:
+        paused = t.ngettext(
+            "Paused for {count} day. /digest still works whenever you want it.",
+            "Paused for {count} days. /digest still works whenever you want it.",
+            days,
+        )
+    else:
+        paused = t.gettext(
+            "Paused until you send /resume. /digest still works whenever you want it."
+        )
+    await reply(update, context, paused.format(count=days))
 
 
 async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -125,19 +160,24 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(
         update,
         context,
-        f"Resumed: your next digest arrives at {subscriber.digest_time:%H:%M} "
-        f"({escape(subscriber.timezone)}).",
+        tr(update, context)
+        .gettext("Resumed: your next digest arrives at {time} ({zone}).")
+        .format(time=f"{subscriber.digest_time:%H:%M}", zone=escape(subscriber.timezone)),
     )
 
 
-async def settings_view(session: AsyncSession, update: Update) -> tuple[str, InlineKeyboardMarkup]:
-    """The /settings text and its buttons, mutes included."""
+async def settings_view(
+    session: AsyncSession, update: Update, context: ContextTypes.DEFAULT_TYPE
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The /settings text and its buttons, mutes included, in the reader's language."""
     subscriber = await ensure_subscriber(session, update)
-    topics, names, _ = await catalogue(session)
+    topics, names, _ = await catalogue(session, update, context)
     muted = await mutes.list_mutes(session, subscriber.id)
-    plain = {t.slug: t.name for t in topics}
-    text = texts.settings_text(subscriber, names, utcnow(), muted)
-    return text, keyboards.settings_buttons(subscriber, muted, plain)
+    local = local_names(update, context)
+    plain = {topic.slug: local.get(topic.slug, topic.name) for topic in topics}
+    t = tr(update, context)
+    text = texts.settings_text(subscriber, names, utcnow(), muted, t)
+    return text, keyboards.settings_buttons(subscriber, muted, plain, t)
 
 
 async def _unmute(session: AsyncSession, subscriber: Subscriber, action: str, arg: str) -> None:
@@ -153,7 +193,7 @@ async def _unmute(session: AsyncSession, subscriber: Subscriber, action: str, ar
 async def show_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """All settings at a glance, with buttons to change them."""
     async with deps(context).sessions.begin() as session:
-        text, markup = await settings_view(session, update)
+        text, markup = await settings_view(session, update, context)
     await reply(update, context, text, markup)
 
 
@@ -177,9 +217,10 @@ async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             await subscribers.pause(session, chat_id(update), utcnow() + timedelta(days=days))
         elif action == keyboards.RESUME:
             await subscribers.resume(session, chat_id(update))
-        text, markup = await settings_view(session, update)
+        text, markup = await settings_view(session, update, context)
     unmuted = action in {keyboards.UNMUTE_TOPIC, keyboards.UNMUTE_KEYWORD}
-    await query.answer(texts.UNMUTED if unmuted else "Saved")
+    t = tr(update, context)
+    await query.answer(t.gettext(texts.UNMUTED) if unmuted else t.gettext("Saved"))
     await edit(update, text, markup)
 
 
@@ -189,7 +230,7 @@ async def topics_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     assert query is not None
     async with deps(context).sessions.begin() as session:
         subscriber = await ensure_subscriber(session, update)
-        all_topics, names, _ = await catalogue(session)
+        all_topics, names, _ = await catalogue(session, update, context)
     await query.answer()
     followed = subscriber.topic_slugs
-    await reply(update, context, *picker(all_topics, followed, names))
+    await reply(update, context, *picker(all_topics, followed, names, tr(update, context)))

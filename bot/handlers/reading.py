@@ -10,7 +10,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, texts
-from bot.handlers.common import catalogue, deps, reply
+from bot.handlers.common import catalogue, deps, local_names, reply, tr
 from bot.handlers.muting import story_mute_buttons
 from bot.handlers.topics import ensure_subscriber
 from bot.render import render_digest, render_story, render_story_list
@@ -19,7 +19,8 @@ from storage.models import Digest, DigestKind, Subscriber
 from storage.types import utcnow
 
 STORY_COMMAND = re.compile(r"^/story_(\d{1,6})(?:@\w+)?(?:\s|$)")
-NO_DIGEST = "You haven't received a digest yet. Send /digest for your stories now."
+NO_DIGEST = texts.NO_DIGEST
+NO_LONGER_STORED = texts.NO_LONGER_STORED
 
 
 async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -27,32 +28,41 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     d = deps(context)
     limit = d.settings.digest_max_stories
     markup: InlineKeyboardMarkup | None = None
+    t = tr(update, context)
     async with d.sessions.begin() as session:
         subscriber = await ensure_subscriber(session, update)
         _, _, emojis = await catalogue(session)
         if not subscriber.topic_slugs and not subscriber.keyword_list:
-            text = texts.NOTHING_FOLLOWED
+            text = t.gettext(texts.NOTHING_FOLLOWED)
         else:
             since = utcnow() - timedelta(hours=d.settings.digest_lookback_hours)
             fresh = await digests.matching_stories(
                 session, subscriber, since=since, limit=limit * 5, unseen_only=True
             )
             stories, more = fresh[:limit], max(0, len(fresh) - limit)
-            heading = f"📰 <b>Your stories</b> · {len(stories)} new"
+            heading = t.ngettext(
+                "📰 <b>Your stories</b> · {count} new",
+                "📰 <b>Your stories</b> · {count} new",
+                len(stories),
+            ).format(count=len(stories))
             if not stories:
                 stories = await digests.matching_stories(
                     session, subscriber, since=None, limit=limit, unseen_only=False
                 )
-                heading = "📰 <b>Nothing new since your last digest.</b> The latest on your topics:"
+                heading = t.gettext(
+                    "📰 <b>Nothing new since your last digest.</b> The latest on your topics:"
+                )
             if not stories:
-                text = "Nothing on your topics has come in yet. I'll send stories as they arrive."
+                text = t.gettext(
+                    "Nothing on your topics has come in yet. I'll send stories as they arrive."
+                )
             else:
                 ids = [s.id for s in stories]
                 made = await digests.create_digest(
                     session, subscriber.id, DigestKind.ON_DEMAND, ids, more_count=more
                 )
                 await digests.record_deliveries(session, subscriber.id, ids)
-                text = render_digest(stories, emojis, heading=heading, more_count=more)
+                text = render_digest(stories, emojis, heading=heading, more_count=more, t=t)
                 markup = keyboards.story_buttons(made.id, len(stories))
     await reply(update, context, text, markup)
 
@@ -69,24 +79,37 @@ async def _latest(session: AsyncSession, update: Update) -> tuple[Subscriber, Di
 
 
 async def _story_reply(
-    session: AsyncSession, subscriber: Subscriber, found: Digest | None, n: int
+    session: AsyncSession,
+    subscriber: Subscriber,
+    found: Digest | None,
+    n: int,
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """Story n of a digest as text and navigation, or the line that says why not."""
+    t = tr(update, context)
     if found is None:
-        return NO_DIGEST, None
+        return t.gettext(NO_DIGEST), None
     count = len(found.items)
     story = await digests.digest_story(session, found, n)
     if story is None:
+        missing = t.ngettext(
+            "There is no story {n} in your latest digest; it has {count} story "
+            "(/story 1 to /story {count}).",
+            "There is no story {n} in your latest digest; it has {count} stories "
+            "(/story 1 to /story {count}).",
+            count,
+        )
         return (
-            f"There is no story {n} in your latest digest; it has {count} "
-            f"{'story' if count == 1 else 'stories'} (/story 1 to /story {count})."
+            missing.format(n=n, count=count)
             if count
-            else "Your latest digest had no stories. Send /digest for new ones.",
+            else t.gettext("Your latest digest had no stories. Send /digest for new ones."),
             None,
         )
     _, _, emojis = await catalogue(session)
-    mute = await story_mute_buttons(session, subscriber, story)
-    return render_story(story, emojis, n=n), keyboards.story_navigation(found.id, n, count, mute)
+    mute = await story_mute_buttons(session, subscriber, story, t, local_names(update, context))
+    navigation = keyboards.story_navigation(found.id, n, count, mute, t)
+    return render_story(story, emojis, n=n, t=t), navigation
 
 
 async def story(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -94,7 +117,10 @@ async def story(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     args = context.args or []
     n = _number(args[0]) if args else None
     if args and n is None:
-        await reply(update, context, "Usage: /story N, e.g. /story 2. /story alone lists them.")
+        usage = tr(update, context).gettext(
+            "Usage: /story N, e.g. /story 2. /story alone lists them."
+        )
+        await reply(update, context, usage)
         return
     await _show_story(update, context, n)
 
@@ -108,15 +134,16 @@ async def story_shortcut(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def _show_story(update: Update, context: ContextTypes.DEFAULT_TYPE, n: int | None) -> None:
     markup = None
+    t = tr(update, context)
     async with deps(context).sessions.begin() as session:
         subscriber, found = await _latest(session, update)
         if n is not None:
-            text, markup = await _story_reply(session, subscriber, found, n)
+            text, markup = await _story_reply(session, subscriber, found, n, update, context)
         elif found is None:
-            text = NO_DIGEST
+            text = t.gettext(NO_DIGEST)
         else:
             _, _, emojis = await catalogue(session)
-            text = render_story_list(await digests.digest_stories(session, found), emojis)
+            text = render_story_list(await digests.digest_stories(session, found), emojis, t)
     await reply(update, context, text, markup)
 
 
@@ -124,25 +151,34 @@ async def why(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Which topic and which terms made story N of the latest digest match."""
     args = context.args or []
     n = _number(args[0]) if args else None
+    t = tr(update, context)
     if n is None:
-        await reply(update, context, "Usage: /why N, e.g. /why 2 explains story 2 of your digest.")
+        usage = t.gettext("Usage: /why N, e.g. /why 2 explains story 2 of your digest.")
+        await reply(update, context, usage)
         return
     async with deps(context).sessions.begin() as session:
         subscriber, found = await _latest(session, update)
-        text = await _why_text(session, subscriber, found, n)
+        text = await _why_text(session, subscriber, found, n, update, context)
     await reply(update, context, text)
 
 
 async def _why_text(
-    session: AsyncSession, subscriber: Subscriber, found: Digest | None, n: int
+    session: AsyncSession,
+    subscriber: Subscriber,
+    found: Digest | None,
+    n: int,
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
 ) -> str:
+    t = tr(update, context)
     if found is None:
-        return NO_DIGEST
+        return t.gettext(NO_DIGEST)
     chosen = await digests.digest_story(session, found, n)
     if chosen is None:
-        return f"There is no story {n} in that digest; it has {len(found.items)}."
+        missing = t.gettext("There is no story {n} in that digest; it has {count}.")
+        return missing.format(n=n, count=len(found.items))
     topics, keywords = await digests.story_matches(session, chosen.id)
-    _, names, _ = await catalogue(session)
+    _, names, _ = await catalogue(session, update, context)
     return texts.why_text(
         n,
         chosen.title,
@@ -152,6 +188,7 @@ async def _why_text(
         subscriber.keyword_list,
         names,
         searched=found.kind is DigestKind.SEARCH,
+        t=t,
     )
 
 
@@ -162,14 +199,15 @@ async def story_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     parsed = keyboards.parse_callback(query.data)
     digest_id = _number(parsed.args[0]) if parsed and len(parsed.args) == 2 else None
     n = _number(parsed.args[1]) if parsed and len(parsed.args) == 2 else None
+    t = tr(update, context)
     async with deps(context).sessions.begin() as session:
         subscriber = await ensure_subscriber(session, update)
         found = await digests.get_digest(session, subscriber.id, digest_id or 0)
         if found is None or n is None:
-            text, markup = "That digest is no longer stored. Send /digest for a new one.", None
+            text, markup = t.gettext(NO_LONGER_STORED), None
         elif parsed and parsed.action == keyboards.WHY_STORY:
-            text, markup = await _why_text(session, subscriber, found, n), None
+            text, markup = await _why_text(session, subscriber, found, n, update, context), None
         else:
-            text, markup = await _story_reply(session, subscriber, found, n)
+            text, markup = await _story_reply(session, subscriber, found, n, update, context)
     await query.answer()
     await reply(update, context, text, markup)

@@ -16,6 +16,8 @@ from bot.handlers.common import (
     in_group,
     refuse_non_admin,
     reply,
+    set_language,
+    tr,
 )
 from bot.handlers.topics import deep_link_topics, picker
 from storage import subscribers
@@ -41,15 +43,17 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             chat_type=chat.type,
             language=user.language_code if user else None,
         )
-        topics, names, _ = await catalogue(session)
+        set_language(context, subscriber.language)
+        topics, names, _ = await catalogue(session, update, context)
         wanted = deep_link_topics(payload, [t.slug for t in topics])
         if wanted:
             subscriber = await subscribers.set_topics(
                 session, chat.id, set(subscriber.topic_slugs) | set(wanted)
             )
         followed = subscriber.topic_slugs
-    await reply(update, context, texts.welcome(created, followed, names))
-    await reply(update, context, *picker(topics, followed, names))
+    t = tr(update, context)
+    await reply(update, context, texts.welcome(created, followed, names, t))
+    await reply(update, context, *picker(topics, followed, names, t))
 
 
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -58,13 +62,16 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     async with deps(context).sessions.begin() as session:
         stopped = await subscribers.unsubscribe(session, chat_id(update))
+    t = tr(update, context)
     if stopped:
-        text = (
+        text = t.gettext(
             "Stopped: I won't send you anything more. Your topics and settings are kept; "
             "/start resumes, /forget deletes them."
         )
     else:
-        text = "This chat isn't subscribed, so there is nothing to stop. /start subscribes."
+        text = t.gettext(
+            "This chat isn't subscribed, so there is nothing to stop. /start subscribes."
+        )
     await reply(update, context, text)
 
 
@@ -72,12 +79,15 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Ask for confirmation before deleting everything stored about this chat."""
     if await refuse_non_admin(update, context):
         return
+    t = tr(update, context)
     await reply(
         update,
         context,
-        "This deletes everything I store about this chat: topics, keywords, settings and "
-        "the digests you received. Are you sure?",
-        keyboards.forget_confirmation(),
+        t.gettext(
+            "This deletes everything I store about this chat: topics, keywords, settings and "
+            "the digests you received. Are you sure?"
+        ),
+        keyboards.forget_confirmation(t),
     )
 
 
@@ -89,22 +99,24 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     parsed = keyboards.parse_callback(query.data)
     choice = parsed.args[0] if parsed and parsed.args else "no"
+    t = tr(update, context)
     if choice == "ask":
         await query.answer()
-        await reply(update, context, "Are you sure?", keyboards.forget_confirmation())
+        await reply(update, context, t.gettext("Are you sure?"), keyboards.forget_confirmation(t))
         return
     if choice != "yes":
-        await query.answer("Kept")
-        await edit(update, "Nothing was deleted.")
+        await query.answer(t.gettext("Kept"))
+        await edit(update, t.gettext("Nothing was deleted."))
         return
     async with deps(context).sessions.begin() as session:
         deleted = await subscribers.forget(session, chat_id(update))
-    await query.answer("Deleted")
+    set_language(context, None)
+    await query.answer(t.gettext("Deleted"))
     await edit(
         update,
-        "Done: everything about this chat is deleted. /start begins again."
+        t.gettext("Done: everything about this chat is deleted. /start begins again.")
         if deleted
-        else "There was nothing stored about this chat.",
+        else t.gettext("There was nothing stored about this chat."),
     )
 
 
@@ -123,8 +135,10 @@ async def member_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await reply(
             update,
             context,
-            "Hello! I send news stories by topic. A group admin can send /start to subscribe "
-            "this group and choose its topics.",
+            tr(update, context).gettext(
+                "Hello! I send news stories by topic. A group admin can send /start to "
+                "subscribe this group and choose its topics."
+            ),
         )
 
 

@@ -12,7 +12,8 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, texts
-from bot.handlers.common import catalogue, chat_id, deps, edit, refuse_non_admin, reply
+from bot.handlers.common import catalogue, chat_id, deps, edit, refuse_non_admin, reply, tr
+from bot.i18n import Translator, translator
 from bot.render import escape
 from jobs.keywords import backfill_keywords
 from storage import subscribers
@@ -42,9 +43,13 @@ def deep_link_topics(payload: str, slugs: Sequence[str]) -> list[str]:
 
 
 def resolve_topics(
-    words: Sequence[str], topics: Sequence[Topic], aliases: Mapping[str, str]
+    words: Sequence[str],
+    topics: Sequence[Topic],
+    aliases: Mapping[str, str],
+    t: Translator | None = None,
 ) -> tuple[list[str], list[str]]:
     """(slugs found, one error line per unknown word with a suggestion when there is one)."""
+    _ = (t or translator()).gettext
     lookup = {t.slug: t.slug for t in topics}
     lookup |= {t.name.lower(): t.slug for t in topics}
     lookup |= {alias.lower(): slug for alias, slug in aliases.items() if slug in lookup}
@@ -55,8 +60,11 @@ def resolve_topics(
             found.append(lookup[key])
             continue
         close = difflib.get_close_matches(key, list(lookup), n=1, cutoff=0.6)
-        hint = f" — did you mean {lookup[close[0]]}?" if close else "; /topics lists them all."
-        errors.append(f"unknown topic '{escape(word[:40])}'{hint}")
+        if close:
+            error = _("unknown topic '{word}' — did you mean {slug}?")
+        else:
+            error = _("unknown topic '{word}'; /topics lists them all.")
+        errors.append(error.format(word=escape(word[:40]), slug=lookup[close[0]] if close else ""))
     return list(dict.fromkeys(found)), errors
 
 
@@ -74,10 +82,16 @@ def topic_words(text: str) -> list[str]:
 
 
 def picker(
-    all_topics: Sequence[Topic], followed: Sequence[str], names: Mapping[str, str]
+    all_topics: Sequence[Topic],
+    followed: Sequence[str],
+    names: Mapping[str, str],
+    t: Translator | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The topic picker: its text and its toggles."""
-    return texts.topic_picker_text(followed, names), keyboards.topic_picker(all_topics, followed)
+    return (
+        texts.topic_picker_text(followed, names, t),
+        keyboards.topic_picker(all_topics, followed, names, t),
+    )
 
 
 async def ensure_subscriber(session: AsyncSession, update: Update) -> Subscriber:
@@ -88,7 +102,11 @@ async def ensure_subscriber(session: AsyncSession, update: Update) -> Subscriber
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None
     created, _ = await subscribers.subscribe(
-        session, chat.id, user_id=user.id if user else None, chat_type=chat.type
+        session,
+        chat.id,
+        user_id=user.id if user else None,
+        chat_type=chat.type,
+        language=user.language_code if user else None,
     )
     return created
 
@@ -99,25 +117,28 @@ async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if words and await refuse_non_admin(update, context):
         return
     d = deps(context)
+    t = tr(update, context)
+    local = {name.lower(): slug for slug, named in d.topic_names.items() for name in named.values()}
     errors: list[str] = []
     async with d.sessions.begin() as session:
         subscriber = await ensure_subscriber(session, update)
-        all_topics, names, _ = await catalogue(session)
+        all_topics, names, _ = await catalogue(session, update, context)
         if words == ["none"]:
             subscriber = await subscribers.set_topics(session, chat_id(update), [])
         elif words:
-            slugs, errors = resolve_topics(words, all_topics, d.aliases)
+            slugs, errors = resolve_topics(words, all_topics, local | d.aliases, t)
             if not errors:
                 subscriber = await subscribers.set_topics(session, chat_id(update), slugs)
         followed = subscriber.topic_slugs
     if errors:
-        await reply(update, context, "\n".join(errors[:10]) + "\nNothing was changed.")
+        await reply(update, context, "\n".join([*errors[:10], t.gettext("Nothing was changed.")]))
         return
     if words:
-        chosen = texts.followed_names(followed, names) or "no topics"
-        await reply(update, context, f"Done. You follow {chosen}. /digest shows what matches.")
+        chosen = texts.followed_names(followed, names) or t.gettext("no topics")
+        done = t.gettext("Done. You follow {topics}. /digest shows what matches.")
+        await reply(update, context, done.format(topics=chosen))
         return
-    await reply(update, context, *picker(all_topics, followed, names))
+    await reply(update, context, *picker(all_topics, followed, names, t))
 
 
 async def toggle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -128,9 +149,10 @@ async def toggle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     parsed = keyboards.parse_callback(query.data)
     slug = parsed.args[0] if parsed and parsed.args else ""
+    t = tr(update, context)
     async with deps(context).sessions.begin() as session:
         await ensure_subscriber(session, update)
-        all_topics, names, _ = await catalogue(session)
+        all_topics, names, _ = await catalogue(session, update, context)
         if slug not in names:
             followed, now_following = None, False
         else:
@@ -139,11 +161,14 @@ async def toggle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             )
             followed = subscriber.topic_slugs
     if followed is None:
-        await query.answer("That topic no longer exists; here is the current list.")
+        await query.answer(t.gettext("That topic no longer exists; here is the current list."))
         followed = []
     else:
-        await query.answer(f"{'Following' if now_following else 'Unfollowed'} {names[slug]}")
-    await edit(update, *picker(all_topics, followed, names))
+        toggled = (
+            t.gettext("Following {topic}") if now_following else t.gettext("Unfollowed {topic}")
+        )
+        await query.answer(toggled.format(topic=names[slug]))
+    await edit(update, *picker(all_topics, followed, names, t))
 
 
 async def done_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -152,11 +177,13 @@ async def done_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     assert query is not None
     async with deps(context).sessions.begin() as session:
         subscriber = await subscribers.get_subscriber(session, chat_id(update))
-        _, names, _ = await catalogue(session)
+        _, names, _ = await catalogue(session, update, context)
     followed = subscriber.topic_slugs if subscriber else []
     await query.answer()
-    chosen = texts.followed_names(followed, names) or "no topics yet (/topics)"
-    await edit(update, f"<b>Your topics</b>: {chosen}\nSend /digest to read what matches.")
+    t = tr(update, context)
+    chosen = texts.followed_names(followed, names) or t.gettext("no topics yet (/topics)")
+    text = t.gettext("<b>Your topics</b>: {topics}\nSend /digest to read what matches.")
+    await edit(update, text.format(topics=chosen))
 
 
 async def follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -189,14 +216,15 @@ async def _keywords(update: Update, context: ContextTypes.DEFAULT_TYPE, *, addin
                 new = [subscribers.normalise_keyword(w) for w in words]
                 await backfill_keywords(session, new, utcnow() - lookback)
         keywords = subscriber.keyword_list
-    listed = ", ".join(f"“{escape(k)}”" for k in keywords) or "none"
+    t = tr(update, context)
+    listed = ", ".join(f"“{escape(k)}”" for k in keywords) or t.gettext("none")
     if not words:
-        text = (
-            f'Usage: /{command} WORD… (use "quotes" for a phrase), e.g. /{command} drones '
-            f'"rare earth".\nYour keywords: {listed}'
+        text = t.gettext(
+            'Usage: /{command} WORD… (use "quotes" for a phrase), e.g. /{command} drones '
+            '"rare earth".\nYour keywords: {keywords}'
         )
     elif too_many:
-        text = f"You can follow at most {MAX_KEYWORDS} keywords; /unfollow some first."
+        text = t.gettext("You can follow at most {max} keywords; /unfollow some first.")
     else:
-        text = f"Your keywords: {listed}. Stories mentioning them join your digest."
-    await reply(update, context, text)
+        text = t.gettext("Your keywords: {keywords}. Stories mentioning them join your digest.")
+    await reply(update, context, text.format(command=command, keywords=listed, max=MAX_KEYWORDS))

@@ -14,9 +14,10 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.handlers.common import catalogue, chat_id, deps, refuse_non_admin, reply
+from bot.handlers.common import catalogue, chat_id, deps, refuse_non_admin, reply, tr
 from bot.handlers.preferences import settings_view
 from bot.handlers.topics import ensure_subscriber
+from bot.i18n import N_
 from bot.render import escape
 from bot.settings_file import (
     FILE_NAME,
@@ -30,7 +31,7 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-EXPORT_CAPTION = (
+EXPORT_CAPTION = N_(
     "Your briefbot settings. Send this file back to me, here or in another chat, to restore them."
 )
 
@@ -46,14 +47,14 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat_id(update),
         data,
         filename=FILE_NAME,
-        caption=EXPORT_CAPTION,
+        caption=tr(update, context).gettext(EXPORT_CAPTION),
         message_thread_id=thread,
     )
 
 
 async def import_hint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/import typed as text: say how to send the file."""
-    await reply(update, context, texts.IMPORT_HINT)
+    await reply(update, context, tr(update, context).gettext(texts.IMPORT_HINT))
 
 
 async def import_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -64,31 +65,33 @@ async def import_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     if await refuse_non_admin(update, context):
         return
+    t = tr(update, context)
     if (document.file_size or 0) > MAX_FILE_BYTES:
-        await reply(
-            update,
-            context,
-            f"That file is too big for a settings file (mine are under "
-            f"{MAX_FILE_BYTES // 1024} KB). Send the file /export gave you.",
+        too_big = t.gettext(
+            "That file is too big for a settings file (mine are under {max} KB). "
+            "Send the file /export gave you."
         )
+        await reply(update, context, too_big.format(max=MAX_FILE_BYTES // 1024))
         return
     try:
         file = await context.bot.get_file(document.file_id)
         data = bytes(await file.download_as_bytearray())
     except TelegramError as exc:
         log.warning("could not download a settings file for chat %s: %s", chat_id(update), exc)
-        await reply(update, context, "I couldn't download that file from Telegram; send it again.")
+        failed = t.gettext("I couldn't download that file from Telegram; send it again.")
+        await reply(update, context, failed)
         return
     async with deps(context).sessions.begin() as session:
         await ensure_subscriber(session, update)
         topics, _, _ = await catalogue(session)
         try:
-            loaded = load_settings(data, {t.slug for t in topics})
+            loaded = load_settings(data, {topic.slug for topic in topics}, t)
         except SettingsFileError as exc:
             text, markup = escape(str(exc)), None
         else:
             await subscribers.restore_preferences(session, chat_id(update), loaded.preferences)
-            view, markup = await settings_view(session, update)
+            view, markup = await settings_view(session, update, context)
             notes = [escape(note) for note in loaded.notes]
-            text = "\n".join(["✅ <b>Settings restored from your file.</b>", *notes, "", view])
+            restored = t.gettext("✅ <b>Settings restored from your file.</b>")
+            text = "\n".join([restored, *notes, "", view])
     await reply(update, context, text, markup)

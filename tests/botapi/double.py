@@ -94,7 +94,11 @@ class BotApiDouble:
         self.migrated: dict[int, int] = {}
         self.admins: dict[int, set[int]] = {}
         self.chats: dict[int, dict[str, Any]] = {}
-        self.commands: list[dict[str, Any]] = []
+        self.commands: list[dict[str, Any]] = []  # the default menu (no language_code)
+        # every menu set, by (scope type, language_code); "" is the default language
+        self.command_menus: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        # the Telegram language of each person (user id); "en" unless set
+        self.user_languages: dict[int, str] = {}
         self.open_queries: dict[str, int] = {}
         self.query_chats: dict[str, int] = {}
         self._updates: list[dict[str, Any]] = []
@@ -201,11 +205,15 @@ class BotApiDouble:
             self.chats[chat_id] = updates.chat(chat_id, chat_type)
         return self.chats[chat_id]
 
+    def _person(self, user_id: int) -> dict[str, Any]:
+        """A person as Telegram describes them, in their Telegram language."""
+        return updates.user(user_id, language=self.user_languages.get(user_id, "en"))
+
     async def user_sends(
         self, chat_id: int, text: str, *, user_id: int | None = None, chat_type: str | None = None
     ) -> dict[str, Any]:
         """A person types ``text`` in a chat (in a group, user_id says who)."""
-        sender = updates.user(user_id if user_id is not None else abs(chat_id))
+        sender = self._person(user_id if user_id is not None else abs(chat_id))
         message = updates.message(
             next(self._message_ids), self.chat_info(chat_id, chat_type), sender, text
         )
@@ -225,7 +233,7 @@ class BotApiDouble:
         """A person sends a file; the bot can fetch it with getFile and a download."""
         file_id = f"doc-{next(self._file_ids)}"
         self.files[file_id] = (f"documents/file_{file_id}.dat", content)
-        sender = updates.user(user_id if user_id is not None else abs(chat_id))
+        sender = self._person(user_id if user_id is not None else abs(chat_id))
         message = updates.message(
             next(self._message_ids), self.chat_info(chat_id), sender, caption or ""
         )
@@ -256,7 +264,7 @@ class BotApiDouble:
             "callback_query",
             {
                 "id": query_id,
-                "from": updates.user(user_id if user_id is not None else abs(chat_id)),
+                "from": self._person(user_id if user_id is not None else abs(chat_id)),
                 "chat_instance": str(chat_id),
                 "data": callback_data,
                 "message": message,
@@ -266,7 +274,7 @@ class BotApiDouble:
     async def _member_change(
         self, chat_id: int, user_id: int | None, old: str, new: str
     ) -> dict[str, Any]:
-        sender = updates.user(user_id if user_id is not None else abs(chat_id))
+        sender = self._person(user_id if user_id is not None else abs(chat_id))
         change = updates.my_chat_member(self.chat_info(chat_id), sender, self.bot_user, old, new)
         return await self._push("my_chat_member", change)
 
@@ -401,11 +409,14 @@ class BotApiDouble:
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
             if not 1 <= len(description) <= 256:
                 raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
-        self.commands = list(params.get("commands", []))
+        key = _menu_key(params)
+        self.command_menus[key] = list(params.get("commands", []))
+        if key == ("default", ""):
+            self.commands = self.command_menus[key]
         return True
 
     async def _api_getMyCommands(self, params: dict[str, Any]) -> Any:
-        return self.commands
+        return self.command_menus.get(_menu_key(params), [])
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> Any:
         offset = int(params.get("offset") or 0)
@@ -580,6 +591,14 @@ class BotApiDouble:
         chat_id = params.get("chat_id")
         ids = self.admins.get(chat_id, set()) if isinstance(chat_id, int) else set()
         return [updates.member("administrator", updates.user(i)) for i in sorted(ids)]
+
+
+def _menu_key(params: dict[str, Any]) -> tuple[str, str]:
+    """A command menu's (scope type, language_code), as setMyCommands keeps them apart."""
+    scope = params.get("scope") or {}
+    if isinstance(scope, str):
+        scope = json.loads(scope)
+    return str(scope.get("type", "default")), str(params.get("language_code") or "")
 
 
 def _chat_of(call: Call, double: BotApiDouble) -> int | None:
