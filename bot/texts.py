@@ -8,7 +8,9 @@ and translated where they are sent.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+
+from babel.dates import format_datetime
 
 from bot.i18n import N_, Translator, translator
 from bot.render import escape
@@ -115,11 +117,11 @@ def _state_line(subscriber: Subscriber, now: datetime, t: Translator | None = No
     _ = (t or translator()).gettext
     if subscriber.state is SubscriberState.PAUSED:
         if subscriber.paused_until and subscriber.paused_until > now:
-            return _("paused until {when} UTC (/resume)").format(
-                when=f"{subscriber.paused_until:%d.%m %H:%M}"
-                if t and t.language != "en"
-                else f"{subscriber.paused_until:%d %b %H:%M}"
+            language = (t or translator()).language
+            when = format_datetime(
+                subscriber.paused_until, "dd MMM HH:mm", tzinfo=UTC, locale=language
             )
+            return _("paused until {when} UTC (/resume)").format(when=when)
         return _("paused (/resume to continue)")
     if subscriber.state is SubscriberState.STOPPED:
         return _("stopped (/start to resume)")

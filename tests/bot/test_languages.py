@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+
 from storage import subscribers
+from storage.types import utcnow
 from tests.bot.conftest import ME, World
-from tests.bot.seed import insert_seed_brief
+from tests.bot.seed import insert_brief, insert_seed_brief
 
 
 async def test_a_ukrainian_user_is_greeted_and_helped_in_ukrainian(world: World) -> None:
@@ -127,3 +132,26 @@ async def test_a_group_is_refused_a_language_change_by_a_member_who_is_not_admin
     (refused,) = await world.say("/language uk", group, user_id=77)
 
     assert refused.text == "Only this group's admins can change my settings here."
+
+
+async def test_today_settings_and_a_refused_file_speak_ukrainian(world: World) -> None:
+    world.api.user_languages[ME] = "uk"
+    async with world.sessions.begin() as session:
+        await insert_brief(session, [("Kyiv at dawn", "Kyiv wakes.", {"ukraine": ["Kyiv"]})])
+    await world.say("/start ukraine")
+    await world.say("/timezone Europe/Kyiv")
+    await world.say("/pause 3")
+
+    (today,) = await world.say("/today")
+    (settings,) = await world.say("/settings")
+    (refused,) = await world.send_file(b'{"format": "briefbot-settings", "version": 7}', "a.json")
+
+    weekday = format_date(utcnow().astimezone(ZoneInfo("Europe/Kyiv")), "EEEE", locale="uk")
+    assert today.text.startswith(f"📅 Сьогодні, {weekday} ")
+    assert "(Europe/Kyiv) · 1 новина на ваші теми\n\n1. 🇺🇦 Kyiv at dawn" in today.text
+    assert settings.text.startswith("⚙️ Ваші налаштування\nТеми: 🇺🇦 Україна\n")
+    assert "Надсилання: призупинено до " in settings.text
+    assert "Режим: щоденний дайджест" in settings.text
+    labels = [label for label, _ in settings.buttons()]
+    assert {"🗂 Теми", "• Дайджест", "▶️ Відновити", "🗑 Забути мене"} <= set(labels)
+    assert refused.text == "Цей файл налаштувань має версію 7; я читаю версію 1."
