@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import planning
+from storage import plan_writes, planning
 from storage.models import DigestKind
 from storage.planning import PLAN, SKIP, DueWindow
 
@@ -200,7 +200,7 @@ async def _plan(
     await planning.select_matches(
         session, since, max_stories, by_story_time=kind is DigestKind.INSTANT
     )
-    counts = await planning.write_digests(
+    counts = await plan_writes.write_digests(
         session,
         now,
         kind,

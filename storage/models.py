@@ -138,6 +138,8 @@ class Topic(Base):
 
 class SubscriberTopic(Base):
     __tablename__ = "subscriber_topics"
+    # Planning goes from a story's topics to their followers: a covering index.
+    __table_args__ = (Index(None, "topic_slug", "subscriber_id"),)
 
     subscriber_id: Mapped[int] = mapped_column(
         ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
@@ -145,7 +147,6 @@ class SubscriberTopic(Base):
     topic_slug: Mapped[str] = mapped_column(
         ForeignKey("topics.slug", ondelete="CASCADE", onupdate="CASCADE"),
         primary_key=True,
-        index=True,
     )
 
 
@@ -153,6 +154,8 @@ class SubscriberKeyword(Base):
     """A word or phrase a subscriber follows on top of the topics."""
 
     __tablename__ = "subscriber_keywords"
+    # Planning goes from a story's keywords to their followers: a covering index.
+    __table_args__ = (Index(None, "keyword", "subscriber_id"),)
 
     subscriber_id: Mapped[int] = mapped_column(
         ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True

@@ -11,7 +11,7 @@ subscribers, through three temporary tables:
 - ``plan_matches``: each due subscriber's first ``max_stories`` matching,
   undelivered stories, newest briefs first, with the total count.
 
-From those, ``INSERT ... SELECT`` statements write digests, digest items,
+From those, ``storage.plan_writes`` writes digests, digest items,
 deliveries and outbox rows. The caller holds the planning lock
 (``take_planning_lock``) so that no other planner inserts digests meanwhile.
 """
@@ -33,7 +33,6 @@ from sqlalchemy import (
     Table,
     Time,
     and_,
-    case,
     exists,
     func,
     insert,
@@ -41,25 +40,20 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    true,
     union,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from storage.dialect import insert_ignoring_conflicts, upsert
+from storage.dialect import upsert
 from storage.models import (
     Brief,
     Delivery,
     DeliveryMode,
     Digest,
-    DigestItem,
     DigestKind,
     JobRun,
-    OutboxKind,
-    OutboxMessage,
-    OutboxStatus,
     Story,
     StoryKeyword,
     StoryTopic,
@@ -73,6 +67,7 @@ from storage.types import UTCDateTime
 # pg_try_advisory_xact_lock key: "brief" in ASCII, shared by every planning kind.
 PLANNING_LOCK_KEY = 0x6272696566
 PLAN = "plan"
+SQLITE_PLANNING_CACHE_KB = 64 * 1024
 SKIP = "skip"
 
 _temporary = MetaData()
@@ -105,7 +100,14 @@ plan_matches = Table(
     Column("total", Integer, nullable=False),
     prefixes=["TEMPORARY"],
 )
-TEMPORARY_TABLES = (plan_windows, plan_due, plan_matches)
+plan_stories = Table(
+    "plan_stories",
+    _temporary,
+    Column("story_id", Integer, primary_key=True, autoincrement=False),
+    Column("rank", Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+TEMPORARY_TABLES = (plan_windows, plan_due, plan_stories, plan_matches)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +167,10 @@ async def distinct_timezones(session: AsyncSession) -> list[str]:
 
 async def create_plan_tables(session: AsyncSession, windows: Sequence[DueWindow]) -> None:
     """Create the temporary tables (empty) and fill ``plan_windows``."""
+    if session.get_bind().dialect.name == "sqlite":
+        # Sorting a million candidate rows: a bigger page cache for the temporary b-trees
+        # (which live in memory: storage.db sets temp_store on every connection).
+        await session.execute(text(f"PRAGMA cache_size=-{SQLITE_PLANNING_CACHE_KB}"))
     await drop_plan_tables(session)
     await session.run_sync(_create_temporary_tables)
     if windows:
@@ -247,38 +253,47 @@ async def select_matches(
     one of their keywords (story_keywords); stories already delivered to the
     subscriber are left out. Newest briefs first, then the brief's own order.
     """
-    due = select(plan_due.c.subscriber_id).where(plan_due.c.action == PLAN).subquery("due")
-    recent = (
-        select(Story.id.label("story_id"))
-        .join(Brief, Brief.id == Story.brief_id)
-        .where((Story.ingested_at if by_story_time else Brief.ingested_at) >= since)
-        .subquery("recent")
+    await session.execute(
+        insert(plan_stories).from_select(
+            ["story_id", "rank"],
+            select(
+                Story.id,
+                func.row_number().over(
+                    order_by=(Brief.ingested_at.desc(), Brief.id.desc(), Story.position, Story.id)
+                ),
+            )
+            .join(Brief, Brief.id == Story.brief_id)
+            .where((Story.ingested_at if by_story_time else Brief.ingested_at) >= since),
+        )
     )
+    due = plan_due.c
     by_topic = (
-        select(due.c.subscriber_id, StoryTopic.story_id)
-        .join(SubscriberTopic, SubscriberTopic.subscriber_id == due.c.subscriber_id)
-        .join(StoryTopic, StoryTopic.topic_slug == SubscriberTopic.topic_slug)
-        .join(recent, recent.c.story_id == StoryTopic.story_id)
+        select(SubscriberTopic.subscriber_id, plan_stories.c.story_id, plan_stories.c.rank)
+        .join(StoryTopic, StoryTopic.story_id == plan_stories.c.story_id)
+        .join(SubscriberTopic, SubscriberTopic.topic_slug == StoryTopic.topic_slug)
+        .join(plan_due, due.subscriber_id == SubscriberTopic.subscriber_id)
+        .where(due.action == PLAN)
     )
     by_keyword = (
-        select(due.c.subscriber_id, StoryKeyword.story_id)
-        .join(SubscriberKeyword, SubscriberKeyword.subscriber_id == due.c.subscriber_id)
-        .join(StoryKeyword, StoryKeyword.keyword == SubscriberKeyword.keyword)
-        .join(recent, recent.c.story_id == StoryKeyword.story_id)
+        select(SubscriberKeyword.subscriber_id, plan_stories.c.story_id, plan_stories.c.rank)
+        .join(StoryKeyword, StoryKeyword.story_id == plan_stories.c.story_id)
+        .join(SubscriberKeyword, SubscriberKeyword.keyword == StoryKeyword.keyword)
+        .join(plan_due, due.subscriber_id == SubscriberKeyword.subscriber_id)
+        .where(due.action == PLAN)
     )
     pairs = union(by_topic, by_keyword).subquery("pairs")
-    order = (Brief.ingested_at.desc(), Brief.id.desc(), Story.position, Story.id)
     ranked = (
         select(
             pairs.c.subscriber_id,
             pairs.c.story_id,
             func.row_number()
-            .over(partition_by=pairs.c.subscriber_id, order_by=order)
+            .over(partition_by=pairs.c.subscriber_id, order_by=pairs.c.rank)
             .label("rank"),
-            func.count().over(partition_by=pairs.c.subscriber_id).label("total"),
+            # The same window as the rank's, so both are computed in one pass.
+            func.count()
+            .over(partition_by=pairs.c.subscriber_id, order_by=pairs.c.rank, rows=(None, None))
+            .label("total"),
         )
-        .join(Story, Story.id == pairs.c.story_id)
-        .join(Brief, Brief.id == Story.brief_id)
         .where(
             ~exists().where(
                 Delivery.subscriber_id == pairs.c.subscriber_id,
@@ -294,127 +309,4 @@ async def select_matches(
                 ranked.c.rank <= max_stories
             ),
         )
-    )
-
-
-async def write_digests(
-    session: AsyncSession,
-    now: datetime,
-    kind: DigestKind,
-    max_stories: int,
-    *,
-    mark_empty: bool,
-    notify_empty: bool,
-) -> PlanCounts:
-    """Turn ``plan_due`` and ``plan_matches`` into digests, items, deliveries and outbox rows.
-
-    ``mark_empty``: a due subscriber with nothing new still gets a digest row
-    (no items, no outbox message) so the date counts as done; ``skip`` rows
-    always get one. ``notify_empty``: such a digest is sent all the same.
-    """
-    first = (
-        select(plan_matches.c.subscriber_id, plan_matches.c.total)
-        .where(plan_matches.c.rank == 1)
-        .subquery("first")
-    )
-    has_stories = first.c.subscriber_id.is_not(None)
-    counts: dict[str, int] = dict(
-        (
-            await session.execute(
-                select(
-                    case(
-                        (plan_due.c.action == SKIP, "skipped"),
-                        (has_stories, "digests"),
-                        else_="empty",
-                    ).label("outcome"),
-                    func.count(),
-                )
-                .select_from(
-                    plan_due.outerjoin(first, first.c.subscriber_id == plan_due.c.subscriber_id)
-                )
-                .group_by("outcome")
-            )
-        ).all()
-    )
-    last_id = await session.scalar(select(func.coalesce(func.max(Digest.id), 0)))
-    await session.execute(
-        insert_ignoring_conflicts(session, Digest.__table__).from_select(  # type: ignore[arg-type]
-            ["subscriber_id", "kind", "local_date", "more_count", "created_at"],
-            select(
-                plan_due.c.subscriber_id,
-                literal(kind.value),
-                plan_due.c.local_date,
-                case(
-                    (first.c.total > max_stories, first.c.total - max_stories),
-                    else_=0,
-                ),
-                literal(now, UTCDateTime()),
-            )
-            .select_from(
-                plan_due.outerjoin(first, first.c.subscriber_id == plan_due.c.subscriber_id)
-            )
-            .where(
-                true()
-                if mark_empty or notify_empty
-                else or_(plan_due.c.action == SKIP, has_stories)
-            )
-            .order_by(plan_due.c.subscriber_id),
-        )
-    )
-    new = (
-        select(Digest.id, Digest.subscriber_id)
-        .where(Digest.id > last_id, Digest.kind == kind)
-        .subquery("new")
-    )
-    await session.execute(
-        insert(DigestItem).from_select(
-            ["digest_id", "position", "story_id"],
-            select(new.c.id, plan_matches.c.rank, plan_matches.c.story_id).join(
-                plan_matches, plan_matches.c.subscriber_id == new.c.subscriber_id
-            ),
-        )
-    )
-    await session.execute(
-        insert_ignoring_conflicts(session, Delivery.__table__).from_select(  # type: ignore[arg-type]
-            ["subscriber_id", "story_id", "delivered_at"],
-            select(
-                plan_matches.c.subscriber_id, plan_matches.c.story_id, literal(now, UTCDateTime())
-            ).where(true()),
-        )
-    )
-    sent = await session.execute(
-        insert(OutboxMessage).from_select(
-            [
-                "subscriber_id",
-                "digest_id",
-                "kind",
-                "chat_id",
-                "status",
-                "attempts",
-                "next_attempt_at",
-                "created_at",
-            ],
-            select(
-                new.c.subscriber_id,
-                new.c.id,
-                literal(OutboxKind.DIGEST.value),
-                plan_due.c.chat_id,
-                literal(OutboxStatus.PENDING.value),
-                literal(0),
-                literal(now, UTCDateTime()),
-                literal(now, UTCDateTime()),
-            )
-            .join(plan_due, plan_due.c.subscriber_id == new.c.subscriber_id)
-            .outerjoin(first, first.c.subscriber_id == new.c.subscriber_id)
-            .where(plan_due.c.action == PLAN, true() if notify_empty else has_stories)
-            .order_by(new.c.id),
-        )
-    )
-    stories = await session.scalar(select(func.count()).select_from(plan_matches))
-    empty = counts.get("empty", 0)
-    return PlanCounts(
-        digests=sent.rowcount,  # type: ignore[attr-defined]
-        stories=stories or 0,
-        empty=empty if (mark_empty and not notify_empty) else 0,
-        skipped=counts.get("skipped", 0),
     )

@@ -164,6 +164,13 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("subscriber_id", "keyword", name=op.f("pk_subscriber_keywords")),
     )
+    with op.batch_alter_table("subscriber_keywords", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_subscriber_keywords_keyword_subscriber_id"),
+            ["keyword", "subscriber_id"],
+            unique=False,
+        )
+
     op.create_table(
         "subscriber_topics",
         sa.Column("subscriber_id", sa.Integer(), nullable=False),
@@ -185,7 +192,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("subscriber_topics", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_subscriber_topics_topic_slug"), ["topic_slug"], unique=False
+            batch_op.f("ix_subscriber_topics_topic_slug_subscriber_id"),
+            ["topic_slug", "subscriber_id"],
+            unique=False,
         )
 
     op.create_table(
@@ -366,9 +375,12 @@ def downgrade() -> None:
 
     op.drop_table("outbox")
     with op.batch_alter_table("subscriber_topics", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_subscriber_topics_topic_slug"))
+        batch_op.drop_index(batch_op.f("ix_subscriber_topics_topic_slug_subscriber_id"))
 
     op.drop_table("subscriber_topics")
+    with op.batch_alter_table("subscriber_keywords", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_subscriber_keywords_keyword_subscriber_id"))
+
     op.drop_table("subscriber_keywords")
     with op.batch_alter_table("digests", schema=None) as batch_op:
         batch_op.drop_index("ix_digests_subscriber_id_created_at")
