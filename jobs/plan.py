@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import plan_writes, planning
+from storage import plan_matching, plan_writes, planning
 from storage.models import DigestKind
 from storage.planning import PLAN, SKIP, DueWindow
 
@@ -197,7 +197,7 @@ async def _plan(
     # which removes the temporary tables too.
     await planning.create_plan_tables(session, windows)
     await planning.select_due(session, now, kind)
-    await planning.select_matches(
+    await plan_matching.select_matches(
         session, since, max_stories, by_story_time=kind is DigestKind.INSTANT
     )
     counts = await plan_writes.write_digests(

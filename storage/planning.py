@@ -33,6 +33,8 @@ from sqlalchemy import (
     Table,
     Time,
     and_,
+    case,
+    cast,
     exists,
     func,
     insert,
@@ -40,27 +42,22 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    union,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import ColumnElement, Select
 
 from storage.dialect import upsert
 from storage.models import (
-    Brief,
-    Delivery,
     DeliveryMode,
     Digest,
     DigestKind,
     JobRun,
-    Story,
-    StoryKeyword,
-    StoryTopic,
     Subscriber,
     SubscriberKeyword,
     SubscriberState,
     SubscriberTopic,
+    Topic,
 )
 from storage.types import UTCDateTime
 
@@ -89,6 +86,10 @@ plan_due = Table(
     Column("chat_id", BigInteger, nullable=False),
     Column("local_date", Date),
     Column("action", String(8), nullable=False),
+    # The followed topics as bits of topics.position, and how to match (LISTS, KEYWORDS, PAIRS).
+    Column("mask", BigInteger, nullable=False),
+    Column("path", Integer, nullable=False),
+    Column("delivered", Integer, nullable=False, default=0),
     prefixes=["TEMPORARY"],
 )
 plan_matches = Table(
@@ -105,9 +106,24 @@ plan_stories = Table(
     _temporary,
     Column("story_id", Integer, primary_key=True, autoincrement=False),
     Column("rank", Integer, nullable=False),
+    Column("mask", BigInteger, nullable=False),
     prefixes=["TEMPORARY"],
 )
-TEMPORARY_TABLES = (plan_windows, plan_due, plan_stories, plan_matches)
+# For each distinct topic mask of the due subscribers: its matching stories, ranked.
+plan_lists = Table(
+    "plan_lists",
+    _temporary,
+    Column("mask", BigInteger, primary_key=True, autoincrement=False),
+    Column("rank", Integer, primary_key=True, autoincrement=False),
+    Column("story_id", Integer, nullable=False),
+    Column("story_rank", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+TEMPORARY_TABLES = (plan_windows, plan_due, plan_stories, plan_lists, plan_matches)
+MASK_BITS = 62  # topics at positions below this fit a BIGINT mask
+# How a due subscriber's stories are found (see storage.plan_matching).
+LISTS, KEYWORDS, PAIRS = 0, 1, 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +216,11 @@ async def drop_plan_tables(session: AsyncSession) -> None:
         await session.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
 
 
+def topic_bit() -> ColumnElement[int]:
+    """The bit of a topic in a mask: 1 << topics.position, as a BIGINT."""
+    return cast(literal(1), BigInteger).op("<<")(Topic.position)
+
+
 def _receiving(now: datetime, modes: Sequence[DeliveryMode]) -> Select[Any]:
     """Subscribers who get messages now in one of ``modes`` (paused ones whose pause ran out)."""
     return select(Subscriber.id).where(
@@ -223,9 +244,28 @@ async def select_due(session: AsyncSession, now: datetime, kind: DigestKind) -> 
         else [DeliveryMode.DIGEST, DeliveryMode.BOTH]
     )
     w = plan_windows
+    followed = SubscriberTopic.subscriber_id == Subscriber.id
+    mask = func.coalesce(
+        select(func.sum(topic_bit()))
+        .select_from(SubscriberTopic)
+        .join(Topic, Topic.slug == SubscriberTopic.topic_slug)
+        .where(followed, Topic.position < MASK_BITS)
+        .scalar_subquery(),
+        0,
+    )
+    path = case(
+        (
+            exists()
+            .where(followed, Topic.slug == SubscriberTopic.topic_slug)
+            .where(Topic.position >= MASK_BITS),
+            PAIRS,
+        ),
+        (exists().where(SubscriberKeyword.subscriber_id == Subscriber.id), KEYWORDS),
+        else_=LISTS,
+    )
     query = (
         _receiving(now, modes)
-        .add_columns(Subscriber.chat_id, w.c.local_date, w.c.action)
+        .add_columns(Subscriber.chat_id, w.c.local_date, w.c.action, mask, path, literal(0))
         .join(w, w.c.timezone == Subscriber.timezone)
         .where(
             Subscriber.digest_time >= w.c.from_time,
@@ -240,73 +280,8 @@ async def select_due(session: AsyncSession, now: datetime, kind: DigestKind) -> 
             )
         )
     await session.execute(
-        insert(plan_due).from_select(["subscriber_id", "chat_id", "local_date", "action"], query)
-    )
-
-
-async def select_matches(
-    session: AsyncSession, since: datetime, max_stories: int, *, by_story_time: bool
-) -> None:
-    """Fill ``plan_matches`` with each due subscriber's first stories and their total.
-
-    A story matches a subscriber through a followed topic (story_topics) or
-    one of their keywords (story_keywords); stories already delivered to the
-    subscriber are left out. Newest briefs first, then the brief's own order.
-    """
-    await session.execute(
-        insert(plan_stories).from_select(
-            ["story_id", "rank"],
-            select(
-                Story.id,
-                func.row_number().over(
-                    order_by=(Brief.ingested_at.desc(), Brief.id.desc(), Story.position, Story.id)
-                ),
-            )
-            .join(Brief, Brief.id == Story.brief_id)
-            .where((Story.ingested_at if by_story_time else Brief.ingested_at) >= since),
-        )
-    )
-    due = plan_due.c
-    by_topic = (
-        select(SubscriberTopic.subscriber_id, plan_stories.c.story_id, plan_stories.c.rank)
-        .join(StoryTopic, StoryTopic.story_id == plan_stories.c.story_id)
-        .join(SubscriberTopic, SubscriberTopic.topic_slug == StoryTopic.topic_slug)
-        .join(plan_due, due.subscriber_id == SubscriberTopic.subscriber_id)
-        .where(due.action == PLAN)
-    )
-    by_keyword = (
-        select(SubscriberKeyword.subscriber_id, plan_stories.c.story_id, plan_stories.c.rank)
-        .join(StoryKeyword, StoryKeyword.story_id == plan_stories.c.story_id)
-        .join(SubscriberKeyword, SubscriberKeyword.keyword == StoryKeyword.keyword)
-        .join(plan_due, due.subscriber_id == SubscriberKeyword.subscriber_id)
-        .where(due.action == PLAN)
-    )
-    pairs = union(by_topic, by_keyword).subquery("pairs")
-    ranked = (
-        select(
-            pairs.c.subscriber_id,
-            pairs.c.story_id,
-            func.row_number()
-            .over(partition_by=pairs.c.subscriber_id, order_by=pairs.c.rank)
-            .label("rank"),
-            # The same window as the rank's, so both are computed in one pass.
-            func.count()
-            .over(partition_by=pairs.c.subscriber_id, order_by=pairs.c.rank, rows=(None, None))
-            .label("total"),
-        )
-        .where(
-            ~exists().where(
-                Delivery.subscriber_id == pairs.c.subscriber_id,
-                Delivery.story_id == pairs.c.story_id,
-            )
-        )
-        .subquery("ranked")
-    )
-    await session.execute(
-        insert(plan_matches).from_select(
-            ["subscriber_id", "rank", "story_id", "total"],
-            select(ranked.c.subscriber_id, ranked.c.rank, ranked.c.story_id, ranked.c.total).where(
-                ranked.c.rank <= max_stories
-            ),
+        insert(plan_due).from_select(
+            ["subscriber_id", "chat_id", "local_date", "action", "mask", "path", "delivered"],
+            query,
         )
     )

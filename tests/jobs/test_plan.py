@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobs.plan import PlanReport, plan_due_digests
-from storage.models import DeliveryMode, DigestKind, OutboxStatus
+from storage.models import DeliveryMode, DigestKind, OutboxStatus, Topic
 from storage.subscribers import pause
 from tests.factories import (
     StorySpec,
@@ -272,3 +272,68 @@ async def test_instant_only_subscribers_get_no_scheduled_digest(session: AsyncSe
     report = await plan(session, datetime(2026, 2, 12, 7, 30, tzinfo=UTC))
 
     assert report.digests == 0 and await digests_of(session, 17) == []
+
+
+async def test_a_keyword_follower_gets_a_capped_digest_and_the_rest_the_next_day(
+    session: AsyncSession,
+) -> None:
+    await add_subscriber(session, 18, created_at=LONG_AGO, topics=["trade"], keywords=["arctic"])
+    await add_brief(
+        session,
+        datetime(2026, 2, 12, 5, tzinfo=UTC),
+        [
+            StorySpec("t1", ["trade"]),
+            StorySpec("k1", ["climate"], keywords=["arctic"]),
+            StorySpec("t2", ["trade"], keywords=["arctic"]),
+            StorySpec("other", ["health"]),
+            StorySpec("t3", ["trade"]),
+            StorySpec("k2", [], keywords=["arctic"]),
+            StorySpec("t4", ["trade"]),
+        ],
+    )
+
+    first = await plan(session, datetime(2026, 2, 12, 7, 30, tzinfo=UTC), max_stories=4)
+    second = await plan(session, datetime(2026, 2, 13, 7, 30, tzinfo=UTC), max_stories=4)
+
+    assert (first.stories, second.stories) == (4, 2)
+    assert await sent_story_titles(session, 18) == [["t1", "k1", "t2", "t3"], ["k2", "t4"]]
+    assert [d.more_count for d in await digests_of(session, 18)] == [2, 0]
+
+
+async def test_a_topic_listed_past_the_sixty_second_still_reaches_its_followers(
+    session: AsyncSession,
+) -> None:
+    session.add(Topic(slug="far-away", name="Far away", position=100))
+    await session.flush()
+    await add_subscriber(session, 19, created_at=LONG_AGO, topics=["far-away", "gaza"])
+    await add_brief(
+        session,
+        datetime(2026, 2, 12, 5, tzinfo=UTC),
+        [StorySpec("Far", ["far-away"]), StorySpec("Near", ["gaza"]), StorySpec("No", ["trade"])],
+    )
+
+    await plan(session, datetime(2026, 2, 12, 7, 30, tzinfo=UTC))
+
+    assert await sent_story_titles(session, 19) == [["Far", "Near"]]
+
+
+async def test_subscribers_sharing_topics_each_skip_only_what_they_were_sent(
+    session: AsyncSession,
+) -> None:
+    await add_subscriber(session, 20, created_at=LONG_AGO, topics=["gaza", "trade"])
+    await add_subscriber(session, 21, created_at=LONG_AGO, topics=["gaza", "trade"], at=time(9))
+    await add_brief(
+        session,
+        datetime(2026, 2, 12, 5, tzinfo=UTC),
+        [StorySpec(f"g{i}", ["gaza"]) for i in (1, 2, 3)],
+    )
+
+    await plan(session, datetime(2026, 2, 12, 7, 30, tzinfo=UTC), max_stories=2)
+    await add_brief(session, datetime(2026, 2, 12, 8, tzinfo=UTC), [StorySpec("t1", ["trade"])])
+    await plan(session, datetime(2026, 2, 12, 9, 0, tzinfo=UTC), max_stories=2)
+    await plan(session, datetime(2026, 2, 13, 7, 30, tzinfo=UTC), max_stories=2)
+
+    assert await sent_story_titles(session, 20) == [["g1", "g2"], ["t1", "g3"]]
+    assert await sent_story_titles(session, 21) == [["t1", "g1"]]
+    assert [d.more_count for d in await digests_of(session, 20)] == [1, 0]
+    assert [d.more_count for d in await digests_of(session, 21)] == [2]
