@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram.error import TelegramError
 
+from bot.app import build_application, start_polling, stop_polling
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from jobs.bootstrap import prepare_database
@@ -93,7 +96,34 @@ def run(preview_if_no_token: bool) -> None:
             click.echo("\nMeanwhile, the seed brief as a subscriber would see it:\n", err=True)
             _not_yet("preview")
         sys.exit(2)
-    _not_yet("run")
+    _run(_serve(settings))
+
+
+async def _serve(settings: Settings) -> None:
+    """Migrate, then long-poll BRIEFBOT_BOT_API_URL until SIGINT or SIGTERM."""
+    engine = db.create_engine(settings.database_url)
+    try:
+        await prepare_database(engine, settings.topics_file, settings.feeds_file)
+    except BaseException:
+        await engine.dispose()
+        raise
+    application = build_application(settings, db.create_sessionmaker(engine))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await start_polling(application)
+    except TelegramError as exc:
+        await engine.dispose()
+        raise click.ClickException(
+            f"Telegram refused to start the bot ({exc}); check TELEGRAM_BOT_TOKEN "
+            "and BRIEFBOT_BOT_API_URL"
+        ) from None
+    try:
+        await stop.wait()
+    finally:
+        await stop_polling(application)
 
 
 def _not_yet(command: str) -> None:

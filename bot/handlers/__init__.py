@@ -1,0 +1,1 @@
+"""Command, button and chat-member handlers: parse, call storage, render, reply."""

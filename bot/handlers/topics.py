@@ -1,0 +1,195 @@
+"""Choosing what to read: /topics (toggles and direct setting), /follow and /unfollow."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot import keyboards, texts
+from bot.handlers.common import catalogue, chat_id, deps, edit, refuse_non_admin, reply
+from bot.render import escape
+from storage import subscribers
+from storage.models import Subscriber, Topic
+
+MAX_KEYWORDS = 50
+_WORDS = re.compile(r'"([^"]+)"|“([^”]+)”|(\S+)')
+
+
+def deep_link_topics(payload: str, slugs: Sequence[str]) -> list[str]:
+    """Topic slugs in a deep-link payload such as "ukraine-trade" or "middle-east_gaza"."""
+    known = set(slugs)
+    tokens = [t for t in re.split(r"[-_\s]+", payload.lower()) if t]
+    found: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for j in range(len(tokens), i, -1):
+            slug = "-".join(tokens[i:j])
+            if slug in known:
+                found.append(slug)
+                i = j
+                break
+        else:
+            i += 1
+    return list(dict.fromkeys(found))
+
+
+def resolve_topics(
+    words: Sequence[str], topics: Sequence[Topic], aliases: Mapping[str, str]
+) -> tuple[list[str], list[str]]:
+    """(slugs found, one error line per unknown word with a suggestion when there is one)."""
+    lookup = {t.slug: t.slug for t in topics}
+    lookup |= {t.name.lower(): t.slug for t in topics}
+    lookup |= {alias.lower(): slug for alias, slug in aliases.items() if slug in lookup}
+    found, errors = [], []
+    for word in words:
+        key = word.strip().lower()
+        if key in lookup:
+            found.append(lookup[key])
+            continue
+        close = difflib.get_close_matches(key, list(lookup), n=1, cutoff=0.6)
+        hint = f" — did you mean {lookup[close[0]]}?" if close else "; /topics lists them all."
+        errors.append(f"unknown topic '{escape(word[:40])}'{hint}")
+    return list(dict.fromkeys(found)), errors
+
+
+def words_of(text: str | None) -> list[str]:
+    """The arguments after the command; "quoted phrases" stay one word."""
+    rest = (text or "").split(maxsplit=1)[1:] or [""]
+    return [next(g for g in m.groups() if g) for m in _WORDS.finditer(rest[0])]
+
+
+def topic_words(text: str) -> list[str]:
+    """Topics as typed: "ukraine gaza", or comma-separated names "Middle East, Ukraine"."""
+    if "," in text:
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return text.split()
+
+
+def picker(
+    all_topics: Sequence[Topic], followed: Sequence[str], names: Mapping[str, str]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The topic picker: its text and its toggles."""
+    return texts.topic_picker_text(followed, names), keyboards.topic_picker(all_topics, followed)
+
+
+async def ensure_subscriber(session: AsyncSession, update: Update) -> Subscriber:
+    """The chat's subscriber, subscribing it first if it never sent /start."""
+    subscriber = await subscribers.get_subscriber(session, chat_id(update))
+    if subscriber is not None:
+        return subscriber
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None
+    created, _ = await subscribers.subscribe(
+        session, chat.id, user_id=user.id if user else None, chat_type=chat.type
+    )
+    return created
+
+
+async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the topic picker, or set the followed topics directly: /topics ukraine gaza."""
+    words = topic_words(" ".join(context.args or []))
+    if words and await refuse_non_admin(update, context):
+        return
+    d = deps(context)
+    errors: list[str] = []
+    async with d.sessions.begin() as session:
+        subscriber = await ensure_subscriber(session, update)
+        all_topics, names, _ = await catalogue(session)
+        if words == ["none"]:
+            subscriber = await subscribers.set_topics(session, chat_id(update), [])
+        elif words:
+            slugs, errors = resolve_topics(words, all_topics, d.aliases)
+            if not errors:
+                subscriber = await subscribers.set_topics(session, chat_id(update), slugs)
+        followed = subscriber.topic_slugs
+    if errors:
+        await reply(update, context, "\n".join(errors[:10]) + "\nNothing was changed.")
+        return
+    if words:
+        chosen = texts.followed_names(followed, names) or "no topics"
+        await reply(update, context, f"Done. You follow {chosen}. /digest shows what matches.")
+        return
+    await reply(update, context, *picker(all_topics, followed, names))
+
+
+async def toggle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Follow or unfollow the tapped topic and redraw the picker in the same message."""
+    query = update.callback_query
+    assert query is not None
+    if await refuse_non_admin(update, context):
+        return
+    parsed = keyboards.parse_callback(query.data)
+    slug = parsed.args[0] if parsed and parsed.args else ""
+    async with deps(context).sessions.begin() as session:
+        await ensure_subscriber(session, update)
+        all_topics, names, _ = await catalogue(session)
+        if slug not in names:
+            followed, now_following = None, False
+        else:
+            subscriber, now_following = await subscribers.toggle_topic(
+                session, chat_id(update), slug
+            )
+            followed = subscriber.topic_slugs
+    if followed is None:
+        await query.answer("That topic no longer exists; here is the current list.")
+        followed = []
+    else:
+        await query.answer(f"{'Following' if now_following else 'Unfollowed'} {names[slug]}")
+    await edit(update, *picker(all_topics, followed, names))
+
+
+async def done_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Close the picker: the message keeps the final choice, without buttons."""
+    query = update.callback_query
+    assert query is not None
+    async with deps(context).sessions.begin() as session:
+        subscriber = await subscribers.get_subscriber(session, chat_id(update))
+        _, names, _ = await catalogue(session)
+    followed = subscriber.topic_slugs if subscriber else []
+    await query.answer()
+    chosen = texts.followed_names(followed, names) or "no topics yet (/topics)"
+    await edit(update, f"<b>Your topics</b>: {chosen}\nSend /digest to read what matches.")
+
+
+async def follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Follow your own keywords: /follow drones "rare earth"."""
+    await _keywords(update, context, adding=True)
+
+
+async def unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stop following keywords: /unfollow drones."""
+    await _keywords(update, context, adding=False)
+
+
+async def _keywords(update: Update, context: ContextTypes.DEFAULT_TYPE, *, adding: bool) -> None:
+    message = update.effective_message
+    words = [
+        w for w in words_of(message.text if message else "") if subscribers.normalise_keyword(w)
+    ]
+    command = "follow" if adding else "unfollow"
+    if words and await refuse_non_admin(update, context):
+        return
+    async with deps(context).sessions.begin() as session:
+        subscriber = await ensure_subscriber(session, update)
+        current = subscriber.keyword_list
+        too_many = adding and len(set(current) | set(words)) > MAX_KEYWORDS
+        if words and not too_many:
+            change = subscribers.follow_keywords if adding else subscribers.unfollow_keywords
+            subscriber = await change(session, chat_id(update), words)
+        keywords = subscriber.keyword_list
+    listed = ", ".join(f"“{escape(k)}”" for k in keywords) or "none"
+    if not words:
+        text = (
+            f'Usage: /{command} WORD… (use "quotes" for a phrase), e.g. /{command} drones '
+            f'"rare earth".\nYour keywords: {listed}'
+        )
+    elif too_many:
+        text = f"You can follow at most {MAX_KEYWORDS} keywords; /unfollow some first."
+    else:
+        text = f"Your keywords: {listed}. Stories mentioning them join your digest."
+    await reply(update, context, text)

@@ -1,0 +1,126 @@
+"""The real bot, long-polling the Bot API double, on a real SQLite file.
+
+``world`` starts both for one test; ``world.say(...)`` and ``world.tap(...)``
+act as a person would and return what the bot sent back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Update
+from telegram.ext import Application, TypeHandler
+
+from bot.app import build_application, start_polling, stop_polling
+from bot.settings import Settings
+from storage import db
+from tests.botapi import BotApiDouble, Limits
+from tests.botapi.double import Sent
+from tests.conftest import _migrate
+
+TOKEN = "123456789:TEST-token-for-the-double-0123456789"
+ME = 4242  # a person in a private chat: chat id == user id
+ADMIN = 9001
+LAST_GROUP = 1_000_000
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database migrated once per run; each test gets a copy of the file."""
+    path = tmp_path_factory.mktemp("template") / "briefbot.db"
+    asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@dataclass
+class World:
+    api: BotApiDouble
+    sessions: async_sessionmaker[AsyncSession]
+    application: Application
+    processed: set[int] = field(default_factory=set)
+    done: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    async def mark_processed(self, update: object, _context: object) -> None:
+        """Runs after every other handler (and the error handler) has finished an update."""
+        if isinstance(update, Update):
+            async with self.done:
+                self.processed.add(update.update_id)
+                self.done.notify_all()
+
+    async def until_processed(self, update: dict[str, Any], within: float = 10.0) -> None:
+        async with asyncio.timeout(within), self.done:
+            await self.done.wait_for(lambda: update["update_id"] in self.processed)
+
+    async def say(self, text: str, chat: int = ME, *, user_id: int | None = None) -> list[Sent]:
+        """Send ``text`` as a person; return the messages the bot sent back, once it is done."""
+        mark = len(self.api.calls)
+        await self.until_processed(await self.api.user_sends(chat, text, user_id=user_id))
+        return self.sent_since(mark)
+
+    async def tap(self, message: Sent, label: str, *, user_id: int | None = None) -> list[Sent]:
+        """Tap the button whose text contains ``label``; return any new messages."""
+        data = next(d for text, d in message.buttons() if label in text)
+        mark = len(self.api.calls)
+        update = await self.api.user_taps(
+            message.chat_id, message.message_id, data, user_id=user_id
+        )
+        await self.until_processed(update)
+        return self.sent_since(mark)
+
+    def sent_since(self, mark: int) -> list[Sent]:
+        return [
+            self.api.messages[(c.result["chat"]["id"], c.result["message_id"])]
+            for c in self.api.calls[mark:]
+            if c.method == "sendMessage" and c.ok
+        ]
+
+    def answers(self) -> list[str]:
+        """The texts of every answered callback query, in order."""
+        return [c.params.get("text", "") for c in self.api.calls_to("answerCallbackQuery")]
+
+
+@pytest.fixture
+def admin_ids() -> frozenset[int]:
+    return frozenset({ADMIN})
+
+
+@pytest.fixture
+def limits() -> Limits | None:
+    """No flood limits unless a test asks for them."""
+    return None
+
+
+@pytest.fixture
+async def world(
+    tmp_path: Path, template_database: Path, admin_ids: frozenset[int], limits: Limits | None
+) -> AsyncIterator[World]:
+    database = tmp_path / "briefbot.db"
+    shutil.copy(template_database, database)
+    url = f"sqlite+aiosqlite:///{database}"
+    async with BotApiDouble(limits=limits) as api:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            database_url=url,
+            bot_api_url=api.base_url,
+            admin_ids=admin_ids,
+        )
+        engine = db.create_engine(url)
+        sessions = db.create_sessionmaker(engine)
+        application = build_application(settings, sessions)
+        world = World(api, sessions, application)
+        application.add_handler(TypeHandler(Update, world.mark_processed), group=LAST_GROUP)
+        await start_polling(application, poll_timeout=1)
+        try:
+            yield world
+        finally:
+            await api.release_pollers()
+            await stop_polling(application)
+            await engine.dispose()

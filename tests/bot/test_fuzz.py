@@ -1,0 +1,75 @@
+"""Random text and random arguments at every command: the bot always answers, never fails."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.texts import APOLOGY, COMMANDS
+from tests.bot.conftest import ADMIN, ME, World
+
+COMMAND_NAMES = [name for name, _ in COMMANDS] + ["stats", "story_1", "story_99", "nope"]
+ANSWERS = {"sendMessage", "editMessageText", "answerCallbackQuery"}
+
+characters = st.characters(codec="utf-8", exclude_categories=("Cs",))
+argument = st.one_of(
+    st.text(characters, max_size=40),
+    st.integers(-(10**12), 10**12).map(str),
+    st.sampled_from(["ukraine", "ukrane", "gaza", "Kiev", "07:30", "25:99", "<b>", "&amp;",
+                     '"rare earth"', "both", "-1", "0", "99", "europe/berlin", "📰"]),
+)  # fmt: skip
+message_text = st.one_of(
+    st.builds(
+        lambda name, args: " ".join([f"/{name}", *args]),
+        st.sampled_from(COMMAND_NAMES),
+        st.lists(argument, max_size=4),
+    ),
+    st.text(characters, min_size=1, max_size=300).filter(lambda t: t.strip()),
+)
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def _answered(world: World, mark: int, chat: int) -> list[str]:
+    return [
+        c.method
+        for c in world.api.calls[mark:]
+        if c.method in ANSWERS and c.ok and (c.chat_id == chat or c.method == "answerCallbackQuery")
+    ]
+
+
+@FUZZ
+@given(text=message_text, as_admin=st.booleans())
+async def test_any_command_or_text_gets_an_answer_and_never_an_apology(
+    world: World, text: str, as_admin: bool
+) -> None:
+    chat = ADMIN if as_admin else ME
+    mark = len(world.api.calls)
+
+    sent = await world.say(text, chat)
+
+    assert _answered(world, mark, chat), f"no answer to {text!r}"
+    assert not [m for m in sent if m.text == APOLOGY], f"{text!r} made the bot fail"
+
+
+@FUZZ
+@given(data=st.one_of(st.text(characters, max_size=20), st.sampled_from(
+    ["1|t|nope", "1|s|x|y", "1|s|999|1", "1|w|1|99", "1|m|sometimes", "1|p|99999",
+     "1|f|maybe", "1|td", "0|t|ukraine", "1", "1|", "1|r", "1|o"])))  # fmt: skip
+async def test_any_button_data_is_answered_and_never_fails(world: World, data: str) -> None:
+    if not world.api.sent_to(ME):
+        await world.say("/start")
+    picker = world.api.sent_to(ME)[-1]
+    mark = len(world.api.calls)
+
+    update = await world.api.user_taps(
+        ME, picker.message_id, data.encode()[:64].decode("utf-8", "ignore") or "x"
+    )
+    await world.until_processed(update)
+
+    assert "answerCallbackQuery" in _answered(world, mark, ME), f"{data!r} was not answered"
+    assert world.api.open_queries == {}
+    assert not [m for m in world.api.sent_to(ME) if m.text == APOLOGY]
