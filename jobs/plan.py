@@ -14,9 +14,10 @@ repeated hour plans it and the unique (subscriber, local date) constraint
 refuses a second.
 
 Skipped dates. When a digest time fell out of the grace window (the bot was
-down too long), the date gets a digest row with no items and no outbox
-message: the date counts as done, nothing is sent late at night, and the
-unsent stories stay undelivered for the next digest. A due subscriber with
+down too long), the date gets a digest of kind ``skipped``: no items, no
+outbox message, not readable by /story N; the date counts as done, nothing
+is sent late at night, and the unsent stories stay undelivered for the next
+digest. A due subscriber with
 nothing new is marked the same way, so a story arriving later that day waits
 for tomorrow instead of producing a second message (``notify_empty`` sends
 "nothing new on your topics today" instead).

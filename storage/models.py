@@ -73,6 +73,9 @@ class DigestKind(enum.StrEnum):
     ON_DEMAND = "on_demand"
     SEARCH = "search"
     INSTANT = "instant"
+    # A scheduled date that got no message (nothing new, or past the grace window):
+    # it holds the date's place so the planner does not come back to it.
+    SKIPPED = "skipped"
 
 
 class OutboxKind(enum.StrEnum):

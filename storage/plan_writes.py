@@ -37,8 +37,9 @@ async def write_digests(
     """Turn ``plan_due`` and ``plan_matches`` into digests, items, deliveries and outbox rows.
 
     ``mark_empty``: a due subscriber with nothing new still gets a digest row
-    (no items, no outbox message) so the date counts as done; ``skip`` rows
-    always get one. ``notify_empty``: such a digest is sent all the same.
+    of kind ``skipped`` (no items, no outbox message) so the date counts as
+    done; ``skip`` rows always get one. ``notify_empty``: a due subscriber with
+    nothing new gets a real (empty) digest and its message instead.
     """
     first = (
         select(plan_matches.c.subscriber_id, plan_matches.c.total)
@@ -70,7 +71,11 @@ async def write_digests(
             ["subscriber_id", "kind", "local_date", "more_count", "created_at"],
             select(
                 plan_due.c.subscriber_id,
-                literal(kind.value),
+                case(
+                    (plan_due.c.action == SKIP, DigestKind.SKIPPED.value),
+                    (has_stories, kind.value),
+                    else_=kind.value if notify_empty else DigestKind.SKIPPED.value,
+                ),
                 plan_due.c.local_date,
                 case(
                     (first.c.total > max_stories, first.c.total - max_stories),

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobs.plan import PlanReport, plan_due_digests
+from storage.digests import latest_digest
 from storage.models import DeliveryMode, DigestKind, OutboxStatus, Topic
 from storage.subscribers import pause
 from tests.factories import (
@@ -337,3 +338,20 @@ async def test_subscribers_sharing_topics_each_skip_only_what_they_were_sent(
     assert await sent_story_titles(session, 21) == [["t1", "g1"]]
     assert [d.more_count for d in await digests_of(session, 20)] == [1, 0]
     assert [d.more_count for d in await digests_of(session, 21)] == [2]
+
+
+async def test_after_a_day_with_nothing_new_story_n_still_reads_the_last_real_digest(
+    session: AsyncSession,
+) -> None:
+    subscriber = await add_subscriber(session, 22, created_at=LONG_AGO, topics=["gaza"])
+    await add_brief(session, datetime(2026, 2, 12, 5, tzinfo=UTC), [StorySpec("Gaza", ["gaza"])])
+
+    await plan(session, datetime(2026, 2, 12, 7, 30, tzinfo=UTC))
+    quiet_day = await plan(session, datetime(2026, 2, 13, 7, 30, tzinfo=UTC))
+    skipped_day = await plan(session, datetime(2026, 2, 14, 20, 0, tzinfo=UTC))
+
+    assert (quiet_day.empty, skipped_day.skipped) == (1, 1)
+    kinds = [d.kind for d in await digests_of(session, 22)]
+    assert kinds == [DigestKind.SCHEDULED, DigestKind.SKIPPED, DigestKind.SKIPPED]
+    latest = await latest_digest(session, subscriber.id)
+    assert latest is not None and latest.local_date == date(2026, 2, 12)

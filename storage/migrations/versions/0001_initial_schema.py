@@ -126,6 +126,7 @@ def upgrade() -> None:
                 "on_demand",
                 "search",
                 "instant",
+                "skipped",
                 name="digest_kind",
                 native_enum=False,
                 create_constraint=True,
