@@ -14,12 +14,13 @@ are locked with ``FOR UPDATE SKIP LOCKED``; on SQLite the claim is a single
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import Digest, OutboxMessage, OutboxStatus, Story
 from storage.types import utcnow
 
 DEFAULT_LEASE = timedelta(minutes=5)
@@ -114,3 +115,30 @@ async def outbox_depth(session: AsyncSession) -> int:
         .where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
     )
     return count or 0
+
+
+async def load_digests(
+    session: AsyncSession, digest_ids: Sequence[int]
+) -> dict[int, tuple[Digest, list[Story]]]:
+    """The digests behind a batch of outbox rows, each with its stories in order (tags loaded)."""
+    if not digest_ids:
+        return {}
+    found = list(await session.scalars(select(Digest).where(Digest.id.in_(digest_ids))))
+    story_ids = {item.story_id for digest in found for item in digest.items}
+    stories = {s.id: s for s in await session.scalars(select(Story).where(Story.id.in_(story_ids)))}
+    return {
+        d.id: (d, [stories[i.story_id] for i in d.items if i.story_id in stories]) for d in found
+    }
+
+
+async def retarget_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> int:
+    """A group became a supergroup: point its unsent messages at the new chat id."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == old_chat_id,
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+        )
+        .values(chat_id=new_chat_id)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
