@@ -253,16 +253,15 @@ async def select_due(session: AsyncSession, now: datetime, kind: DigestKind) -> 
         .scalar_subquery(),
         0,
     )
-    path = case(
-        (
+    has_keywords = exists().where(SubscriberKeyword.subscriber_id == Subscriber.id)
+    path = case((has_keywords, KEYWORDS), else_=LISTS)
+    if (await session.scalar(select(func.max(Topic.position))) or 0) >= MASK_BITS:
+        far_topic = (
             exists()
             .where(followed, Topic.slug == SubscriberTopic.topic_slug)
-            .where(Topic.position >= MASK_BITS),
-            PAIRS,
-        ),
-        (exists().where(SubscriberKeyword.subscriber_id == Subscriber.id), KEYWORDS),
-        else_=LISTS,
-    )
+            .where(Topic.position >= MASK_BITS)
+        )
+        path = case((far_topic, PAIRS), (has_keywords, KEYWORDS), else_=LISTS)
     query = (
         _receiving(now, modes)
         .add_columns(Subscriber.chat_id, w.c.local_date, w.c.action, mask, path, literal(0))
