@@ -296,6 +296,9 @@ class Delivery(Base):
     """A story a subscriber has been sent: never the same story twice."""
 
     __tablename__ = "deliveries"
+    # Who got a story: planning counts recent deliveries from the story side, and
+    # deleting an old story finds its deliveries without scanning them all.
+    __table_args__ = (Index(None, "story_id", "subscriber_id"),)
 
     subscriber_id: Mapped[int] = mapped_column(
         ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True

@@ -117,18 +117,19 @@ def _undelivered(subscriber_id: Any, story_id: Any) -> ColumnElement[bool]:
 async def _count_delivered(session: AsyncSession) -> None:
     """plan_due.delivered: how many stories of the subscriber's list they already got."""
     p, s = plan_due.c, plan_stories.c
-    delivered = (
-        select(func.count())
-        .select_from(Delivery)
-        .join(plan_stories, s.story_id == Delivery.story_id)
-        .where(Delivery.subscriber_id == p.subscriber_id, s.mask.op("&")(p.mask) != 0)
-        .scalar_subquery()
-    )
-    got_any = exists().where(
-        Delivery.subscriber_id == p.subscriber_id, Delivery.story_id == s.story_id
+    counts = (
+        select(Delivery.subscriber_id, func.count().label("n"))
+        .select_from(plan_stories)
+        .join(Delivery, Delivery.story_id == s.story_id)
+        .join(plan_due, p.subscriber_id == Delivery.subscriber_id)
+        .where(*_due(LISTS, KEYWORDS), s.mask.op("&")(p.mask) != 0)
+        .group_by(Delivery.subscriber_id)
+        .subquery("counts")
     )
     await session.execute(
-        update(plan_due).where(*_due(LISTS, KEYWORDS), got_any).values(delivered=delivered)
+        update(plan_due)
+        .where(p.subscriber_id == counts.c.subscriber_id)
+        .values(delivered=counts.c.n)
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, func, insert, literal, or_, select, true
+from sqlalchemy import case, func, insert, literal, or_, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_ignoring_conflicts
@@ -99,6 +99,11 @@ async def write_digests(
         .where(Digest.id > last_id, Digest.kind == kind)
         .subquery("new")
     )
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        # Each row's foreign-key checks run a cached lookup per parent table; against a
+        # small stories table PostgreSQL plans it as a sequential scan, ~5x slower per row.
+        await session.execute(text("SET LOCAL enable_seqscan = off"))
     await session.execute(
         insert(DigestItem).from_select(
             ["digest_id", "position", "story_id"],
@@ -115,6 +120,8 @@ async def write_digests(
             ).where(true()),
         )
     )
+    if postgres:
+        await session.execute(text("SET LOCAL enable_seqscan TO DEFAULT"))
     sent = await session.execute(
         insert(OutboxMessage).from_select(
             [

@@ -302,6 +302,13 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("subscriber_id", "story_id", name=op.f("pk_deliveries")),
     )
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_deliveries_story_id_subscriber_id"),
+            ["story_id", "subscriber_id"],
+            unique=False,
+        )
+
     op.create_table(
         "digest_items",
         sa.Column("digest_id", sa.Integer(), nullable=False),
@@ -366,6 +373,9 @@ def downgrade() -> None:
 
     op.drop_table("story_keywords")
     op.drop_table("digest_items")
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_deliveries_story_id_subscriber_id"))
+
     op.drop_table("deliveries")
     with op.batch_alter_table("stories", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stories_ingested_at"))
