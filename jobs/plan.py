@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import plan_matching, plan_writes, planning
 from storage.models import DigestKind
-from storage.planning import PLAN, SKIP, DueWindow
+from storage.planning import SKIP, DueWindow
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +211,3 @@ async def _plan(
     )
     await planning.drop_plan_tables(session)
     return counts
-
-
-__all__ = ["PLAN", "SKIP", "PlanReport", "plan_due_digests", "plan_instant"]
