@@ -68,6 +68,9 @@ class DeliveryBackground:
         await self.scheduler.start()
 
     async def stop(self, application: Application) -> None:
+        """Let the batch in flight finish, claim nothing more, stop the jobs."""
+        if self.sender is not None:
+            self.sender.stop()
         if self.scheduler is not None:
             await self.scheduler.stop()
             self.scheduler = None

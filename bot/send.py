@@ -122,12 +122,17 @@ class OutboxSender:
         self.clock = clock
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self._lock = asyncio.Lock()
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Finish the batch in flight and claim no more (SIGTERM): the rest stays pending."""
+        self._stopping = True
 
     async def drain(self) -> DrainReport:
         """Send everything due now, batch after batch, until nothing is left to claim."""
         report = DrainReport()
         async with self._lock:  # one drain at a time in this process
-            while True:
+            while not self._stopping:
                 batch = await self.send_batch()
                 if batch is None:
                     break

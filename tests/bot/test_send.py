@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -189,3 +190,22 @@ async def test_a_message_that_keeps_failing_is_given_up_with_the_reason(setup: S
         row.last_error or ""
     )
     assert setup.api.sent_to(601) == []
+
+
+async def test_stopping_finishes_the_batch_in_flight_and_leaves_the_rest_pending(
+    setup: Setup,
+) -> None:
+    await subscribe_and_publish(setup, *range(701, 711))
+    await setup.plan()
+    sender = setup.sender()
+    sender.batch_size = 4
+
+    async def stop_after_first_batch() -> None:
+        await setup.api.wait_for(lambda: len(setup.api.calls_to("sendMessage")) >= 1)
+        sender.stop()
+
+    report, _ = await asyncio.gather(sender.drain(), stop_after_first_batch())
+
+    statuses = [r.status for r in await setup.rows()]
+    assert report.sent == 4 == statuses.count(OutboxStatus.SENT)
+    assert statuses.count(OutboxStatus.PENDING) == 6, "nothing lost, nothing half-claimed"
