@@ -19,7 +19,9 @@ hands it every Bot API request, and it decides when to make it.
   ``max_retries`` times (``rate_limit_args={"max_retries": n}`` overrides), then
   the ``RetryAfter`` is raised to the caller, who keeps the message for later.
 
-Requests without a ``chat_id`` (getMe, answerCallbackQuery, ...) are not limited.
+Only requests that put a message in a chat (send*, edit*, copy*, forward*, except
+sendChatAction) are limited; getMe, answerCallbackQuery, getChatMember and the
+like go straight through.
 The clock and the sleep are injectable, so tests run on virtual time.
 """
 
@@ -45,6 +47,9 @@ REPLY, BROADCAST = 0, 1  # lower goes first
 PRIVATE_LIMIT = (1, 1.0)  # messages, seconds
 GROUP_LIMIT = (20, 60.0)
 MAX_IDLE_CHATS = 10_000
+# Requests that put a message in a chat count against the limits; lookups do not.
+LIMITED_PREFIXES = ("send", "edit", "copy", "forward")
+UNLIMITED = frozenset({"sendChatAction"})
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -210,7 +215,7 @@ class BriefbotRateLimiter(BaseRateLimiter[dict[str, Any]]):
         rate_limit_args: dict[str, Any] | None,
     ) -> Result:
         chat_id = _chat_key(data.get("chat_id"))
-        if chat_id is None:
+        if chat_id is None or not endpoint.startswith(LIMITED_PREFIXES) or endpoint in UNLIMITED:
             return await callback(*args, **kwargs)
         options = rate_limit_args or {}
         priority = BROADCAST if options.get("priority") == "broadcast" else REPLY

@@ -203,7 +203,7 @@ async def test_429s_from_several_chats_slow_the_overall_rate_which_then_recovers
     assert all(telegram.times(chat) for chat in range(1, 7)), "every message still went out"
 
 
-async def test_requests_without_a_chat_are_not_held(
+async def test_lookups_are_not_held_while_messages_are(
     time: VirtualTime, telegram: FakeTelegram
 ) -> None:
     rl = limiter(time, rate=1)
@@ -213,6 +213,12 @@ async def test_requests_without_a_chat_are_not_held(
         calls.append(time.now)
         return True
 
-    await time.run(*(rl.process_request(get_me, (), {}, "getMe", {}, None) for _ in range(5)))
+    lookups = [rl.process_request(get_me, (), {}, "getMe", {}, None) for _ in range(3)]
+    lookups += [
+        rl.process_request(get_me, (), {}, "getChatMember", {"chat_id": -5, "user_id": 1}, None)
+        for _ in range(3)
+    ]
+    await time.run(*lookups, send(rl, telegram, 9, "a"), send(rl, telegram, 9, "b"))
 
-    assert calls == [0.0] * 5
+    assert calls == [0.0] * 6
+    assert telegram.times(9) == [0.0, 1.0], "while messages to a chat are still paced"
