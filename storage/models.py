@@ -73,6 +73,9 @@ class DigestKind(enum.StrEnum):
     ON_DEMAND = "on_demand"
     SEARCH = "search"
     INSTANT = "instant"
+    # A scheduled date that got no message (nothing new, or past the grace window):
+    # it holds the date's place so the planner does not come back to it.
+    SKIPPED = "skipped"
 
 
 class OutboxKind(enum.StrEnum):
@@ -138,6 +141,8 @@ class Topic(Base):
 
 class SubscriberTopic(Base):
     __tablename__ = "subscriber_topics"
+    # Planning goes from a story's topics to their followers: a covering index.
+    __table_args__ = (Index(None, "topic_slug", "subscriber_id"),)
 
     subscriber_id: Mapped[int] = mapped_column(
         ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
@@ -145,7 +150,6 @@ class SubscriberTopic(Base):
     topic_slug: Mapped[str] = mapped_column(
         ForeignKey("topics.slug", ondelete="CASCADE", onupdate="CASCADE"),
         primary_key=True,
-        index=True,
     )
 
 
@@ -153,6 +157,8 @@ class SubscriberKeyword(Base):
     """A word or phrase a subscriber follows on top of the topics."""
 
     __tablename__ = "subscriber_keywords"
+    # Planning goes from a story's keywords to their followers: a covering index.
+    __table_args__ = (Index(None, "keyword", "subscriber_id"),)
 
     subscriber_id: Mapped[int] = mapped_column(
         ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
@@ -322,6 +328,9 @@ class Delivery(Base):
     """A story a subscriber has been sent: never the same story twice."""
 
     __tablename__ = "deliveries"
+    # Who got a story: planning counts recent deliveries from the story side, and
+    # deleting an old story finds its deliveries without scanning them all.
+    __table_args__ = (Index(None, "story_id", "subscriber_id"),)
 
     subscriber_id: Mapped[int] = mapped_column(
         ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
@@ -356,6 +365,7 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -126,6 +126,7 @@ def upgrade() -> None:
                 "on_demand",
                 "search",
                 "instant",
+                "skipped",
                 name="digest_kind",
                 native_enum=False,
                 create_constraint=True,
@@ -164,6 +165,13 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("subscriber_id", "keyword", name=op.f("pk_subscriber_keywords")),
     )
+    with op.batch_alter_table("subscriber_keywords", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_subscriber_keywords_keyword_subscriber_id"),
+            ["keyword", "subscriber_id"],
+            unique=False,
+        )
+
     op.create_table(
         "subscriber_topics",
         sa.Column("subscriber_id", sa.Integer(), nullable=False),
@@ -185,7 +193,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("subscriber_topics", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_subscriber_topics_topic_slug"), ["topic_slug"], unique=False
+            batch_op.f("ix_subscriber_topics_topic_slug_subscriber_id"),
+            ["topic_slug", "subscriber_id"],
+            unique=False,
         )
 
     op.create_table(
@@ -226,6 +236,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("claimed_by", sa.String(length=64), nullable=True),
         sa.Column("telegram_message_id", sa.BigInteger(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -291,6 +302,13 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("subscriber_id", "story_id", name=op.f("pk_deliveries")),
     )
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_deliveries_story_id_subscriber_id"),
+            ["story_id", "subscriber_id"],
+            unique=False,
+        )
+
     op.create_table(
         "digest_items",
         sa.Column("digest_id", sa.Integer(), nullable=False),
@@ -355,6 +373,9 @@ def downgrade() -> None:
 
     op.drop_table("story_keywords")
     op.drop_table("digest_items")
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_deliveries_story_id_subscriber_id"))
+
     op.drop_table("deliveries")
     with op.batch_alter_table("stories", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stories_ingested_at"))
@@ -365,9 +386,12 @@ def downgrade() -> None:
 
     op.drop_table("outbox")
     with op.batch_alter_table("subscriber_topics", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_subscriber_topics_topic_slug"))
+        batch_op.drop_index(batch_op.f("ix_subscriber_topics_topic_slug_subscriber_id"))
 
     op.drop_table("subscriber_topics")
+    with op.batch_alter_table("subscriber_keywords", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_subscriber_keywords_keyword_subscriber_id"))
+
     op.drop_table("subscriber_keywords")
     with op.batch_alter_table("digests", schema=None) as batch_op:
         batch_op.drop_index("ix_digests_subscriber_id_created_at")

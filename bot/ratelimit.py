@@ -1,0 +1,258 @@
+"""The bot's one rate limiter: Telegram's limits, replies before broadcasts, 429s per chat.
+
+``BriefbotRateLimiter`` is a ``telegram.ext.BaseRateLimiter``: python-telegram-bot
+hands it every Bot API request, and it decides when to make it.
+
+- Overall: at most ``rate`` requests a second to any chat (BRIEFBOT_MAX_MESSAGES_PER_SECOND),
+  granted one by one at even intervals.
+- Per chat: one message a second to a private chat, twenty a minute to a group
+  (a negative chat id or an ``@channel`` name), counted over a sliding window.
+- Priority: a request is a *reply* unless it carries ``rate_limit_args={"priority":
+  "broadcast"}``. Replies go ahead of every broadcast send waiting for the overall
+  limit, so a person typing ``/story 2`` during a 10,000-digest broadcast waits for
+  at most one interval. Handlers need not mark anything; the outbox sender marks
+  its sends as broadcasts.
+- ``RetryAfter`` (HTTP 429): that chat sends nothing more until ``retry_after``
+  has passed; every other chat carries on. When 429s come from several chats
+  within a short window, the overall rate is halved (down to a floor) and
+  doubles back step by step once the 429s stop. The request is retried up to
+  ``max_retries`` times (``rate_limit_args={"max_retries": n}`` overrides), then
+  the ``RetryAfter`` is raised to the caller, who keeps the message for later.
+
+Only requests that put a message in a chat (send*, edit*, copy*, forward*, except
+sendChatAction) are limited; getMe, answerCallbackQuery, getChatMember and the
+like go straight through.
+The clock and the sleep are injectable, so tests run on virtual time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+REPLY, BROADCAST = 0, 1  # lower goes first
+PRIVATE_LIMIT = (1, 1.0)  # messages, seconds
+GROUP_LIMIT = (20, 60.0)
+MAX_IDLE_CHATS = 10_000
+# Requests that put a message in a chat count against the limits; lookups do not.
+LIMITED_PREFIXES = ("send", "edit", "copy", "forward")
+UNLIMITED = frozenset({"sendChatAction"})
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+Result = bool | dict[str, Any] | list[dict[str, Any]]
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """The wait a RetryAfter asks for, in seconds, whatever PTB's timedelta setting."""
+    value: Any = getattr(exc, "_retry_after", None)
+    if value is None:
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class OverallGate:
+    """Grants sends at ``rate()`` per second, most urgent waiter first."""
+
+    def __init__(self, rate: Callable[[], float], clock: Clock, sleep: Sleep) -> None:
+        self._rate = rate
+        self._clock = clock
+        self._sleep = sleep
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._next = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
+    async def acquire(self, priority: int) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (priority, next(self._order), future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._dispatch())
+        await future
+
+    async def _dispatch(self) -> None:
+        while self._waiters:
+            now = self._clock()
+            if now < self._next:
+                await self._sleep(self._next - now)
+                continue
+            _, _, future = heapq.heappop(self._waiters)
+            if future.done():  # the waiter was cancelled
+                continue
+            future.set_result(None)
+            interval = 1.0 / self._rate()
+            # Even spacing; a late wake-up may catch up one interval, never more.
+            self._next = max(self._next, now - interval) + interval
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        for _, _, future in self._waiters:
+            future.cancel()
+        self._waiters.clear()
+
+
+@dataclass
+class ChatWindow:
+    """The recent sends to one chat and how long Telegram told us to leave it alone."""
+
+    limit: int
+    period: float
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    sent: deque[float] = field(default_factory=deque)
+    not_before: float = 0.0
+
+    def wait(self, now: float) -> float:
+        """Seconds until the next message to this chat may go."""
+        while self.sent and self.sent[0] + self.period <= now:
+            self.sent.popleft()
+        wait = self.not_before - now
+        if len(self.sent) >= self.limit:
+            wait = max(wait, self.sent[0] + self.period - now)
+        return max(wait, 0.0)
+
+    def idle(self, now: float) -> bool:
+        return not self.lock.locked() and self.wait(now) == 0.0 and not self.sent
+
+
+class BriefbotRateLimiter(BaseRateLimiter[dict[str, Any]]):
+    """Overall and per-chat limits, replies first, 429s handled per chat (see module doc)."""
+
+    def __init__(
+        self,
+        rate: float = 30.0,
+        *,
+        max_retries: int = 3,
+        slowdown_chats: int = 3,
+        slowdown_window: float = 10.0,
+        recovery: float = 30.0,
+        min_share: float = 0.125,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive (messages per second)")
+        self.max_rate = rate
+        self.max_retries = max_retries
+        self._slowdown_chats = slowdown_chats
+        self._slowdown_window = slowdown_window
+        self._recovery = recovery
+        self._min_share = min_share
+        self._share = 1.0
+        self._recover_at = 0.0
+        self._recent_429s: deque[tuple[float, int | str]] = deque()
+        self._clock = clock
+        self._sleep = sleep
+        self._chats: dict[int | str, ChatWindow] = {}
+        self._gate = OverallGate(self.current_rate, clock, sleep)
+
+    async def initialize(self) -> None:
+        """Nothing to set up: the dispatcher starts with the first request."""
+
+    async def shutdown(self) -> None:
+        await self._gate.close()
+
+    def current_rate(self) -> float:
+        """The overall rate now: the configured one, or less after 429s from several chats."""
+        now = self._clock()
+        while self._share < 1.0 and now >= self._recover_at:
+            self._share = min(1.0, self._share * 2)
+            self._recover_at += self._recovery
+            log.info("overall send rate back up to %.1f/s", self.max_rate * self._share)
+        return self.max_rate * self._share
+
+    def _note_429(self, chat: int | str, now: float) -> None:
+        self._recent_429s.append((now, chat))
+        while self._recent_429s[0][0] < now - self._slowdown_window:
+            self._recent_429s.popleft()
+        if len({c for _, c in self._recent_429s}) < self._slowdown_chats:
+            return
+        self._recent_429s.clear()
+        self._share = max(self._min_share, self._share / 2)
+        self._recover_at = now + self._recovery
+        log.warning(
+            "429s from several chats: overall send rate lowered to %.1f/s",
+            self.max_rate * self._share,
+        )
+
+    def _chat(self, chat_id: int | str) -> ChatWindow:
+        window = self._chats.get(chat_id)
+        if window is None:
+            if len(self._chats) > MAX_IDLE_CHATS:
+                now = self._clock()
+                for key in [k for k, w in self._chats.items() if w.idle(now)]:
+                    del self._chats[key]
+            group = isinstance(chat_id, str) or chat_id < 0
+            limit, period = GROUP_LIMIT if group else PRIVATE_LIMIT
+            window = self._chats[chat_id] = ChatWindow(limit, period)
+        return window
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Result]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: dict[str, Any] | None,
+    ) -> Result:
+        chat_id = _chat_key(data.get("chat_id"))
+        if chat_id is None or not endpoint.startswith(LIMITED_PREFIXES) or endpoint in UNLIMITED:
+            return await callback(*args, **kwargs)
+        options = rate_limit_args or {}
+        priority = BROADCAST if options.get("priority") == "broadcast" else REPLY
+        max_retries = int(options.get("max_retries", self.max_retries))
+        window = self._chat(chat_id)
+        for attempt in range(max_retries + 1):
+            async with window.lock:
+                while (wait := window.wait(self._clock())) > 0:
+                    await self._sleep(wait)
+                await self._gate.acquire(priority)
+                try:
+                    return await callback(*args, **kwargs)
+                except RetryAfter as exc:
+                    now = self._clock()
+                    window.not_before = max(window.not_before, now + retry_seconds(exc))
+                    self._note_429(chat_id, now)
+                    log.info(
+                        "429 on %s to chat %s: waiting %.1f s (attempt %d of %d)",
+                        endpoint,
+                        chat_id,
+                        retry_seconds(exc),
+                        attempt + 1,
+                        max_retries + 1,
+                    )
+                    if attempt == max_retries:
+                        raise
+                finally:
+                    window.sent.append(self._clock())
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _chat_key(chat_id: object) -> int | str | None:
+    if chat_id is None:
+        return None
+    if isinstance(chat_id, int):
+        return chat_id
+    try:
+        return int(str(chat_id))
+    except ValueError:
+        return str(chat_id)

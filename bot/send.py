@@ -1,0 +1,247 @@
+"""The outbox drain: claim planned messages, render them, send them at Telegram's pace, mark them.
+
+``OutboxSender.drain`` claims a batch (``storage.outbox.claim_batch``), renders
+each digest at send time (``bot.render``), sends the batch concurrently through
+the bot (whose rate limiter, ``bot.ratelimit``, paces it: every send here is
+marked as a broadcast so replies to people go first), then marks every row in
+one short transaction. Per row:
+
+- sent: ``sent`` with Telegram's message id (of the last part, for long digests);
+- 429 after the limiter's retries: back to ``pending`` after ``retry_after``;
+- 403 (blocked, kicked): ``failed`` and the subscriber is marked blocked;
+- a group that became a supergroup: the subscriber and its unsent messages move
+  to the new chat id, and the message goes again at once;
+- network errors and 5xx: retried with exponential back-off, ``failed`` with
+  the reason after ``max_attempts``; any other refusal (400): ``failed``.
+
+No session is held while sending. A crash between sending and marking leaves
+rows ``sending``; they are claimed again after the lease, so at most the batch
+in flight is sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+
+from bot import keyboards
+from bot.ratelimit import retry_seconds
+from bot.render import render_digest, split_message
+from storage import outbox, subscribers
+from storage import topics as topic_store
+from storage.models import Digest, DigestKind, OutboxKind, OutboxMessage, Story
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+BROADCAST = {"priority": "broadcast"}
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+NOTHING_NEW = "📰 <b>Nothing new on your topics today.</b>"
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    blocked: int = 0
+    migrated: int = 0
+
+    def add(self, other: DrainReport) -> None:
+        for name in ("sent", "retried", "failed", "blocked", "migrated"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one row: ``sent`` (with id), ``retry`` (at), ``failed``, ``moved``."""
+
+    kind: str
+    message_id: int | None = None
+    retry_at: datetime | None = None
+    error: str = ""
+    new_chat_id: int | None = None
+    blocked: bool = False
+
+
+def heading(digest: Digest, count: int) -> str:
+    """The first line of a digest message."""
+    if digest.kind is DigestKind.INSTANT:
+        return f"⚡ <b>New on your topics</b> · {count}"
+    if count == 0:
+        return NOTHING_NEW
+    day = ""
+    if digest.local_date:
+        day = f" · {digest.local_date:%A} {digest.local_date.day} {digest.local_date:%B}"
+    return f"📰 <b>Your digest</b>{day} · {count} {'story' if count == 1 else 'stories'}"
+
+
+def render_outbox_digest(
+    digest: Digest, stories: list[Story], emojis: Mapping[str, str]
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A planned digest as HTML, with a button per story."""
+    text = render_digest(
+        stories, emojis, heading=heading(digest, len(stories)), more_count=digest.more_count
+    )
+    markup = keyboards.story_buttons(digest.id, len(stories)) if stories else None
+    return text, markup
+
+
+class OutboxSender:
+    """Drains the outbox through ``bot``; one instance per process."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        batch_size: int = 200,
+        max_attempts: int = 5,
+        backoff: timedelta = timedelta(seconds=30),
+        lease: timedelta = outbox.DEFAULT_LEASE,
+        clock: Callable[[], datetime] = utcnow,
+        worker_id: str | None = None,
+    ) -> None:
+        self.bot = bot
+        self.sessions = sessions
+        self.batch_size = batch_size
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self.lease = lease
+        self.clock = clock
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self._lock = asyncio.Lock()
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Finish the batch in flight and claim no more (SIGTERM): the rest stays pending."""
+        self._stopping = True
+
+    async def drain(self) -> DrainReport:
+        """Send everything due now, batch after batch, until nothing is left to claim."""
+        report = DrainReport()
+        async with self._lock:  # one drain at a time in this process
+            while not self._stopping:
+                batch = await self.send_batch()
+                if batch is None:
+                    break
+                report.add(batch)
+        if report.sent or report.failed or report.retried:
+            log.info(
+                "outbox: %d sent, %d to retry, %d failed (%d blocked), %d moved to a new chat",
+                report.sent,
+                report.retried,
+                report.failed,
+                report.blocked,
+                report.migrated,
+            )
+        return report
+
+    async def send_batch(self) -> DrainReport | None:
+        """Claim, send and mark one batch; None when there was nothing to claim."""
+        async with self.sessions.begin() as session:
+            rows = await outbox.claim_batch(
+                session, self.clock(), self.batch_size, self.worker_id, lease=self.lease
+            )
+            if not rows:
+                return None
+            contents = await outbox.load_digests(
+                session, [r.digest_id for r in rows if r.digest_id is not None]
+            )
+            emojis = {t.slug: t.emoji for t in await topic_store.list_topics(session)}
+            messages = [(row, self._render(row, contents, emojis)) for row in rows]
+        outcomes = await asyncio.gather(*(self._send(row, msg) for row, msg in messages))
+        async with self.sessions.begin() as session:
+            return await self._mark(session, list(zip(rows, outcomes, strict=True)))
+
+    def _render(
+        self,
+        row: OutboxMessage,
+        contents: dict[int, tuple[Digest, list[Story]]],
+        emojis: Mapping[str, str],
+    ) -> tuple[str, InlineKeyboardMarkup | None] | None:
+        if row.kind is OutboxKind.TEXT or row.digest_id is None:
+            return (row.text or "", None)
+        found = contents.get(row.digest_id)
+        if found is None:
+            return None
+        return render_outbox_digest(found[0], found[1], emojis)
+
+    async def _send(
+        self, row: OutboxMessage, message: tuple[str, InlineKeyboardMarkup | None] | None
+    ) -> Outcome:
+        if message is None:
+            return Outcome("failed", error="the digest is gone (deleted with its subscriber?)")
+        text, markup = message
+        try:
+            parts = split_message(text)
+            sent = None
+            for i, part in enumerate(parts):
+                sent = await self.bot.send_message(
+                    row.chat_id,
+                    part,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup if i == len(parts) - 1 else None,
+                    message_thread_id=row.message_thread_id,
+                    link_preview_options=NO_PREVIEW,
+                    **self._broadcast(),
+                )
+            return Outcome("sent", message_id=sent.message_id if sent else None)
+        except RetryAfter as exc:
+            wait = timedelta(seconds=max(retry_seconds(exc), 1.0))
+            return Outcome("retry", retry_at=self.clock() + wait, error=str(exc))
+        except ChatMigrated as exc:
+            return Outcome("moved", new_chat_id=exc.new_chat_id, error=str(exc))
+        except Forbidden as exc:
+            return Outcome("failed", error=exc.message, blocked=True)
+        except BadRequest as exc:
+            return Outcome("failed", error=exc.message)
+        except NetworkError as exc:  # timeouts, connection errors, 5xx
+            if row.attempts >= self.max_attempts:
+                return Outcome("failed", error=f"gave up after {row.attempts} attempts: {exc}")
+            delay = self.backoff * (2 ** (row.attempts - 1))
+            return Outcome("retry", retry_at=self.clock() + delay, error=str(exc))
+
+    def _broadcast(self) -> dict[str, Any]:
+        """Mark sends as broadcasts for our limiter (PTB refuses the argument without one)."""
+        return {"rate_limit_args": BROADCAST} if getattr(self.bot, "rate_limiter", None) else {}
+
+    async def _mark(
+        self, session: AsyncSession, results: list[tuple[OutboxMessage, Outcome]]
+    ) -> DrainReport:
+        report = DrainReport()
+        now = self.clock()
+        for row, outcome in results:
+            if outcome.kind == "sent":
+                await outbox.mark_sent(session, row.id, outcome.message_id, now)
+                report.sent += 1
+            elif outcome.kind == "retry":
+                assert outcome.retry_at is not None
+                await outbox.mark_retry(session, row.id, outcome.error, outcome.retry_at)
+                report.retried += 1
+            elif outcome.kind == "moved":
+                assert outcome.new_chat_id is not None
+                await subscribers.migrate_chat(session, row.chat_id, outcome.new_chat_id)
+                await outbox.retarget_chat(session, row.chat_id, outcome.new_chat_id)
+                await outbox.mark_retry(session, row.id, outcome.error, now)
+                report.migrated += 1
+            else:
+                if outcome.blocked:
+                    await subscribers.mark_blocked(session, row.chat_id)
+                    report.blocked += 1
+                await outbox.mark_failed(session, row.id, outcome.error)
+                report.failed += 1
+                log.warning("outbox message %d to chat %d failed: %s", row.id, row.chat_id,
+                            outcome.error)  # fmt: skip
+        return report

@@ -1,0 +1,124 @@
+"""The background jobs and their ticks, on the bot's own event loop (APScheduler 3).
+
+Every minute a *sweep* plans what is due (scheduled digests, then instant
+alerts) and hands the outbox to ``deliver``; every ``poll_minutes`` a *poll*
+fetches the feeds (``poll``) and sweeps right after, so an instant alert goes
+out within one poll interval of its story's ingest. The database says who is
+due, so a missed or doubled tick does no harm, and a bot that was down
+catches up on its first sweep.
+
+``jobs`` cannot import ``bot``: the caller passes ``deliver`` (the outbox
+drain, ``bot.send.OutboxSender.drain``) and ``poll`` (the feed ingest) as
+coroutine functions. ``start``/``stop`` take an optional argument so a
+``Scheduler`` can be the Application's ``background`` directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from jobs.plan import PlanReport, plan_due_digests, plan_instant
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How often and how far: the BRIEFBOT_* settings that drive the jobs."""
+
+    poll_minutes: int = 10
+    lookback: timedelta = timedelta(hours=48)
+    max_stories: int = 10
+    grace: timedelta = timedelta(hours=12)
+    notify_empty: bool = False
+    quiet_start: time = time(22, 0)
+    quiet_end: time = time(7, 0)
+
+
+class Scheduler:
+    """The sweep and the poll as APScheduler jobs; ``sweep()`` and ``poll()`` also run by hand."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        timing: Timing = Timing(),
+        *,
+        deliver: Job | None = None,
+        poll: Job | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.sessions = sessions
+        self.timing = timing
+        self.deliver = deliver
+        self.fetch = poll
+        self.clock = clock
+        self._scheduler: AsyncIOScheduler | None = None
+        self._sweeping = asyncio.Lock()
+
+    async def start(self, _application: object = None) -> None:
+        """Start the jobs on the running event loop; the first sweep runs at once."""
+        scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone=UTC)
+        now = datetime.now(UTC)
+        options: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 60}
+        scheduler.add_job(self.sweep, "interval", minutes=1, id="sweep", next_run_time=now,
+                          **options)  # fmt: skip
+        if self.fetch is not None:
+            scheduler.add_job(self.poll, "interval", minutes=self.timing.poll_minutes, id="poll",
+                              next_run_time=now, **options)  # fmt: skip
+        scheduler.start()
+        self._scheduler = scheduler
+        log.info("scheduler started: sweep every minute, feeds every %d minutes",
+                 self.timing.poll_minutes)  # fmt: skip
+
+    async def stop(self, _application: object = None) -> None:
+        """Stop scheduling; a sweep in progress finishes its current step."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        async with self._sweeping:  # let a running sweep finish before the bot goes
+            pass
+
+    @property
+    def job_ids(self) -> list[str]:
+        return [job.id for job in self._scheduler.get_jobs()] if self._scheduler else []
+
+    async def sweep(self) -> tuple[PlanReport, PlanReport]:
+        """Plan what is due now (one transaction each), then deliver the outbox."""
+        async with self._sweeping:
+            t = self.timing
+            now = self.clock()
+            try:
+                async with self.sessions.begin() as session:
+                    digests = await plan_due_digests(
+                        session, now, lookback=t.lookback, max_stories=t.max_stories,
+                        grace=t.grace, notify_empty=t.notify_empty,
+                    )  # fmt: skip
+                async with self.sessions.begin() as session:
+                    instant = await plan_instant(
+                        session, now, quiet_start=t.quiet_start, quiet_end=t.quiet_end,
+                        max_stories=t.max_stories,
+                    )  # fmt: skip
+            finally:
+                if self.deliver is not None:
+                    await self.deliver()
+            return digests, instant
+
+    async def poll(self) -> None:
+        """Fetch the feeds, then sweep so new stories reach instant subscribers now."""
+        if self.fetch is not None:
+            try:
+                await self.fetch()
+            except Exception:
+                log.exception("feed poll failed; the next poll tries again")
+        await self.sweep()

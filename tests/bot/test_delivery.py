@@ -1,0 +1,64 @@
+"""Delivery end to end: the running bot sends each subscriber's digest at their local time."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import TypeHandler
+
+from bot.app import build_application, start_polling, stop_polling
+from bot.delivery import DeliveryBackground
+from bot.settings import Settings
+from storage import db
+from tests.bot.conftest import LAST_GROUP, TOKEN, World
+from tests.botapi import BotApiDouble
+from tests.factories import StorySpec, add_brief, add_subscriber
+
+KYIV_MORNING = datetime(2026, 2, 12, 7, 30, tzinfo=ZoneInfo("Europe/Kyiv")).astimezone(UTC)
+
+
+async def test_a_gaza_follower_gets_only_the_gaza_story_at_0730_kyiv_time_and_can_open_it(
+    tmp_path: Path, template_database: Path
+) -> None:
+    database = tmp_path / "briefbot.db"
+    shutil.copy(template_database, database)
+    url = f"sqlite+aiosqlite:///{database}"
+    engine = db.create_engine(url)
+    sessions = db.create_sessionmaker(engine)
+    async with sessions.begin() as session:
+        await add_subscriber(
+            session, 4242, created_at=datetime(2020, 1, 1, tzinfo=UTC), topics=["gaza"],
+            timezone="Europe/Kyiv", at=time(7, 30),
+        )  # fmt: skip
+        await add_brief(
+            session,
+            KYIV_MORNING - timedelta(hours=3),
+            [StorySpec("Hostages freed in Gaza", ["gaza"]), StorySpec("Tariff war", ["trade"])],
+        )
+    async with BotApiDouble() as api:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            database_url=url,
+            bot_api_url=api.base_url,
+        )
+        background = DeliveryBackground(settings, sessions, clock=lambda: KYIV_MORNING)
+        application = build_application(settings, sessions, background=background)
+        world = World(api, sessions, application)
+        application.add_handler(TypeHandler(Update, world.mark_processed), group=LAST_GROUP)
+        await start_polling(application, poll_timeout=1)
+        try:
+            await api.wait_for(lambda: bool(api.sent_to(4242)), within=10)
+            [digest] = api.sent_to(4242)
+            opened = await world.tap(digest, "📖 1")
+        finally:
+            await api.release_pollers()
+            await stop_polling(application)
+            await engine.dispose()
+
+    assert "Hostages freed in Gaza" in digest.text and "Tariff war" not in digest.text
+    assert any("Hostages freed in Gaza" in m.text for m in opened)

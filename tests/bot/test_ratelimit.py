@@ -1,0 +1,224 @@
+"""The rate limiter on virtual time: Telegram's limits, replies first, 429s kept to their chat."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+from collections.abc import Coroutine
+from typing import Any
+
+import pytest
+from telegram.error import RetryAfter
+
+from bot.ratelimit import BriefbotRateLimiter
+
+BROADCAST = {"priority": "broadcast"}
+
+
+class VirtualTime:
+    """A clock and a sleep for the limiter; ``run`` advances time only when every task waits."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self.now + max(seconds, 0.0), next(self._order), future))
+        await future
+
+    async def run(self, *coros: Coroutine[Any, Any, Any]) -> list[Any]:
+        tasks = [asyncio.ensure_future(c) for c in coros]
+        while True:
+            for _ in range(30):  # let every runnable task reach its next wait
+                await asyncio.sleep(0)
+            if all(t.done() for t in tasks):
+                return [t.result() if not t.exception() else t.exception() for t in tasks]
+            if not self._sleepers:
+                raise AssertionError("deadlock: tasks wait but nobody sleeps")
+            wake, _, future = heapq.heappop(self._sleepers)
+            self.now = max(self.now, wake)
+            if not future.done():
+                future.set_result(None)
+
+    def at(self, seconds: float, coro: Coroutine[Any, Any, Any]) -> Coroutine[Any, Any, Any]:
+        async def later() -> Any:
+            await self.sleep(seconds - self.now)
+            return await coro
+
+        return later()
+
+
+class FakeTelegram:
+    """Records when each chat got a message; answers 429 where told to."""
+
+    def __init__(self, time: VirtualTime) -> None:
+        self.time = time
+        self.sent: list[tuple[float, int | str, str]] = []
+        self.refuse: dict[int | str, list[float]] = {}  # chat -> retry_after for its next calls
+
+    async def send(self, chat_id: int | str, text: str) -> dict[str, Any]:
+        if self.refuse.get(chat_id):
+            raise RetryAfter(int(self.refuse[chat_id].pop(0)))
+        self.sent.append((self.time.now, chat_id, text))
+        return {"message_id": len(self.sent)}
+
+    def times(self, chat_id: int | str) -> list[float]:
+        return [t for t, c, _ in self.sent if c == chat_id]
+
+
+@pytest.fixture
+def time() -> VirtualTime:
+    return VirtualTime()
+
+
+@pytest.fixture
+def telegram(time: VirtualTime) -> FakeTelegram:
+    return FakeTelegram(time)
+
+
+def limiter(time: VirtualTime, rate: float = 30.0, **kwargs: Any) -> BriefbotRateLimiter:
+    return BriefbotRateLimiter(rate, clock=time.clock, sleep=time.sleep, **kwargs)
+
+
+def send(
+    rl: BriefbotRateLimiter,
+    telegram: FakeTelegram,
+    chat_id: int | str,
+    text: str,
+    args: dict[str, Any] | None = None,
+) -> Coroutine[Any, Any, Any]:
+    return rl.process_request(
+        telegram.send,
+        (),
+        {"chat_id": chat_id, "text": text},
+        "sendMessage",
+        {"chat_id": chat_id, "text": text},
+        args,
+    )
+
+
+async def test_a_private_chat_gets_at_most_one_message_a_second(
+    time: VirtualTime, telegram: FakeTelegram
+) -> None:
+    rl = limiter(time)
+
+    await time.run(*(send(rl, telegram, 42, f"m{i}") for i in range(5)))
+
+    times = telegram.times(42)
+    assert len(times) == 5
+    assert all(b - a >= 1.0 for a, b in itertools.pairwise(times))
+    assert times[-1] < 4.1
+
+
+async def test_a_group_gets_at_most_twenty_messages_a_minute(
+    time: VirtualTime, telegram: FakeTelegram
+) -> None:
+    rl = limiter(time)
+
+    await time.run(*(send(rl, telegram, -100, f"m{i}") for i in range(25)))
+
+    times = telegram.times(-100)
+    assert len(times) == 25
+    assert times[19] < 1.0, "the first twenty go at once"
+    assert all(times[i + 20] - times[i] >= 60.0 for i in range(5)), times[18:]
+
+
+async def test_the_overall_rate_is_kept_across_many_chats(
+    time: VirtualTime, telegram: FakeTelegram
+) -> None:
+    rl = limiter(time, rate=30)
+
+    await time.run(*(send(rl, telegram, 1000 + i, "digest", BROADCAST) for i in range(300)))
+
+    times = sorted(t for t, _, _ in telegram.sent)
+    assert len(times) == 300
+    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert busiest <= 31
+    assert 9.5 <= times[-1] <= 10.5, "and the limit is used, not wasted"
+
+
+async def test_a_reply_overtakes_every_broadcast_waiting_for_the_overall_limit(
+    time: VirtualTime, telegram: FakeTelegram
+) -> None:
+    rl = limiter(time, rate=10)
+    broadcast = [send(rl, telegram, 1000 + i, "digest", BROADCAST) for i in range(100)]
+
+    await time.run(*broadcast, time.at(2.0, send(rl, telegram, 7, "/story 2 answer")))
+
+    [reply_at] = telegram.times(7)
+    assert 2.0 <= reply_at <= 2.1 + 1e-9
+    assert max(t for t, _, _ in telegram.sent) > 9.5, "the broadcast was still going"
+
+
+async def test_a_429_holds_back_only_that_chat_and_the_message_is_retried(
+    time: VirtualTime, telegram: FakeTelegram
+) -> None:
+    rl = limiter(time, rate=30)
+    telegram.refuse[5] = [7.0]
+
+    results = await time.run(
+        send(rl, telegram, 5, "held"), *(send(rl, telegram, 100 + i, "other") for i in range(60))
+    )
+
+    assert telegram.times(5) and telegram.times(5)[0] >= 7.0
+    assert max(telegram.times(100 + i)[0] for i in range(60)) < 2.5, "nobody else froze"
+    position = [chat for _, chat, _ in telegram.sent].index(5)
+    assert results[0] == {"message_id": position + 1}, "the caller got the retried send's result"
+
+
+async def test_a_chat_that_keeps_answering_429_gets_the_error_after_the_retries(
+    time: VirtualTime, telegram: FakeTelegram
+) -> None:
+    rl = limiter(time, max_retries=2)
+    telegram.refuse[5] = [1.0, 1.0, 1.0, 1.0]
+
+    [result] = await time.run(send(rl, telegram, 5, "never"))
+
+    assert isinstance(result, RetryAfter)
+    assert telegram.refuse[5] == [1.0], "three tries: the first and two retries"
+    assert telegram.times(5) == []
+
+
+async def test_429s_from_several_chats_slow_the_overall_rate_which_then_recovers(
+    time: VirtualTime, telegram: FakeTelegram
+) -> None:
+    rl = limiter(time, rate=40, slowdown_chats=3, recovery=30.0)
+    for chat in range(1, 7):
+        telegram.refuse[chat] = [1.0]
+
+    await time.run(*(send(rl, telegram, chat, "x") for chat in range(1, 7)))
+    slowed = rl.current_rate()
+    time.now += 31
+    recovering = rl.current_rate()
+    time.now += 30
+    recovered = rl.current_rate()
+
+    assert (slowed, recovering, recovered) == (10, 20, 40)
+    assert all(telegram.times(chat) for chat in range(1, 7)), "every message still went out"
+
+
+async def test_lookups_are_not_held_while_messages_are(
+    time: VirtualTime, telegram: FakeTelegram
+) -> None:
+    rl = limiter(time, rate=1)
+    calls: list[float] = []
+
+    async def get_me() -> bool:
+        calls.append(time.now)
+        return True
+
+    lookups = [rl.process_request(get_me, (), {}, "getMe", {}, None) for _ in range(3)]
+    lookups += [
+        rl.process_request(get_me, (), {}, "getChatMember", {"chat_id": -5, "user_id": 1}, None)
+        for _ in range(3)
+    ]
+    await time.run(*lookups, send(rl, telegram, 9, "a"), send(rl, telegram, 9, "b"))
+
+    assert calls == [0.0] * 6
+    assert telegram.times(9) == [0.0, 1.0], "while messages to a chat are still paced"
