@@ -41,6 +41,7 @@ from bot.handlers import (
 from bot.handlers.common import Deps, remember_language, tr
 from bot.handlers.errors import on_error
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
+from bot.ratelimit import BriefbotRateLimiter
 from bot.settings import Settings
 from bot.texts import commands
 from jobs.catalogue import load_topics
@@ -97,6 +98,7 @@ def build_application(
         .token(settings.token)
         .base_url(base)
         .base_file_url(base.removesuffix("/bot") + "/file/bot")
+        .rate_limiter(rate_limiter(settings))
         .post_init(_post_init(background))
         .post_stop(_post_stop(background))
         .post_shutdown(_post_shutdown(sessions))
@@ -173,6 +175,11 @@ def build_application(
     )
     application.add_error_handler(on_error)
     return application
+
+
+def rate_limiter(settings: Settings) -> BriefbotRateLimiter:
+    """The bot's one rate limiter, at BRIEFBOT_MAX_MESSAGES_PER_SECOND."""
+    return BriefbotRateLimiter(settings.max_messages_per_second)
 
 
 def _post_init(background: Background | None) -> Hook:

@@ -4,22 +4,27 @@
 after the bot is initialised it builds an ``OutboxSender`` on the bot (whose
 rate limiter paces the sends) and starts the ``jobs.schedule.Scheduler`` on
 the bot's event loop; when the bot stops it stops the scheduler, letting a
-sweep in progress finish. ``rate_limiter`` builds the limiter for
-``ApplicationBuilder().rate_limiter(...)`` from the settings.
+sweep in progress finish. ``FeedPoll`` is the scheduler's poll job.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from time import perf_counter
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
-from bot.ratelimit import BriefbotRateLimiter
 from bot.send import OutboxSender
 from bot.settings import Settings
+from jobs import metrics
+from jobs.catalogue import load_topics
+from jobs.fetch import make_client
+from jobs.ingest import ingest_due_feeds
 from jobs.schedule import Job, Scheduler, Timing
+from jobs.tag import Tagger
 from storage.types import utcnow
 
 
@@ -33,9 +38,28 @@ def timing(settings: Settings) -> Timing:
     )
 
 
-def rate_limiter(settings: Settings) -> BriefbotRateLimiter:
-    """The bot's one rate limiter, at BRIEFBOT_MAX_MESSAGES_PER_SECOND."""
-    return BriefbotRateLimiter(settings.max_messages_per_second)
+class FeedPoll:
+    """The scheduler's poll job: ingest the due feeds with one shared HTTP client."""
+
+    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.client: httpx.AsyncClient | None = None
+
+    async def __call__(self) -> None:
+        if self.client is None:
+            self.client = make_client()
+        tagger = Tagger(load_topics(self.settings.topics_file))
+        began = perf_counter()
+        reports = await ingest_due_feeds(self.sessions, self.client, tagger, utcnow())
+        metrics.ingest_duration.observe(perf_counter() - began)
+        for report in reports:
+            metrics.feed_fetches.labels(result=report.status.value).inc()
+
+    async def close(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+            self.client = None
 
 
 class DeliveryBackground:
@@ -74,3 +98,10 @@ class DeliveryBackground:
         if self.scheduler is not None:
             await self.scheduler.stop()
             self.scheduler = None
+        if isinstance(self.poll, FeedPoll):
+            await self.poll.close()
+
+    @property
+    def running(self) -> bool:
+        """Whether the scheduler runs (for /healthz)."""
+        return self.scheduler is not None

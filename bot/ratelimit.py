@@ -5,7 +5,8 @@ hands it every Bot API request, and it decides when to make it.
 
 - Overall: at most ``rate`` requests a second to any chat (BRIEFBOT_MAX_MESSAGES_PER_SECOND),
   granted one by one at even intervals.
-- Per chat: one message a second to a private chat, twenty a minute to a group
+- Per chat: one message a second to a private chat (three in any three seconds,
+  so a reply split into parts is not held back), twenty a minute to a group
   (a negative chat id or an ``@channel`` name), counted over a sliding window.
 - Priority: a request is a *reply* unless it carries ``rate_limit_args={"priority":
   "broadcast"}``. Replies go ahead of every broadcast send waiting for the overall
@@ -41,10 +42,13 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from jobs import metrics
+
 log = logging.getLogger(__name__)
 
 REPLY, BROADCAST = 0, 1  # lower goes first
-PRIVATE_LIMIT = (1, 1.0)  # messages, seconds
+# One a second on average; a reply split into up to three messages goes out at once.
+PRIVATE_LIMIT = (3, 3.0)  # messages, seconds
 GROUP_LIMIT = (20, 60.0)
 MAX_IDLE_CHATS = 10_000
 # Requests that put a message in a chat count against the limits; lookups do not.
@@ -229,6 +233,7 @@ class BriefbotRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 try:
                     return await callback(*args, **kwargs)
                 except RetryAfter as exc:
+                    metrics.rate_limited.inc()
                     now = self._clock()
                     window.not_before = max(window.not_before, now + retry_seconds(exc))
                     self._note_429(chat_id, now)

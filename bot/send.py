@@ -30,14 +30,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot import keyboards
+from bot.i18n import Translator, translator
 from bot.ratelimit import retry_seconds
 from bot.render import render_digest, split_message
+from jobs import metrics
 from storage import outbox, subscribers
 from storage import topics as topic_store
 from storage.models import Digest, DigestKind, OutboxKind, OutboxMessage, Story
@@ -47,7 +50,6 @@ log = logging.getLogger(__name__)
 
 BROADCAST = {"priority": "broadcast"}
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-NOTHING_NEW = "📰 <b>Nothing new on your topics today.</b>"
 
 
 @dataclass
@@ -75,24 +77,36 @@ class Outcome:
     blocked: bool = False
 
 
-def heading(digest: Digest, count: int) -> str:
-    """The first line of a digest message."""
+def heading(digest: Digest, count: int, t: Translator) -> str:
+    """The first line of a digest message, in the reader's language."""
     if digest.kind is DigestKind.INSTANT:
-        return f"⚡ <b>New on your topics</b> · {count}"
+        return t.gettext("⚡ <b>New on your topics</b> · {count}").format(count=count)
     if count == 0:
-        return NOTHING_NEW
-    day = ""
-    if digest.local_date:
-        day = f" · {digest.local_date:%A} {digest.local_date.day} {digest.local_date:%B}"
-    return f"📰 <b>Your digest</b>{day} · {count} {'story' if count == 1 else 'stories'}"
+        return t.gettext("📰 <b>Nothing new on your topics today.</b>")
+    if digest.local_date is None:
+        return t.ngettext(
+            "📰 <b>Your digest</b> · {count} story",
+            "📰 <b>Your digest</b> · {count} stories",
+            count,
+        ).format(count=count)
+    day = format_date(digest.local_date, "EEEE d MMMM", locale=t.language)
+    return t.ngettext(
+        "📰 <b>Your digest</b> · {day} · {count} story",
+        "📰 <b>Your digest</b> · {day} · {count} stories",
+        count,
+    ).format(day=day, count=count)
 
 
 def render_outbox_digest(
-    digest: Digest, stories: list[Story], emojis: Mapping[str, str]
+    digest: Digest, stories: list[Story], emojis: Mapping[str, str], t: Translator
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """A planned digest as HTML, with a button per story."""
     text = render_digest(
-        stories, emojis, heading=heading(digest, len(stories)), more_count=digest.more_count
+        stories,
+        emojis,
+        heading=heading(digest, len(stories), t),
+        more_count=digest.more_count,
+        t=t,
     )
     markup = keyboards.story_buttons(digest.id, len(stories)) if stories else None
     return text, markup
@@ -160,7 +174,16 @@ class OutboxSender:
                 session, [r.digest_id for r in rows if r.digest_id is not None]
             )
             emojis = {t.slug: t.emoji for t in await topic_store.list_topics(session)}
-            messages = [(row, self._render(row, contents, emojis)) for row in rows]
+            languages = await subscribers.languages_of(session, {r.subscriber_id for r in rows})
+            messages = [
+                (
+                    row,
+                    self._render(
+                        row, contents, emojis, translator(languages.get(row.subscriber_id))
+                    ),
+                )
+                for row in rows
+            ]
         outcomes = await asyncio.gather(*(self._send(row, msg) for row, msg in messages))
         async with self.sessions.begin() as session:
             return await self._mark(session, list(zip(rows, outcomes, strict=True)))
@@ -170,13 +193,14 @@ class OutboxSender:
         row: OutboxMessage,
         contents: dict[int, tuple[Digest, list[Story]]],
         emojis: Mapping[str, str],
+        t: Translator,
     ) -> tuple[str, InlineKeyboardMarkup | None] | None:
         if row.kind is OutboxKind.TEXT or row.digest_id is None:
             return (row.text or "", None)
         found = contents.get(row.digest_id)
         if found is None:
             return None
-        return render_outbox_digest(found[0], found[1], emojis)
+        return render_outbox_digest(found[0], found[1], emojis, t)
 
     async def _send(
         self, row: OutboxMessage, message: tuple[str, InlineKeyboardMarkup | None] | None
@@ -225,6 +249,7 @@ class OutboxSender:
         for row, outcome in results:
             if outcome.kind == "sent":
                 await outbox.mark_sent(session, row.id, outcome.message_id, now)
+                metrics.messages_sent.labels(kind=row.kind.value).inc()
                 report.sent += 1
             elif outcome.kind == "retry":
                 assert outcome.retry_at is not None
@@ -241,6 +266,8 @@ class OutboxSender:
                     await subscribers.mark_blocked(session, row.chat_id)
                     report.blocked += 1
                 await outbox.mark_failed(session, row.id, outcome.error)
+                reason = "blocked" if outcome.blocked else outcome.error.split(":", 1)[0][:40]
+                metrics.messages_failed.labels(reason=reason).inc()
                 report.failed += 1
                 log.warning("outbox message %d to chat %d failed: %s", row.id, row.chat_id,
                             outcome.error)  # fmt: skip

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
 from bot.app import Background, build_application, start_polling, stop_polling
+from bot.delivery import DeliveryBackground, FeedPoll
 from bot.health import start_health_server
 from bot.settings import Settings
 from bot.webhook import new_secret, start_webhook
@@ -45,7 +46,10 @@ class Endpoints:
 async def serve(
     settings: Settings, endpoints: Endpoints, background: Background | None = None
 ) -> None:
-    """Migrate, start, and run until SIGINT or SIGTERM."""
+    """Migrate, start, and run until SIGINT or SIGTERM.
+
+    ``background`` defaults to the scheduler and the outbox sender.
+    """
     engine = db.create_engine(settings.database_url)
     try:
         await prepare_database(engine, settings.topics_file, settings.feeds_file)
@@ -53,6 +57,8 @@ async def serve(
         await engine.dispose()
         raise
     sessions = db.create_sessionmaker(engine)
+    if background is None:
+        background = DeliveryBackground(settings, sessions, poll=FeedPoll(settings, sessions))
     application = build_application(settings, sessions, background=background)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

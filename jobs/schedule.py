@@ -20,12 +20,15 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from time import perf_counter
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from jobs import metrics
 from jobs.plan import PlanReport, plan_due_digests, plan_instant
+from storage.job_runs import record_job_run
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -98,6 +101,7 @@ class Scheduler:
         async with self._sweeping:
             t = self.timing
             now = self.clock()
+            began = perf_counter()
             try:
                 async with self.sessions.begin() as session:
                     digests = await plan_due_digests(
@@ -109,10 +113,25 @@ class Scheduler:
                         session, now, quiet_start=t.quiet_start, quiet_end=t.quiet_end,
                         max_stories=t.max_stories,
                     )  # fmt: skip
+            except Exception as exc:
+                await self._record(now, error=f"{type(exc).__name__}: {exc}")
+                raise
             finally:
+                metrics.planning_duration.observe(perf_counter() - began)
                 if self.deliver is not None:
                     await self.deliver()
+            await self._record(now, summary=f"{digests.summary()}; instant: {instant.summary()}")
             return digests, instant
+
+    async def _record(
+        self, started: datetime, *, summary: str = "", error: str | None = None
+    ) -> None:
+        """The "digest" job run that /healthz and /stats report."""
+        async with self.sessions.begin() as session:
+            await record_job_run(
+                session, "digest", started_at=started, finished_at=self.clock(),
+                summary=summary or "failed", error=error,
+            )  # fmt: skip
 
     async def poll(self) -> None:
         """Fetch the feeds, then sweep so new stories reach instant subscribers now."""

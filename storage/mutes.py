@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,24 +34,36 @@ class Mutes:
         return bool(self.topics or self.keywords)
 
 
-def muted_story(subscriber_id: int | ColumnElement[int]) -> ColumnElement[bool]:
+def muted_story(
+    subscriber_id: int | ColumnElement[int], story_id: ColumnElement[int] | None = None
+) -> ColumnElement[bool]:
     """True for a story the subscriber muted: tagged with a muted topic or hit by a muted keyword.
 
-    ``subscriber_id`` may be a column (``Subscriber.id``) for set-based planning.
+    ``subscriber_id`` may be a column (``Subscriber.id``) for set-based planning;
+    ``story_id`` is the story's id column (``Story.id`` unless given).
     """
+    story = Story.id if story_id is None else story_id
     by_topic = (
         exists()
-        .where(StoryTopic.story_id == Story.id)
+        .where(StoryTopic.story_id == story)
         .where(MutedTopic.topic_slug == StoryTopic.topic_slug)
         .where(MutedTopic.subscriber_id == subscriber_id)
     )
     by_keyword = (
         exists()
-        .where(StoryKeyword.story_id == Story.id)
+        .where(StoryKeyword.story_id == story)
         .where(MutedKeyword.keyword == StoryKeyword.keyword)
         .where(MutedKeyword.subscriber_id == subscriber_id)
     )
     return or_(by_topic, by_keyword)
+
+
+def has_mutes(subscriber_id: Any) -> ColumnElement[bool]:
+    """True for a subscriber who muted any topic or keyword."""
+    return or_(
+        exists().where(MutedTopic.subscriber_id == subscriber_id),
+        exists().where(MutedKeyword.subscriber_id == subscriber_id),
+    )
 
 
 async def list_mutes(session: AsyncSession, subscriber_id: int) -> Mutes:

@@ -10,7 +10,9 @@ per mask in ``plan_lists``. Then:
   ``max_stories`` rows as they are (a plain join, no per-subscriber sorting);
 - one who already got some of those stories takes the first ``max_stories +
   delivered`` rows, drops the delivered ones and renumbers;
-- one with own keywords (or a topic past bit 61) has the pairs enumerated.
+- one with own keywords takes the head of the list plus their keyword stories;
+- one who muted a topic or keyword, or follows a topic past bit 61, has the
+  pairs enumerated, without the muted stories.
 
 The total, for "and N more", is the list's length minus what was delivered.
 """
@@ -43,6 +45,7 @@ from storage.models import (
     SubscriberTopic,
     Topic,
 )
+from storage.mutes import muted_story
 from storage.planning import (
     KEYWORDS,
     LISTS,
@@ -250,7 +253,10 @@ async def _match_pairs(session: AsyncSession, max_stories: int) -> None:
             .over(partition_by=pairs.c.subscriber_id, order_by=pairs.c.rank, rows=(None, None))
             .label("total"),
         )
-        .where(_undelivered(pairs.c.subscriber_id, pairs.c.story_id))
+        .where(
+            _undelivered(pairs.c.subscriber_id, pairs.c.story_id),
+            ~muted_story(pairs.c.subscriber_id, pairs.c.story_id),
+        )
         .subquery("ranked")
     )
     await session.execute(

@@ -59,6 +59,7 @@ from storage.models import (
     SubscriberTopic,
     Topic,
 )
+from storage.mutes import has_mutes
 from storage.types import UTCDateTime
 
 # pg_try_advisory_xact_lock key: "brief" in ASCII, shared by every planning kind.
@@ -254,14 +255,16 @@ async def select_due(session: AsyncSession, now: datetime, kind: DigestKind) -> 
         0,
     )
     has_keywords = exists().where(SubscriberKeyword.subscriber_id == Subscriber.id)
-    path = case((has_keywords, KEYWORDS), else_=LISTS)
+    # Whoever muted something has their pairs enumerated, so the mutes can be applied.
+    muting = has_mutes(Subscriber.id)
+    path = case((muting, PAIRS), (has_keywords, KEYWORDS), else_=LISTS)
     if (await session.scalar(select(func.max(Topic.position))) or 0) >= MASK_BITS:
         far_topic = (
             exists()
             .where(followed, Topic.slug == SubscriberTopic.topic_slug)
             .where(Topic.position >= MASK_BITS)
         )
-        path = case((far_topic, PAIRS), (has_keywords, KEYWORDS), else_=LISTS)
+        path = case((muting, PAIRS), (far_topic, PAIRS), (has_keywords, KEYWORDS), else_=LISTS)
     query = (
         _receiving(now, modes)
         .add_columns(Subscriber.chat_id, w.c.local_date, w.c.action, mask, path, literal(0))

@@ -103,17 +103,20 @@ def send(
     )
 
 
-async def test_a_private_chat_gets_at_most_one_message_a_second(
+async def test_a_private_chat_gets_one_message_a_second_after_a_burst_of_three(
     time: VirtualTime, telegram: FakeTelegram
 ) -> None:
     rl = limiter(time)
 
-    await time.run(*(send(rl, telegram, 42, f"m{i}") for i in range(5)))
+    await time.run(*(send(rl, telegram, 42, f"m{i}") for i in range(7)))
 
     times = telegram.times(42)
-    assert len(times) == 5
-    assert all(b - a >= 1.0 for a, b in itertools.pairwise(times))
-    assert times[-1] < 4.1
+    assert len(times) == 7
+    assert times[2] < 1.0, "a reply in three parts goes at once"
+    assert all(c - a >= 3.0 for a, c in zip(times, times[3:], strict=False)), (
+        "never more than three in any three seconds"
+    )
+    assert times[-1] < 7.1
 
 
 async def test_a_group_gets_at_most_twenty_messages_a_minute(

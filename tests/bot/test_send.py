@@ -16,7 +16,7 @@ from bot.ratelimit import BriefbotRateLimiter
 from bot.send import OutboxSender
 from jobs.bootstrap import prepare_database
 from jobs.plan import plan_due_digests
-from storage import db
+from storage import db, subscribers
 from storage.models import OutboxMessage, OutboxStatus, Subscriber, SubscriberState
 from tests.botapi import BotApiDouble
 from tests.conftest import SEEDS
@@ -103,7 +103,7 @@ async def test_each_subscriber_gets_one_digest_message_with_their_story_and_butt
     for chat_id in (101, 102):
         [message] = setup.api.sent_to(chat_id)
         assert "Gaza ceasefire holds" in message.text and "Tariffs" not in message.text
-        assert [label for label, _ in message.buttons()] == ["📖 1"]
+        assert [label for label, _ in message.buttons()] == ["📖 1", "🔇 1"]
     rows = await setup.rows()
     assert {r.status for r in rows} == {OutboxStatus.SENT}
     assert all(r.telegram_message_id for r in rows)
@@ -209,3 +209,18 @@ async def test_stopping_finishes_the_batch_in_flight_and_leaves_the_rest_pending
     statuses = [r.status for r in await setup.rows()]
     assert report.sent == 4 == statuses.count(OutboxStatus.SENT)
     assert statuses.count(OutboxStatus.PENDING) == 6, "nothing lost, nothing half-claimed"
+
+
+async def test_a_digest_is_written_in_the_subscribers_language(setup: Setup) -> None:
+    await subscribe_and_publish(setup, 111, 112)
+    async with setup.sessions.begin() as session:
+        await subscribers.set_language(session, 112, "uk")
+    await setup.plan()
+
+    await setup.sender().drain()
+
+    [english] = setup.api.sent_to(111)
+    [ukrainian] = setup.api.sent_to(112)
+    assert english.text.startswith("📰 Your digest · Thursday 12 February · 1 story")
+    assert ukrainian.text.startswith("📰 Ваш дайджест · четвер 12 лютого · 1 новина")
+    assert "Gaza ceasefire holds" in ukrainian.text  # feed text is never translated

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jobs.plan import PlanReport, plan_due_digests
 from storage.digests import latest_digest
 from storage.models import DeliveryMode, DigestKind, OutboxStatus, Topic
+from storage.mutes import mute_keyword, mute_topic
 from storage.subscribers import pause
 from tests.factories import (
     StorySpec,
@@ -355,3 +356,31 @@ async def test_after_a_day_with_nothing_new_story_n_still_reads_the_last_real_di
     assert kinds == [DigestKind.SCHEDULED, DigestKind.SKIPPED, DigestKind.SKIPPED]
     latest = await latest_digest(session, subscriber.id)
     assert latest is not None and latest.local_date == date(2026, 2, 12)
+
+
+async def test_muted_topics_and_keywords_stay_out_of_the_scheduled_digest(
+    session: AsyncSession,
+) -> None:
+    muter = await add_subscriber(
+        session, 30, created_at=LONG_AGO, topics=["gaza", "middle-east", "trade"]
+    )
+    await add_subscriber(session, 31, created_at=LONG_AGO, topics=["gaza", "middle-east", "trade"])
+    await mute_topic(session, muter.id, "gaza")
+    await mute_keyword(session, muter.id, "tariffs")
+    await add_brief(
+        session,
+        datetime(2026, 2, 12, 5, tzinfo=UTC),
+        [
+            StorySpec("Gaza truce", ["gaza", "middle-east"]),
+            StorySpec("Iran talks", ["middle-east"]),
+            StorySpec("Tariffs", ["trade"], keywords=["tariffs"]),
+            StorySpec("Steel deal", ["trade"]),
+        ],
+    )
+
+    await plan(session, datetime(2026, 2, 12, 7, 30, tzinfo=UTC))
+
+    assert await sent_story_titles(session, 30) == [["Iran talks", "Steel deal"]]
+    assert await sent_story_titles(session, 31) == [
+        ["Gaza truce", "Iran talks", "Tariffs", "Steel deal"]
+    ]

@@ -27,6 +27,7 @@ BRIEFBOT = str(Path(sys.executable).with_name("briefbot"))
 
 async def test_run_in_webhook_mode_registers_answers_and_serves_health(tmp_path: Path) -> None:
     port = free_port()
+    log = tmp_path / "briefbot.log"  # a file, not a pipe: a full pipe would stall the bot
     async with BotApiDouble() as api:
         env = {
             **os.environ,
@@ -38,7 +39,7 @@ async def test_run_in_webhook_mode_registers_answers_and_serves_health(tmp_path:
         process = await asyncio.create_subprocess_exec(
             BRIEFBOT, "run", "--webhook-url", f"http://127.0.0.1:{port}/tg",
             "--listen", "127.0.0.1", "--port", str(port),
-            cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE,
+            cwd=tmp_path, env=env, stderr=log.open("wb"),
         )  # fmt: skip
         try:
             await api.wait_for(lambda: api.webhook is not None, within=30)
@@ -50,7 +51,8 @@ async def test_run_in_webhook_mode_registers_answers_and_serves_health(tmp_path:
                 metrics = await client.get(f"http://127.0.0.1:{port}/metrics")
         finally:
             process.send_signal(signal.SIGTERM)
-            _, stderr = await asyncio.wait_for(process.communicate(), 30)
+            await asyncio.wait_for(process.wait(), 30)
+    stderr = log.read_bytes()
 
     assert api.webhook_answers == [200]
     assert any(c.ok and c.method == "sendMessage" for c in replies)
