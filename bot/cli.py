@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.delivery import NotSubscribedError, deliver_now
 from bot.logs import configure_logging
 from bot.preview import following, preview_text, stories_from_database, transient_stories
 from bot.serve import Endpoints, StartError, serve
@@ -147,12 +148,6 @@ def run(
         _run(serve(settings, endpoints))
     except StartError as exc:
         raise click.ClickException(str(exc)) from None
-
-
-def _not_yet(command: str) -> None:
-    raise click.ClickException(
-        f"`briefbot {command}` is not part of this build yet; `briefbot --help` lists what works."
-    )
 
 
 @main.command()
@@ -300,7 +295,18 @@ def _print_preview(settings: Settings, source: Path, slugs: list[str]) -> None:
 @click.option("--chat", type=int, help="Only this chat's digest, whatever the time.")
 def digest(now: bool, chat: int | None) -> None:
     """Plan and send the digests that are due now."""
-    _not_yet("digest")
+    settings = _settings()
+    if settings.token is None:
+        click.echo(BOTFATHER_HELP, err=True)
+        sys.exit(2)
+
+    async def work(_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> str:
+        return await deliver_now(settings, sessions, chat_id=chat)
+
+    try:
+        click.echo(_run(_with_database(settings, work)))
+    except NotSubscribedError as exc:
+        raise click.ClickException(f"{exc}; the chat must send /start to the bot first") from None
 
 
 @main.command()

@@ -15,8 +15,9 @@ from time import perf_counter
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram.ext import Application
+from telegram.ext import Application, ExtBot
 
+from bot.app import rate_limiter
 from bot.send import OutboxSender
 from bot.settings import Settings
 from jobs import metrics
@@ -25,6 +26,8 @@ from jobs.fetch import make_client
 from jobs.ingest import ingest_due_feeds
 from jobs.schedule import Job, Scheduler, Timing
 from jobs.tag import Tagger
+from storage import digests, outbox, subscribers
+from storage.models import DigestKind
 from storage.types import utcnow
 
 
@@ -105,3 +108,53 @@ class DeliveryBackground:
     def running(self) -> bool:
         """Whether the scheduler runs (for /healthz)."""
         return self.scheduler is not None
+
+
+class NotSubscribedError(LookupError):
+    """``digest --now --chat`` named a chat that is not subscribed."""
+
+
+async def deliver_now(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], *, chat_id: int | None = None
+) -> str:
+    """Plan what is due now (or one chat's digest, whatever the time) and send it; a summary."""
+    bot = ExtBot(
+        settings.token or "",
+        base_url=settings.bot_api_url.rstrip("/"),
+        rate_limiter=rate_limiter(settings),
+    )
+    await bot.initialize()
+    try:
+        sender = OutboxSender(bot, sessions)
+        if chat_id is None:
+            digests, instant = await Scheduler(
+                sessions, timing(settings), deliver=sender.drain
+            ).sweep()
+            return f"planned {digests.summary()}; instant: {instant.summary()}"
+        queued = await _queue_chat_digest(settings, sessions, chat_id)
+        report = await sender.drain()
+        return f"chat {chat_id}: {queued} stories queued; {report.sent} message(s) sent"
+    finally:
+        await bot.shutdown()
+
+
+async def _queue_chat_digest(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], chat_id: int
+) -> int:
+    """One on-demand digest of the chat's unseen matching stories, in the outbox."""
+    limit = settings.digest_max_stories
+    async with sessions.begin() as session:
+        subscriber = await subscribers.get_subscriber(session, chat_id)
+        if subscriber is None:
+            raise NotSubscribedError(f"chat {chat_id} is not subscribed")
+        since = utcnow() - timedelta(hours=settings.digest_lookback_hours)
+        fresh = await digests.matching_stories(
+            session, subscriber, since=since, limit=limit * 5, unseen_only=True
+        )
+        ids = [story.id for story in fresh[:limit]]
+        made = await digests.create_digest(
+            session, subscriber.id, DigestKind.ON_DEMAND, ids, more_count=len(fresh) - len(ids)
+        )
+        await digests.record_deliveries(session, subscriber.id, ids)
+        await outbox.enqueue_digest(session, subscriber.id, subscriber.chat_id, made.id)
+        return len(ids)

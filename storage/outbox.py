@@ -20,11 +20,28 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Digest, OutboxMessage, OutboxStatus, Story
+from storage.models import Digest, OutboxKind, OutboxMessage, OutboxStatus, Story
 from storage.types import utcnow
 
 DEFAULT_LEASE = timedelta(minutes=5)
 MAX_ERROR_LENGTH = 2000
+
+
+async def enqueue_digest(
+    session: AsyncSession, subscriber_id: int, chat_id: int, digest_id: int
+) -> OutboxMessage:
+    """Queue one digest for sending now (the unique digest id keeps it to one row)."""
+    row = OutboxMessage(
+        subscriber_id=subscriber_id,
+        digest_id=digest_id,
+        kind=OutboxKind.DIGEST,
+        chat_id=chat_id,
+        status=OutboxStatus.PENDING,
+        next_attempt_at=utcnow(),
+    )
+    session.add(row)
+    await session.flush()
+    return row
 
 
 async def claim_batch(
