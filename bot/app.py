@@ -240,6 +240,15 @@ async def start_polling(
     log.info("polling for updates as @%s", application.bot.username)
 
 
+async def start_worker(application: Application) -> None:
+    """Initialise and run post_init (the scheduler and sender) without taking updates."""
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    await application.start()
+    log.info("delivering only: updates are taken by another process")
+
+
 async def stop_polling(application: Application) -> None:
     """Stop polling, finish the updates in hand, then shut down (post_stop, post_shutdown)."""
     if application.updater is not None and application.updater.running:

@@ -50,6 +50,11 @@ def main() -> None:
     help="Serve /healthz and /metrics on this port (webhook mode serves them on --port).",
 )
 @click.option("--health-host", metavar="HOST", help="Interface for /healthz and /metrics.")
+@click.option(
+    "--worker",
+    is_flag=True,
+    help="Plan, poll feeds and send only; take no updates (another process answers people).",
+)
 def run(
     preview_if_no_token: bool,
     webhook_url: str | None,
@@ -57,6 +62,7 @@ def run(
     port: int | None,
     health_port: int | None,
     health_host: str | None,
+    worker: bool,
 ) -> None:
     """Run the bot and its scheduler (long polling, or a webhook with --webhook-url)."""
     settings = cli_settings()
@@ -77,6 +83,7 @@ def run(
         secret=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
         health_host=health_host or settings.health_host,
         health_port=health_port if health_port is not None else settings.health_port,
+        worker=worker,
     )
     try:
         run_async(serve(settings, endpoints))

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobs import metrics
 from storage import job_runs
+from storage.outbox import outbox_depth
 from storage.subscribers import count_by_state
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ async def prometheus(request: web.Request) -> web.Response:
         async with asyncio.timeout(DATABASE_TIMEOUT), request.app[SESSIONS]() as session:
             for state, count in (await count_by_state(session)).items():
                 metrics.subscribers.labels(state=state.value).set(count)
+            metrics.outbox_depth.set(await outbox_depth(session))
     except Exception as exc:  # stale gauges are better than no metrics
         log.warning("metrics: could not refresh gauges: %s", exc)
     body = generate_latest(metrics.registry)

@@ -16,7 +16,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
-from bot.app import Background, build_application, start_polling, stop_polling
+from bot.app import Background, build_application, start_polling, start_worker, stop_polling
 from bot.delivery import DeliveryBackground, FeedPoll
 from bot.health import start_health_server
 from bot.settings import Settings
@@ -41,6 +41,7 @@ class Endpoints:
     secret: str | None = None
     health_host: str = "127.0.0.1"
     health_port: int | None = None
+    worker: bool = False  # deliver only: no polling, no webhook (another process takes updates)
 
 
 async def serve(
@@ -92,7 +93,9 @@ async def _start(
         return background is None or bool(getattr(background, "running", True))
 
     runners = []
-    if endpoints.webhook_url:
+    if endpoints.worker:
+        await start_worker(application)
+    elif endpoints.webhook_url:
         runners.append(
             await start_webhook(
                 application,

@@ -34,6 +34,7 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[Any]]
+STOP_TIMEOUT = 20.0  # seconds a job in progress may take to finish at shutdown
 
 
 @dataclass(frozen=True)
@@ -68,29 +69,51 @@ class Scheduler:
         self.clock = clock
         self._scheduler: AsyncIOScheduler | None = None
         self._sweeping = asyncio.Lock()
+        self._running: set[asyncio.Task[Any]] = set()
 
     async def start(self, _application: object = None) -> None:
         """Start the jobs on the running event loop; the first sweep runs at once."""
         scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone=UTC)
         now = datetime.now(UTC)
         options: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 60}
-        scheduler.add_job(self.sweep, "interval", minutes=1, id="sweep", next_run_time=now,
+        scheduler.add_job(self._sweep_job, "interval", minutes=1, id="sweep", next_run_time=now,
                           **options)  # fmt: skip
         if self.fetch is not None:
-            scheduler.add_job(self.poll, "interval", minutes=self.timing.poll_minutes, id="poll",
-                              next_run_time=now, **options)  # fmt: skip
+            scheduler.add_job(self._poll_job, "interval", minutes=self.timing.poll_minutes,
+                              id="poll", next_run_time=now, **options)  # fmt: skip
         scheduler.start()
         self._scheduler = scheduler
         log.info("scheduler started: sweep every minute, feeds every %d minutes",
                  self.timing.poll_minutes)  # fmt: skip
 
     async def stop(self, _application: object = None) -> None:
-        """Stop scheduling; a sweep in progress finishes its current step."""
+        """Stop scheduling; jobs in progress get ``STOP_TIMEOUT`` to finish, then are cancelled."""
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
-        async with self._sweeping:  # let a running sweep finish before the bot goes
-            pass
+        if self._running:
+            _, late = await asyncio.wait(set(self._running), timeout=STOP_TIMEOUT)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+
+    async def _sweep_job(self) -> None:
+        await self._tracked(self.sweep)
+
+    async def _poll_job(self) -> None:
+        await self._tracked(self.poll)
+
+    async def _tracked(self, job: Job) -> None:
+        """Run ``job`` as a task ``stop`` can wait for (APScheduler's shutdown does not)."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            await job()
+        except Exception:
+            log.exception("scheduled job failed; the next run tries again")
+        finally:
+            self._running.discard(task)
 
     @property
     def job_ids(self) -> list[str]:

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import ExtBot
 
 from bot.health import start_health_server
+from bot.send import OutboxSender
+from jobs import metrics
+from jobs.plan import plan_due_digests
 from storage import db, job_runs, subscribers
+from tests.bot.conftest import TOKEN
+from tests.botapi import BotApiDouble
+from tests.conftest import _migrate
+from tests.factories import StorySpec, add_brief, add_subscriber
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -93,3 +102,35 @@ async def test_metrics_count_subscribers_by_state(engine: AsyncEngine, endpoint:
     active = counts[subscribers.SubscriberState.ACTIVE]
     assert f'briefbot_subscribers{{state="active"}} {float(active)}' in body
     assert "# TYPE briefbot_messages_sent_total counter" in body
+
+
+async def test_metrics_count_messages_sent_and_the_outbox_after_a_digest_run(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'b.db'}"
+    await _migrate(url)
+    engine = db.create_engine(url)
+    endpoint, runner = await serve(engine)
+    sent_before = metrics.messages_sent.labels(kind="digest")._value.get()
+    async with BotApiDouble() as api:
+        bot = ExtBot(TOKEN, base_url=api.base_url)
+        await bot.initialize()
+        sessions = db.create_sessionmaker(engine)
+        async with sessions.begin() as session:
+            await add_subscriber(session, 5101, created_at=NOW - timedelta(days=9), topics=["gaza"])
+            await add_brief(session, NOW - timedelta(hours=1), [StorySpec("Gaza truce", ["gaza"])])
+        async with sessions.begin() as session:
+            await plan_due_digests(session, NOW, lookback=timedelta(hours=48), max_stories=10)
+        async with httpx.AsyncClient() as client:
+            queued = (await client.get(f"{endpoint}/metrics")).text
+            await OutboxSender(bot, sessions, clock=lambda: NOW).drain()
+            drained = (await client.get(f"{endpoint}/metrics")).text
+        await bot.shutdown()
+    await runner.cleanup()  # type: ignore[attr-defined]
+    await engine.dispose()
+
+    assert "briefbot_outbox_depth 1.0" in queued
+    assert "briefbot_outbox_depth 0.0" in drained
+    after = metrics.messages_sent.labels(kind="digest")._value.get()
+    assert after == sent_before + 1
+    assert f'briefbot_messages_sent_total{{kind="digest"}} {after}' in drained

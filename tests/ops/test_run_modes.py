@@ -9,6 +9,7 @@ import re
 import shlex
 import signal
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -17,12 +18,15 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from storage import db
 from tests.bot.conftest import ME, TOKEN
 from tests.botapi import BotApiDouble
-from tests.conftest import ROOT
+from tests.conftest import ROOT, _migrate
+from tests.factories import StorySpec, add_brief, add_subscriber
 from tests.ops.test_webhook import free_port
 
 BRIEFBOT = str(Path(sys.executable).with_name("briefbot"))
+LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 async def test_run_in_webhook_mode_registers_answers_and_serves_health(tmp_path: Path) -> None:
@@ -130,3 +134,39 @@ def test_deploy_files_run_real_commands_and_flags(where: str, argv: list[str]) -
     for word in words:
         if word.startswith("--"):
             assert word in options, f"{where}: `{' '.join(argv)}` has no option {word}"
+
+
+async def test_a_worker_delivers_due_digests_and_takes_no_updates(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'run.db'}"
+    await _migrate(url)
+    engine = db.create_engine(url)
+    now = datetime.now(UTC)
+    async with db.create_sessionmaker(engine).begin() as session:
+        due = (now - timedelta(minutes=5)).time().replace(second=0, microsecond=0)
+        await add_subscriber(session, 601, created_at=LONG_AGO, topics=["gaza"], at=due)
+        await add_brief(
+            session, now - timedelta(hours=1), [StorySpec("Gaza truce holds", ["gaza"])]
+        )
+    await engine.dispose()
+    (tmp_path / "feeds.toml").write_text("# no feeds\n")
+    log = tmp_path / "briefbot.log"
+    async with BotApiDouble() as api:
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "BRIEFBOT_BOT_API_URL": api.base_url,
+            "BRIEFBOT_DATABASE_URL": url,
+            "BRIEFBOT_FEEDS_FILE": str(tmp_path / "feeds.toml"),
+        }
+        process = await asyncio.create_subprocess_exec(
+            BRIEFBOT, "run", "--worker", cwd=tmp_path, env=env, stderr=log.open("wb")
+        )
+        try:
+            await api.wait_for(lambda: bool(api.sent_to(601)), within=30)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.wait(), 30)
+
+    assert "Gaza truce holds" in api.sent_to(601)[0].text
+    assert not api.calls_to("getUpdates") and not api.calls_to("setWebhook")
+    assert process.returncode == 0, log.read_text()
