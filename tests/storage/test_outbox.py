@@ -135,4 +135,6 @@ async def test_concurrent_workers_never_get_the_same_row(empty_database_url: str
 
     claimed = [i for r in results for i in r]
     assert sorted(claimed) == ids, "every row claimed exactly once"
-    assert sum(1 for r in results if r) >= 2, "the work was shared"
+    if empty_database_url.startswith("postgresql"):
+        # SQLite serialises writers, so one worker may take everything there.
+        assert sum(1 for r in results if r) >= 2, "the work was shared"
