@@ -15,17 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli import main
-from jobs.bootstrap import prepare_database
 from jobs.catalogue import load_topics
 from jobs.feed_alerts import HealthReport, check_feed_health
 from jobs.fetch import FetchLimits, make_client
 from jobs.ingest import IngestOptions, ingest_due_feeds
 from jobs.tag import Tagger
-from storage import db
 from storage import feeds as feed_store
 from storage.models import Feed, FeedAlertKind, OutboxKind, OutboxMessage
 from tests.conftest import BACKENDS, SEEDS
-from tests.feedserver import FeedServer, Item, rss, serving
+from tests.feedserver import FeedServer, Item, rss
 
 T0 = datetime(2026, 11, 29, 0, 0, tzinfo=UTC)
 ADMINS = {111, 222}
@@ -39,27 +37,9 @@ both_databases = pytest.mark.parametrize("empty_database_url", BACKENDS, indirec
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[FeedServer]:
-    async with serving() as server:
-        yield server
-
-
-@pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     async with make_client(OPTIONS.limits) as client:
         yield client
-
-
-@pytest.fixture
-async def sessions(
-    empty_database_url: str, tmp_path: Path
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    no_feeds = tmp_path / "feeds.toml"
-    no_feeds.write_text("")
-    engine = db.create_engine(empty_database_url)
-    await prepare_database(engine, SEEDS / "topics.toml", no_feeds)
-    yield db.create_sessionmaker(engine)
-    await engine.dispose()
 
 
 async def poll(
