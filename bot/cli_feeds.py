@@ -53,7 +53,8 @@ def feeds_list() -> None:
                 else:
                     state = "not fetched yet"
                 title = f" {feed.title}" if feed.title else ""
-                lines.append(f"{feed.id:>3}  {feed.url}{title}  [{state}]")
+                alert = f" [ALERT: {feed.alert_note}]" if feed.alert_kind else ""
+                lines.append(f"{feed.id:>3}  {feed.url}{title}  [{state}]{alert}")
             return lines
 
     lines = run_async(with_database(cli_settings(), work))

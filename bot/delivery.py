@@ -22,6 +22,7 @@ from bot.send import OutboxSender
 from bot.settings import Settings
 from jobs import metrics
 from jobs.catalogue import load_topics
+from jobs.feed_alerts import check_feed_health
 from jobs.fetch import make_client
 from jobs.ingest import ingest_due_feeds
 from jobs.schedule import Job, Scheduler, Timing
@@ -42,7 +43,8 @@ def timing(settings: Settings) -> Timing:
 
 
 class FeedPoll:
-    """The scheduler's poll job: ingest the due feeds with one shared HTTP client."""
+    """The scheduler's poll job: ingest the due feeds with one shared HTTP client, then
+    alert the admins about feeds in trouble (once per incident)."""
 
     def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.settings = settings
@@ -54,10 +56,17 @@ class FeedPoll:
             self.client = make_client()
         tagger = Tagger(load_topics(self.settings.topics_file))
         began = perf_counter()
-        reports = await ingest_due_feeds(self.sessions, self.client, tagger, utcnow())
+        now = utcnow()
+        reports = await ingest_due_feeds(self.sessions, self.client, tagger, now)
         metrics.ingest_duration.observe(perf_counter() - began)
         for report in reports:
             metrics.feed_fetches.labels(result=report.status.value).inc()
+        await check_feed_health(
+            self.sessions,
+            now,
+            threshold=timedelta(hours=self.settings.feed_alert_hours),
+            admin_chat_ids=self.settings.admin_ids,
+        )
 
     async def close(self) -> None:
         if self.client is not None:

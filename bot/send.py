@@ -174,12 +174,14 @@ class OutboxSender:
                 session, [r.digest_id for r in rows if r.digest_id is not None]
             )
             emojis = {t.slug: t.emoji for t in await topic_store.list_topics(session)}
-            languages = await subscribers.languages_of(session, {r.subscriber_id for r in rows})
+            languages = await subscribers.languages_of(
+                session, {r.subscriber_id for r in rows if r.subscriber_id is not None}
+            )
             messages = [
                 (
                     row,
                     self._render(
-                        row, contents, emojis, translator(languages.get(row.subscriber_id))
+                        row, contents, emojis, translator(languages.get(row.subscriber_id or 0))
                     ),
                 )
                 for row in rows

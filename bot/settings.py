@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     digest_lookback_hours: int = Field(default=48, ge=1, le=24 * 30)
     digest_max_stories: int = Field(default=10, ge=1, le=50)
     digest_grace_hours: int = Field(default=12, ge=0, le=24)
+    feed_alert_hours: int = Field(default=6, ge=1, le=24 * 30)
     max_messages_per_second: float = Field(default=30, gt=0, le=1000)
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"

@@ -222,6 +222,8 @@ def stats_text(stats: Stats, names: Mapping[str, str]) -> str:
     for slug, name in names.items():
         lines.append(f"  {escape(name)}: {stats.followers.get(slug, 0)}")
     lines.append(f"Feeds: {stats.feeds_total} ({stats.feeds_failing} failing)")
+    for feed in stats.alerts:
+        lines.append(f"  ⚠️ {escape(feed.title or feed.url)}: {escape(feed.alert_note or '')}")
     lines.append(f"Stories: {stats.stories}, last ingested {_when(stats.last_story_at)}")
     lines.append(f"Digests sent: {stats.digests}")
     for job in stats.jobs:

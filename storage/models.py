@@ -83,6 +83,13 @@ class OutboxKind(enum.StrEnum):
     TEXT = "text"  # a ready-made text, such as an alert to the admins
 
 
+class FeedAlertKind(enum.StrEnum):
+    """The incident an operator was alerted about for a feed."""
+
+    FAILING = "failing"  # every fetch fails, for longer than the alert threshold
+    LAYOUT = "layout"  # a brief split into far fewer stories than the feed usually gives
+
+
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENDING = "sending"
@@ -215,6 +222,18 @@ class Feed(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The open incident the admins were told about (cleared when the feed recovers).
+    alert_kind: Mapped[FeedAlertKind | None] = mapped_column(
+        Enum(
+            FeedAlertKind,
+            native_enum=False,
+            create_constraint=False,
+            length=16,
+            values_callable=lambda members: [m.value for m in members],
+        )
+    )
+    alert_note: Mapped[str | None] = mapped_column(Text)
+    alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Brief(Base):
@@ -348,7 +367,10 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    # None for operators' alerts to admin chats, which belong to no subscriber.
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE")
+    )
     digest_id: Mapped[int | None] = mapped_column(
         ForeignKey("digests.id", ondelete="CASCADE"), unique=True
     )

@@ -1,4 +1,5 @@
-"""Counts for the admins' /stats: subscribers, followers, feeds, stories, job runs."""
+"""Counts for the admins' /stats: subscribers, followers, feeds and their alerts, stories,
+job runs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.feed_health import alerted_feeds
 from storage.models import Digest, Feed, JobRun, Story, SubscriberState
 from storage.subscribers import count_by_state
 from storage.topics import follower_counts
@@ -23,6 +25,7 @@ class Stats:
     last_story_at: datetime | None
     digests: int
     jobs: list[JobRun]
+    alerts: list[Feed]  # feeds with an open incident (failing, layout changed)
 
 
 async def collect_stats(session: AsyncSession) -> Stats:
@@ -47,4 +50,5 @@ async def collect_stats(session: AsyncSession) -> Stats:
         last_story_at=last_story_at,
         digests=digests,
         jobs=jobs,
+        alerts=await alerted_feeds(session),
     )

@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from jobs.bootstrap import prepare_database
 from jobs.catalogue import load_topics
 from jobs.extract import extract_article
 from jobs.fetch import FetchLimits, make_client
@@ -35,7 +34,7 @@ from storage.job_runs import get_job_run
 from storage.models import Story, StoryKeyword, StoryTopic
 from storage.subscribers import follow_keywords, subscribe
 from tests.conftest import BACKENDS, CORPUS, SEEDS
-from tests.feedserver import HTML, FeedServer, Item, article_page, rss, serving
+from tests.feedserver import HTML, FeedServer, Item, article_page, rss
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 OPTIONS = IngestOptions(
@@ -60,28 +59,9 @@ TAGGER = Tagger(load_topics(SEEDS / "topics.toml"))
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[FeedServer]:
-    async with serving() as server:
-        yield server
-
-
-@pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     async with make_client(OPTIONS.limits) as client:
         yield client
-
-
-@pytest.fixture
-async def sessions(
-    empty_database_url: str, tmp_path: Path
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """A migrated database with the seed topics and no feeds."""
-    no_feeds = tmp_path / "feeds.toml"
-    no_feeds.write_text("")
-    engine = db.create_engine(empty_database_url)
-    await prepare_database(engine, SEEDS / "topics.toml", no_feeds)
-    yield db.create_sessionmaker(engine)
-    await engine.dispose()
 
 
 async def run(
