@@ -87,15 +87,22 @@ class Scheduler:
                  self.timing.poll_minutes)  # fmt: skip
 
     async def stop(self, _application: object = None) -> None:
-        """Stop scheduling; jobs in progress get ``STOP_TIMEOUT`` to finish, then are cancelled."""
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
-            self._scheduler = None
+        """Stop scheduling; jobs in progress get ``STOP_TIMEOUT`` to finish, then are cancelled.
+
+        APScheduler's own shutdown cancels running jobs at once (a feed poll or a
+        sweep cut off mid-query), so the scheduler is paused first and shut down
+        only once they are done.
+        """
+        if self._scheduler is None:
+            return
+        self._scheduler.pause()
         if self._running:
             _, late = await asyncio.wait(set(self._running), timeout=STOP_TIMEOUT)
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+        self._scheduler.shutdown(wait=False)
+        self._scheduler = None
 
     async def _sweep_job(self) -> None:
         await self._tracked(self.sweep)
