@@ -85,12 +85,18 @@ class Scheduler:
                  self.timing.poll_minutes)  # fmt: skip
 
     async def stop(self, _application: object = None) -> None:
-        """Stop scheduling; a sweep in progress finishes its current step."""
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
-            self._scheduler = None
+        """Stop scheduling; a sweep in progress finishes before the jobs are shut down.
+
+        APScheduler's asyncio executor cancels running jobs on shutdown, which
+        would cut a send batch short and leave its rows 'sending' until the lease
+        runs out; so pause first, let the running sweep finish, then shut down.
+        """
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None:
+            scheduler.pause()
         async with self._sweeping:  # let a running sweep finish before the bot goes
-            pass
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
 
     @property
     def job_ids(self) -> list[str]:
