@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from collections import Counter
 from datetime import UTC, datetime, time, timedelta
@@ -114,6 +115,29 @@ async def start_bot(env: dict[str, str], cwd: Path, log: Path) -> asyncio.subpro
     return await asyncio.create_subprocess_exec(
         BRIEFBOT, "run", cwd=cwd, env=env, stderr=log.open("ab")
     )
+
+
+async def stop_bot(
+    process: asyncio.subprocess.Process, api: BotApiDouble, signum: int = signal.SIGTERM
+) -> None:
+    """Signal the bot and wait for it; a SIGTERM'd bot's long poll is answered so it stops."""
+    process.send_signal(signum)
+    if signum != signal.SIGKILL:
+        await api.release_pollers()
+    await asyncio.wait_for(process.wait(), 30)
+    api._closing = False  # the next bot long-polls again
+
+
+async def interrupt_mid_broadcast(
+    api: BotApiDouble, env: dict[str, str], cwd: Path, log: Path, signum: int
+) -> asyncio.subprocess.Process:
+    """Start a bot, and send it ``signum`` once it has sent its first 20 digests."""
+    process = await start_bot(env, cwd, log)
+    try:
+        await api.wait_for(lambda: sum(digests_per_chat(api).values()) >= 20, within=30)
+    finally:
+        await stop_bot(process, api, signum)
+    return process
 
 
 def digests_per_chat(api: BotApiDouble) -> Counter[int]:

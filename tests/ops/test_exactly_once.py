@@ -9,7 +9,6 @@ stands in for by ageing the claims while the bot is down.
 
 from __future__ import annotations
 
-import asyncio
 import signal
 from pathlib import Path
 
@@ -23,9 +22,11 @@ from tests.ops.broadcast import (
     chats,
     digests_per_chat,
     expire_claims,
+    interrupt_mid_broadcast,
     outbox_counts,
     prepare_broadcast,
     start_bot,
+    stop_bot,
     wait_until_drained,
 )
 
@@ -50,12 +51,7 @@ async def test_a_bot_killed_mid_broadcast_and_restarted_sends_every_digest_and_r
     await prepare_broadcast(broadcast_url, feeds, SUBSCRIBERS)
     async with BotApiDouble(limits=LIMITS) as api:
         env = bot_env(broadcast_url, api, feeds, RATE)
-        first = await start_bot(env, tmp_path, log)
-        try:
-            await api.wait_for(lambda: sum(digests_per_chat(api).values()) >= 20, within=30)
-        finally:
-            first.kill()
-            await first.wait()
+        await interrupt_mid_broadcast(api, env, tmp_path, log, signal.SIGKILL)
         sent_at_kill = sum(digests_per_chat(api).values())
         in_flight = (await outbox_counts(broadcast_url))["sending"]
         await expire_claims(broadcast_url)
@@ -64,9 +60,7 @@ async def test_a_bot_killed_mid_broadcast_and_restarted_sends_every_digest_and_r
         try:
             counts = await wait_until_drained(broadcast_url, within=30)
         finally:
-            second.send_signal(signal.SIGTERM)
-            await api.release_pollers()
-            await asyncio.wait_for(second.wait(), 30)
+            await stop_bot(second, api)
     received = digests_per_chat(api)
     duplicates = sum(n - 1 for n in received.values() if n > 1)
 
@@ -86,24 +80,15 @@ async def test_sigterm_mid_broadcast_finishes_the_sends_in_flight_exits_cleanly_
     await prepare_broadcast(url, feeds, SUBSCRIBERS)
     async with BotApiDouble(limits=LIMITS) as api:
         env = bot_env(url, api, feeds, RATE)
-        first = await start_bot(env, tmp_path, log)
-        try:
-            await api.wait_for(lambda: sum(digests_per_chat(api).values()) >= 20, within=30)
-        finally:
-            first.send_signal(signal.SIGTERM)
-            await api.release_pollers()
-            await asyncio.wait_for(first.wait(), 30)
+        first = await interrupt_mid_broadcast(api, env, tmp_path, log, signal.SIGTERM)
         sent_at_stop = sum(digests_per_chat(api).values())
         at_stop = await outbox_counts(url)
 
-        api._closing = False  # the next process long-polls again
         second = await start_bot(env, tmp_path, log)
         try:
             await wait_until_drained(url, within=30)
         finally:
-            second.send_signal(signal.SIGTERM)
-            await api.release_pollers()
-            await asyncio.wait_for(second.wait(), 30)
+            await stop_bot(second, api)
     received = digests_per_chat(api)
 
     assert first.returncode == 0, log.read_text()
