@@ -8,20 +8,33 @@ group's admins, listing (/route alone in a thread) for everyone. The sender
 from __future__ import annotations
 
 from telegram import Update
-from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.handlers.common import catalogue, chat_id, deps, refuse_non_admin, reply, tr
+from bot.handlers.common import (
+    catalogue,
+    chat_id,
+    deps,
+    in_forum,
+    refuse_non_admin,
+    reply,
+    tr,
+)
 from bot.handlers.topics import ensure_subscriber, resolve_topics, topic_words
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from storage import routes, subscribers
 
+FORUM_HINT = N_(
+    "In a group with topics, /route TOPIC inside a thread sends that topic's stories there; "
+    "/unroute TOPIC undoes it."
+)
 
-def in_forum(update: Update) -> bool:
-    """True in a supergroup with topics (forum) turned on."""
-    chat = update.effective_chat
-    return chat is not None and chat.type == ChatType.SUPERGROUP and bool(chat.is_forum)
+
+def _lookup(context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
+    """Topic aliases and names in other languages, lower-cased, to their slugs."""
+    d = deps(context)
+    local = {name.lower(): slug for slug, named in d.topic_names.items() for name in named.values()}
+    return local | d.aliases
 
 
 def thread_of(update: Update) -> int | None:
@@ -59,22 +72,23 @@ async def route(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if words and await refuse_non_admin(update, context):
         return
     d = deps(context)
-    local = {name.lower(): slug for slug, named in d.topic_names.items() for name in named.values()}
     errors: list[str] = []
+    here: list[str] = []
     async with d.sessions.begin() as session:
         all_topics, names, _ = await catalogue(session, update, context)
         if not words:
             found = await subscribers.get_subscriber(session, chat_id(update))
             routed = await routes.routes_of(session, found.id) if found else {}
             here = [slug for slug, to in routed.items() if to == thread]
-            await reply(update, context, _listing(here, names, t))
-            return
-        slugs, errors = resolve_topics(words, all_topics, local | d.aliases, t)
-        if not errors:
+        slugs, errors = resolve_topics(words, all_topics, _lookup(context), t)
+        if words and not errors:
             subscriber = await ensure_subscriber(session, update)
             for slug in slugs:
                 await routes.route_topic(session, subscriber.id, slug, thread)
             unfollowed = [s for s in slugs if s not in subscriber.topic_slugs]
+    if not words:
+        await reply(update, context, _listing(here, names, t))
+        return
     if errors:
         await reply(update, context, "\n".join([*errors[:10], t.gettext("Nothing was changed.")]))
         return
@@ -111,10 +125,9 @@ async def unroute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await refuse_non_admin(update, context):
         return
     d = deps(context)
-    local = {name.lower(): slug for slug, named in d.topic_names.items() for name in named.values()}
     async with d.sessions.begin() as session:
         all_topics, names, _ = await catalogue(session, update, context)
-        slugs, errors = resolve_topics(words, all_topics, local | d.aliases, t)
+        slugs, errors = resolve_topics(words, all_topics, _lookup(context), t)
         removed = 0
         if not errors:
             subscriber = await ensure_subscriber(session, update)

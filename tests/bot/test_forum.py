@@ -154,3 +154,14 @@ async def test_a_scheduled_digest_arrives_split_by_thread_with_the_digest_number
         for n, title in stories.items():
             (opened,) = await world.say(f"/story {n}", FORUM, user_id=MEMBER, thread_id=thread)
             assert f"{n}. {title}" in opened.text
+
+
+async def test_help_in_a_forum_group_tells_how_to_route_topics(world: World) -> None:
+    world.api.make_forum(FORUM)
+
+    (forum_help,) = await world.say("/help", FORUM, user_id=MEMBER, thread_id=GAZA_THREAD)
+    (private_help,) = await world.say("/help")
+
+    assert "/route TOPIC inside a thread sends that topic's stories there" in forum_help.text
+    assert forum_help.thread_id == GAZA_THREAD
+    assert "/route" not in private_help.text
