@@ -32,7 +32,7 @@ from typing import Any
 
 from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
@@ -237,15 +237,8 @@ class OutboxSender:
             for thread, text, markup in message:
                 pieces = split_message(text)
                 for i, piece in enumerate(pieces):
-                    sent = await self.bot.send_message(
-                        row.chat_id,
-                        piece,
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=markup if i == len(pieces) - 1 else None,
-                        message_thread_id=thread or row.message_thread_id,
-                        link_preview_options=NO_PREVIEW,
-                        **self._broadcast(),
-                    )
+                    last = markup if i == len(pieces) - 1 else None
+                    sent = await self._send_piece(row, thread, piece, last)
             return Outcome("sent", message_id=sent.message_id if sent else None)
         except RetryAfter as exc:
             wait = timedelta(seconds=max(retry_seconds(exc), 1.0))
@@ -261,6 +254,25 @@ class OutboxSender:
                 return Outcome("failed", error=f"gave up after {row.attempts} attempts: {exc}")
             delay = self.backoff * (2 ** (row.attempts - 1))
             return Outcome("retry", retry_at=self.clock() + delay, error=str(exc))
+
+    async def _send_piece(
+        self, row: OutboxMessage, thread: int | None, text: str, markup: Any
+    ) -> Message:
+        """One message; when a routed forum thread was deleted, the chat's general thread."""
+        options = {"parse_mode": ParseMode.HTML, "reply_markup": markup,
+                   "link_preview_options": NO_PREVIEW, **self._broadcast()}  # fmt: skip
+        try:
+            return await self.bot.send_message(
+                row.chat_id, text, message_thread_id=thread or row.message_thread_id, **options
+            )
+        except BadRequest as exc:
+            if thread is None or "thread not found" not in exc.message.lower():
+                raise
+            log.warning("chat %d: thread %d is gone; sent to its general thread", row.chat_id,
+                        thread)  # fmt: skip
+            return await self.bot.send_message(
+                row.chat_id, text, message_thread_id=row.message_thread_id, **options
+            )
 
     def _broadcast(self) -> dict[str, Any]:
         """Mark sends as broadcasts for our limiter (PTB refuses the argument without one)."""

@@ -165,3 +165,27 @@ async def test_help_in_a_forum_group_tells_how_to_route_topics(world: World) -> 
     assert "/route TOPIC inside a thread sends that topic's stories there" in forum_help.text
     assert forum_help.thread_id == GAZA_THREAD
     assert "/route" not in private_help.text
+
+
+async def test_stories_routed_to_a_deleted_thread_arrive_in_the_general_thread(
+    world: World,
+) -> None:
+    await _routed_forum(world)
+    world.api.deleted_threads.add((FORUM, GAZA_THREAD))
+    async with world.sessions.begin() as session:
+        await add_subscriber(session, FORUM, created_at=LONG_AGO, topics=FOLLOWED)
+        await add_brief(session, MORNING - timedelta(hours=2), [
+            StorySpec("Drone strikes on Kharkiv", ["ukraine"]),
+            StorySpec("Aid convoy enters Gaza", ["gaza"]),
+        ])  # fmt: skip
+        await plan_due_digests(session, MORNING, lookback=timedelta(hours=48), max_stories=10)
+    mark = len(world.api.calls)
+
+    report = await OutboxSender(
+        world.application.bot, world.sessions, clock=lambda: MORNING, worker_id="test"
+    ).drain()
+
+    assert report.sent == 1
+    by_thread = {m.thread_id: list(_numbered(m.text).values()) for m in world.sent_since(mark)}
+    assert by_thread == {UKRAINE_THREAD: ["Drone strikes on Kharkiv"],
+                         None: ["Aid convoy enters Gaza"]}  # fmt: skip

@@ -94,6 +94,7 @@ class BotApiDouble:
         self.blocked: set[int] = set()
         self.migrated: dict[int, int] = {}
         self.admins: dict[int, set[int]] = {}
+        self.deleted_threads: set[tuple[int, int]] = set()  # (chat id, forum thread id)
         self.chats: dict[int, dict[str, Any]] = {}
         self.commands: list[dict[str, Any]] = []  # the default menu (no language_code)
         # every menu set, by (scope type, language_code); "" is the default language
@@ -506,6 +507,8 @@ class BotApiDouble:
         chat_id = self._check_chat(params.get("chat_id"))
         text, entities = self._render(params)
         markup = self._check_markup(params.get("reply_markup"))
+        if (chat_id, params.get("message_thread_id")) in self.deleted_threads:
+            raise ApiError(400, "Bad Request: message thread not found")
         self._check_flood(chat_id)
         sent = Sent(chat_id, next(self._message_ids), text, markup, entities,
                     str(params.get("text", "")))  # fmt: skip
