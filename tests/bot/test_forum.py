@@ -9,6 +9,7 @@ from bot.send import OutboxSender
 from jobs.plan import plan_due_digests
 from storage import routes, subscribers
 from tests.bot.conftest import World
+from tests.botapi.double import Sent
 from tests.factories import StorySpec, add_brief, add_subscriber
 
 FORUM = -100777888999
@@ -114,27 +115,33 @@ def _numbered(text: str) -> dict[int, str]:
     return {int(n): title for n, title in re.findall(r"^(\d+)\. \S+ (.+)$", text, re.M)}
 
 
+async def _scheduled_digest(world: World, stories: list[StorySpec]) -> tuple[int, list[Sent]]:
+    """Publish ``stories``, plan the forum group's morning digest and drain the outbox:
+    (messages sent by the drain, what arrived in the group)."""
+    async with world.sessions.begin() as session:
+        await add_subscriber(session, FORUM, created_at=LONG_AGO, topics=FOLLOWED)
+        await add_brief(session, MORNING - timedelta(hours=2), stories)
+        await plan_due_digests(session, MORNING, lookback=timedelta(hours=48), max_stories=10)
+    mark = len(world.api.calls)
+    report = await OutboxSender(
+        world.application.bot, world.sessions, clock=lambda: MORNING, worker_id="test"
+    ).drain()
+    return report.sent, world.sent_since(mark)
+
+
 async def test_a_scheduled_digest_arrives_split_by_thread_with_the_digest_numbers(
     world: World,
 ) -> None:
     await _routed_forum(world)
-    async with world.sessions.begin() as session:
-        await add_subscriber(session, FORUM, created_at=LONG_AGO, topics=FOLLOWED)
-        await add_brief(session, MORNING - timedelta(hours=2), [
-            StorySpec("Drone strikes on Kharkiv", ["ukraine"]),
-            StorySpec("Aid convoy enters Gaza", ["gaza"]),
-            StorySpec("Tariffs on steel rise", ["trade"]),
-            StorySpec("Kyiv hosts Gaza talks", ["gaza", "ukraine"]),
-        ])  # fmt: skip
-        await plan_due_digests(session, MORNING, lookback=timedelta(hours=48), max_stories=10)
-    mark = len(world.api.calls)
 
-    report = await OutboxSender(
-        world.application.bot, world.sessions, clock=lambda: MORNING, worker_id="test"
-    ).drain()
-    messages = world.sent_since(mark)
+    sent, messages = await _scheduled_digest(world, [
+        StorySpec("Drone strikes on Kharkiv", ["ukraine"]),
+        StorySpec("Aid convoy enters Gaza", ["gaza"]),
+        StorySpec("Tariffs on steel rise", ["trade"]),
+        StorySpec("Kyiv hosts Gaza talks", ["gaza", "ukraine"]),
+    ])  # fmt: skip
 
-    assert report.sent == 1
+    assert sent == 1
     by_thread = {m.thread_id: _numbered(m.text) for m in messages}
     assert len(messages) == 3
     assert sorted(by_thread[UKRAINE_THREAD].values()) == [
@@ -172,20 +179,13 @@ async def test_stories_routed_to_a_deleted_thread_arrive_in_the_general_thread(
 ) -> None:
     await _routed_forum(world)
     world.api.deleted_threads.add((FORUM, GAZA_THREAD))
-    async with world.sessions.begin() as session:
-        await add_subscriber(session, FORUM, created_at=LONG_AGO, topics=FOLLOWED)
-        await add_brief(session, MORNING - timedelta(hours=2), [
-            StorySpec("Drone strikes on Kharkiv", ["ukraine"]),
-            StorySpec("Aid convoy enters Gaza", ["gaza"]),
-        ])  # fmt: skip
-        await plan_due_digests(session, MORNING, lookback=timedelta(hours=48), max_stories=10)
-    mark = len(world.api.calls)
 
-    report = await OutboxSender(
-        world.application.bot, world.sessions, clock=lambda: MORNING, worker_id="test"
-    ).drain()
+    sent, messages = await _scheduled_digest(world, [
+        StorySpec("Drone strikes on Kharkiv", ["ukraine"]),
+        StorySpec("Aid convoy enters Gaza", ["gaza"]),
+    ])  # fmt: skip
 
-    assert report.sent == 1
-    by_thread = {m.thread_id: list(_numbered(m.text).values()) for m in world.sent_since(mark)}
+    assert sent == 1
+    by_thread = {m.thread_id: list(_numbered(m.text).values()) for m in messages}
     assert by_thread == {UKRAINE_THREAD: ["Drone strikes on Kharkiv"],
                          None: ["Aid convoy enters Gaza"]}  # fmt: skip
