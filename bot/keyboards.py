@@ -94,13 +94,19 @@ def topic_picker(
     return InlineKeyboardMarkup(rows)
 
 
-def story_buttons(digest_id: int, count: int) -> InlineKeyboardMarkup:
-    """Per story of a digest, "📖 N" to open it and "🔇 N" under it to hear less like it."""
+def story_buttons(
+    digest_id: int, count: int, numbers: Sequence[int] | None = None
+) -> InlineKeyboardMarkup:
+    """Per story of a digest, "📖 N" to open it and "🔇 N" under it to hear less like it.
+
+    ``numbers``: the stories' numbers when the message holds only some of the digest.
+    """
+    every = list(numbers) if numbers is not None else list(range(1, count + 1))
     rows = []
-    for first in range(1, count + 1, 5):
-        numbers = range(first, min(first + 5, count + 1))
-        rows.append([_button(f"📖 {n}", OPEN_STORY, digest_id, n) for n in numbers])
-        rows.append([_button(f"🔇 {n}", MUTE_MENU, digest_id, n) for n in numbers])
+    for first in range(0, len(every), 5):
+        chunk = every[first : first + 5]
+        rows.append([_button(f"📖 {n}", OPEN_STORY, digest_id, n) for n in chunk])
+        rows.append([_button(f"🔇 {n}", MUTE_MENU, digest_id, n) for n in chunk])
     return InlineKeyboardMarkup(rows)
 
 

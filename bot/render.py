@@ -166,10 +166,15 @@ def render_digest(
     heading: str,
     more_count: int = 0,
     t: Translator | None = None,
+    numbers: Sequence[int] | None = None,
 ) -> str:
-    """A numbered digest: emoji, bold title, a teaser, and a tappable /story_N for each."""
+    """A numbered digest: emoji, bold title, a teaser, and a tappable /story_N for each.
+
+    ``numbers`` are the stories' numbers in their digest when this is a part of
+    it (one forum thread's share); 1, 2, 3… otherwise.
+    """
     lines = [heading]
-    for n, story in enumerate(stories, 1):
+    for n, story in zip(numbers or range(1, len(stories) + 1), stories, strict=True):
         marks = story_emojis(story, emojis)
         prefix = f"{n}. {marks} " if marks else f"{n}. "
         lines.append(

@@ -32,7 +32,7 @@ from typing import Any
 
 from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
@@ -40,8 +40,10 @@ from bot import keyboards
 from bot.i18n import Translator, translator
 from bot.ratelimit import retry_seconds
 from bot.render import render_digest, split_message
+from bot.threads import split_by_thread
 from jobs import metrics
 from storage import outbox, subscribers
+from storage import routes as route_store
 from storage import topics as topic_store
 from storage.models import Digest, DigestKind, OutboxKind, OutboxMessage, Story
 from storage.types import utcnow
@@ -97,19 +99,38 @@ def heading(digest: Digest, count: int, t: Translator) -> str:
     ).format(day=day, count=count)
 
 
+# One message of a digest: the forum thread it goes to (None: the chat itself), text, buttons.
+Part = tuple[int | None, str, InlineKeyboardMarkup | None]
+
+
 def render_outbox_digest(
-    digest: Digest, stories: list[Story], emojis: Mapping[str, str], t: Translator
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """A planned digest as HTML, with a button per story."""
-    text = render_digest(
-        stories,
-        emojis,
-        heading=heading(digest, len(stories), t),
-        more_count=digest.more_count,
-        t=t,
-    )
-    markup = keyboards.story_buttons(digest.id, len(stories)) if stories else None
-    return text, markup
+    digest: Digest,
+    stories: list[Story],
+    emojis: Mapping[str, str],
+    t: Translator,
+    routes: Mapping[str, int] | None = None,
+) -> list[Part]:
+    """A planned digest as HTML with a button per story: one message, or in a forum group
+    with topic routes one per thread (``bot.threads``), keeping the digest's numbers."""
+    shares = split_by_thread(stories, list(emojis), routes or {})
+    general = next((s for s in shares if s.thread_id is None), shares[0])
+    parts: list[Part] = []
+    for share in shares:
+        text = render_digest(
+            share.stories,
+            emojis,
+            heading=heading(digest, len(share.stories), t),
+            more_count=digest.more_count if share is general else 0,
+            t=t,
+            numbers=share.numbers,
+        )
+        markup = (
+            keyboards.story_buttons(digest.id, len(stories), share.numbers)
+            if share.stories
+            else None
+        )
+        parts.append((share.thread_id, text, markup))
+    return parts
 
 
 class OutboxSender:
@@ -174,14 +195,18 @@ class OutboxSender:
                 session, [r.digest_id for r in rows if r.digest_id is not None]
             )
             emojis = {t.slug: t.emoji for t in await topic_store.list_topics(session)}
-            languages = await subscribers.languages_of(
-                session, {r.subscriber_id for r in rows if r.subscriber_id is not None}
-            )
+            readers = {r.subscriber_id for r in rows if r.subscriber_id is not None}
+            languages = await subscribers.languages_of(session, readers)
+            routes = await route_store.routes_for(session, readers)
             messages = [
                 (
                     row,
                     self._render(
-                        row, contents, emojis, translator(languages.get(row.subscriber_id or 0))
+                        row,
+                        contents,
+                        emojis,
+                        translator(languages.get(row.subscriber_id or 0)),
+                        routes.get(row.subscriber_id or 0),
                     ),
                 )
                 for row in rows
@@ -196,33 +221,25 @@ class OutboxSender:
         contents: dict[int, tuple[Digest, list[Story]]],
         emojis: Mapping[str, str],
         t: Translator,
-    ) -> tuple[str, InlineKeyboardMarkup | None] | None:
+        routes: Mapping[str, int] | None = None,
+    ) -> list[Part] | None:
         if row.kind is OutboxKind.TEXT or row.digest_id is None:
-            return (row.text or "", None)
+            return [(None, row.text or "", None)]
         found = contents.get(row.digest_id)
         if found is None:
             return None
-        return render_outbox_digest(found[0], found[1], emojis, t)
+        return render_outbox_digest(found[0], found[1], emojis, t, routes)
 
-    async def _send(
-        self, row: OutboxMessage, message: tuple[str, InlineKeyboardMarkup | None] | None
-    ) -> Outcome:
+    async def _send(self, row: OutboxMessage, message: list[Part] | None) -> Outcome:
         if message is None:
             return Outcome("failed", error="the digest is gone (deleted with its subscriber?)")
-        text, markup = message
         try:
-            parts = split_message(text)
             sent = None
-            for i, part in enumerate(parts):
-                sent = await self.bot.send_message(
-                    row.chat_id,
-                    part,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup if i == len(parts) - 1 else None,
-                    message_thread_id=row.message_thread_id,
-                    link_preview_options=NO_PREVIEW,
-                    **self._broadcast(),
-                )
+            for thread, text, markup in message:
+                pieces = split_message(text)
+                for i, piece in enumerate(pieces):
+                    last = markup if i == len(pieces) - 1 else None
+                    sent = await self._send_piece(row, thread, piece, last)
             return Outcome("sent", message_id=sent.message_id if sent else None)
         except RetryAfter as exc:
             wait = timedelta(seconds=max(retry_seconds(exc), 1.0))
@@ -238,6 +255,25 @@ class OutboxSender:
                 return Outcome("failed", error=f"gave up after {row.attempts} attempts: {exc}")
             delay = self.backoff * (2 ** (row.attempts - 1))
             return Outcome("retry", retry_at=self.clock() + delay, error=str(exc))
+
+    async def _send_piece(
+        self, row: OutboxMessage, thread: int | None, text: str, markup: Any
+    ) -> Message:
+        """One message; when a routed forum thread was deleted, the chat's general thread."""
+        options = {"parse_mode": ParseMode.HTML, "reply_markup": markup,
+                   "link_preview_options": NO_PREVIEW, **self._broadcast()}  # fmt: skip
+        try:
+            return await self.bot.send_message(
+                row.chat_id, text, message_thread_id=thread or row.message_thread_id, **options
+            )
+        except BadRequest as exc:
+            if thread is None or "thread not found" not in exc.message.lower():
+                raise
+            log.warning("chat %d: thread %d is gone; sent to its general thread", row.chat_id,
+                        thread)  # fmt: skip
+            return await self.bot.send_message(
+                row.chat_id, text, message_thread_id=row.message_thread_id, **options
+            )
 
     def _broadcast(self) -> dict[str, Any]:
         """Mark sends as broadcasts for our limiter (PTB refuses the argument without one)."""

@@ -190,6 +190,20 @@ class MutedTopic(Base):
     )
 
 
+class TopicRoute(Base):
+    """In a forum group: the thread (message_thread_id) a topic's stories are sent to."""
+
+    __tablename__ = "topic_routes"
+
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_slug: Mapped[str] = mapped_column(
+        ForeignKey("topics.slug", ondelete="CASCADE", onupdate="CASCADE"), primary_key=True
+    )
+    message_thread_id: Mapped[int] = mapped_column(BigInteger)
+
+
 class MutedKeyword(Base):
     """A word a subscriber wants fewer stories about ("fewer like this").
 

@@ -6,14 +6,19 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.handlers.common import catalogue, deps, in_group, reply, tr
+from bot.handlers import routing
+from bot.handlers.common import catalogue, deps, in_forum, in_group, reply, tr
 from bot.render import escape
 from storage.stats import collect_stats
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The list of commands."""
-    await reply(update, context, texts.help_text(tr(update, context)))
+    """The list of commands (in a group with topics, with how to route them to threads)."""
+    t = tr(update, context)
+    text = texts.help_text(t)
+    if in_forum(update):
+        text += "\n\n" + t.gettext(routing.FORUM_HINT)
+    await reply(update, context, text)
 
 
 def _command_word(update: Update) -> str:

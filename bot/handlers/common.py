@@ -220,6 +220,12 @@ def in_group(update: Update) -> bool:
     return chat is not None and chat.type in {ChatType.GROUP, ChatType.SUPERGROUP}
 
 
+def in_forum(update: Update) -> bool:
+    """True in a supergroup with topics (forum) turned on."""
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.SUPERGROUP and bool(chat.is_forum)
+
+
 async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """True in private chats, and in groups for the group's admins (anonymous ones too)."""
     if not in_group(update):

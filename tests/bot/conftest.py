@@ -58,10 +58,14 @@ class World:
         async with asyncio.timeout(within), self.done:
             await self.done.wait_for(lambda: update["update_id"] in self.processed)
 
-    async def say(self, text: str, chat: int = ME, *, user_id: int | None = None) -> list[Sent]:
-        """Send ``text`` as a person; return the messages the bot sent back, once it is done."""
+    async def say(
+        self, text: str, chat: int = ME, *, user_id: int | None = None, thread_id: int | None = None
+    ) -> list[Sent]:
+        """Send ``text`` as a person (in a forum thread, if given); return the messages the
+        bot sent back, once it is done."""
         mark = len(self.api.calls)
-        await self.until_processed(await self.api.user_sends(chat, text, user_id=user_id))
+        update = await self.api.user_sends(chat, text, user_id=user_id, thread_id=thread_id)
+        await self.until_processed(update)
         return self.sent_since(mark)
 
     async def send_file(

@@ -74,6 +74,7 @@ class Sent:
     html: str = ""
     document: bytes | None = None  # what a sendDocument uploaded
     file_name: str | None = None
+    thread_id: int | None = None  # the forum thread (message_thread_id) it was sent to
 
     def buttons(self) -> list[tuple[str, str]]:
         rows = (self.markup or {}).get("inline_keyboard", [])
@@ -93,6 +94,7 @@ class BotApiDouble:
         self.blocked: set[int] = set()
         self.migrated: dict[int, int] = {}
         self.admins: dict[int, set[int]] = {}
+        self.deleted_threads: set[tuple[int, int]] = set()  # (chat id, forum thread id)
         self.chats: dict[int, dict[str, Any]] = {}
         self.commands: list[dict[str, Any]] = []  # the default menu (no language_code)
         # every menu set, by (scope type, language_code); "" is the default language
@@ -209,14 +211,27 @@ class BotApiDouble:
         """A person as Telegram describes them, in their Telegram language."""
         return updates.user(user_id, language=self.user_languages.get(user_id, "en"))
 
+    def make_forum(self, chat_id: int) -> None:
+        """The chat becomes a supergroup with topics (forum) turned on."""
+        self.chats[chat_id] = updates.chat(chat_id, "supergroup") | {"is_forum": True}
+
     async def user_sends(
-        self, chat_id: int, text: str, *, user_id: int | None = None, chat_type: str | None = None
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        user_id: int | None = None,
+        chat_type: str | None = None,
+        thread_id: int | None = None,
     ) -> dict[str, Any]:
-        """A person types ``text`` in a chat (in a group, user_id says who)."""
+        """A person types ``text`` in a chat (in a group, user_id says who; in a forum,
+        thread_id says which thread: None is the general one)."""
         sender = self._person(user_id if user_id is not None else abs(chat_id))
         message = updates.message(
             next(self._message_ids), self.chat_info(chat_id, chat_type), sender, text
         )
+        if thread_id is not None:
+            message |= {"message_thread_id": thread_id, "is_topic_message": True}
         self.events.append(("user", chat_id, text))
         return await self._push("message", message)
 
@@ -482,6 +497,8 @@ class BotApiDouble:
         result = updates.message(sent.message_id, self.chat_info(sent.chat_id), self.bot_user,
                                  sent.text)  # fmt: skip
         result["entities"] = sent.entities
+        if sent.thread_id is not None:
+            result |= {"message_thread_id": sent.thread_id, "is_topic_message": True}
         if sent.markup:
             result["reply_markup"] = sent.markup
         return result
@@ -490,9 +507,13 @@ class BotApiDouble:
         chat_id = self._check_chat(params.get("chat_id"))
         text, entities = self._render(params)
         markup = self._check_markup(params.get("reply_markup"))
+        if (chat_id, params.get("message_thread_id")) in self.deleted_threads:
+            raise ApiError(400, "Bad Request: message thread not found")
         self._check_flood(chat_id)
         sent = Sent(chat_id, next(self._message_ids), text, markup, entities,
                     str(params.get("text", "")))  # fmt: skip
+        if params.get("message_thread_id") is not None:
+            sent.thread_id = int(params["message_thread_id"])
         self.messages[(chat_id, sent.message_id)] = sent
         self.events.append(("bot", chat_id, sent.message_id))
         return self._message_result(sent)
