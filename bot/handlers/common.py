@@ -3,12 +3,9 @@ and group-admin checks."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import (
@@ -20,7 +17,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, RetryAfter
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.i18n import Translator, translator
@@ -34,7 +31,6 @@ from storage.models import Topic
 log = logging.getLogger(__name__)
 
 # Replies wait out a short flood limit; longer ones are left to the error handler.
-MAX_REPLY_WAIT = 5.0
 ADMIN_STATUSES = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 LANGUAGE = "language"  # chat_data key: the subscriber's stored language (None: not set)
@@ -121,14 +117,6 @@ async def catalogue(
     return topics, *names_and_emojis(topics, deps(context).topic_names, language)
 
 
-def retry_seconds(error: RetryAfter) -> float:
-    """RetryAfter's wait in seconds (PTB 22 is moving it from int to timedelta)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        wait = error.retry_after
-    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-
-
 async def _send_part(
     bot: Bot,
     chat: int,
@@ -136,37 +124,31 @@ async def _send_part(
     markup: InlineKeyboardMarkup | None,
     thread: int | None,
 ) -> Message:
-    for attempt in range(3):
-        try:
-            return await bot.send_message(
-                chat,
-                text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                message_thread_id=thread,
-                link_preview_options=NO_PREVIEW,
-            )
-        except RetryAfter as exc:
-            wait = retry_seconds(exc)
-            if attempt == 2 or wait > MAX_REPLY_WAIT:
-                raise
-            await asyncio.sleep(wait)
-        except BadRequest as exc:
-            if "can't parse entities" not in exc.message.lower():
-                raise
-            log.warning(
-                "Telegram could not parse a reply to chat %s (%s); sent as plain text",
-                chat,
-                exc.message,
-            )
-            return await bot.send_message(
-                chat,
-                html_to_plain(text),
-                reply_markup=markup,
-                message_thread_id=thread,
-                link_preview_options=NO_PREVIEW,
-            )
-    raise AssertionError("unreachable")
+    """One message; a 429 is waited out by the bot's rate limiter (bot.ratelimit)."""
+    try:
+        return await bot.send_message(
+            chat,
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            message_thread_id=thread,
+            link_preview_options=NO_PREVIEW,
+        )
+    except BadRequest as exc:
+        if "can't parse entities" not in exc.message.lower():
+            raise
+        log.warning(
+            "Telegram could not parse a reply to chat %s (%s); sent as plain text",
+            chat,
+            exc.message,
+        )
+        return await bot.send_message(
+            chat,
+            html_to_plain(text),
+            reply_markup=markup,
+            message_thread_id=thread,
+            link_preview_options=NO_PREVIEW,
+        )
 
 
 async def send_html(
