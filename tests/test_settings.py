@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, env_name, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -89,3 +89,12 @@ def test_a_wrong_setting_names_the_variable_in_one_line(
     assert message.startswith(f"{variable}: ")
     assert says in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("field", list(Settings.model_fields))
+def test_every_setting_is_documented_in_the_readme_and_the_env_example(field: str) -> None:
+    root = Path(__file__).resolve().parent.parent
+    name = env_name(field)
+
+    assert name in (root / "README.md").read_text(encoding="utf-8")
+    assert name in (root / "deploy" / ".env.example").read_text(encoding="utf-8")
