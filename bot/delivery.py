@@ -151,19 +151,17 @@ async def _queue_chat_digest(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], chat_id: int
 ) -> int:
     """One on-demand digest of the chat's unseen matching stories, in the outbox."""
-    limit = settings.digest_max_stories
     async with sessions.begin() as session:
         subscriber = await subscribers.get_subscriber(session, chat_id)
         if subscriber is None:
             raise NotSubscribedError(f"chat {chat_id} is not subscribed")
         since = utcnow() - timedelta(hours=settings.digest_lookback_hours)
-        fresh = await digests.matching_stories(
-            session, subscriber, since=since, limit=limit * 5, unseen_only=True
+        unseen = await digests.create_unseen_digest(
+            session, subscriber, since=since, limit=settings.digest_max_stories
         )
-        ids = [story.id for story in fresh[:limit]]
-        made = await digests.create_digest(
-            session, subscriber.id, DigestKind.ON_DEMAND, ids, more_count=len(fresh) - len(ids)
-        )
-        await digests.record_deliveries(session, subscriber.id, ids)
+        if unseen is None:  # the message says there is nothing new
+            made = await digests.create_digest(session, subscriber.id, DigestKind.ON_DEMAND, [])
+        else:
+            made = unseen[0]
         await outbox.enqueue_digest(session, subscriber.id, subscriber.chat_id, made.id)
-        return len(ids)
+        return len(made.items)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Integer, Table, Text, cast, column, func, literal, select
+from sqlalchemy import table as sql_table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
 
 
 def insert_ignoring_conflicts(session: AsyncSession, table: Table) -> Any:
@@ -23,3 +25,29 @@ def upsert(session: AsyncSession, table: Table, key: list[str], update: list[str
     return stmt.on_conflict_do_update(
         index_elements=key, set_={name: stmt.excluded[name] for name in update}
     )
+
+
+def ordered_id_list(
+    session: AsyncSession, value: ColumnElement[int], partition: ColumnElement[int]
+) -> ColumnElement[str]:
+    """Window expression: the ``value``s of the row's ``partition``, ascending, as "1,5,9"."""
+    if session.get_bind().dialect.name == "postgresql":
+        joined: ColumnElement[str] = func.string_agg(cast(value, Text), literal(","))
+    else:
+        joined = func.group_concat(value, literal(","))
+    return joined.over(partition_by=partition, order_by=value, rows=(None, None))
+
+
+def fresh_ids(session: AsyncSession, table: str, ordinal: ColumnElement[int]) -> ColumnElement[int]:
+    """A new id for ``table`` per row of the statement it is used in, for explicit inserts.
+
+    PostgreSQL draws them from the table's own sequence, so concurrent inserts
+    never collide. SQLite counts on from the largest id by ``ordinal`` (distinct
+    per row, from 1); the caller holds the database's write lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return func.nextval(func.pg_get_serial_sequence(table, "id"))
+    largest = select(func.coalesce(func.max(column("id", Integer)), 0)).select_from(
+        sql_table(table)
+    )
+    return largest.scalar_subquery() + ordinal

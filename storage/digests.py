@@ -2,27 +2,30 @@
 
 ``/story N`` reads story N of the latest digest (scheduled, on-demand or
 search); ``matching_stories`` finds the stories a subscriber's topics or own
-keywords selected; deliveries record what a chat was sent, so it never gets
-the same story twice.
+keywords selected. A digest's stories are a shared ``StoryList``; what a chat
+was sent is the stories of its delivering digests (``was_delivered``), so it
+never gets the same story twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import delete, exists, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
 
-from storage.dialect import insert_ignoring_conflicts
 from storage.models import (
+    DELIVERING_KINDS,
     Brief,
-    Delivery,
     Digest,
-    DigestItem,
     DigestKind,
     Story,
     StoryKeyword,
+    StoryList,
+    StoryListItem,
     StoryTopic,
     Subscriber,
 )
@@ -41,21 +44,60 @@ async def create_digest(
     local_date: date | None = None,
     more_count: int = 0,
 ) -> Digest:
-    """Store a numbered digest (positions from 1) and return it with its items."""
+    """Store a numbered digest (positions from 1) and return it with its items.
+
+    A story named twice keeps its first number. The stories of a scheduled,
+    on-demand or instant digest count as delivered from now on.
+    """
+    ids = list(dict.fromkeys(story_ids))
+    now = utcnow()
+    list_id = None
+    if ids:
+        story_list = StoryList(created_at=now)
+        session.add(story_list)
+        await session.flush()
+        list_id = story_list.id
+        await session.execute(
+            insert(StoryListItem),
+            [
+                {"list_id": list_id, "position": n, "story_id": story_id}
+                for n, story_id in enumerate(ids, 1)
+            ],
+        )
     digest = Digest(
         subscriber_id=subscriber_id,
         kind=kind,
         local_date=local_date,
         more_count=more_count,
-        created_at=utcnow(),
+        list_id=list_id,
+        created_at=now,
     )
     session.add(digest)
     await session.flush()
-    for position, story_id in enumerate(story_ids, 1):
-        session.add(DigestItem(digest_id=digest.id, position=position, story_id=story_id))
-    await session.flush()
     await session.refresh(digest, ["items"])
     return digest
+
+
+def was_delivered(subscriber_id: Any, story_id: Any) -> ColumnElement[bool]:
+    """Whether a delivering digest of the subscriber listed the story."""
+    return exists().where(
+        Digest.subscriber_id == subscriber_id,
+        Digest.kind.in_(DELIVERING_KINDS),
+        StoryListItem.list_id == Digest.list_id,
+        StoryListItem.story_id == story_id,
+    )
+
+
+async def delete_unused_lists(session: AsyncSession, list_ids: Iterable[int]) -> None:
+    """Delete those of ``list_ids`` that no digest points at any more."""
+    ids = list(set(list_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        await session.execute(
+            delete(StoryList).where(
+                StoryList.id.in_(chunk), ~exists().where(Digest.list_id == StoryList.id)
+            )
+        )
 
 
 async def latest_digest(session: AsyncSession, subscriber_id: int) -> Digest | None:
@@ -132,27 +174,30 @@ async def matching_stories(
     if until is not None:
         query = query.where(Story.ingested_at < until)
     if unseen_only:
-        query = query.where(
-            ~exists().where(Delivery.subscriber_id == subscriber.id, Delivery.story_id == Story.id)
-        )
+        query = query.where(~was_delivered(subscriber.id, Story.id))
     query = query.order_by(Brief.ingested_at.desc(), Brief.id.desc(), Story.position).limit(limit)
     return list(await session.scalars(query))
 
 
-async def record_deliveries(
-    session: AsyncSession, subscriber_id: int, story_ids: Iterable[int]
-) -> None:
-    """Remember that these stories reached the subscriber (recording twice is harmless)."""
-    now = utcnow()
-    rows = [
-        {"subscriber_id": subscriber_id, "story_id": sid, "delivered_at": now}
-        for sid in dict.fromkeys(story_ids)
-    ]
-    if rows:
-        await session.execute(
-            insert_ignoring_conflicts(session, Delivery.__table__),  # type: ignore[arg-type]
-            rows,
-        )
+async def create_unseen_digest(
+    session: AsyncSession, subscriber: Subscriber, *, since: datetime, limit: int
+) -> tuple[Digest, list[Story]] | None:
+    """An on-demand digest of the first ``limit`` matching stories the subscriber has not
+    been sent, with how many more there are; None when there is nothing unseen."""
+    fresh = await matching_stories(
+        session, subscriber, since=since, limit=limit * 5, unseen_only=True
+    )
+    if not fresh:
+        return None
+    stories = fresh[:limit]
+    made = await create_digest(
+        session,
+        subscriber.id,
+        DigestKind.ON_DEMAND,
+        [story.id for story in stories],
+        more_count=len(fresh) - len(stories),
+    )
+    return made, stories
 
 
 async def story_matches(

@@ -1,8 +1,13 @@
 """The schema: typed SQLAlchemy 2 models.
 
 Idempotency lives here, in unique constraints: a story's content key, one
-scheduled digest per subscriber and local date, one delivery record per
-subscriber and story, one outbox row per digest.
+scheduled digest per subscriber and local date, one outbox row per digest.
+
+What a subscriber has been sent is the stories of their digests: a digest
+points at a ``StoryList``, an immutable numbered list of stories that many
+digests share (everyone following the same topics with the same history gets
+the same list), so planning writes a row per subscriber, not one per
+subscriber and story.
 """
 
 from __future__ import annotations
@@ -76,6 +81,10 @@ class DigestKind(enum.StrEnum):
     # A scheduled date that got no message (nothing new, or past the grace window):
     # it holds the date's place so the planner does not come back to it.
     SKIPPED = "skipped"
+
+
+# Digests whose stories the subscriber has been sent (search results are not).
+DELIVERING_KINDS = (DigestKind.SCHEDULED, DigestKind.ON_DEMAND, DigestKind.INSTANT)
 
 
 class OutboxKind(enum.StrEnum):
@@ -318,12 +327,40 @@ class StoryKeyword(Base):
     terms: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
+class StoryList(Base):
+    """An immutable numbered list of stories, shared by every digest that shows it."""
+
+    __tablename__ = "story_lists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StoryListItem(Base):
+    """Story ``position`` (from 1) of a list: what /story N opens."""
+
+    __tablename__ = "story_list_items"
+    # A list names a story once; deleting a story finds its rows by story.
+    __table_args__ = (
+        UniqueConstraint("list_id", "story_id"),
+        Index(None, "story_id"),
+    )
+
+    list_id: Mapped[int] = mapped_column(
+        ForeignKey("story_lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+
+
 class Digest(Base):
     """A numbered list of stories a chat received; /story N reads from the latest.
 
     ``local_date`` is set for scheduled digests only, so the unique constraint
     allows one scheduled digest per subscriber and local date while on-demand
-    lists (NULL date) are unlimited.
+    lists (NULL date) are unlimited. ``list_id`` is None for a digest without
+    stories (a skipped date, "nothing new today"). The stories of scheduled,
+    on-demand and instant digests count as delivered (``DELIVERING_KINDS``).
     """
 
     __tablename__ = "digests"
@@ -337,41 +374,15 @@ class Digest(Base):
     kind: Mapped[DigestKind] = mapped_column(_enum(DigestKind, "digest_kind"))
     local_date: Mapped[date | None] = mapped_column(Date)
     more_count: Mapped[int] = mapped_column(Integer, default=0)
+    list_id: Mapped[int | None] = mapped_column(ForeignKey("story_lists.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    items: Mapped[list[DigestItem]] = relationship(
-        cascade="all, delete-orphan",
-        passive_deletes=True,
+    items: Mapped[list[StoryListItem]] = relationship(
+        primaryjoin="Digest.list_id == foreign(StoryListItem.list_id)",
+        viewonly=True,
         lazy="selectin",
-        order_by="DigestItem.position",
+        order_by="StoryListItem.position",
     )
-
-
-class DigestItem(Base):
-    __tablename__ = "digest_items"
-
-    digest_id: Mapped[int] = mapped_column(
-        ForeignKey("digests.id", ondelete="CASCADE"), primary_key=True
-    )
-    position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
-
-
-class Delivery(Base):
-    """A story a subscriber has been sent: never the same story twice."""
-
-    __tablename__ = "deliveries"
-    # Who got a story: planning counts recent deliveries from the story side, and
-    # deleting an old story finds its deliveries without scanning them all.
-    __table_args__ = (Index(None, "story_id", "subscriber_id"),)
-
-    subscriber_id: Mapped[int] = mapped_column(
-        ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
-    )
-    story_id: Mapped[int] = mapped_column(
-        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
-    )
-    delivered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class OutboxMessage(Base):

@@ -1,27 +1,38 @@
-"""Writing a plan: digests, their items, deliveries and outbox rows, from the plan tables.
+"""Writing a plan: story lists, digests and outbox rows, from the plan tables.
 
-The second half of ``storage.planning``: it reads ``plan_due`` and
-``plan_matches`` (filled there) and writes everything with ``INSERT ... SELECT``.
+The second half of ``storage.planning``: it reads ``plan_due``,
+``plan_groups``, ``plan_members`` and ``plan_matches`` (filled there and in
+``storage.plan_matching``) and writes everything with ``INSERT ... SELECT``:
+one story list per group with stories, one digest per due subscriber, one
+outbox row per digest to send. The rows written per subscriber do not grow
+with the number of stories in their digest.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, func, insert, literal, or_, select, text, true
+from sqlalchemy import case, exists, func, insert, literal, or_, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.dialect import insert_ignoring_conflicts
+from storage.dialect import fresh_ids, insert_ignoring_conflicts
 from storage.models import (
-    Delivery,
     Digest,
-    DigestItem,
     DigestKind,
     OutboxKind,
     OutboxMessage,
     OutboxStatus,
+    StoryList,
+    StoryListItem,
 )
-from storage.planning import PLAN, SKIP, PlanCounts, plan_due, plan_matches
+from storage.planning import (
+    SKIP,
+    PlanCounts,
+    plan_due,
+    plan_groups,
+    plan_matches,
+    plan_members,
+)
 from storage.types import UTCDateTime
 
 
@@ -34,94 +45,72 @@ async def write_digests(
     mark_empty: bool,
     notify_empty: bool,
 ) -> PlanCounts:
-    """Turn ``plan_due`` and ``plan_matches`` into digests, items, deliveries and outbox rows.
+    """Turn the plan tables into story lists, digests and outbox rows.
 
     ``mark_empty``: a due subscriber with nothing new still gets a digest row
-    of kind ``skipped`` (no items, no outbox message) so the date counts as
+    of kind ``skipped`` (no stories, no outbox message) so the date counts as
     done; ``skip`` rows always get one. ``notify_empty``: a due subscriber with
     nothing new gets a real (empty) digest and its message instead.
     """
-    first = (
-        select(plan_matches.c.subscriber_id, plan_matches.c.total)
-        .where(plan_matches.c.rank == 1)
-        .subquery("first")
-    )
-    has_stories = first.c.subscriber_id.is_not(None)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        # Each row's foreign-key checks run a cached lookup per parent table; against a
+        # table that was small when the plan was cached, PostgreSQL scans it sequentially.
+        await session.execute(text("SET LOCAL enable_seqscan = off"))
+    await _write_lists(session, now)
+    p, g = plan_due.c, plan_groups.c
+    due = plan_due.outerjoin(plan_members, plan_members.c.subscriber_id == p.subscriber_id)
+    due = due.outerjoin(plan_groups, g.group_id == plan_members.c.group_id)
+    has_stories = g.list_id.is_not(None)
     counts: dict[str, int] = dict(
         (
             await session.execute(
                 select(
                     case(
-                        (plan_due.c.action == SKIP, "skipped"),
+                        (p.action == SKIP, "skipped"),
                         (has_stories, "digests"),
                         else_="empty",
                     ).label("outcome"),
                     func.count(),
                 )
-                .select_from(
-                    plan_due.outerjoin(first, first.c.subscriber_id == plan_due.c.subscriber_id)
-                )
+                .select_from(due)
                 .group_by("outcome")
             )
         ).all()
     )
+    stories = await session.scalar(
+        select(func.sum(case((g.total > max_stories, max_stories), else_=g.total)))
+        .select_from(due)
+        .where(has_stories)
+    )
     last_id = await session.scalar(select(func.coalesce(func.max(Digest.id), 0)))
     await session.execute(
         insert_ignoring_conflicts(session, Digest.__table__).from_select(  # type: ignore[arg-type]
-            ["subscriber_id", "kind", "local_date", "more_count", "created_at"],
+            ["subscriber_id", "kind", "local_date", "more_count", "list_id", "created_at"],
             select(
-                plan_due.c.subscriber_id,
+                p.subscriber_id,
                 case(
-                    (plan_due.c.action == SKIP, DigestKind.SKIPPED.value),
+                    (p.action == SKIP, DigestKind.SKIPPED.value),
                     (has_stories, kind.value),
                     else_=kind.value if notify_empty else DigestKind.SKIPPED.value,
                 ),
-                plan_due.c.local_date,
-                case(
-                    (first.c.total > max_stories, first.c.total - max_stories),
-                    else_=0,
-                ),
+                p.local_date,
+                case((g.total > max_stories, g.total - max_stories), else_=0),
+                g.list_id,
                 literal(now, UTCDateTime()),
             )
-            .select_from(
-                plan_due.outerjoin(first, first.c.subscriber_id == plan_due.c.subscriber_id)
-            )
-            .where(
-                true()
-                if mark_empty or notify_empty
-                else or_(plan_due.c.action == SKIP, has_stories)
-            )
-            .order_by(plan_due.c.subscriber_id),
-        )
-    )
-    new = (
-        select(Digest.id, Digest.subscriber_id)
-        .where(Digest.id > last_id, Digest.kind == kind)
-        .subquery("new")
-    )
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        # Each row's foreign-key checks run a cached lookup per parent table; against a
-        # small stories table PostgreSQL plans it as a sequential scan, ~5x slower per row.
-        await session.execute(text("SET LOCAL enable_seqscan = off"))
-    await session.execute(
-        insert(DigestItem).from_select(
-            ["digest_id", "position", "story_id"],
-            select(new.c.id, plan_matches.c.rank, plan_matches.c.story_id).join(
-                plan_matches, plan_matches.c.subscriber_id == new.c.subscriber_id
-            ),
-        )
-    )
-    await session.execute(
-        insert_ignoring_conflicts(session, Delivery.__table__).from_select(  # type: ignore[arg-type]
-            ["subscriber_id", "story_id", "delivered_at"],
-            select(
-                plan_matches.c.subscriber_id, plan_matches.c.story_id, literal(now, UTCDateTime())
-            ).where(true()),
+            .select_from(due)
+            .where(true() if mark_empty or notify_empty else or_(p.action == SKIP, has_stories))
+            .order_by(p.subscriber_id),
         )
     )
     if postgres:
         await session.execute(text("SET LOCAL enable_seqscan TO DEFAULT"))
+    new = (
+        select(Digest.id, Digest.subscriber_id, Digest.list_id)
+        .where(Digest.id > last_id, Digest.kind == kind)
+        .subquery("new")
+    )
     sent = await session.execute(
         insert(OutboxMessage).from_select(
             [
@@ -138,23 +127,49 @@ async def write_digests(
                 new.c.subscriber_id,
                 new.c.id,
                 literal(OutboxKind.DIGEST.value),
-                plan_due.c.chat_id,
+                p.chat_id,
                 literal(OutboxStatus.PENDING.value),
                 literal(0),
                 literal(now, UTCDateTime()),
                 literal(now, UTCDateTime()),
             )
-            .join(plan_due, plan_due.c.subscriber_id == new.c.subscriber_id)
-            .outerjoin(first, first.c.subscriber_id == new.c.subscriber_id)
-            .where(plan_due.c.action == PLAN, true() if notify_empty else has_stories)
+            .join(plan_due, p.subscriber_id == new.c.subscriber_id)
+            .where(p.action != SKIP, true() if notify_empty else new.c.list_id.is_not(None))
             .order_by(new.c.id),
         )
     )
-    stories = await session.scalar(select(func.count()).select_from(plan_matches))
     empty = counts.get("empty", 0)
     return PlanCounts(
         digests=sent.rowcount,  # type: ignore[attr-defined]
         stories=stories or 0,
         empty=empty if (mark_empty and not notify_empty) else 0,
         skipped=counts.get("skipped", 0),
+    )
+
+
+async def _write_lists(session: AsyncSession, now: datetime) -> None:
+    """A new story list for every group with stories: ids, totals, then the lists and items."""
+    g, m = plan_groups.c, plan_matches.c
+    first = plan_matches.alias("first")
+    await session.execute(
+        update(plan_groups)
+        .where(exists().where(first.c.group_id == g.group_id, first.c.rank == 1))
+        .values(
+            list_id=fresh_ids(session, "story_lists", g.group_id),
+            total=select(first.c.total)
+            .where(first.c.group_id == g.group_id, first.c.rank == 1)
+            .scalar_subquery(),
+        )
+    )
+    await session.execute(
+        insert(StoryList).from_select(
+            ["id", "created_at"],
+            select(g.list_id, literal(now, UTCDateTime())).where(g.list_id.is_not(None)),
+        )
+    )
+    await session.execute(
+        insert(StoryListItem).from_select(
+            ["list_id", "position", "story_id"],
+            select(g.list_id, m.rank, m.story_id).join(plan_groups, g.group_id == m.group_id),
+        )
     )

@@ -1,19 +1,21 @@
 """Set-based digest planning in SQL: due subscribers x matching unseen stories -> outbox.
 
 Planning runs a fixed handful of statements whatever the number of
-subscribers, through three temporary tables:
+subscribers, through temporary tables:
 
 - ``plan_windows``: per time zone, the local date and the range of digest
   times that are due (or, for ``skip`` rows, that fell out of the grace window);
   computed in Python by ``jobs.plan`` because only Python knows time zones on
   both SQLite and PostgreSQL.
 - ``plan_due``: the subscribers to plan for, with their local date.
-- ``plan_matches``: each due subscriber's first ``max_stories`` matching,
-  undelivered stories, newest briefs first, with the total count.
+- ``plan_groups`` and ``plan_members``: due subscribers who would get the same
+  stories, grouped (see ``storage.plan_matching``); each group gets one story list.
+- ``plan_matches``: each group's first ``max_stories`` matching, undelivered
+  stories, newest briefs first, with the total count.
 
-From those, ``storage.plan_writes`` writes digests, digest items,
-deliveries and outbox rows. The caller holds the planning lock
-(``take_planning_lock``) so that no other planner inserts digests meanwhile.
+From those, ``storage.plan_writes`` writes story lists, digests and outbox
+rows. The caller holds the planning lock (``take_planning_lock``) so that no
+other planner inserts digests meanwhile.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     Time,
     and_,
     case,
@@ -66,6 +69,7 @@ from storage.types import UTCDateTime
 PLANNING_LOCK_KEY = 0x6272696566
 PLAN = "plan"
 SQLITE_PLANNING_CACHE_KB = 64 * 1024
+POSTGRES_PLANNING_WORK_MEM = "32MB"
 SKIP = "skip"
 
 _temporary = MetaData()
@@ -90,13 +94,49 @@ plan_due = Table(
     # The followed topics as bits of topics.position, and how to match (LISTS, KEYWORDS, PAIRS).
     Column("mask", BigInteger, nullable=False),
     Column("path", Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+# The story lists a due subscriber on the LISTS path received lately, as "id,id,...".
+plan_history = Table(
+    "plan_history",
+    _temporary,
+    Column("subscriber_id", Integer, primary_key=True, autoincrement=False),
+    Column("history", Text, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+# Subscribers who get the same stories: one group per (mask, history) on the LISTS
+# path, one per subscriber on the others (``subscriber_id`` set). ``member`` is a
+# subscriber whose deliveries stand for the group's; ``delivered`` counts those in
+# the mask's list (KEYWORDS path); ``list_id`` and ``total`` are filled when writing.
+plan_groups = Table(
+    "plan_groups",
+    _temporary,
+    Column("group_id", Integer, primary_key=True, autoincrement=False),
+    Column("mask", BigInteger, nullable=False),
+    Column("history", Text, nullable=False),
+    Column("path", Integer, nullable=False),
+    Column("subscriber_id", Integer),
+    Column("member", Integer, nullable=False),
     Column("delivered", Integer, nullable=False, default=0),
+    Column("list_id", Integer),
+    Column("total", Integer, nullable=False, default=0),
+    prefixes=["TEMPORARY"],
+)
+# Each due subscriber to plan, with their group and what made it.
+plan_members = Table(
+    "plan_members",
+    _temporary,
+    Column("subscriber_id", Integer, primary_key=True, autoincrement=False),
+    Column("group_id", Integer, nullable=False),
+    Column("mask", BigInteger, nullable=False),
+    Column("history", Text, nullable=False),
+    Column("path", Integer, nullable=False),
     prefixes=["TEMPORARY"],
 )
 plan_matches = Table(
     "plan_matches",
     _temporary,
-    Column("subscriber_id", Integer, primary_key=True, autoincrement=False),
+    Column("group_id", Integer, primary_key=True, autoincrement=False),
     Column("rank", Integer, primary_key=True, autoincrement=False),
     Column("story_id", Integer, nullable=False),
     Column("total", Integer, nullable=False),
@@ -110,6 +150,14 @@ plan_stories = Table(
     Column("mask", BigInteger, nullable=False),
     prefixes=["TEMPORARY"],
 )
+# Which candidate stories each group's member has already been sent.
+plan_delivered = Table(
+    "plan_delivered",
+    _temporary,
+    Column("member", Integer, primary_key=True, autoincrement=False),
+    Column("story_id", Integer, primary_key=True, autoincrement=False),
+    prefixes=["TEMPORARY"],
+)
 # For each distinct topic mask of the due subscribers: its matching stories, ranked.
 plan_lists = Table(
     "plan_lists",
@@ -121,7 +169,17 @@ plan_lists = Table(
     Column("total", Integer, nullable=False),
     prefixes=["TEMPORARY"],
 )
-TEMPORARY_TABLES = (plan_windows, plan_due, plan_stories, plan_lists, plan_matches)
+TEMPORARY_TABLES = (
+    plan_windows,
+    plan_due,
+    plan_history,
+    plan_groups,
+    plan_members,
+    plan_stories,
+    plan_delivered,
+    plan_lists,
+    plan_matches,
+)
 MASK_BITS = 62  # topics at positions below this fit a BIGINT mask
 # How a due subscriber's stories are found (see storage.plan_matching).
 LISTS, KEYWORDS, PAIRS = 0, 1, 2
@@ -147,7 +205,7 @@ class DueWindow:
 @dataclass(frozen=True, slots=True)
 class PlanCounts:
     digests: int = 0  # digests with an outbox message
-    stories: int = 0  # digest items, i.e. stories now delivered
+    stories: int = 0  # stories in those digests, i.e. stories now delivered
     empty: int = 0  # scheduled dates with nothing new and no message
     skipped: int = 0  # scheduled dates past the grace window, marked done
 
@@ -188,6 +246,9 @@ async def create_plan_tables(session: AsyncSession, windows: Sequence[DueWindow]
         # Sorting a million candidate rows: a bigger page cache for the temporary b-trees
         # (which live in memory: storage.db sets temp_store on every connection).
         await session.execute(text(f"PRAGMA cache_size=-{SQLITE_PLANNING_CACHE_KB}"))
+    else:
+        # Sorts of 100,000 subscribers fit in memory instead of spilling to disk.
+        await session.execute(text(f"SET LOCAL work_mem = '{POSTGRES_PLANNING_WORK_MEM}'"))
     await drop_plan_tables(session)
     await session.run_sync(_create_temporary_tables)
     if windows:
@@ -267,7 +328,7 @@ async def select_due(session: AsyncSession, now: datetime, kind: DigestKind) -> 
         path = case((muting, PAIRS), (far_topic, PAIRS), (has_keywords, KEYWORDS), else_=LISTS)
     query = (
         _receiving(now, modes)
-        .add_columns(Subscriber.chat_id, w.c.local_date, w.c.action, mask, path, literal(0))
+        .add_columns(Subscriber.chat_id, w.c.local_date, w.c.action, mask, path)
         .join(w, w.c.timezone == Subscriber.timezone)
         .where(
             Subscriber.digest_time >= w.c.from_time,
@@ -283,7 +344,7 @@ async def select_due(session: AsyncSession, now: datetime, kind: DigestKind) -> 
         )
     await session.execute(
         insert(plan_due).from_select(
-            ["subscriber_id", "chat_id", "local_date", "action", "mask", "path", "delivered"],
+            ["subscriber_id", "chat_id", "local_date", "action", "mask", "path"],
             query,
         )
     )

@@ -12,8 +12,10 @@ from sqlalchemy import delete, func, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_ignoring_conflicts
+from storage.digests import delete_unused_lists
 from storage.models import (
     DeliveryMode,
+    Digest,
     MutedKeyword,
     Subscriber,
     SubscriberKeyword,
@@ -130,8 +132,19 @@ async def _set_state(session: AsyncSession, chat_id: int, state: SubscriberState
 
 
 async def forget(session: AsyncSession, chat_id: int) -> bool:
-    """Delete everything stored about a chat; False if there was nothing."""
+    """Delete everything stored about a chat; False if there was nothing.
+
+    Its digests go with it (cascade), and so do the story lists no other
+    chat's digest shares.
+    """
+    lists = await session.scalars(
+        select(Digest.list_id)
+        .join(Subscriber, Subscriber.id == Digest.subscriber_id)
+        .where(Subscriber.chat_id == chat_id, Digest.list_id.is_not(None))
+    )
+    list_ids = [i for i in lists if i is not None]
     result = await session.execute(delete(Subscriber).where(Subscriber.chat_id == chat_id))
+    await delete_unused_lists(session, list_ids)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -36,33 +36,35 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             text = t.gettext(texts.NOTHING_FOLLOWED)
         else:
             since = utcnow() - timedelta(hours=d.settings.digest_lookback_hours)
-            fresh = await digests.matching_stories(
-                session, subscriber, since=since, limit=limit * 5, unseen_only=True
+            unseen = await digests.create_unseen_digest(
+                session, subscriber, since=since, limit=limit
             )
-            stories, more = fresh[:limit], max(0, len(fresh) - limit)
-            heading = t.ngettext(
-                "📰 <b>Your stories</b> · {count} new",
-                "📰 <b>Your stories</b> · {count} new",
-                len(stories),
-            ).format(count=len(stories))
-            if not stories:
+            if unseen is not None:
+                made, stories = unseen
+                heading = t.ngettext(
+                    "📰 <b>Your stories</b> · {count} new",
+                    "📰 <b>Your stories</b> · {count} new",
+                    len(stories),
+                ).format(count=len(stories))
+            else:
                 stories = await digests.matching_stories(
                     session, subscriber, since=None, limit=limit, unseen_only=False
                 )
                 heading = t.gettext(
                     "📰 <b>Nothing new since your last digest.</b> The latest on your topics:"
                 )
+                if stories:
+                    made = await digests.create_digest(
+                        session, subscriber.id, DigestKind.ON_DEMAND, [s.id for s in stories]
+                    )
             if not stories:
                 text = t.gettext(
                     "Nothing on your topics has come in yet. I'll send stories as they arrive."
                 )
             else:
-                ids = [s.id for s in stories]
-                made = await digests.create_digest(
-                    session, subscriber.id, DigestKind.ON_DEMAND, ids, more_count=more
+                text = render_digest(
+                    stories, emojis, heading=heading, more_count=made.more_count, t=t
                 )
-                await digests.record_deliveries(session, subscriber.id, ids)
-                text = render_digest(stories, emojis, heading=heading, more_count=more, t=t)
                 markup = keyboards.story_buttons(made.id, len(stories))
     await reply(update, context, text, markup)
 

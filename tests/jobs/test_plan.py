@@ -6,13 +6,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobs.plan import PlanReport, plan_due_digests
-from storage.digests import latest_digest
-from storage.models import DeliveryMode, DigestKind, OutboxStatus, Topic
+from storage.digests import create_unseen_digest, latest_digest
+from storage.models import DeliveryMode, DigestKind, OutboxStatus, StoryList, Topic
 from storage.mutes import mute_keyword, mute_topic
-from storage.subscribers import pause
+from storage.subscribers import forget, pause
 from tests.factories import (
     StorySpec,
     add_brief,
@@ -384,3 +385,73 @@ async def test_muted_topics_and_keywords_stay_out_of_the_scheduled_digest(
     assert await sent_story_titles(session, 31) == [
         ["Gaza truce", "Iran talks", "Tariffs", "Steel deal"]
     ]
+
+
+async def test_subscribers_with_the_same_topics_and_history_share_one_story_list(
+    session: AsyncSession,
+) -> None:
+    for chat in (31, 32, 33):
+        await add_subscriber(session, chat, created_at=LONG_AGO, topics=["trade", "gaza"])
+    await add_subscriber(session, 34, created_at=LONG_AGO, topics=["trade"])
+    await add_brief(
+        session,
+        datetime(2026, 2, 12, 5, tzinfo=UTC),
+        [StorySpec("Tariffs", ["trade"]), StorySpec("Ceasefire", ["gaza"])],
+    )
+    await plan(session, datetime(2026, 2, 12, 7, 30, tzinfo=UTC))
+    await add_brief(session, datetime(2026, 2, 13, 5, tzinfo=UTC), [StorySpec("Quotas", ["trade"])])
+
+    await plan(session, datetime(2026, 2, 13, 7, 30, tzinfo=UTC))
+
+    lists = {
+        chat: [d.list_id for d in await digests_of(session, chat)] for chat in (31, 32, 33, 34)
+    }
+    assert lists[31] == lists[32] == lists[33]
+    assert lists[34][0] != lists[31][0]
+    assert await session.scalar(select(func.count()).select_from(StoryList)) == 4
+    for chat in (31, 32, 33):
+        assert await sent_story_titles(session, chat) == [["Tariffs", "Ceasefire"], ["Quotas"]]
+    assert await sent_story_titles(session, 34) == [["Tariffs"], ["Quotas"]]
+
+
+async def test_a_story_read_on_demand_is_left_out_only_for_the_reader(
+    session: AsyncSession,
+) -> None:
+    reader = await add_subscriber(session, 41, created_at=LONG_AGO, topics=["trade"])
+    await add_subscriber(session, 42, created_at=LONG_AGO, topics=["trade"])
+    await add_brief(
+        session,
+        datetime(2026, 2, 12, 5, tzinfo=UTC),
+        [StorySpec("Tariffs", ["trade"]), StorySpec("Quotas", ["trade"])],
+    )
+    read = await create_unseen_digest(session, reader, since=LONG_AGO, limit=1)
+
+    await plan(session, datetime(2026, 2, 12, 7, 30, tzinfo=UTC))
+
+    assert read is not None and [s.title for s in read[1]] == ["Tariffs"]
+    assert await sent_story_titles(session, 41) == [["Quotas"]]
+    assert await sent_story_titles(session, 42) == [["Tariffs", "Quotas"]]
+
+
+async def test_forgetting_a_chat_removes_the_lists_only_it_had_and_keeps_shared_ones(
+    session: AsyncSession,
+) -> None:
+    for chat in (51, 52):
+        await add_subscriber(session, chat, created_at=LONG_AGO, topics=["trade"])
+    await add_subscriber(session, 53, created_at=LONG_AGO, topics=["gaza"])
+    await add_brief(
+        session,
+        datetime(2026, 2, 12, 5, tzinfo=UTC),
+        [StorySpec("Tariffs", ["trade"]), StorySpec("Ceasefire", ["gaza"])],
+    )
+    await plan(session, datetime(2026, 2, 12, 7, 30, tzinfo=UTC))
+    [shared] = [d.list_id for d in await digests_of(session, 51)]
+    [own] = [d.list_id for d in await digests_of(session, 53)]
+
+    await forget(session, 51)
+    await forget(session, 53)
+
+    remaining = set(await session.scalars(select(StoryList.id)))
+    assert remaining == {shared}
+    assert await sent_story_titles(session, 52) == [["Tariffs"]]
+    assert own not in remaining

@@ -43,7 +43,9 @@ async def test_delivered_stories_are_left_out_of_unseen_and_lookback_applies(
     stories = await insert_seed_brief(session)
     await subscribers.subscribe(session, 3002)
     subscriber = await subscribers.set_topics(session, 3002, ["trade"])
-    await digests.record_deliveries(session, subscriber.id, [stories[2].id, stories[2].id])
+    await digests.create_digest(
+        session, subscriber.id, DigestKind.ON_DEMAND, [stories[2].id, stories[2].id]
+    )
 
     unseen = await digests.matching_stories(
         session, subscriber, since=None, limit=10, unseen_only=True

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, func, insert, inspect, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage import db
-from storage.models import Base
+from storage import db, digests, subscribers
+from storage.models import Base, Brief, DigestKind, OutboxMessage, Story, Subscriber
+from storage.types import utcnow
 from tests.conftest import BACKENDS
 
 
@@ -53,3 +58,154 @@ async def test_sqlite_files_are_opened_in_wal_mode_with_a_busy_timeout(
         assert (mode, timeout, foreign_keys) == ("wal", db.SQLITE_BUSY_TIMEOUT_MS, 1)
     finally:
         await engine.dispose()
+
+
+async def _at_0005_with_digests(engine: AsyncEngine) -> dict[str, int]:
+    """A database at 0005 holding a subscriber, three stories, a scheduled digest of
+    stories 1-2 (delivered), a search digest of story 3, and story 3 delivered on its own."""
+    await db.upgrade(engine, "0005")
+    now = utcnow()
+    async with engine.begin() as connection:
+        subscriber_id = (
+            await connection.execute(
+                insert(Subscriber).returning(Subscriber.id),
+                {
+                    "chat_id": 4242,
+                    "chat_type": "private",
+                    "timezone": "UTC",
+                    "digest_time": time(7, 30),
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+        ).scalar_one()
+        brief_id = (
+            await connection.execute(
+                insert(Brief).returning(Brief.id),
+                {"key": "brief", "title": "Brief", "ingested_at": now},
+            )
+        ).scalar_one()
+        story_ids = [
+            (
+                await connection.execute(
+                    insert(Story).returning(Story.id),
+                    {
+                        "brief_id": brief_id,
+                        "position": n,
+                        "title": f"Story {n}",
+                        "text": "Text.",
+                        "content_key": f"story-{n}",
+                        "ingested_at": now,
+                    },
+                )
+            ).scalar_one()
+            for n in (1, 2, 3)
+        ]
+        digest = text(
+            "INSERT INTO digests (subscriber_id, kind, local_date, more_count, created_at) "
+            "VALUES (:s, :kind, NULL, 0, :at) RETURNING id"
+        )
+        scheduled = (
+            await connection.execute(digest, {"s": subscriber_id, "kind": "scheduled", "at": now})
+        ).scalar_one()
+        search = (
+            await connection.execute(digest, {"s": subscriber_id, "kind": "search", "at": now})
+        ).scalar_one()
+        await connection.execute(
+            text("INSERT INTO digest_items (digest_id, position, story_id) VALUES (:d, :p, :s)"),
+            [
+                {"d": scheduled, "p": 1, "s": story_ids[1]},
+                {"d": scheduled, "p": 2, "s": story_ids[0]},
+                {"d": search, "p": 1, "s": story_ids[2]},
+            ],
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO deliveries (subscriber_id, story_id, delivered_at) "
+                "VALUES (:sub, :story, :at)"
+            ),
+            [{"sub": subscriber_id, "story": story, "at": now} for story in story_ids],
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO outbox (subscriber_id, digest_id, kind, chat_id, status, attempts, "
+                "next_attempt_at, created_at) VALUES (:sub, :d, 'digest', 4242, 'sent', 1, "
+                ":at, :at)"
+            ),
+            {"sub": subscriber_id, "d": scheduled, "at": now},
+        )
+    return {"subscriber": subscriber_id, "scheduled": scheduled, "search": search}
+
+
+@pytest.mark.parametrize("empty_database_url", BACKENDS, indirect=True)
+async def test_story_lists_migration_keeps_every_digest_and_delivery(
+    empty_database_url: str,
+) -> None:
+    engine = db.create_engine(empty_database_url)
+    try:
+        ids = await _at_0005_with_digests(engine)
+
+        await db.upgrade(engine)
+
+        async with db.create_sessionmaker(engine)() as session:
+            scheduled = await digests.get_digest(session, ids["subscriber"], ids["scheduled"])
+            search = await digests.get_digest(session, ids["subscriber"], ids["search"])
+            assert scheduled is not None and search is not None
+            titles = [s.title for s in await digests.digest_stories(session, scheduled)]
+            assert titles == ["Story 2", "Story 1"]
+            assert [s.title for s in await digests.digest_stories(session, search)] == ["Story 3"]
+            # Story 3 was delivered outside any delivering digest: it is still not sent again.
+            subscriber = await session.get(Subscriber, ids["subscriber"])
+            assert subscriber is not None
+            await subscribers.follow_keywords(session, 4242, ["text"])
+            unseen = await digests.matching_stories(
+                session, subscriber, since=None, limit=10, unseen_only=True
+            )
+            assert unseen == []
+            sent = await session.scalar(select(func.count()).select_from(OutboxMessage))
+            assert sent == 1
+            created = await digests.create_digest(
+                session, ids["subscriber"], DigestKind.ON_DEMAND, [scheduled.items[0].story_id]
+            )
+            assert created.list_id is not None and created.list_id > search.id
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("empty_database_url", BACKENDS, indirect=True)
+async def test_story_lists_migration_downgrades_and_upgrades_again_without_loss(
+    empty_database_url: str,
+) -> None:
+    engine = db.create_engine(empty_database_url)
+    try:
+        ids = await _at_0005_with_digests(engine)
+        await db.upgrade(engine)
+
+        await _downgrade(engine, "0005")
+        async with engine.connect() as connection:
+            items = (
+                await connection.execute(
+                    text("SELECT digest_id, position FROM digest_items ORDER BY 1, 2")
+                )
+            ).all()
+            delivered = await connection.scalar(text("SELECT count(*) FROM deliveries"))
+            outbox_rows = await connection.scalar(text("SELECT count(*) FROM outbox"))
+        await db.upgrade(engine)
+
+        # The last digest is the on-demand one that kept the lone delivery of story 3.
+        assert items[:3] == [(ids["scheduled"], 1), (ids["scheduled"], 2), (ids["search"], 1)]
+        assert len(items) == 4 and items[3][1] == 1
+        assert (delivered, outbox_rows) == (3, 1)
+        assert await db.current_revision(engine) == db.head_revision()
+    finally:
+        await engine.dispose()
+
+
+async def _downgrade(engine: AsyncEngine, revision: str) -> None:
+    def run(connection: Connection) -> None:
+        cfg = db.alembic_config()
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)
