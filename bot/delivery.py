@@ -10,7 +10,7 @@ sweep in progress finish. ``FeedPoll`` is the scheduler's poll job.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from time import perf_counter
 
 import httpx
@@ -34,11 +34,15 @@ from storage.types import utcnow
 
 def timing(settings: Settings) -> Timing:
     """The scheduler's timing from BRIEFBOT_* settings."""
+    quiet_start, quiet_end = settings.quiet_hours or (time(0), time(0))  # equal: never quiet
     return Timing(
         poll_minutes=settings.poll_minutes,
         lookback=timedelta(hours=settings.digest_lookback_hours),
         max_stories=settings.digest_max_stories,
         grace=timedelta(hours=settings.digest_grace_hours),
+        notify_empty=settings.notify_empty,
+        quiet_start=quiet_start,
+        quiet_end=quiet_end,
     )
 
 

@@ -7,6 +7,7 @@ any mistake into ``SettingsError`` whose message names the variable to fix.
 from __future__ import annotations
 
 import re
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -56,6 +57,8 @@ class Settings(BaseSettings):
     digest_lookback_hours: int = Field(default=48, ge=1, le=24 * 30)
     digest_max_stories: int = Field(default=10, ge=1, le=50)
     digest_grace_hours: int = Field(default=12, ge=0, le=24)
+    notify_empty: bool = False
+    quiet_hours: Annotated[tuple[time, time] | None, NoDecode] = (time(22, 0), time(7, 0))
     feed_alert_hours: int = Field(default=6, ge=1, le=24 * 30)
     max_messages_per_second: float = Field(default=30, gt=0, le=1000)
     log_level: str = "INFO"
@@ -123,6 +126,24 @@ class Settings(BaseSettings):
         if not value.is_file():
             raise ValueError(f"no such file: {value}")
         return value
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _quiet_hours(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        text = value.strip().lower()
+        if text in {"", "off", "none"}:
+            return None
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", text)
+        if match is None:
+            raise ValueError(f"{value!r} is not a range like 22:00-07:00 (or off)")
+        hours_a, minutes_a, hours_b, minutes_b = (int(g) for g in match.groups())
+        try:
+            start, end = time(hours_a, minutes_a), time(hours_b, minutes_b)
+        except ValueError:
+            raise ValueError(f"{value!r} has a time that does not exist") from None
+        return None if start == end else (start, end)
 
     @field_validator("log_level")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,23 @@ def test_plain_database_urls_get_the_async_driver(
 
 
 @pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("23:30-06:15", (time(23, 30), time(6, 15))),
+        ("1:00 - 5:00", (time(1, 0), time(5, 0))),
+        ("off", None),
+        ("07:00-07:00", None),
+    ],
+)
+def test_quiet_hours_are_read_as_a_range_or_off(
+    monkeypatch: pytest.MonkeyPatch, given: str, expected: tuple[time, time] | None
+) -> None:
+    monkeypatch.setenv("BRIEFBOT_QUIET_HOURS", given)
+
+    assert load_settings(None).quiet_hours == expected
+
+
+@pytest.mark.parametrize(
     ("variable", "value", "says"),
     [
         ("BRIEFBOT_DATABASE_URL", "not a url", "cannot parse 'not a url' as a database URL"),
@@ -75,6 +93,9 @@ def test_plain_database_urls_get_the_async_driver(
         ("BRIEFBOT_POLL_MINUTES", "0", "greater than or equal to 1"),
         ("BRIEFBOT_BOT_API_URL", "ftp://x", "is not an http(s) URL"),
         ("BRIEFBOT_TOPICS_FILE", "/nowhere/topics.toml", "no such file: /nowhere/topics.toml"),
+        ("BRIEFBOT_QUIET_HOURS", "10pm to 7am", "is not a range like 22:00-07:00 (or off)"),
+        ("BRIEFBOT_QUIET_HOURS", "22:00-25:00", "has a time that does not exist"),
+        ("BRIEFBOT_NOTIFY_EMPTY", "sometimes", "valid boolean"),
     ],
 )
 def test_a_wrong_setting_names_the_variable_in_one_line(

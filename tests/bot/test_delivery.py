@@ -14,9 +14,10 @@ from bot.app import build_application, start_polling, stop_polling
 from bot.delivery import DeliveryBackground
 from bot.settings import Settings
 from storage import db
+from storage.models import DeliveryMode
 from tests.bot.conftest import LAST_GROUP, TOKEN, World
 from tests.botapi import BotApiDouble
-from tests.factories import StorySpec, add_brief, add_subscriber
+from tests.factories import StorySpec, add_brief, add_subscriber, outbox_of
 
 KYIV_MORNING = datetime(2026, 2, 12, 7, 30, tzinfo=ZoneInfo("Europe/Kyiv")).astimezone(UTC)
 
@@ -62,3 +63,51 @@ async def test_a_gaza_follower_gets_only_the_gaza_story_at_0730_kyiv_time_and_ca
 
     assert "Hostages freed in Gaza" in digest.text and "Tariff war" not in digest.text
     assert any("Hostages freed in Gaza" in m.text for m in opened)
+
+
+async def test_the_nothing_new_message_and_the_quiet_hours_follow_the_settings(
+    tmp_path: Path, template_database: Path
+) -> None:
+    database = tmp_path / "briefbot.db"
+    shutil.copy(template_database, database)
+    url = f"sqlite+aiosqlite:///{database}"
+    engine = db.create_engine(url)
+    sessions = db.create_sessionmaker(engine)
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    async with sessions.begin() as session:
+        await add_subscriber(
+            session, 5151, created_at=long_ago, topics=["gaza"], timezone="Europe/Kyiv"
+        )
+        # 07:30 in Kyiv is inside 07:00-09:00; 05:30 in London is not.
+        for chat, zone in ((5252, "Europe/Kyiv"), (5353, "Europe/London")):
+            await add_subscriber(
+                session, chat, created_at=long_ago, topics=["trade"], timezone=zone,
+                mode=DeliveryMode.INSTANT,
+            )  # fmt: skip
+        await add_brief(
+            session, KYIV_MORNING - timedelta(hours=1), [StorySpec("Tariff war", ["trade"])]
+        )
+    async with BotApiDouble() as api:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            database_url=url,
+            bot_api_url=api.base_url,
+            notify_empty="true",
+            quiet_hours="07:00-09:00",
+        )
+        background = DeliveryBackground(settings, sessions, clock=lambda: KYIV_MORNING)
+        application = build_application(settings, sessions, background=background)
+        await start_polling(application, poll_timeout=1)
+        try:
+            await api.wait_for(lambda: bool(api.sent_to(5151) and api.sent_to(5353)), within=10)
+            async with sessions() as session:
+                held = await outbox_of(session, 5252)
+        finally:
+            await api.release_pollers()
+            await stop_polling(application)
+            await engine.dispose()
+
+    assert "Nothing new on your topics today" in api.sent_to(5151)[0].text
+    assert "Tariff war" in api.sent_to(5353)[0].text
+    assert held == [] and api.sent_to(5252) == []
