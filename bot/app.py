@@ -128,6 +128,7 @@ def build_application(
             command("time", preferences.set_time),
             command("timezone", preferences.set_timezone),
             command("mode", preferences.set_mode),
+            command("quiet", preferences.set_quiet),
             command("pause", preferences.pause),
             command("resume", preferences.resume),
             command("settings", preferences.show_settings),

@@ -4,8 +4,11 @@ A file looks like::
 
     {"format": "briefbot-settings", "version": 1, "exported_at": "2026-11-29T01:00:00Z",
      "topics": ["gaza", "ukraine"], "keywords": ["drones"], "timezone": "Europe/Kyiv",
-     "digest_time": "07:30", "mode": "digest",
-     "muted": {"topics": ["europe"], "keywords": ["crypto"]}}
+     "digest_time": "07:30", "mode": "digest", "quiet_hours": "23:00-07:00",
+     "language": "uk", "muted": {"topics": ["europe"], "keywords": ["crypto"]}}
+
+``quiet_hours`` is a range, "off", or "default" (the operator's hours);
+``language`` is left out while the chat follows its Telegram language.
 
 Reading it either yields every setting it holds, checked, or raises
 ``SettingsFileError`` with one line for the user: nothing is half-applied.
@@ -19,13 +22,18 @@ import json
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from typing import Any
+from typing import Any, Literal
 
-from bot.i18n import N_, Translator, translator
+from bot.i18n import LANGUAGES, N_, Translator, translator
 from bot.timezones import lookup_timezone
 from storage.models import DeliveryMode, Subscriber
 from storage.mutes import Mutes
-from storage.subscribers import MAX_KEYWORD_LENGTH, Preferences, normalise_keyword
+from storage.subscribers import (
+    MAX_KEYWORD_LENGTH,
+    QUIET_DEFAULT,
+    Preferences,
+    normalise_keyword,
+)
 
 FORMAT = "briefbot-settings"
 VERSION = 1
@@ -78,8 +86,11 @@ def dump_settings(subscriber: Subscriber, mutes: Mutes, now: datetime) -> bytes:
         "timezone": subscriber.timezone,
         "digest_time": f"{subscriber.digest_time:%H:%M}",
         "mode": subscriber.mode.value,
+        "quiet_hours": _quiet_text(subscriber),
         "muted": {"topics": mutes.topics, "keywords": mutes.keywords},
     }
+    if subscriber.language:
+        document["language"] = subscriber.language
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
 
 
@@ -133,6 +144,8 @@ def load_settings(
         digest_time=_time(document.get("digest_time"), _),
         mode=_mode(document.get("mode"), _),
         mutes=mutes,
+        language=_language(document.get("language"), _),
+        quiet_hours=_quiet(document.get("quiet_hours"), _),
     )
     return Loaded(preferences, notes)
 
@@ -188,13 +201,18 @@ def _timezone(value: Any, _: Gettext) -> str | None:
     return found.zone
 
 
+def _clock(value: Any) -> time | None:
+    """An "HH:MM" string as a time, else None."""
+    try:
+        return time.fromisoformat(value) if isinstance(value, str) and len(value) == 5 else None
+    except ValueError:
+        return None
+
+
 def _time(value: Any, _: Gettext) -> time | None:
     if value is None:
         return None
-    try:
-        at = time.fromisoformat(value) if isinstance(value, str) and len(value) == 5 else None
-    except ValueError:
-        at = None
+    at = _clock(value)
     if at is None:
         raise SettingsFileError(
             _("The file's digest time {time} is not a time like 07:30.").format(time=_shown(value))
@@ -210,3 +228,40 @@ def _mode(value: Any, _: Gettext) -> DeliveryMode | None:
             _("The file's mode {mode} is not digest, instant or both.").format(mode=_shown(value))
         )
     return DeliveryMode(value)
+
+
+def _quiet_text(subscriber: Subscriber) -> str:
+    start, end = subscriber.quiet_start, subscriber.quiet_end
+    if start is None or end is None:
+        return QUIET_DEFAULT
+    return "off" if start == end else f"{start:%H:%M}-{end:%H:%M}"
+
+
+def _quiet(value: Any, _: Gettext) -> tuple[time, time] | Literal["default"] | None:
+    if value is None:
+        return None
+    if value == QUIET_DEFAULT:
+        return QUIET_DEFAULT
+    if value == "off":
+        return (time(0), time(0))
+    parts = value.split("-") if isinstance(value, str) and len(value) == 11 else []
+    hours = [_clock(part) for part in parts]
+    if len(hours) != 2 or hours[0] is None or hours[1] is None:
+        raise SettingsFileError(
+            _("The file's quiet hours {hours} are not like 23:00-07:00, off or default.").format(
+                hours=_shown(value)
+            )
+        )
+    return hours[0], hours[1]
+
+
+def _language(value: Any, _: Gettext) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in LANGUAGES:
+        raise SettingsFileError(
+            _("The file's language {language} is not one I speak ({languages}).").format(
+                language=_shown(value), languages=", ".join(LANGUAGES)
+            )
+        )
+    return value

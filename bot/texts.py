@@ -8,7 +8,7 @@ and translated where they are sent.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from babel.dates import format_datetime
 
@@ -32,6 +32,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("time", N_("when your daily digest arrives, e.g. /time 07:30")),
     ("timezone", N_("your time zone, e.g. /timezone Europe/Kyiv")),
     ("mode", N_("digest, instant alerts, or both")),
+    ("quiet", N_("hours without instant alerts, e.g. /quiet 23:00-07:00")),
     ("pause", N_("pause deliveries, e.g. /pause 3 (days)")),
     ("resume", N_("resume deliveries")),
     ("settings", N_("all your settings at a glance, and what you muted")),
@@ -130,6 +131,25 @@ def _state_line(subscriber: Subscriber, now: datetime, t: Translator | None = No
     return _("active")
 
 
+def effective_quiet(
+    subscriber: Subscriber, default: tuple[time, time] | None
+) -> tuple[time, time] | None:
+    """The subscriber's quiet hours (their own, else ``default``); None when there are none."""
+    start, end = subscriber.quiet_start, subscriber.quiet_end
+    hours = (start, end) if start is not None and end is not None else default
+    return None if hours is None or hours[0] == hours[1] else hours
+
+
+def quiet_hours(
+    subscriber: Subscriber, default: tuple[time, time] | None, t: Translator | None = None
+) -> str:
+    """The subscriber's quiet hours as "23:00–07:00", or "off"."""
+    hours = effective_quiet(subscriber, default)
+    if hours is None:
+        return (t or translator()).gettext("off")
+    return f"{hours[0]:%H:%M}–{hours[1]:%H:%M}"
+
+
 def muted_text(mutes: Mutes, names: Mapping[str, str]) -> str:
     """What a subscriber muted: topic names, then “keywords”."""
     topics = [escape(names.get(slug, slug)) for slug in mutes.topics]
@@ -142,8 +162,10 @@ def settings_text(
     now: datetime,
     mutes: Mutes | None = None,
     t: Translator | None = None,
+    quiet_default: tuple[time, time] | None = None,
 ) -> str:
-    """All of a subscriber's settings at a glance."""
+    """All of a subscriber's settings at a glance (``quiet_default``: the operator's
+    quiet hours, for subscribers without their own)."""
     _ = (t or translator()).gettext
     topics = followed_names(subscriber.topic_slugs, names) or _("none (/topics)")
     keywords = ", ".join(escape(k) for k in subscriber.keyword_list) or _("none (/follow WORD)")
@@ -161,6 +183,9 @@ def settings_text(
                 time=f"{subscriber.digest_time:%H:%M}", zone=escape(subscriber.timezone)
             ),
             _("Mode: {mode}").format(mode=_(MODES[subscriber.mode])),
+            _("Quiet hours (no instant alerts): {hours}").format(
+                hours=quiet_hours(subscriber, quiet_default, t)
+            ),
             _("Deliveries: {state}").format(state=_state_line(subscriber, now, t)),
             _("Muted: {muted}").format(muted=muted),
         ]

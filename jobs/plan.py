@@ -23,9 +23,11 @@ for tomorrow instead of producing a second message (``notify_empty`` sends
 "nothing new on your topics today" instead).
 
 Instant alerts. Subscribers in ``instant`` or ``both`` mode whose local time
-is outside the quiet hours get one digest of kind ``instant`` per run with the
-matching stories they have not been sent; during quiet hours nothing is
-planned for them, so the stories wait for the first run of the morning.
+is outside their quiet hours (their own, else the operator's) get one digest
+of kind ``instant`` per run with the matching stories they have not been
+sent; during quiet hours nothing is planned for them, so the stories wait for
+the first run of the morning. Python gives each zone's wall-clock time; SQL
+compares it with each subscriber's hours.
 """
 
 from __future__ import annotations
@@ -103,15 +105,6 @@ def scheduled_windows(name: str, now: datetime, grace: timedelta) -> list[DueWin
     return windows
 
 
-def is_quiet(local: time, quiet_start: time, quiet_end: time) -> bool:
-    """Whether wall-clock ``local`` is inside the quiet hours (which may span midnight)."""
-    if quiet_start == quiet_end:
-        return False
-    if quiet_start < quiet_end:
-        return quiet_start <= local < quiet_end
-    return local >= quiet_start or local < quiet_end
-
-
 async def plan_due_digests(
     session: AsyncSession,
     now: datetime,
@@ -156,18 +149,19 @@ async def plan_instant(
     """Queue one instant digest per instant/both subscriber who has new matching stories.
 
     Stories ingested within ``lookback`` and never delivered to the subscriber
-    count; subscribers in their quiet hours are left for a later run.
+    count; subscribers inside their quiet hours (their own from /quiet, else
+    ``quiet_start``-``quiet_end``) in their local time are left for a later run.
     """
     if not await planning.take_planning_lock(session, "plan_instant", now):
         log.info("another process is planning; skipping this instant run")
         return PlanReport(locked=True)
     zones = await planning.distinct_timezones(session)
-    awake = [
-        name
+    windows = [
+        DueWindow(
+            name, None, time(0), DAY_END, now, local_time=_wall(now.astimezone(zone_of(name)))
+        )
         for name in zones
-        if not is_quiet(_wall(now.astimezone(zone_of(name))), quiet_start, quiet_end)
     ]
-    windows = [DueWindow(name, None, time(0), DAY_END, now) for name in awake]
     counts = await _plan(
         session,
         now,
@@ -176,6 +170,7 @@ async def plan_instant(
         since=now - lookback,
         max_stories=max_stories,
         notify_empty=False,
+        quiet=(quiet_start, quiet_end),
     )
     report = PlanReport(counts.digests, counts.stories, zones=len(zones))
     log.info("instant planning: %s", report.summary())
@@ -191,13 +186,14 @@ async def _plan(
     since: datetime,
     max_stories: int,
     notify_empty: bool,
+    quiet: tuple[time, time] | None = None,
 ) -> planning.PlanCounts:
     if not windows:
         return planning.PlanCounts()
     # No try/finally: after a failed statement the transaction is rolled back,
     # which removes the temporary tables too.
     await planning.create_plan_tables(session, windows)
-    await planning.select_due(session, now, kind)
+    await planning.select_due(session, now, kind, quiet)
     await plan_matching.select_matches(
         session, since, max_stories, by_story_time=kind is DigestKind.INSTANT
     )

@@ -118,6 +118,10 @@ class Subscriber(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     digest_time: Mapped[time] = mapped_column(Time, default=time(7, 30))
+    # The subscriber's own quiet hours for instant alerts (equal ends: none); None: the
+    # operator's BRIEFBOT_QUIET_HOURS.
+    quiet_start: Mapped[time | None] = mapped_column(Time)
+    quiet_end: Mapped[time | None] = mapped_column(Time)
     mode: Mapped[DeliveryMode] = mapped_column(
         _enum(DeliveryMode, "delivery_mode"), default=DeliveryMode.DIGEST
     )

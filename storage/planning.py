@@ -39,6 +39,7 @@ from sqlalchemy import (
     case,
     cast,
     exists,
+    false,
     func,
     insert,
     literal,
@@ -82,6 +83,7 @@ plan_windows = Table(
     Column("to_time", Time, nullable=False),
     Column("created_before", UTCDateTime, nullable=False),
     Column("action", String(8), nullable=False),
+    Column("local_time", Time),  # the zone's wall-clock time now (instant alerts)
     prefixes=["TEMPORARY"],
 )
 plan_due = Table(
@@ -200,6 +202,7 @@ class DueWindow:
     to_time: time
     created_before: datetime
     action: str = PLAN
+    local_time: time | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +265,7 @@ async def create_plan_tables(session: AsyncSession, windows: Sequence[DueWindow]
                     "to_time": w.to_time,
                     "created_before": w.created_before,
                     "action": w.action,
+                    "local_time": w.local_time,
                 }
                 for w in windows
             ],
@@ -298,8 +302,29 @@ def _receiving(now: datetime, modes: Sequence[DeliveryMode]) -> Select[Any]:
     )
 
 
-async def select_due(session: AsyncSession, now: datetime, kind: DigestKind) -> None:
-    """Fill ``plan_due``: receiving subscribers inside a window without that date's digest."""
+def is_quiet_sql(
+    local: ColumnElement[time], start: ColumnElement[time], end: ColumnElement[time]
+) -> ColumnElement[bool]:
+    """Whether wall-clock ``local`` is inside the quiet hours [start, end), which may span
+    midnight; equal ends mean no quiet hours."""
+    return case(
+        (start == end, false()),
+        (start < end, and_(start <= local, local < end)),
+        else_=or_(local >= start, local < end),
+    )
+
+
+async def select_due(
+    session: AsyncSession,
+    now: datetime,
+    kind: DigestKind,
+    quiet: tuple[time, time] | None = None,
+) -> None:
+    """Fill ``plan_due``: receiving subscribers inside a window without that date's digest.
+
+    Instant alerts leave out subscribers inside their quiet hours (their own,
+    else ``quiet``) at the window's local time.
+    """
     modes = (
         [DeliveryMode.INSTANT, DeliveryMode.BOTH]
         if kind is DigestKind.INSTANT
@@ -336,6 +361,11 @@ async def select_due(session: AsyncSession, now: datetime, kind: DigestKind) -> 
             Subscriber.created_at < w.c.created_before,
         )
     )
+    if kind is DigestKind.INSTANT:
+        default_start, default_end = quiet or (time(0), time(0))
+        start = func.coalesce(Subscriber.quiet_start, literal(default_start, Time()))
+        end = func.coalesce(Subscriber.quiet_end, literal(default_end, Time()))
+        query = query.where(~is_quiet_sql(w.c.local_time, start, end))
     if kind is DigestKind.SCHEDULED:
         query = query.where(
             ~exists().where(

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, union, update
@@ -27,6 +28,7 @@ from storage.mutes import Mutes, replace_mutes, unmute_topics
 from storage.types import utcnow
 
 MAX_KEYWORD_LENGTH = 64
+QUIET_DEFAULT: Final = "default"  # in Preferences: back to the operator's quiet hours
 
 
 class UnknownTopicError(ValueError):
@@ -240,6 +242,22 @@ async def set_mode(session: AsyncSession, chat_id: int, mode: DeliveryMode) -> S
     return await _touch(session, chat_id)
 
 
+async def set_quiet_hours(
+    session: AsyncSession, chat_id: int, hours: tuple[time, time] | None
+) -> Subscriber:
+    """Hours without instant alerts, as (start, end) local times; equal ends: never quiet;
+    None: the operator's default."""
+    subscriber = await _require(session, chat_id)
+    start, end = hours or (None, None)
+    subscriber.quiet_start = _minute(start)
+    subscriber.quiet_end = _minute(end)
+    return await _touch(session, chat_id)
+
+
+def _minute(at: time | None) -> time | None:
+    return None if at is None else at.replace(second=0, microsecond=0, tzinfo=None)
+
+
 async def set_language(session: AsyncSession, chat_id: int, language: str) -> Subscriber:
     """Set the language the bot speaks in this chat (a code such as "uk" or "en")."""
     subscriber = await _require(session, chat_id)
@@ -286,6 +304,9 @@ class Preferences:
     digest_time: time | None = None
     mode: DeliveryMode | None = None
     mutes: Mutes | None = None
+    language: str | None = None
+    # (start, end), equal ends for none; QUIET_DEFAULT: the operator's default.
+    quiet_hours: tuple[time, time] | Literal["default"] | None = None
 
 
 async def restore_preferences(
@@ -308,6 +329,12 @@ async def restore_preferences(
         subscriber = await set_mode(session, chat_id, preferences.mode)
     if preferences.mutes is not None:
         await replace_mutes(session, subscriber.id, preferences.mutes)
+    if preferences.language is not None:
+        subscriber = await set_language(session, chat_id, preferences.language)
+    if preferences.quiet_hours == QUIET_DEFAULT:
+        subscriber = await set_quiet_hours(session, chat_id, None)
+    elif preferences.quiet_hours is not None:
+        subscriber = await set_quiet_hours(session, chat_id, preferences.quiet_hours)
     return subscriber
 
 

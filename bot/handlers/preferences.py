@@ -1,4 +1,4 @@
-"""When and how: /time, /timezone, /mode, /pause, /resume, /settings and its buttons."""
+"""When and how: /time, /timezone, /mode, /quiet, /pause, /resume, /settings and its buttons."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from bot.handlers.common import (
     tr,
 )
 from bot.handlers.topics import ensure_subscriber, picker
+from bot.i18n import N_
 from bot.render import escape
 from bot.timezones import lookup_timezone
 from storage import mutes, subscribers
@@ -122,6 +123,61 @@ async def set_mode(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, done)
 
 
+def parse_quiet_hours(text: str) -> tuple[time, time] | None:
+    """23:00-07:00 (any form /time takes, a hyphen or dash between), or None."""
+    parts = re.split(r"\s*[-–—]\s*|\s+", text.strip())
+    if len(parts) != 2:
+        return None
+    start, end = parse_time(parts[0]), parse_time(parts[1])
+    return None if start is None or end is None else (start, end)
+
+
+QUIET_USAGE = N_(
+    "Usage: /quiet 23:00-07:00 for no instant alerts between those times (your zone), "
+    "/quiet off for alerts at any hour, /quiet default for my usual hours."
+)
+
+
+async def set_quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Hours without instant alerts: /quiet 23:00-07:00, /quiet off, /quiet default."""
+    words = " ".join(context.args or [])
+    t = tr(update, context)
+    d = deps(context)
+    choice = words.strip().lower()
+    hours: tuple[time, time] | None = None
+    if choice == "off":
+        hours = (time(0), time(0))
+    elif choice and choice != "default":
+        hours = parse_quiet_hours(words)
+        if hours is None:
+            await reply(update, context, t.gettext(QUIET_USAGE))
+            return
+    if choice and await refuse_non_admin(update, context):
+        return
+    async with d.sessions.begin() as session:
+        subscriber = await ensure_subscriber(session, update)
+        if choice:
+            subscriber = await subscribers.set_quiet_hours(session, chat_id(update), hours)
+    shown = texts.quiet_hours(subscriber, d.settings.quiet_hours, t)
+    if not choice:
+        now = t.gettext("Quiet hours (no instant alerts): {hours} ({zone}).")
+        lines = [now.format(hours=shown, zone=escape(subscriber.timezone)), t.gettext(QUIET_USAGE)]
+    elif texts.effective_quiet(subscriber, d.settings.quiet_hours) is None:
+        lines = [t.gettext("Quiet hours off: instant alerts come at any hour.")]
+    else:
+        done = t.gettext(
+            "Quiet hours set to {hours} ({zone}): stories that arrive then come when they end."
+        )
+        lines = [done.format(hours=shown, zone=escape(subscriber.timezone))]
+    if choice and subscriber.mode is DeliveryMode.DIGEST:
+        lines.append(
+            t.gettext(
+                "They apply to instant alerts; you get a daily digest (/mode both for alerts too)."
+            )
+        )
+    await reply(update, context, "\n".join(lines))
+
+
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Hold deliveries: /pause for until /resume, /pause 3 for three days."""
     args = context.args or []
@@ -176,7 +232,8 @@ async def settings_view(
     local = local_names(update, context)
     plain = {topic.slug: local.get(topic.slug, topic.name) for topic in topics}
     t = tr(update, context)
-    text = texts.settings_text(subscriber, names, utcnow(), muted, t)
+    quiet_default = deps(context).settings.quiet_hours
+    text = texts.settings_text(subscriber, names, utcnow(), muted, t, quiet_default)
     return text, keyboards.settings_buttons(subscriber, muted, plain, t)
 
 

@@ -60,6 +60,36 @@ async def test_mode_switches_between_digest_instant_and_both(world: World) -> No
     assert (await _me(world)).mode is DeliveryMode.INSTANT
 
 
+async def test_quiet_sets_shows_and_turns_off_the_hours_without_instant_alerts(
+    world: World,
+) -> None:
+    await world.say("/start")
+    await world.say("/mode instant")
+
+    (shown,) = await world.say("/quiet")
+    (late,) = await world.say("/quiet 23:30 - 6:15")
+    own = await _me(world)
+    (off,) = await world.say("/quiet off")
+    (usage,) = await world.say("/quiet after lunch")
+    (back,) = await world.say("/quiet default")
+
+    assert shown.text.startswith("Quiet hours (no instant alerts): 22:00–07:00 (UTC).")
+    assert late.text.startswith("Quiet hours set to 23:30–06:15 (UTC)")
+    assert (own.quiet_start, own.quiet_end) == (time(23, 30), time(6, 15))
+    assert off.text == "Quiet hours off: instant alerts come at any hour."
+    assert usage.text.startswith("Usage: /quiet 23:00-07:00")
+    assert back.text.startswith("Quiet hours set to 22:00–07:00 (UTC)")
+    assert ((await _me(world)).quiet_start, (await _me(world)).quiet_end) == (None, None)
+
+
+async def test_quiet_hours_in_digest_mode_say_they_are_for_instant_alerts(world: World) -> None:
+    await world.say("/start")
+
+    (reply,) = await world.say("/quiet 21:00-08:00")
+
+    assert reply.text.splitlines()[-1].startswith("They apply to instant alerts;")
+
+
 async def test_pause_for_days_and_resume(world: World) -> None:
     await world.say("/start")
 
@@ -92,6 +122,7 @@ async def test_settings_shows_everything_and_its_buttons_edit_in_place(world: Wo
         "Keywords: drones",
         "Digest: every day at 07:30 (Europe/Kyiv)",
         "Mode: a daily digest",
+        "Quiet hours (no instant alerts): 22:00–07:00",
         "Deliveries: active",
         "Muted: nothing",
     ]

@@ -24,6 +24,8 @@ async def test_export_sends_every_setting_as_a_json_file(world: World) -> None:
     await world.say("/timezone Europe/Kyiv")
     await world.say("/time 6:15")
     await world.say("/mode both")
+    await world.say("/quiet 23:30-6:00")
+    await world.say("/language uk")
 
     assert await world.say("/export") == []
 
@@ -37,9 +39,11 @@ async def test_export_sends_every_setting_as_a_json_file(world: World) -> None:
         "timezone": "Europe/Kyiv",
         "digest_time": "06:15",
         "mode": "both",
+        "quiet_hours": "23:30-06:00",
+        "language": "uk",
         "muted": {"topics": [], "keywords": []},
     }
-    assert world.api.sent_to(ME)[-1].text.startswith("Your briefbot settings. Send this file")
+    assert world.api.sent_to(ME)[-1].text.startswith("Ваші налаштування briefbot.")
 
 
 async def test_sending_the_exported_file_from_another_chat_restores_everything(
@@ -50,6 +54,7 @@ async def test_sending_the_exported_file_from_another_chat_restores_everything(
     await world.say("/timezone America/New_York")
     await world.say("/time 18:00")
     await world.say("/mode instant")
+    await world.say("/quiet off")
     async with world.sessions.begin() as session:
         me = await subscribers.get_subscriber(session, ME)
         assert me is not None
@@ -68,6 +73,7 @@ async def test_sending_the_exported_file_from_another_chat_restores_everything(
         "Keywords: drones",
         "Digest: every day at 18:00 (America/New_York)",
         "Mode: instant alerts as stories arrive",
+        "Quiet hours (no instant alerts): off",
         "Deliveries: active",
         "Muted: 🕊️ Gaza, “crypto” (tap 🔈 to unmute)",
     ]
@@ -124,6 +130,8 @@ async def test_a_broken_or_foreign_file_is_refused_in_one_line_and_changes_nothi
     clock = await _refused(world, json.dumps({**good, "digest_time": "25:61"}).encode())
     words = await _refused(world, json.dumps({**good, "keywords": "drones"}).encode())
     mode = await _refused(world, json.dumps({**good, "mode": ["digest"]}).encode())
+    quiet = await _refused(world, json.dumps({**good, "quiet_hours": "10pm-7am"}).encode())
+    speech = await _refused(world, json.dumps({**good, "language": "tlh"}).encode())
     big = await _refused(world, b" " * 70_000 + json.dumps(good).encode())
 
     assert not_json == (
@@ -138,6 +146,8 @@ async def test_a_broken_or_foreign_file_is_refused_in_one_line_and_changes_nothi
     assert clock == 'The file\'s digest time "25:61" is not a time like 07:30.'
     assert words == "The file's keywords must be a list of words; nothing was changed."
     assert mode == 'The file\'s mode ["digest"] is not digest, instant or both.'
+    assert quiet == ('The file\'s quiet hours "10pm-7am" are not like 23:00-07:00, off or default.')
+    assert speech == 'The file\'s language "tlh" is not one I speak (en, uk).'
     assert big.startswith("That file is too big for a settings file")
     assert not [c for c in world.api.calls if not c.ok]
 

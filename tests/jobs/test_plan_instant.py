@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobs.plan import plan_due_digests, plan_instant
 from storage.models import DeliveryMode, DigestKind
+from storage.subscribers import set_quiet_hours
 from tests.factories import StorySpec, add_brief, add_subscriber, digests_of, sent_story_titles
 
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
@@ -115,3 +116,24 @@ async def test_digest_only_subscribers_get_no_instant_alerts(session: AsyncSessi
     report = await plan_instant(session, datetime(2026, 2, 12, 10, tzinfo=UTC))
 
     assert report.digests == 0 and await digests_of(session, 25) == []
+
+
+async def test_a_subscribers_own_quiet_hours_replace_the_default_and_off_means_never_quiet(
+    session: AsyncSession,
+) -> None:
+    for chat in (24, 25, 26):
+        await add_subscriber(
+            session, chat, created_at=LONG_AGO, topics=["ukraine"], timezone="Europe/Kyiv",
+            mode=DeliveryMode.INSTANT,
+        )  # fmt: skip
+    await set_quiet_hours(session, 24, (time(0, 30), time(9, 0)))  # a late sleeper
+    await set_quiet_hours(session, 25, (time(0), time(0)))  # off
+    await add_brief(session, kyiv(2026, 2, 12, 22, 40), [StorySpec("Late news", ["ukraine"])])
+
+    evening = await plan_instant(session, kyiv(2026, 2, 12, 23, 0))
+    morning = await plan_instant(session, kyiv(2026, 2, 13, 7, 0))
+    later = await plan_instant(session, kyiv(2026, 2, 13, 9, 0))
+
+    assert (evening.digests, morning.digests, later.digests) == (2, 1, 0)
+    sent = [(await digests_of(session, chat))[0].created_at for chat in (24, 25, 26)]
+    assert sent == [kyiv(2026, 2, 12, 23, 0), kyiv(2026, 2, 12, 23, 0), kyiv(2026, 2, 13, 7, 0)]
