@@ -35,6 +35,7 @@ from sqlalchemy import (
     literal,
     select,
     union,
+    union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -260,14 +261,17 @@ async def _take_from_lists(session: AsyncSession, max_stories: int) -> None:
 async def _count_list_delivered(session: AsyncSession) -> None:
     """plan_groups.delivered for keyword groups: how many of their list they already got."""
     g, d, s = plan_groups.c, plan_delivered.c, plan_stories.c
-    counted = (
-        select(func.count())
-        .select_from(plan_delivered)
+    counts = (
+        select(g.group_id, func.count().label("n"))
+        .join(plan_delivered, d.member == g.member)
         .join(plan_stories, s.story_id == d.story_id)
-        .where(d.member == g.member, s.mask.op("&")(g.mask) != 0)
-        .scalar_subquery()
+        .where(g.path == KEYWORDS, s.mask.op("&")(g.mask) != 0)
+        .group_by(g.group_id)
+        .subquery("counts")
     )
-    await session.execute(update(plan_groups).where(g.path == KEYWORDS).values(delivered=counted))
+    await session.execute(
+        update(plan_groups).where(g.group_id == counts.c.group_id).values(delivered=counts.c.n)
+    )
 
 
 async def _take_from_lists_and_keywords(session: AsyncSession, max_stories: int) -> None:
@@ -285,8 +289,10 @@ async def _take_from_lists_and_keywords(session: AsyncSession, max_stories: int)
         .join(StoryKeyword, StoryKeyword.keyword == SubscriberKeyword.keyword)
         .join(plan_stories, s.story_id == StoryKeyword.story_id)
         .where(g.path == KEYWORDS, s.mask.op("&")(g.mask) == 0)
+        .distinct()  # a story with two of the subscriber's keywords
     )
-    both = union(head, extra).subquery("candidates")
+    # Disjoint: the head is in the mask's list, the extras are not.
+    both = union_all(head, extra).subquery("candidates")
     # group_id, member, story_id, story_rank, in_list, list_total, delivered
     c = list(both.c)
 
