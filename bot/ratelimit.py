@@ -22,8 +22,8 @@ hands it every Bot API request, and it decides when to make it.
 - Priority: a request is a *reply* unless it carries ``rate_limit_args={"priority":
   "broadcast"}``. Replies go ahead of every broadcast send waiting for the overall
   limit, so a person typing ``/story 2`` during a 10,000-digest broadcast waits for
-  at most one interval. Handlers need not mark anything; the outbox sender marks
-  its sends as broadcasts.
+  at most one interval (or for one request under way to be answered). Handlers
+  need not mark anything; the outbox sender marks its sends as broadcasts.
 - ``RetryAfter`` (HTTP 429): that chat sends nothing more until ``retry_after``
   has passed; every other chat carries on. When 429s come from several chats
   within a short window, the overall rate is halved (down to a floor) and
@@ -134,6 +134,11 @@ class OverallGate:
         return len(self._waiters)
 
     async def acquire(self, priority: int) -> None:
+        if not self._waiters and not self.in_flight.full:
+            now = self._clock()
+            if self._next - now <= EPSILON:  # nobody waits and the slot is here: go now
+                self._grant(now, catch_up=0.0)
+                return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiters, (priority, next(self._order), future))
         if self._task is None or self._task.done():
@@ -153,27 +158,40 @@ class OverallGate:
         if self._freed is not None:
             self._freed.set()
 
+    def _pump(self) -> float | None:
+        """Grant waiters, most urgent first, while the schedule and the in-flight limit
+        allow; the seconds until the next slot, or None when nobody waits or the limit
+        is reached."""
+        while self._waiters and not self.in_flight.full:
+            now = self._clock()
+            if self._next - now > EPSILON:
+                return self._next - now
+            _, _, future = heapq.heappop(self._waiters)
+            if future.done():  # the waiter was cancelled
+                continue
+            self._grant(now, catch_up=CATCH_UP_SECONDS)
+            future.set_result(None)
+        return None
+
     async def _dispatch(self) -> None:
         self._next = max(self._next, self._clock())  # idle time is not caught up on
         while self._waiters:
-            if self.in_flight.full:
+            wait = self._pump()
+            if wait is not None:
+                await self._sleep(wait)
+            elif self._waiters:  # as many under way as may be: wait for one to end
                 if self._freed is None:
                     self._freed = asyncio.Event()
                 self._freed.clear()
                 await self._freed.wait()
-                continue
-            now = self._clock()
-            if self._next - now > EPSILON:
-                await self._sleep(self._next - now)
-                continue
-            _, _, future = heapq.heappop(self._waiters)
-            if future.done():  # the waiter was cancelled
-                continue
-            self.in_flight.count += 1
-            interval = 1.0 / self._rate()
-            # Even spacing; a late schedule catches up on at most CATCH_UP_SECONDS.
-            self._next = max(self._next, now - max(interval, CATCH_UP_SECONDS)) + interval
-            future.set_result(None)
+
+    def _grant(self, now: float, catch_up: float) -> None:
+        """Count a send as under way and move the schedule on by one interval; a schedule
+        behind ``now`` stays behind by at most ``catch_up`` (or one interval), which the
+        next grants make up at once."""
+        self.in_flight.count += 1
+        interval = 1.0 / self._rate()
+        self._next = max(self._next, now - max(interval, catch_up)) + interval
 
     async def close(self) -> None:
         if self._task is not None:
