@@ -4,15 +4,26 @@
 hands it every Bot API request, and it decides when to make it.
 
 - Overall: at most ``rate`` requests a second to any chat (BRIEFBOT_MAX_MESSAGES_PER_SECOND),
-  granted one by one at even intervals.
+  granted at even intervals. When the schedule falls behind (the event loop was
+  busy, a garbage collection paused the process, the server stalled), up to a
+  quarter of a second of it is caught up at once instead of being lost, so no
+  second gets more than ``rate`` plus a quarter of it, and the long-run rate is
+  never above ``rate``. Time with nothing to send is not caught up on.
+- In flight: only so many limited requests are under way at once. The number
+  grows while answers come back about as fast as the fastest answer of the last
+  few seconds and shrinks when they slow down, which is when requests start
+  queueing in the HTTP client (whose connection pool then does more work for
+  each request than the requests themselves). Against Telegram, a hundred
+  milliseconds away, it grows to what the rate needs; against a server next door
+  it stays small.
 - Per chat: one message a second to a private chat (three in any three seconds,
   so a reply split into parts is not held back), twenty a minute to a group
   (a negative chat id or an ``@channel`` name), counted over a sliding window.
 - Priority: a request is a *reply* unless it carries ``rate_limit_args={"priority":
   "broadcast"}``. Replies go ahead of every broadcast send waiting for the overall
   limit, so a person typing ``/story 2`` during a 10,000-digest broadcast waits for
-  at most one interval. Handlers need not mark anything; the outbox sender marks
-  its sends as broadcasts.
+  at most one interval (or for one request under way to be answered). Handlers
+  need not mark anything; the outbox sender marks its sends as broadcasts.
 - ``RetryAfter`` (HTTP 429): that chat sends nothing more until ``retry_after``
   has passed; every other chat carries on. When 429s come from several chats
   within a short window, the overall rate is halved (down to a floor) and
@@ -32,6 +43,7 @@ import asyncio
 import heapq
 import itertools
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
@@ -51,6 +63,14 @@ REPLY, BROADCAST = 0, 1  # lower goes first
 PRIVATE_LIMIT = (3, 3.0)  # messages, seconds
 GROUP_LIMIT = (20, 60.0)
 MAX_IDLE_CHATS = 10_000
+# How far behind its schedule the overall pace may catch up (a busy event loop, a
+# garbage collection, a slow answer): any second gets at most this much over the rate.
+CATCH_UP_SECONDS = 0.25
+EPSILON = 1e-9
+# Requests in flight: never fewer than LOW, never more than PTB's connection pool holds.
+IN_FLIGHT_LOW, IN_FLIGHT_HIGH = 8, 256
+SLOW_ANSWER = 2.0  # an answer this many times slower than the fastest recent one: queueing
+FASTEST_PERIOD = 10.0  # seconds over which the fastest answer is remembered
 # Requests that put a message in a chat count against the limits; lookups do not.
 LIMITED_PREFIXES = ("send", "edit", "copy", "forward")
 UNLIMITED = frozenset({"sendChatAction"})
@@ -68,8 +88,35 @@ def retry_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+class InFlight:
+    """How many requests are under way and how many may be (see the module doc)."""
+
+    def __init__(self, low: int = IN_FLIGHT_LOW, high: int = IN_FLIGHT_HIGH) -> None:
+        self.low, self.high = low, high
+        self.limit = float(low)
+        self.count = 0
+        self._fastest = [math.inf, math.inf]  # this period's fastest answer, the last period's
+        self._period_ends = -math.inf
+
+    @property
+    def full(self) -> bool:
+        return self.count >= int(self.limit)
+
+    def answered(self, seconds: float, now: float) -> None:
+        """A request took ``seconds``: one more if it was about as fast as the fastest."""
+        if now >= self._period_ends:
+            self._fastest = [math.inf, self._fastest[0]]
+            self._period_ends = now + FASTEST_PERIOD
+        self._fastest[0] = min(self._fastest[0], seconds)
+        if seconds <= SLOW_ANSWER * min(self._fastest):
+            self.limit = min(float(self.high), self.limit + 1)
+        else:
+            self.limit = max(float(self.low), self.limit - 1)
+
+
 class OverallGate:
-    """Grants sends at ``rate()`` per second, most urgent waiter first."""
+    """Grants sends at ``rate()`` per second, most urgent waiter first, while fewer than
+    the in-flight limit are under way; ``release`` after each granted request."""
 
     def __init__(self, rate: Callable[[], float], clock: Clock, sleep: Sleep) -> None:
         self._rate = rate
@@ -78,6 +125,8 @@ class OverallGate:
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
         self._next = 0.0
+        self.in_flight = InFlight()
+        self._freed: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -85,25 +134,64 @@ class OverallGate:
         return len(self._waiters)
 
     async def acquire(self, priority: int) -> None:
+        if not self._waiters and not self.in_flight.full:
+            now = self._clock()
+            if self._next - now <= EPSILON:  # nobody waits and the slot is here: go now
+                self._grant(now, catch_up=0.0)
+                return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiters, (priority, next(self._order), future))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._dispatch())
-        await future
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():  # granted, then cancelled: unused
+                self.release(None)
+            raise
 
-    async def _dispatch(self) -> None:
-        while self._waiters:
+    def release(self, seconds: float | None) -> None:
+        """A granted request is over (``seconds``: how long it took; None: never made)."""
+        self.in_flight.count -= 1
+        if seconds is not None:
+            self.in_flight.answered(seconds, self._clock())
+        if self._freed is not None:
+            self._freed.set()
+
+    def _pump(self) -> float | None:
+        """Grant waiters, most urgent first, while the schedule and the in-flight limit
+        allow; the seconds until the next slot, or None when nobody waits or the limit
+        is reached."""
+        while self._waiters and not self.in_flight.full:
             now = self._clock()
-            if now < self._next:
-                await self._sleep(self._next - now)
-                continue
+            if self._next - now > EPSILON:
+                return self._next - now
             _, _, future = heapq.heappop(self._waiters)
             if future.done():  # the waiter was cancelled
                 continue
+            self._grant(now, catch_up=CATCH_UP_SECONDS)
             future.set_result(None)
-            interval = 1.0 / self._rate()
-            # Even spacing; a late wake-up may catch up one interval, never more.
-            self._next = max(self._next, now - interval) + interval
+        return None
+
+    async def _dispatch(self) -> None:
+        self._next = max(self._next, self._clock())  # idle time is not caught up on
+        while self._waiters:
+            wait = self._pump()
+            if wait is not None:
+                await self._sleep(wait)
+            elif self._waiters:  # as many under way as may be: wait for one to end
+                if self._freed is None:
+                    self._freed = asyncio.Event()
+                self._freed.clear()
+                await self._freed.wait()
+
+    def _grant(self, now: float, catch_up: float) -> None:
+        """Count a send as under way and move the schedule on by one interval; a schedule
+        behind ``now`` stays behind by at most ``catch_up`` (or one interval), which the
+        next grants make up at once."""
+        self.in_flight.count += 1
+        interval = 1.0 / self._rate()
+        self._next = max(self._next, now - max(interval, catch_up)) + interval
 
     async def close(self) -> None:
         if self._task is not None:
@@ -230,6 +318,7 @@ class BriefbotRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 while (wait := window.wait(self._clock())) > 0:
                     await self._sleep(wait)
                 await self._gate.acquire(priority)
+                began = self._clock()
                 try:
                     return await callback(*args, **kwargs)
                 except RetryAfter as exc:
@@ -248,7 +337,9 @@ class BriefbotRateLimiter(BaseRateLimiter[dict[str, Any]]):
                     if attempt == max_retries:
                         raise
                 finally:
-                    window.sent.append(self._clock())
+                    ended = self._clock()
+                    self._gate.release(ended - began)
+                    window.sent.append(ended)
         raise AssertionError("unreachable")  # pragma: no cover
 
 

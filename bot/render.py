@@ -25,6 +25,8 @@ _ATOM = re.compile(r"<[^<>]*>|&#?\w+;|.", re.S)
 _TAG_NAME = re.compile(r"</?\s*([A-Za-z][\w-]*)")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
 _TAGS = re.compile(r"<[^<>]*>")
+# Where an entity may start: an opening tag, or a /command after a space or a tag.
+_ENTITY_START = re.compile(r"<(?!/)|(?:^|(?<=[\s>]))/")
 
 
 def escape(text: str) -> str:
@@ -136,6 +138,10 @@ def split_message(
     markup: str, limit: int = MAX_MESSAGE, max_entities: int = MAX_ENTITIES
 ) -> list[str]:
     """Cut ``markup`` into messages Telegram accepts, preferring paragraph boundaries."""
+    if utf16_len(markup) <= limit and len(_ENTITY_START.findall(markup)) <= max_entities:
+        # Fits whole (the visible text is never longer than the markup): no scan needed.
+        body = markup.rstrip()
+        return [body] if html_to_plain(body).strip() else [markup]
     atoms = _ATOM.findall(markup)
     parts: list[str] = []
     start, opening = 0, list[str]()

@@ -1,10 +1,13 @@
 """The outbox drain: claim planned messages, render them, send them at Telegram's pace, mark them.
 
 ``OutboxSender.drain`` claims a batch (``storage.outbox.claim_batch``), renders
-each digest at send time (``bot.render``), sends the batch concurrently through
-the bot (whose rate limiter, ``bot.ratelimit``, paces it: every send here is
-marked as a broadcast so replies to people go first), then marks every row in
-one short transaction. Per row:
+each digest at send time (``bot.render``), and hands the batch to the bot, whose
+rate limiter (``bot.ratelimit``) paces the sends: every send here is marked as a
+broadcast so replies to people go first. While a batch is sending, the next one
+is claimed and rendered; it is handed over when the current batch is down to its
+last quarter, so the limiter never waits for the database or the renderer. When
+a batch's sends are all answered, its rows are marked in one short transaction
+(every sent row in one statement). Per row:
 
 - sent: ``sent`` with Telegram's message id (of the last part, for long digests);
 - 429 after the limiter's retries: back to ``pending`` after ``retry_after``;
@@ -15,8 +18,10 @@ one short transaction. Per row:
   the reason after ``max_attempts``; any other refusal (400): ``failed``.
 
 No session is held while sending. A crash between sending and marking leaves
-rows ``sending``; they are claimed again after the lease, so at most the batch
-in flight is sent twice.
+rows ``sending``; they are claimed again after the lease, so at most the two
+batches in flight are sent twice. ``stop`` (SIGTERM) lets the batches already
+handed over finish and be marked, and puts a batch claimed ahead back to
+``pending``.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import asyncio
 import logging
 import os
 import socket
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,6 +57,7 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 
 BROADCAST = {"priority": "broadcast"}
+RENDER_SLICE = 25  # digests rendered between two looks at the event loop
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -133,6 +140,45 @@ def render_outbox_digest(
     return parts
 
 
+@dataclass
+class Batch:
+    """Claimed rows, each with its messages ready to send (None: its digest is gone)."""
+
+    messages: list[tuple[OutboxMessage, list[Part] | None]]
+
+
+class Delivery:
+    """One batch handed to the limiter: its sends under way, then its marks."""
+
+    def __init__(self, sender: OutboxSender, batch: Batch) -> None:
+        self.unfinished = len(batch.messages)
+        # Hand the next batch over while this one still has this many sends to go.
+        self.handover_at = max(1, len(batch.messages) // 4)
+        self._near_end = asyncio.Event()
+        self.task = asyncio.create_task(self._run(sender, batch))
+        self.task.add_done_callback(lambda _: self._near_end.set())
+
+    async def _run(self, sender: OutboxSender, batch: Batch) -> DrainReport:
+        outcomes = await asyncio.gather(*(self._one(sender, *m) for m in batch.messages))
+        rows = [row for row, _ in batch.messages]
+        async with sender._database, sender.sessions.begin() as session:
+            return await sender._mark(session, list(zip(rows, outcomes, strict=True)))
+
+    async def _one(
+        self, sender: OutboxSender, row: OutboxMessage, parts: list[Part] | None
+    ) -> Outcome:
+        try:
+            return await sender._send(row, parts)
+        finally:
+            self.unfinished -= 1
+            if self.unfinished <= self.handover_at:
+                self._near_end.set()
+
+    async def near_end(self) -> None:
+        """Return once only the last few sends are left (or all are done)."""
+        await self._near_end.wait()
+
+
 class OutboxSender:
     """Drains the outbox through ``bot``; one instance per process."""
 
@@ -157,6 +203,7 @@ class OutboxSender:
         self.clock = clock
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self._lock = asyncio.Lock()
+        self._database = asyncio.Lock()  # one transaction of this sender's at a time
         self._stopping = False
 
     def stop(self) -> None:
@@ -164,14 +211,34 @@ class OutboxSender:
         self._stopping = True
 
     async def drain(self) -> DrainReport:
-        """Send everything due now, batch after batch, until nothing is left to claim."""
+        """Send everything due now, batch after batch, until nothing is left to claim.
+
+        While one batch is sending, the next is claimed and rendered, and it is handed
+        to the limiter when the current one is down to its last few sends, so the
+        limiter always has work. At most two batches are claimed and not yet marked.
+        """
         report = DrainReport()
         async with self._lock:  # one drain at a time in this process
-            while not self._stopping:
-                batch = await self.send_batch()
-                if batch is None:
-                    break
-                report.add(batch)
+            deliveries: list[Delivery] = []
+            ahead: Batch | None = None
+            try:
+                ahead = None if self._stopping else await self._claim()
+                while ahead is not None:
+                    earlier, deliveries = deliveries, [Delivery(self, ahead)]
+                    ahead = None
+                    await self._land(earlier, report)  # the batch before: sent and marked
+                    current = deliveries[0]
+                    ahead = None if self._stopping else await self._claim()
+                    await current.near_end()
+                    if self._stopping:
+                        break
+                    if ahead is None:  # nothing due: once all has landed, look again
+                        await self._land(deliveries, report)
+                        ahead = None if self._stopping else await self._claim()
+            finally:
+                if ahead is not None:  # claimed but never handed over: back to pending
+                    await self._release(ahead)
+                await self._land(deliveries, report)
         if report.sent or report.failed or report.retried:
             log.info(
                 "outbox: %d sent, %d to retry, %d failed (%d blocked), %d moved to a new chat",
@@ -183,9 +250,20 @@ class OutboxSender:
             )
         return report
 
-    async def send_batch(self) -> DrainReport | None:
-        """Claim, send and mark one batch; None when there was nothing to claim."""
-        async with self.sessions.begin() as session:
+    async def _land(self, deliveries: list[Delivery], report: DrainReport) -> None:
+        """Wait for every delivery to be sent and marked; add up their reports."""
+        results = await asyncio.gather(*(d.task for d in deliveries), return_exceptions=True)
+        deliveries.clear()
+        errors = [r for r in results if isinstance(r, BaseException)]
+        for result in results:
+            if isinstance(result, DrainReport):
+                report.add(result)
+        if errors:
+            raise errors[0]
+
+    async def _claim(self) -> Batch | None:
+        """Claim the next batch and render it; None when nothing is due."""
+        async with self._database, self.sessions.begin() as session:
             rows = await outbox.claim_batch(
                 session, self.clock(), self.batch_size, self.worker_id, lease=self.lease
             )
@@ -198,22 +276,24 @@ class OutboxSender:
             readers = {r.subscriber_id for r in rows if r.subscriber_id is not None}
             languages = await subscribers.languages_of(session, readers)
             routes = await route_store.routes_for(session, readers)
-            messages = [
-                (
-                    row,
-                    self._render(
-                        row,
-                        contents,
-                        emojis,
-                        translator(languages.get(row.subscriber_id or 0)),
-                        routes.get(row.subscriber_id or 0),
-                    ),
+        batch = Batch([])
+        try:
+            for i, row in enumerate(rows):
+                if i and i % RENDER_SLICE == 0:
+                    await asyncio.sleep(0)  # let the sends in flight be answered meanwhile
+                reader = row.subscriber_id or 0
+                parts = self._render(
+                    row, contents, emojis, translator(languages.get(reader)), routes.get(reader)
                 )
-                for row in rows
-            ]
-        outcomes = await asyncio.gather(*(self._send(row, msg) for row, msg in messages))
-        async with self.sessions.begin() as session:
-            return await self._mark(session, list(zip(rows, outcomes, strict=True)))
+                batch.messages.append((row, parts))
+        except BaseException:
+            await self._release(Batch([(row, None) for row in rows]))
+            raise
+        return batch
+
+    async def _release(self, batch: Batch) -> None:
+        async with self._database, self.sessions.begin() as session:
+            await outbox.release(session, [row.id for row, _ in batch.messages])
 
     def _render(
         self,
@@ -284,12 +364,13 @@ class OutboxSender:
     ) -> DrainReport:
         report = DrainReport()
         now = self.clock()
+        sent = [(row, outcome) for row, outcome in results if outcome.kind == "sent"]
+        await outbox.mark_all_sent(session, [(r.id, o.message_id) for r, o in sent], now)
+        for kind, count in Counter(row.kind.value for row, _ in sent).items():
+            metrics.messages_sent.labels(kind=kind).inc(count)
+        report.sent = len(sent)
         for row, outcome in results:
-            if outcome.kind == "sent":
-                await outbox.mark_sent(session, row.id, outcome.message_id, now)
-                metrics.messages_sent.labels(kind=row.kind.value).inc()
-                report.sent += 1
-            elif outcome.kind == "retry":
+            if outcome.kind == "retry":
                 assert outcome.retry_at is not None
                 await outbox.mark_retry(session, row.id, outcome.error, outcome.retry_at)
                 report.retried += 1
@@ -299,7 +380,7 @@ class OutboxSender:
                 await outbox.retarget_chat(session, row.chat_id, outcome.new_chat_id)
                 await outbox.mark_retry(session, row.id, outcome.error, now)
                 report.migrated += 1
-            else:
+            elif outcome.kind == "failed":
                 if outcome.blocked:
                     await subscribers.mark_blocked(session, row.chat_id)
                     report.blocked += 1

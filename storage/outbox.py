@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Digest, OutboxKind, OutboxMessage, OutboxStatus, Story
@@ -96,6 +96,44 @@ async def mark_sent(
             telegram_message_id=telegram_message_id,
             sent_at=now if now is not None else utcnow(),
             last_error=None,
+        )
+    )
+
+
+async def mark_all_sent(
+    session: AsyncSession, sent: Sequence[tuple[int, int | None]], now: datetime | None = None
+) -> None:
+    """Many messages went out, as ``(outbox id, Telegram message id)``: one statement for all."""
+    if not sent:
+        return
+    table = OutboxMessage.metadata.tables[OutboxMessage.__tablename__]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("outbox_id"))
+        .values(
+            status=OutboxStatus.SENT,
+            telegram_message_id=bindparam("message_id"),
+            sent_at=now if now is not None else utcnow(),
+            last_error=None,
+        )
+    )
+    await session.execute(
+        statement, [{"outbox_id": id, "message_id": message_id} for id, message_id in sent]
+    )
+
+
+async def release(session: AsyncSession, ids: Sequence[int]) -> None:
+    """Claimed messages that were never sent go back to ``pending``, their attempt uncounted."""
+    if not ids:
+        return
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.SENDING)
+        .values(
+            status=OutboxStatus.PENDING,
+            claimed_at=None,
+            claimed_by=None,
+            attempts=OutboxMessage.attempts - 1,
         )
     )
 

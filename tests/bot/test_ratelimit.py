@@ -225,3 +225,64 @@ async def test_lookups_are_not_held_while_messages_are(
 
     assert calls == [0.0] * 6
     assert telegram.times(9) == [0.0, 1.0], "while messages to a chat are still paced"
+
+
+async def test_a_stalled_process_catches_up_on_its_schedule_with_a_small_burst(
+    time: VirtualTime, telegram: FakeTelegram
+) -> None:
+    rl = limiter(time, rate=30)
+
+    async def stall() -> None:
+        time.now += 0.2  # the event loop was busy (a garbage collection, a render)
+
+    sends = [send(rl, telegram, 1000 + i, "digest", BROADCAST) for i in range(300)]
+    await time.run(*sends, time.at(3.0, stall()))
+
+    times = sorted(t for t, _, _ in telegram.sent)
+    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert busiest <= 30 + 7, "at most a quarter of a second's worth over the rate"
+    assert times[-1] < 9.97, "the stall was caught up, not lost"
+
+
+class DistantTelegram(FakeTelegram):
+    """Answers after ``delay`` seconds, plus ``crowding`` seconds for each request under way."""
+
+    def __init__(self, time: VirtualTime, delay: float, crowding: float = 0.0) -> None:
+        super().__init__(time)
+        self.delay, self.crowding = delay, crowding
+        self.under_way = self.most_under_way = 0
+
+    async def send(self, chat_id: int | str, text: str) -> dict[str, Any]:
+        self.under_way += 1
+        self.most_under_way = max(self.most_under_way, self.under_way)
+        try:
+            await self.time.sleep(self.delay + self.crowding * self.under_way)
+            return await super().send(chat_id, text)
+        finally:
+            self.under_way -= 1
+
+
+async def test_a_server_a_tenth_of_a_second_away_still_gets_the_full_rate(
+    time: VirtualTime,
+) -> None:
+    distant = DistantTelegram(time, delay=0.1)
+    rl = limiter(time, rate=300)
+
+    await time.run(*(send(rl, distant, 1000 + i, "digest", BROADCAST) for i in range(900)))
+
+    times = sorted(t for t, _, _ in distant.sent)
+    assert len(times) == 900
+    assert times[-1] < 3.3, "about three seconds for 900 at 300/s"
+    assert distant.most_under_way >= 30, "as many under way as the rate needs"
+
+
+async def test_a_server_that_slows_down_when_crowded_gets_few_requests_at_a_time(
+    time: VirtualTime,
+) -> None:
+    crowded = DistantTelegram(time, delay=0.001, crowding=0.001)
+    rl = limiter(time, rate=1_000_000)
+
+    await time.run(*(send(rl, crowded, 1000 + i, "digest", BROADCAST) for i in range(500)))
+
+    assert len(crowded.sent) == 500
+    assert crowded.most_under_way <= 16, "not hundreds queueing at once"

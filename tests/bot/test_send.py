@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import ExtBot
 
 from bot.ratelimit import BriefbotRateLimiter
-from bot.send import OutboxSender
+from bot.send import DrainReport, OutboxSender
 from jobs.bootstrap import prepare_database
 from jobs.plan import plan_due_digests
 from storage import db, subscribers
@@ -209,6 +209,37 @@ async def test_stopping_finishes_the_batch_in_flight_and_leaves_the_rest_pending
     statuses = [r.status for r in await setup.rows()]
     assert report.sent == 4 == statuses.count(OutboxStatus.SENT)
     assert statuses.count(OutboxStatus.PENDING) == 6, "nothing lost, nothing half-claimed"
+
+
+async def test_a_broadcast_of_many_batches_sends_each_digest_once_with_at_most_two_batches_claimed(
+    setup: Setup,
+) -> None:
+    chats = range(801, 831)
+    await subscribe_and_publish(setup, *chats)
+    await setup.plan()
+    sender = setup.sender()
+    sender.batch_size = 4
+    claimed: list[int] = []
+
+    async def watch_claims(drain: asyncio.Task[DrainReport]) -> None:
+        while not drain.done():
+            async with setup.sessions() as session:
+                claimed.append(
+                    await session.scalar(
+                        select(func.count()).where(OutboxMessage.status == OutboxStatus.SENDING)
+                    )
+                    or 0
+                )
+            await asyncio.sleep(0.005)
+
+    drain = asyncio.create_task(sender.drain())
+    await watch_claims(drain)
+    report = await drain
+
+    assert report.sent == 30
+    assert [len(setup.api.sent_to(chat)) for chat in chats] == [1] * 30
+    assert {r.status for r in await setup.rows()} == {OutboxStatus.SENT}
+    assert max(claimed) <= 8, "the batch sending and the next one, no more"
 
 
 async def test_a_digest_is_written_in_the_subscribers_language(setup: Setup) -> None:

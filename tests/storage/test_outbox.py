@@ -12,7 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jobs.bootstrap import prepare_database
 from storage import db
 from storage.models import OutboxKind, OutboxMessage, OutboxStatus, Subscriber
-from storage.outbox import claim_batch, mark_failed, mark_retry, mark_sent, outbox_depth
+from storage.outbox import (
+    claim_batch,
+    mark_all_sent,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+    outbox_depth,
+    release,
+)
 from tests.conftest import BACKENDS, SEEDS
 
 NOW = datetime(2026, 2, 12, 7, 30, tzinfo=UTC)
@@ -72,6 +80,35 @@ async def test_a_sent_message_keeps_its_telegram_id_and_leaves_the_queue(
     assert (row.status, row.telegram_message_id, row.sent_at) == (OutboxStatus.SENT, 777, NOW)
     assert await outbox_depth(session) == 0
     assert await claim_batch(session, NOW + timedelta(hours=1), 10, "w") == []
+
+
+async def test_a_whole_batch_is_marked_sent_at_once_each_row_with_its_own_telegram_id(
+    session: AsyncSession,
+) -> None:
+    ids = await queue(session, 3)
+    await claim_batch(session, NOW, 10, "w")
+
+    await mark_all_sent(session, [(ids[0], 501), (ids[2], 503)], NOW)
+
+    rows = {i: await session.get(OutboxMessage, i, populate_existing=True) for i in ids}
+    assert [(r.status, r.telegram_message_id) for r in rows.values() if r] == [
+        (OutboxStatus.SENT, 501),
+        (OutboxStatus.SENDING, None),
+        (OutboxStatus.SENT, 503),
+    ]
+    assert await outbox_depth(session) == 1
+
+
+async def test_a_released_claim_goes_back_to_pending_without_counting_an_attempt(
+    session: AsyncSession,
+) -> None:
+    ids = await queue(session, 2)
+    await claim_batch(session, NOW, 10, "w")
+
+    await release(session, ids)
+
+    again = await claim_batch(session, NOW, 10, "v")
+    assert [(m.id, m.attempts, m.claimed_by) for m in again] == [(i, 1, "v") for i in ids]
 
 
 async def test_a_retry_waits_for_its_time_and_a_failure_is_never_claimed_again(
