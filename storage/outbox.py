@@ -84,22 +84,6 @@ async def claim_batch(
     return sorted(result, key=lambda m: (m.next_attempt_at, m.id))
 
 
-async def mark_sent(
-    session: AsyncSession, id: int, telegram_message_id: int | None, now: datetime | None = None
-) -> None:
-    """The message went out; remember Telegram's id for it."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == id)
-        .values(
-            status=OutboxStatus.SENT,
-            telegram_message_id=telegram_message_id,
-            sent_at=now if now is not None else utcnow(),
-            last_error=None,
-        )
-    )
-
-
 async def mark_all_sent(
     session: AsyncSession, sent: Sequence[tuple[int, int | None]], now: datetime | None = None
 ) -> None:

@@ -17,7 +17,6 @@ from storage.outbox import (
     mark_all_sent,
     mark_failed,
     mark_retry,
-    mark_sent,
     outbox_depth,
     release,
 )
@@ -73,7 +72,7 @@ async def test_a_sent_message_keeps_its_telegram_id_and_leaves_the_queue(
     [only] = await queue(session, 1)
     await claim_batch(session, NOW, 10, "w")
 
-    await mark_sent(session, only, 777, NOW)
+    await mark_all_sent(session, [(only, 777)], NOW)
 
     row = await session.get(OutboxMessage, only, populate_existing=True)
     assert row is not None
