@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.clock import NotATimeError, read_time_range
+
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 ENV_PREFIX = "BRIEFBOT_"
@@ -135,12 +137,10 @@ class Settings(BaseSettings):
         text = value.strip().lower()
         if text in {"", "off", "none"}:
             return None
-        match = re.fullmatch(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", text)
-        if match is None:
-            raise ValueError(f"{value!r} is not a range like 22:00-07:00 (or off)")
-        hours_a, minutes_a, hours_b, minutes_b = (int(g) for g in match.groups())
         try:
-            start, end = time(hours_a, minutes_a), time(hours_b, minutes_b)
+            start, end = read_time_range(text)
+        except NotATimeError:
+            raise ValueError(f"{value!r} is not a range like 22:00-07:00 (or off)") from None
         except ValueError:
             raise ValueError(f"{value!r} has a time that does not exist") from None
         return None if start == end else (start, end)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any, Literal
 
+from bot.clock import parse_time, parse_time_range
 from bot.i18n import LANGUAGES, N_, Translator, translator
 from bot.timezones import lookup_timezone
 from storage.models import DeliveryMode, Subscriber
@@ -201,18 +202,10 @@ def _timezone(value: Any, _: Gettext) -> str | None:
     return found.zone
 
 
-def _clock(value: Any) -> time | None:
-    """An "HH:MM" string as a time, else None."""
-    try:
-        return time.fromisoformat(value) if isinstance(value, str) and len(value) == 5 else None
-    except ValueError:
-        return None
-
-
 def _time(value: Any, _: Gettext) -> time | None:
     if value is None:
         return None
-    at = _clock(value)
+    at = parse_time(value) if isinstance(value, str) and len(value) <= 8 else None
     if at is None:
         raise SettingsFileError(
             _("The file's digest time {time} is not a time like 07:30.").format(time=_shown(value))
@@ -244,15 +237,14 @@ def _quiet(value: Any, _: Gettext) -> tuple[time, time] | Literal["default"] | N
         return QUIET_DEFAULT
     if value == "off":
         return (time(0), time(0))
-    parts = value.split("-") if isinstance(value, str) and len(value) == 11 else []
-    hours = [_clock(part) for part in parts]
-    if len(hours) != 2 or hours[0] is None or hours[1] is None:
+    hours = parse_time_range(value) if isinstance(value, str) and len(value) <= 32 else None
+    if hours is None:
         raise SettingsFileError(
             _("The file's quiet hours {hours} are not like 23:00-07:00, off or default.").format(
                 hours=_shown(value)
             )
         )
-    return hours[0], hours[1]
+    return hours
 
 
 def _language(value: Any, _: Gettext) -> str | None:

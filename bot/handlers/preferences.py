@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,6 +10,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, texts
+from bot.clock import parse_time, parse_time_range
 from bot.handlers.common import (
     catalogue,
     chat_id,
@@ -30,16 +30,6 @@ from storage.models import DeliveryMode, Subscriber
 from storage.types import utcnow
 
 MAX_PAUSE_DAYS = 365
-_TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2})|(\d{2}))?$")
-
-
-def parse_time(text: str) -> time | None:
-    """07:30, 7:30, 7.30, 0730 or 7 as a time of day, or None."""
-    match = _TIME.match(text.strip().lower())
-    if not match:
-        return None
-    hour, minute = int(match.group(1)), int(match.group(2) or match.group(3) or 0)
-    return time(hour, minute) if hour < 24 and minute < 60 else None
 
 
 def _local_now(zone: str) -> str:
@@ -123,15 +113,6 @@ async def set_mode(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, done)
 
 
-def parse_quiet_hours(text: str) -> tuple[time, time] | None:
-    """23:00-07:00 (any form /time takes, a hyphen or dash between), or None."""
-    parts = re.split(r"\s*[-–—]\s*|\s+", text.strip())
-    if len(parts) != 2:
-        return None
-    start, end = parse_time(parts[0]), parse_time(parts[1])
-    return None if start is None or end is None else (start, end)
-
-
 QUIET_USAGE = N_(
     "Usage: /quiet 23:00-07:00 for no instant alerts between those times (your zone), "
     "/quiet off for alerts at any hour, /quiet default for my usual hours."
@@ -148,7 +129,7 @@ async def set_quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if choice == "off":
         hours = (time(0), time(0))
     elif choice and choice != "default":
-        hours = parse_quiet_hours(words)
+        hours = parse_time_range(words)
         if hours is None:
             await reply(update, context, t.gettext(QUIET_USAGE))
             return
