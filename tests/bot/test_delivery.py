@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.ext import TypeHandler
 
@@ -22,14 +23,21 @@ from tests.factories import StorySpec, add_brief, add_subscriber, outbox_of
 KYIV_MORNING = datetime(2026, 2, 12, 7, 30, tzinfo=ZoneInfo("Europe/Kyiv")).astimezone(UTC)
 
 
+def _database(
+    tmp_path: Path, template: Path
+) -> tuple[str, AsyncEngine, async_sessionmaker[AsyncSession]]:
+    """A migrated SQLite file of this test's own, its URL, engine and sessions."""
+    database = tmp_path / "briefbot.db"
+    shutil.copy(template, database)
+    url = f"sqlite+aiosqlite:///{database}"
+    engine = db.create_engine(url)
+    return url, engine, db.create_sessionmaker(engine)
+
+
 async def test_a_gaza_follower_gets_only_the_gaza_story_at_0730_kyiv_time_and_can_open_it(
     tmp_path: Path, template_database: Path
 ) -> None:
-    database = tmp_path / "briefbot.db"
-    shutil.copy(template_database, database)
-    url = f"sqlite+aiosqlite:///{database}"
-    engine = db.create_engine(url)
-    sessions = db.create_sessionmaker(engine)
+    url, engine, sessions = _database(tmp_path, template_database)
     async with sessions.begin() as session:
         await add_subscriber(
             session, 4242, created_at=datetime(2020, 1, 1, tzinfo=UTC), topics=["gaza"],
@@ -68,11 +76,7 @@ async def test_a_gaza_follower_gets_only_the_gaza_story_at_0730_kyiv_time_and_ca
 async def test_the_nothing_new_message_and_the_quiet_hours_follow_the_settings(
     tmp_path: Path, template_database: Path
 ) -> None:
-    database = tmp_path / "briefbot.db"
-    shutil.copy(template_database, database)
-    url = f"sqlite+aiosqlite:///{database}"
-    engine = db.create_engine(url)
-    sessions = db.create_sessionmaker(engine)
+    url, engine, sessions = _database(tmp_path, template_database)
     long_ago = datetime(2020, 1, 1, tzinfo=UTC)
     async with sessions.begin() as session:
         await add_subscriber(
