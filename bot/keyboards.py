@@ -8,8 +8,10 @@ prefix) parses to None, and the bot answers it with a hint instead of guessing.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -101,12 +103,40 @@ def story_buttons(
 
     ``numbers``: the stories' numbers when the message holds only some of the digest.
     """
+    return _story_keyboard(str(digest_id), count, numbers)
+
+
+def story_buttons_json(digest_id: int, count: int, numbers: Sequence[int] | None = None) -> str:
+    """``story_buttons`` as the JSON text the Bot API takes for ``reply_markup``.
+
+    For the broadcast sender: building twenty buttons as PTB objects and serialising
+    them again for each digest costs about 0.2 ms, more than the rest of a digest's
+    rendering. The JSON is made once per keyboard shape, by PTB from ``story_buttons``
+    itself, and the digest id is put into it.
+    """
+    pieces = _story_keyboard_template(count, tuple(numbers) if numbers is not None else None)
+    return str(digest_id).join(pieces)
+
+
+# Stands for the digest id in a keyboard template; JSON escapes it, so no label holds it.
+_DIGEST_MARK = "\x1f"
+_DIGEST_MARK_JSON = json.dumps(_DIGEST_MARK)[1:-1]
+
+
+@lru_cache(maxsize=1024)
+def _story_keyboard_template(count: int, numbers: tuple[int, ...] | None) -> tuple[str, ...]:
+    """The JSON of a digest's keyboard, cut where the digest id goes."""
+    keyboard = _story_keyboard(_DIGEST_MARK, count, numbers).to_dict()
+    return tuple(json.dumps(keyboard).split(_DIGEST_MARK_JSON))
+
+
+def _story_keyboard(digest: str, count: int, numbers: Sequence[int] | None) -> InlineKeyboardMarkup:
     every = list(numbers) if numbers is not None else list(range(1, count + 1))
     rows = []
     for first in range(0, len(every), 5):
         chunk = every[first : first + 5]
-        rows.append([_button(f"📖 {n}", OPEN_STORY, digest_id, n) for n in chunk])
-        rows.append([_button(f"🔇 {n}", MUTE_MENU, digest_id, n) for n in chunk])
+        rows.append([_button(f"📖 {n}", OPEN_STORY, digest, n) for n in chunk])
+        rows.append([_button(f"🔇 {n}", MUTE_MENU, digest, n) for n in chunk])
     return InlineKeyboardMarkup(rows)
 
 

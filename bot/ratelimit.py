@@ -254,6 +254,7 @@ class BriefbotRateLimiter(BaseRateLimiter[dict[str, Any]]):
         self._clock = clock
         self._sleep = sleep
         self._chats: dict[int | str, ChatWindow] = {}
+        self._sweep_above = MAX_IDLE_CHATS
         self._gate = OverallGate(self.current_rate, clock, sleep)
 
     async def initialize(self) -> None:
@@ -288,10 +289,12 @@ class BriefbotRateLimiter(BaseRateLimiter[dict[str, Any]]):
     def _chat(self, chat_id: int | str) -> ChatWindow:
         window = self._chats.get(chat_id)
         if window is None:
-            if len(self._chats) > MAX_IDLE_CHATS:
+            if len(self._chats) > self._sweep_above:
                 now = self._clock()
                 for key in [k for k, w in self._chats.items() if w.idle(now)]:
                     del self._chats[key]
+                # Chats still busy stay; sweep again once as many new ones have come.
+                self._sweep_above = max(MAX_IDLE_CHATS, 2 * len(self._chats))
             group = isinstance(chat_id, str) or chat_id < 0
             limit, period = GROUP_LIMIT if group else PRIVATE_LIMIT
             window = self._chats[chat_id] = ChatWindow(limit, period)

@@ -36,22 +36,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import Bot, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
-from bot import keyboards
-from bot.i18n import Translator, translator
+from bot.i18n import translator
+from bot.outbox_messages import DigestTexts, Part, text_message
 from bot.ratelimit import retry_seconds
-from bot.render import render_digest, split_message
-from bot.threads import split_by_thread
 from jobs import metrics
 from storage import outbox, subscribers
 from storage import routes as route_store
 from storage import topics as topic_store
-from storage.models import Digest, DigestKind, OutboxKind, OutboxMessage, Story
+from storage.models import OutboxKind, Story
+from storage.outbox import Claimed, PlannedDigest
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -86,65 +84,11 @@ class Outcome:
     blocked: bool = False
 
 
-def heading(digest: Digest, count: int, t: Translator) -> str:
-    """The first line of a digest message, in the reader's language."""
-    if digest.kind is DigestKind.INSTANT:
-        return t.gettext("⚡ <b>New on your topics</b> · {count}").format(count=count)
-    if count == 0:
-        return t.gettext("📰 <b>Nothing new on your topics today.</b>")
-    if digest.local_date is None:
-        return t.ngettext(
-            "📰 <b>Your digest</b> · {count} story",
-            "📰 <b>Your digest</b> · {count} stories",
-            count,
-        ).format(count=count)
-    day = format_date(digest.local_date, "EEEE d MMMM", locale=t.language)
-    return t.ngettext(
-        "📰 <b>Your digest</b> · {day} · {count} story",
-        "📰 <b>Your digest</b> · {day} · {count} stories",
-        count,
-    ).format(day=day, count=count)
-
-
-# One message of a digest: the forum thread it goes to (None: the chat itself), text, buttons.
-Part = tuple[int | None, str, InlineKeyboardMarkup | None]
-
-
-def render_outbox_digest(
-    digest: Digest,
-    stories: list[Story],
-    emojis: Mapping[str, str],
-    t: Translator,
-    routes: Mapping[str, int] | None = None,
-) -> list[Part]:
-    """A planned digest as HTML with a button per story: one message, or in a forum group
-    with topic routes one per thread (``bot.threads``), keeping the digest's numbers."""
-    shares = split_by_thread(stories, list(emojis), routes or {})
-    general = next((s for s in shares if s.thread_id is None), shares[0])
-    parts: list[Part] = []
-    for share in shares:
-        text = render_digest(
-            share.stories,
-            emojis,
-            heading=heading(digest, len(share.stories), t),
-            more_count=digest.more_count if share is general else 0,
-            t=t,
-            numbers=share.numbers,
-        )
-        markup = (
-            keyboards.story_buttons(digest.id, len(stories), share.numbers)
-            if share.stories
-            else None
-        )
-        parts.append((share.thread_id, text, markup))
-    return parts
-
-
 @dataclass
 class Batch:
     """Claimed rows, each with its messages ready to send (None: its digest is gone)."""
 
-    messages: list[tuple[OutboxMessage, list[Part] | None]]
+    messages: list[tuple[Claimed, list[Part] | None]]
 
 
 class Delivery:
@@ -164,9 +108,7 @@ class Delivery:
         async with sender._database, sender.sessions.begin() as session:
             return await sender._mark(session, list(zip(rows, outcomes, strict=True)))
 
-    async def _one(
-        self, sender: OutboxSender, row: OutboxMessage, parts: list[Part] | None
-    ) -> Outcome:
+    async def _one(self, sender: OutboxSender, row: Claimed, parts: list[Part] | None) -> Outcome:
         try:
             return await sender._send(row, parts)
         finally:
@@ -205,6 +147,7 @@ class OutboxSender:
         self._lock = asyncio.Lock()
         self._database = asyncio.Lock()  # one transaction of this sender's at a time
         self._stopping = False
+        self._texts: DigestTexts | None = None  # this drain's digest texts
 
     def stop(self) -> None:
         """Finish the batch in flight and claim no more (SIGTERM): the rest stays pending."""
@@ -219,6 +162,7 @@ class OutboxSender:
         """
         report = DrainReport()
         async with self._lock:  # one drain at a time in this process
+            self._texts = None  # topics may have changed; a story deleted changes its lists
             deliveries: list[Delivery] = []
             ahead: Batch | None = None
             try:
@@ -262,30 +206,40 @@ class OutboxSender:
             raise errors[0]
 
     async def _claim(self) -> Batch | None:
-        """Claim the next batch and render it; None when nothing is due."""
+        """Claim the next batch and render it; None when nothing is due.
+
+        Few statements per batch: on SQLite each is a round trip to the driver's
+        thread, which is slow while the event loop is busy sending. The topics are
+        read once per drain, routes only for group chats, and story lists only for
+        digest texts not rendered yet in this drain.
+        """
         async with self._database, self.sessions.begin() as session:
             rows = await outbox.claim_batch(
                 session, self.clock(), self.batch_size, self.worker_id, lease=self.lease
             )
             if not rows:
                 return None
-            contents = await outbox.load_digests(
+            if self._texts is None:
+                emojis = {t.slug: t.emoji for t in await topic_store.list_topics(session)}
+                self._texts = DigestTexts(emojis)
+            texts = self._texts
+            digests = await outbox.load_digests(
                 session, [r.digest_id for r in rows if r.digest_id is not None]
             )
-            emojis = {t.slug: t.emoji for t in await topic_store.list_topics(session)}
-            readers = {r.subscriber_id for r in rows if r.subscriber_id is not None}
-            languages = await subscribers.languages_of(session, readers)
-            routes = await route_store.routes_for(session, readers)
+            groups = {r.subscriber_id for r in rows if r.chat_id < 0 and r.subscriber_id}
+            routes = await route_store.routes_for(session, groups) if groups else {}
+            wanted = [
+                (digest, translator(digest.language), routes.get(row.subscriber_id or 0))
+                for row in rows
+                if row.digest_id is not None and (digest := digests.get(row.digest_id))
+            ]
+            lists = await outbox.load_lists(session, texts.missing(wanted))
         batch = Batch([])
         try:
             for i, row in enumerate(rows):
                 if i and i % RENDER_SLICE == 0:
                     await asyncio.sleep(0)  # let the sends in flight be answered meanwhile
-                reader = row.subscriber_id or 0
-                parts = self._render(
-                    row, contents, emojis, translator(languages.get(reader)), routes.get(reader)
-                )
-                batch.messages.append((row, parts))
+                batch.messages.append((row, self._render(row, digests, texts, routes, lists)))
         except BaseException:
             await self._release(Batch([(row, None) for row in rows]))
             raise
@@ -295,31 +249,31 @@ class OutboxSender:
         async with self._database, self.sessions.begin() as session:
             await outbox.release(session, [row.id for row, _ in batch.messages])
 
+    @staticmethod
     def _render(
-        self,
-        row: OutboxMessage,
-        contents: dict[int, tuple[Digest, list[Story]]],
-        emojis: Mapping[str, str],
-        t: Translator,
-        routes: Mapping[str, int] | None = None,
+        row: Claimed,
+        digests: Mapping[int, PlannedDigest],
+        texts: DigestTexts,
+        routes: Mapping[int, Mapping[str, int]],
+        lists: Mapping[int, list[Story]],
     ) -> list[Part] | None:
         if row.kind is OutboxKind.TEXT or row.digest_id is None:
-            return [(None, row.text or "", None)]
-        found = contents.get(row.digest_id)
-        if found is None:
+            return text_message(row.text or "")
+        digest = digests.get(row.digest_id)
+        if digest is None:
             return None
-        return render_outbox_digest(found[0], found[1], emojis, t, routes)
+        t = translator(digest.language)
+        return texts.render(digest, t, routes.get(row.subscriber_id or 0), lists)
 
-    async def _send(self, row: OutboxMessage, message: list[Part] | None) -> Outcome:
+    async def _send(self, row: Claimed, message: list[Part] | None) -> Outcome:
         if message is None:
             return Outcome("failed", error="the digest is gone (deleted with its subscriber?)")
         try:
             sent = None
-            for thread, text, markup in message:
-                pieces = split_message(text)
-                for i, piece in enumerate(pieces):
-                    last = markup if i == len(pieces) - 1 else None
-                    sent = await self._send_piece(row, thread, piece, last)
+            for part in message:
+                for i, piece in enumerate(part.pieces):
+                    markup = part.markup if i == len(part.pieces) - 1 else None
+                    sent = await self._send_piece(row, part.thread_id, piece, markup)
             return Outcome("sent", message_id=sent.message_id if sent else None)
         except RetryAfter as exc:
             wait = timedelta(seconds=max(retry_seconds(exc), 1.0))
@@ -337,11 +291,15 @@ class OutboxSender:
             return Outcome("retry", retry_at=self.clock() + delay, error=str(exc))
 
     async def _send_piece(
-        self, row: OutboxMessage, thread: int | None, text: str, markup: Any
+        self, row: Claimed, thread: int | None, text: str, markup: str | None
     ) -> Message:
-        """One message; when a routed forum thread was deleted, the chat's general thread."""
-        options = {"parse_mode": ParseMode.HTML, "reply_markup": markup,
-                   "link_preview_options": NO_PREVIEW, **self._broadcast()}  # fmt: skip
+        """One message; when a routed forum thread was deleted, the chat's general thread.
+
+        ``markup`` is already the Bot API's JSON, so it goes as a raw parameter, which
+        PTB passes on unchanged."""
+        options = {"parse_mode": ParseMode.HTML, "link_preview_options": NO_PREVIEW,
+                   "api_kwargs": {"reply_markup": markup} if markup else None,
+                   **self._broadcast()}  # fmt: skip
         try:
             return await self.bot.send_message(
                 row.chat_id, text, message_thread_id=thread or row.message_thread_id, **options
@@ -360,7 +318,7 @@ class OutboxSender:
         return {"rate_limit_args": BROADCAST} if getattr(self.bot, "rate_limiter", None) else {}
 
     async def _mark(
-        self, session: AsyncSession, results: list[tuple[OutboxMessage, Outcome]]
+        self, session: AsyncSession, results: list[tuple[Claimed, Outcome]]
     ) -> DrainReport:
         report = DrainReport()
         now = self.clock()

@@ -14,13 +14,24 @@ are locked with ``FOR UPDATE SKIP LOCKED``; on SQLite the claim is a single
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Digest, OutboxKind, OutboxMessage, OutboxStatus, Story
+from storage.models import (
+    Digest,
+    DigestKind,
+    OutboxKind,
+    OutboxMessage,
+    OutboxStatus,
+    Story,
+    StoryListItem,
+    Subscriber,
+)
 from storage.types import utcnow
 
 DEFAULT_LEASE = timedelta(minutes=5)
@@ -44,6 +55,29 @@ async def enqueue_digest(
     return row
 
 
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """An outbox row as claimed: what sending it needs (plain values, not an ORM object:
+    a broadcast claims tens of thousands, and the sender only reads them)."""
+
+    id: int
+    subscriber_id: int | None
+    digest_id: int | None
+    kind: OutboxKind
+    chat_id: int
+    message_thread_id: int | None
+    text: str | None
+    status: OutboxStatus
+    attempts: int
+    next_attempt_at: datetime
+    claimed_by: str | None
+    last_error: str | None
+
+
+_OUTBOX = OutboxMessage.metadata.tables[OutboxMessage.__tablename__]
+_CLAIMED = [_OUTBOX.c[f.name] for f in fields(Claimed)]
+
+
 async def claim_batch(
     session: AsyncSession,
     now: datetime,
@@ -51,37 +85,37 @@ async def claim_batch(
     worker_id: str,
     *,
     lease: timedelta = DEFAULT_LEASE,
-) -> list[OutboxMessage]:
+) -> list[Claimed]:
     """Claim up to ``limit`` rows that are due (or whose claim lapsed), oldest first.
 
     Each claimed row is ``sending``, claimed by ``worker_id`` at ``now``, its
     attempts counted. Commit soon after claiming, so other workers see it.
     """
     due = or_(
-        and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now),
-        and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_at < now - lease),
+        and_(_OUTBOX.c.status == OutboxStatus.PENDING, _OUTBOX.c.next_attempt_at <= now),
+        and_(_OUTBOX.c.status == OutboxStatus.SENDING, _OUTBOX.c.claimed_at < now - lease),
     )
     candidates = (
-        select(OutboxMessage.id)
+        select(_OUTBOX.c.id)
         .where(due)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .order_by(_OUTBOX.c.next_attempt_at, _OUTBOX.c.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
-    result = await session.scalars(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(candidates.scalar_subquery()))
+    result = await session.execute(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id.in_(candidates.scalar_subquery()))
         .values(
             status=OutboxStatus.SENDING,
             claimed_at=now,
             claimed_by=worker_id,
-            attempts=OutboxMessage.attempts + 1,
+            attempts=_OUTBOX.c.attempts + 1,
         )
-        .returning(OutboxMessage)
-        .execution_options(populate_existing=True)
+        .returning(*_CLAIMED)
     )
-    return sorted(result, key=lambda m: (m.next_attempt_at, m.id))
+    claimed = [Claimed(*row) for row in result]
+    return sorted(claimed, key=lambda m: (m.next_attempt_at, m.id))
 
 
 async def mark_all_sent(
@@ -90,19 +124,16 @@ async def mark_all_sent(
     """Many messages went out, as ``(outbox id, Telegram message id)``: one statement for all."""
     if not sent:
         return
-    table = OutboxMessage.metadata.tables[OutboxMessage.__tablename__]
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("outbox_id"))
+    message_ids = {id: message_id for id, message_id in sent}
+    await session.execute(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id.in_(message_ids))
         .values(
             status=OutboxStatus.SENT,
-            telegram_message_id=bindparam("message_id"),
+            telegram_message_id=case(message_ids, value=_OUTBOX.c.id),
             sent_at=now if now is not None else utcnow(),
             last_error=None,
         )
-    )
-    await session.execute(
-        statement, [{"outbox_id": id, "message_id": message_id} for id, message_id in sent]
     )
 
 
@@ -156,18 +187,48 @@ async def outbox_depth(session: AsyncSession) -> int:
     return count or 0
 
 
+class PlannedDigest(NamedTuple):
+    """What sending a digest needs: its heading's facts, its story list and the language
+    its reader chose (None: not chosen)."""
+
+    id: int
+    kind: DigestKind
+    local_date: date | None
+    more_count: int
+    list_id: int | None
+    language: str | None
+
+
 async def load_digests(
     session: AsyncSession, digest_ids: Sequence[int]
-) -> dict[int, tuple[Digest, list[Story]]]:
-    """The digests behind a batch of outbox rows, each with its stories in order (tags loaded)."""
+) -> dict[int, PlannedDigest]:
+    """The digests behind a batch of outbox rows, by id, in one query."""
     if not digest_ids:
         return {}
-    found = list(await session.scalars(select(Digest).where(Digest.id.in_(digest_ids))))
-    story_ids = {item.story_id for digest in found for item in digest.items}
-    stories = {s.id: s for s in await session.scalars(select(Story).where(Story.id.in_(story_ids)))}
-    return {
-        d.id: (d, [stories[i.story_id] for i in d.items if i.story_id in stories]) for d in found
-    }
+    columns = (Digest.id, Digest.kind, Digest.local_date, Digest.more_count, Digest.list_id)
+    found = await session.execute(
+        select(*columns, Subscriber.language)
+        .join(Subscriber, Subscriber.id == Digest.subscriber_id)
+        .where(Digest.id.in_(digest_ids))
+    )
+    return {row.id: PlannedDigest(*row) for row in found}
+
+
+async def load_lists(session: AsyncSession, list_ids: Iterable[int]) -> dict[int, list[Story]]:
+    """Story lists by id, each list's stories in order, with their tags loaded."""
+    lists: dict[int, list[int]] = {list_id: [] for list_id in list_ids}
+    if not lists:
+        return {}
+    items = await session.execute(
+        select(StoryListItem.list_id, StoryListItem.story_id)
+        .where(StoryListItem.list_id.in_(lists))
+        .order_by(StoryListItem.list_id, StoryListItem.position)
+    )
+    for list_id, story_id in items:
+        lists[list_id].append(story_id)
+    wanted = {story_id for ids in lists.values() for story_id in ids}
+    stories = {s.id: s for s in await session.scalars(select(Story).where(Story.id.in_(wanted)))}
+    return {list_id: [stories[i] for i in ids if i in stories] for list_id, ids in lists.items()}
 
 
 async def retarget_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> int:

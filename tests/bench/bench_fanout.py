@@ -41,7 +41,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ExtBot
 
 from bot.ratelimit import BriefbotRateLimiter
-from bot.send import OutboxSender
+from bot.send import NO_PREVIEW, OutboxSender
 from jobs.plan import plan_due_digests
 from storage import db
 from tests.bot.conftest import TOKEN
@@ -188,7 +188,13 @@ async def _plain_loop(base_url: str, chats: list[int], sample: Any, chunk: int) 
         for start in range(0, len(chats), chunk):
             await asyncio.gather(
                 *(
-                    bot.send_message(chat, html, parse_mode=ParseMode.HTML, reply_markup=markup)
+                    bot.send_message(
+                        chat,
+                        html,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup,
+                        link_preview_options=NO_PREVIEW,
+                    )
                     for chat in chats[start : start + chunk]
                 )
             )

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from bot.ratelimit import BriefbotRateLimiter
+from bot.ratelimit import MAX_IDLE_CHATS, BriefbotRateLimiter
 
 BROADCAST = {"priority": "broadcast"}
 
@@ -117,6 +117,20 @@ async def test_a_private_chat_gets_one_message_a_second_after_a_burst_of_three(
         "never more than three in any three seconds"
     )
     assert times[-1] < 7.1
+
+
+async def test_a_group_keeps_its_limit_while_thousands_of_other_chats_come_and_go(
+    time: VirtualTime, telegram: FakeTelegram
+) -> None:
+    rl = limiter(time, rate=1_000_000)
+    await time.run(*(send(rl, telegram, -100, f"m{i}") for i in range(20)))
+
+    chats = range(1000, 1000 + MAX_IDLE_CHATS + 2000)
+    others = (send(rl, telegram, chat, "digest", BROADCAST) for chat in chats)
+    await time.run(*others, send(rl, telegram, -100, "one too many"))
+
+    assert len(telegram.sent) == 20 + len(chats) + 1
+    assert telegram.times(-100)[-1] >= 60.0, "the group's window survived the sweep of idle chats"
 
 
 async def test_a_group_gets_at_most_twenty_messages_a_minute(

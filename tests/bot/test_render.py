@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.keyboards import callback_data, parse_callback, topic_picker
+from bot.keyboards import (
+    callback_data,
+    parse_callback,
+    story_buttons,
+    story_buttons_json,
+    topic_picker,
+)
 from bot.render import escape, html_to_plain, split_message, teaser
 from bot.timezones import lookup_timezone
 from storage.models import Topic
@@ -97,6 +105,21 @@ def test_callback_data_stays_under_64_bytes_and_round_trips() -> None:
     for row in picker.inline_keyboard:
         for button in row:
             assert len(str(button.callback_data).encode()) <= 64
+
+
+@pytest.mark.parametrize(
+    ("digest_id", "count", "numbers"),
+    [(1, 1, None), (123_456_789, 10, None), (42, 10, [2, 5, 9]), (7, 12, None), (9, 0, None)],
+)
+def test_a_digest_keyboard_sent_as_json_is_exactly_the_keyboard_ptb_would_send(
+    digest_id: int, count: int, numbers: list[int] | None
+) -> None:
+    made = json.loads(story_buttons_json(digest_id, count, numbers))
+
+    assert made == story_buttons(digest_id, count, numbers).to_dict()
+    callbacks = [b["callback_data"] for row in made.get("inline_keyboard", []) for b in row]
+    assert all(parse_callback(c) is not None for c in callbacks)
+    assert all(f"|{digest_id}|" in c for c in callbacks)
 
 
 @pytest.mark.parametrize(

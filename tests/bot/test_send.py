@@ -17,7 +17,7 @@ from bot.send import DrainReport, OutboxSender
 from jobs.bootstrap import prepare_database
 from jobs.plan import plan_due_digests
 from storage import db, subscribers
-from storage.models import OutboxMessage, OutboxStatus, Subscriber, SubscriberState
+from storage.models import Digest, OutboxMessage, OutboxStatus, Subscriber, SubscriberState
 from tests.botapi import BotApiDouble
 from tests.conftest import SEEDS
 from tests.factories import StorySpec, add_brief, add_subscriber
@@ -255,3 +255,30 @@ async def test_a_digest_is_written_in_the_subscribers_language(setup: Setup) -> 
     assert english.text.startswith("📰 Your digest · Thursday 12 February · 1 story")
     assert ukrainian.text.startswith("📰 Ваш дайджест · четвер 12 лютого · 1 новина")
     assert "Gaza ceasefire holds" in ukrainian.text  # feed text is never translated
+
+
+async def test_digests_of_one_shared_list_read_alike_and_each_button_opens_its_own_digest(
+    setup: Setup,
+) -> None:
+    await subscribe_and_publish(setup, 121, 122, 123)
+    async with setup.sessions.begin() as session:
+        await subscribers.set_language(session, 123, "uk")
+    await setup.plan()
+
+    await setup.sender().drain()
+
+    async with setup.sessions() as session:
+        found = await session.execute(
+            select(Subscriber.chat_id, Digest.id, Digest.list_id).join(
+                Digest, Digest.subscriber_id == Subscriber.id
+            )
+        )
+        digests = {chat: (digest, list_id) for chat, digest, list_id in found}
+    assert len({list_id for _, list_id in digests.values()}) == 1, "one list for all three"
+    first, second, ukrainian = (setup.api.sent_to(chat)[0] for chat in (121, 122, 123))
+    assert first.text == second.text
+    assert ukrainian.text.startswith("📰 Ваш дайджест")
+    for chat, message in ((121, first), (122, second), (123, ukrainian)):
+        digest_id = digests[chat][0]
+        assert [data for _, data in message.buttons()] == [f"1|s|{digest_id}|1",
+                                                           f"1|mq|{digest_id}|1"]  # fmt: skip

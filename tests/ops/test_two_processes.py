@@ -28,8 +28,10 @@ from tests.ops.broadcast import (
     wait_until_drained,
 )
 
-SUBSCRIBERS = 600
-RATE = 150  # per process: the broadcast lasts a couple of seconds, long enough to share
+SUBSCRIBERS = 1200
+# Per process: the broadcast lasts several seconds, so a second process that takes a
+# couple of seconds to start still finds rows that the first has not claimed yet.
+RATE = 150
 
 
 async def _digests_and_workers(url: str) -> tuple[int, set[str]]:
