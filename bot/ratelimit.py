@@ -11,11 +11,12 @@ hands it every Bot API request, and it decides when to make it.
   never above ``rate``. Time with nothing to send is not caught up on.
 - In flight: only so many limited requests are under way at once. The number
   grows while answers come back about as fast as the fastest answer of the last
-  few seconds and shrinks when they slow down, which is when requests start
-  queueing in the HTTP client (whose connection pool then does more work for
-  each request than the requests themselves). Against Telegram, a hundred
-  milliseconds away, it grows to what the rate needs; against a server next door
-  it stays small.
+  few seconds (within a quarter), holds while they are somewhat slower, and
+  shrinks when they take twice as long, which is when requests queue in the
+  server or in the HTTP client (whose connection pool then does more work for
+  each request than the requests themselves, the more connections it holds).
+  Against Telegram, a hundred milliseconds away, it grows to what the rate
+  needs; against a server next door it stays small.
 - Per chat: one message a second to a private chat (three in any three seconds,
   so a reply split into parts is not held back), twenty a minute to a group
   (a negative chat id or an ``@channel`` name), counted over a sliding window.
@@ -69,6 +70,7 @@ CATCH_UP_SECONDS = 0.25
 EPSILON = 1e-9
 # Requests in flight: never fewer than LOW, never more than PTB's connection pool holds.
 IN_FLIGHT_LOW, IN_FLIGHT_HIGH = 8, 256
+FAST_ANSWER = 1.25  # an answer at most this many times the fastest recent one: room for more
 SLOW_ANSWER = 2.0  # an answer this many times slower than the fastest recent one: queueing
 FASTEST_PERIOD = 10.0  # seconds over which the fastest answer is remembered
 # Requests that put a message in a chat count against the limits; lookups do not.
@@ -103,14 +105,16 @@ class InFlight:
         return self.count >= int(self.limit)
 
     def answered(self, seconds: float, now: float) -> None:
-        """A request took ``seconds``: one more if it was about as fast as the fastest."""
+        """A request took ``seconds``: one more under way if it was about as fast as the
+        fastest, one fewer if it took twice as long."""
         if now >= self._period_ends:
             self._fastest = [math.inf, self._fastest[0]]
             self._period_ends = now + FASTEST_PERIOD
         self._fastest[0] = min(self._fastest[0], seconds)
-        if seconds <= SLOW_ANSWER * min(self._fastest):
+        fastest = min(self._fastest)
+        if seconds <= FAST_ANSWER * fastest:
             self.limit = min(float(self.high), self.limit + 1)
-        else:
+        elif seconds > SLOW_ANSWER * fastest:
             self.limit = max(float(self.low), self.limit - 1)
 
 
