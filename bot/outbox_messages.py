@@ -26,7 +26,9 @@ from bot.threads import split_by_thread
 from storage.models import DigestKind, Story
 from storage.outbox import PlannedDigest
 
-TEXTS_KEPT = 1024  # digest texts kept for reuse during one drain; the oldest go first
+# Digest texts kept for reuse during one drain, the oldest going first; a batch may
+# add its own on top until the next one.
+TEXTS_KEPT = 1024
 
 # What a digest's text is made of besides its stories: list, kind, day, "and N more",
 # language and forum routes. Digests that share all of these read the same.
@@ -86,7 +88,12 @@ class DigestTexts:
     def missing(
         self, wanted: Iterable[tuple[PlannedDigest, Translator, Mapping[str, int] | None]]
     ) -> set[int]:
-        """The story lists to load before ``render`` can make these digests."""
+        """The story lists to load before ``render`` can make these digests.
+
+        Room is made here, before a batch, never while rendering it: a text found
+        here must still be there when its digest is rendered."""
+        while len(self._texts) > TEXTS_KEPT:
+            del self._texts[next(iter(self._texts))]  # the oldest
         return {
             digest.list_id
             for digest, t, routes in wanted
@@ -108,8 +115,6 @@ class DigestTexts:
         if shares is None:
             stories = lists[digest.list_id] if digest.list_id is not None else []
             shares = self._share_texts(digest, stories, t, routes or {})
-            if len(self._texts) >= TEXTS_KEPT:
-                del self._texts[next(iter(self._texts))]
             self._texts[key] = shares
         count = sum(len(numbers) for _, _, numbers in shares)
         return [
