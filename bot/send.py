@@ -1,7 +1,8 @@
 """The outbox drain: claim planned messages, render them, send them at Telegram's pace, mark them.
 
 ``OutboxSender.drain`` claims a batch (``storage.outbox.claim_batch``), renders
-each digest at send time (``bot.render``), and hands the batch to the bot, whose
+each digest at send time in its reader's language (``bot.outbox_messages``, which
+renders a text shared by many digests once), and hands the batch to the bot, whose
 rate limiter (``bot.ratelimit``) paces the sends: every send here is marked as a
 broadcast so replies to people go first. While a batch is sending, the next one
 is claimed and rendered; it is handed over when the current batch is down to its

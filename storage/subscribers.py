@@ -336,16 +336,3 @@ async def restore_preferences(
     elif preferences.quiet_hours is not None:
         subscriber = await set_quiet_hours(session, chat_id, preferences.quiet_hours)
     return subscriber
-
-
-async def languages_of(
-    session: AsyncSession, subscriber_ids: Iterable[int]
-) -> dict[int, str | None]:
-    """Each subscriber's stored language code, by subscriber id."""
-    ids = list(subscriber_ids)
-    if not ids:
-        return {}
-    result = await session.execute(
-        select(Subscriber.id, Subscriber.language).where(Subscriber.id.in_(ids))
-    )
-    return {subscriber_id: language for subscriber_id, language in result.all()}
