@@ -14,13 +14,15 @@ are locked with ``FOR UPDATE SKIP LOCKED``; on SQLite the claim is a single
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from storage.models import (
     Digest,
@@ -78,6 +80,47 @@ _OUTBOX = OutboxMessage.metadata.tables[OutboxMessage.__tablename__]
 _CLAIMED = [_OUTBOX.c[f.name] for f in fields(Claimed)]
 
 
+@functools.cache
+def _claim_statement(dialect: str, limit: int) -> ReturningUpdate[Any]:
+    """Claim up to ``limit`` rows due at ``:now`` or claimed before ``:lapsed_before``,
+    oldest first, for ``:worker``: built once per dialect and batch size."""
+    moment = _OUTBOX.c.next_attempt_at.type
+    now = bindparam("now", type_=moment)
+    lapsed_before = bindparam("lapsed_before", type_=moment)
+    pending = and_(_OUTBOX.c.status == OutboxStatus.PENDING, _OUTBOX.c.next_attempt_at <= now)
+    lapsed = and_(_OUTBOX.c.status == OutboxStatus.SENDING, _OUTBOX.c.claimed_at < lapsed_before)
+    order = (_OUTBOX.c.next_attempt_at, _OUTBOX.c.id)
+    if dialect == "postgresql":
+        due = (
+            select(_OUTBOX.c.id)
+            .where(or_(pending, lapsed))
+            .order_by(*order)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    else:
+        # SQLite: one OR over both would sort every due row (milliseconds per claim in a
+        # long broadcast). Each branch alone reads the (status, next_attempt_at) index in
+        # order and stops after ``limit`` rows, so at most twice ``limit`` are sorted.
+        branches = [
+            select(*order).where(ready).order_by(*order).limit(limit).subquery().select()
+            for ready in (pending, lapsed)
+        ]
+        both = union_all(*branches).subquery()
+        due = select(both.c.id).order_by(both.c.next_attempt_at, both.c.id).limit(limit)
+    return (
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id.in_(due.scalar_subquery()))
+        .values(
+            status=OutboxStatus.SENDING,
+            claimed_at=bindparam("claimed_at", type_=moment),
+            claimed_by=bindparam("worker"),
+            attempts=_OUTBOX.c.attempts + 1,
+        )
+        .returning(*_CLAIMED)
+    )
+
+
 async def claim_batch(
     session: AsyncSession,
     now: datetime,
@@ -91,49 +134,35 @@ async def claim_batch(
     Each claimed row is ``sending``, claimed by ``worker_id`` at ``now``, its
     attempts counted. Commit soon after claiming, so other workers see it.
     """
-    due = or_(
-        and_(_OUTBOX.c.status == OutboxStatus.PENDING, _OUTBOX.c.next_attempt_at <= now),
-        and_(_OUTBOX.c.status == OutboxStatus.SENDING, _OUTBOX.c.claimed_at < now - lease),
-    )
-    candidates = (
-        select(_OUTBOX.c.id)
-        .where(due)
-        .order_by(_OUTBOX.c.next_attempt_at, _OUTBOX.c.id)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    result = await session.execute(
-        update(_OUTBOX)
-        .where(_OUTBOX.c.id.in_(candidates.scalar_subquery()))
-        .values(
-            status=OutboxStatus.SENDING,
-            claimed_at=now,
-            claimed_by=worker_id,
-            attempts=_OUTBOX.c.attempts + 1,
-        )
-        .returning(*_CLAIMED)
-    )
-    claimed = [Claimed(*row) for row in result]
+    statement = _claim_statement(session.get_bind().dialect.name, limit)
+    params = {"now": now, "lapsed_before": now - lease, "claimed_at": now, "worker": worker_id}
+    claimed = [Claimed(*row) for row in await session.execute(statement, params)]
     return sorted(claimed, key=lambda m: (m.next_attempt_at, m.id))
+
+
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("sent_id"))
+    .values(
+        status=OutboxStatus.SENT,
+        telegram_message_id=bindparam("message_id"),
+        sent_at=bindparam("sent_at"),
+        last_error=None,
+    )
+)
 
 
 async def mark_all_sent(
     session: AsyncSession, sent: Sequence[tuple[int, int | None]], now: datetime | None = None
 ) -> None:
-    """Many messages went out, as ``(outbox id, Telegram message id)``: one statement for all."""
+    """Many messages went out, as ``(outbox id, Telegram message id)``: one statement, run
+    for every row by the driver (no SQL expression is built per row)."""
     if not sent:
         return
-    message_ids = {id: message_id for id, message_id in sent}
+    at = now if now is not None else utcnow()
     await session.execute(
-        update(_OUTBOX)
-        .where(_OUTBOX.c.id.in_(message_ids))
-        .values(
-            status=OutboxStatus.SENT,
-            telegram_message_id=case(message_ids, value=_OUTBOX.c.id),
-            sent_at=now if now is not None else utcnow(),
-            last_error=None,
-        )
+        _MARK_SENT,
+        [{"sent_id": id, "message_id": message_id, "sent_at": at} for id, message_id in sent],
     )
 
 

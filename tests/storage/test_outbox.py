@@ -146,6 +146,22 @@ async def test_rows_left_sending_by_a_crashed_worker_are_reclaimed_after_the_lea
     assert {m.claimed_by for m in after} == {"w"}
 
 
+async def test_a_claim_takes_the_oldest_rows_whether_pending_or_left_by_a_crash(
+    session: AsyncSession,
+) -> None:
+    lapsed = await queue(session, 3)
+    await claim_batch(session, NOW, 10, "crashed")
+    older = await queue(session, 2, at=NOW - timedelta(minutes=10), chat_id=4343)
+    newer = await queue(session, 2, at=NOW + timedelta(minutes=1), chat_id=4444)
+    later = NOW + timedelta(minutes=6)
+
+    first = await claim_batch(session, later, 4, "w", lease=timedelta(minutes=5))
+    rest = await claim_batch(session, later, 10, "w", lease=timedelta(minutes=5))
+
+    assert [m.id for m in first] == older + lapsed[:2]
+    assert [m.id for m in rest] == lapsed[2:] + newer
+
+
 @pytest.mark.parametrize("empty_database_url", BACKENDS, indirect=True)
 async def test_concurrent_workers_never_get_the_same_row(empty_database_url: str) -> None:
     engine = db.create_engine(empty_database_url)
