@@ -11,12 +11,15 @@ hands it every Bot API request, and it decides when to make it.
   never above ``rate``. Time with nothing to send is not caught up on.
 - In flight: only so many limited requests are under way at once. The number
   grows while answers come back about as fast as the fastest answer of the last
-  few seconds (within a quarter), holds while they are somewhat slower, and
+  few seconds (within a tenth), holds while they are somewhat slower, and
   shrinks when they take twice as long, which is when requests queue in the
   server or in the HTTP client (whose connection pool then does more work for
   each request than the requests themselves, the more connections it holds).
-  Against Telegram, a hundred milliseconds away, it grows to what the rate
-  needs; against a server next door it stays small.
+  It starts at two. Against Telegram, a hundred milliseconds away, it grows
+  within a few round trips to what the rate needs; against a server next door
+  it stays at two or three, which keeps both sides busy without queueing.
+  Answers that vary by up to twice the fastest still let it grow to the rate;
+  answers spread wider (say 50 to 150 ms) hold it lower than the rate needs.
 - Per chat: one message a second to a private chat (three in any three seconds,
   so a reply split into parts is not held back), twenty a minute to a group
   (a negative chat id or an ``@channel`` name), counted over a sliding window.
@@ -68,9 +71,11 @@ MAX_IDLE_CHATS = 10_000
 # garbage collection, a slow answer): any second gets at most this much over the rate.
 CATCH_UP_SECONDS = 0.25
 EPSILON = 1e-9
-# Requests in flight: never fewer than LOW, never more than PTB's connection pool holds.
-IN_FLIGHT_LOW, IN_FLIGHT_HIGH = 8, 256
-FAST_ANSWER = 1.25  # an answer at most this many times the fastest recent one: room for more
+# Requests in flight: never more than PTB's connection pool holds, and never fewer than
+# two, so that the next request is being made while one is answered. Against a server next
+# door, more than a few only queue: every request then costs the process more work.
+IN_FLIGHT_LOW, IN_FLIGHT_HIGH = 2, 256
+FAST_ANSWER = 1.1  # an answer at most this many times the fastest recent one: room for more
 SLOW_ANSWER = 2.0  # an answer this many times slower than the fastest recent one: queueing
 FASTEST_PERIOD = 10.0  # seconds over which the fastest answer is remembered
 # Requests that put a message in a chat count against the limits; lookups do not.

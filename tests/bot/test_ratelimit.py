@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import random
 from collections.abc import Coroutine
 from typing import Any
 
@@ -259,18 +260,23 @@ async def test_a_stalled_process_catches_up_on_its_schedule_with_a_small_burst(
 
 
 class DistantTelegram(FakeTelegram):
-    """Answers after ``delay`` seconds, plus ``crowding`` seconds for each request under way."""
+    """Answers after ``delay`` seconds, plus ``crowding`` seconds for each request under way,
+    plus up to ``jitter`` seconds more at random (the same random numbers every run)."""
 
-    def __init__(self, time: VirtualTime, delay: float, crowding: float = 0.0) -> None:
+    def __init__(
+        self, time: VirtualTime, delay: float, crowding: float = 0.0, jitter: float = 0.0
+    ) -> None:
         super().__init__(time)
-        self.delay, self.crowding = delay, crowding
+        self.delay, self.crowding, self.jitter = delay, crowding, jitter
         self.under_way = self.most_under_way = 0
+        self._random = random.Random(7)
 
     async def send(self, chat_id: int | str, text: str) -> dict[str, Any]:
         self.under_way += 1
         self.most_under_way = max(self.most_under_way, self.under_way)
         try:
-            await self.time.sleep(self.delay + self.crowding * self.under_way)
+            extra = self._random.uniform(0.0, self.jitter)
+            await self.time.sleep(self.delay + self.crowding * self.under_way + extra)
             return await super().send(chat_id, text)
         finally:
             self.under_way -= 1
@@ -288,6 +294,19 @@ async def test_a_server_a_tenth_of_a_second_away_still_gets_the_full_rate(
     assert len(times) == 900
     assert times[-1] < 3.3, "about three seconds for 900 at 300/s"
     assert distant.most_under_way >= 30, "as many under way as the rate needs"
+
+
+async def test_a_distant_server_whose_answers_vary_still_gets_the_full_rate(
+    time: VirtualTime,
+) -> None:
+    jittery = DistantTelegram(time, delay=0.05, jitter=0.05)  # 50 to 100 ms
+    rl = limiter(time, rate=300)
+
+    await time.run(*(send(rl, jittery, 1000 + i, "digest", BROADCAST) for i in range(900)))
+
+    times = sorted(t for t, _, _ in jittery.sent)
+    assert len(times) == 900
+    assert times[-1] < 3.4, "about three seconds for 900 at 300/s"
 
 
 async def test_a_server_that_slows_down_when_crowded_gets_few_requests_at_a_time(
