@@ -42,7 +42,7 @@ from telegram import Bot, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
-from bot.i18n import translator
+from bot.i18n import Translator, translator
 from bot.outbox_messages import DigestTexts, Part, text_message
 from bot.ratelimit import retry_seconds
 from jobs import metrics
@@ -56,6 +56,8 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 
 BROADCAST = {"priority": "broadcast"}
+# A digest row as rendered: its digest, its reader's language, its chat's forum routes.
+Planned = tuple[PlannedDigest, Translator, Mapping[str, int] | None]
 RENDER_SLICE = 25  # digests rendered between two looks at the event loop
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -229,18 +231,21 @@ class OutboxSender:
             )
             groups = {r.subscriber_id for r in rows if r.chat_id < 0 and r.subscriber_id}
             routes = await route_store.routes_for(session, groups) if groups else {}
-            wanted = [
-                (digest, translator(digest.language), routes.get(row.subscriber_id or 0))
+            planned: dict[int, Planned] = {
+                row.id: (digest, translator(digest.language), routes.get(row.subscriber_id or 0))
                 for row in rows
-                if row.digest_id is not None and (digest := digests.get(row.digest_id))
-            ]
-            lists = await outbox.load_lists(session, texts.missing(wanted))
+                if row.kind is not OutboxKind.TEXT
+                and row.digest_id is not None
+                and (digest := digests.get(row.digest_id))
+            }
+            lists = await outbox.load_lists(session, texts.missing(planned.values()))
         batch = Batch([])
         try:
             for i, row in enumerate(rows):
                 if i and i % RENDER_SLICE == 0:
                     await asyncio.sleep(0)  # let the sends in flight be answered meanwhile
-                batch.messages.append((row, self._render(row, digests, texts, routes, lists)))
+                parts = self._render(row, planned.get(row.id), texts, lists)
+                batch.messages.append((row, parts))
         except BaseException:
             await self._release(Batch([(row, None) for row in rows]))
             raise
@@ -253,18 +258,16 @@ class OutboxSender:
     @staticmethod
     def _render(
         row: Claimed,
-        digests: Mapping[int, PlannedDigest],
+        planned: Planned | None,
         texts: DigestTexts,
-        routes: Mapping[int, Mapping[str, int]],
         lists: Mapping[int, list[Story]],
     ) -> list[Part] | None:
         if row.kind is OutboxKind.TEXT or row.digest_id is None:
             return text_message(row.text or "")
-        digest = digests.get(row.digest_id)
-        if digest is None:
+        if planned is None:  # the digest is gone
             return None
-        t = translator(digest.language)
-        return texts.render(digest, t, routes.get(row.subscriber_id or 0), lists)
+        digest, t, routes = planned
+        return texts.render(digest, t, routes, lists)
 
     async def _send(self, row: Claimed, message: list[Part] | None) -> Outcome:
         if message is None:
