@@ -26,7 +26,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import keyboards
+from bot.delivery.limiter import BriefbotRateLimiter
 from bot.handlers import (
     archive,
     basics,
@@ -39,12 +39,12 @@ from bot.handlers import (
     topics,
     transfer,
 )
+from bot.handlers.basics import on_error
 from bot.handlers.common import Deps, remember_language, tr
-from bot.handlers.errors import on_error
-from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
-from bot.ratelimit import BriefbotRateLimiter
 from bot.settings import Settings
-from bot.texts import commands
+from bot.ui import keyboards
+from bot.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
+from bot.ui.texts import commands
 from jobs.catalogue import load_topics
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Digest planning: who is due now, in their own time zone, and what they get.
 
 Python does the time-zone arithmetic once per distinct zone (there are few)
-and hands SQL a small table of windows; ``storage.planning`` does the rest in
+and hands SQL a small table of windows; ``storage.planning.due`` does the rest in
 a fixed number of set-based statements, whatever the number of subscribers.
 
 Scheduled digests. A subscriber is due when the instant of their local
@@ -39,9 +39,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import plan_matching, plan_writes, planning
-from storage.models import DigestKind
-from storage.planning import SKIP, DueWindow
+from storage.planning import due, matching, writes
+from storage.planning.due import SKIP, DueWindow
+from storage.states import DigestKind
 
 log = logging.getLogger(__name__)
 
@@ -118,10 +118,10 @@ async def plan_due_digests(
 
     The caller owns the transaction and commits; nothing is sent here.
     """
-    if not await planning.take_planning_lock(session, "plan_digests", now):
+    if not await due.take_planning_lock(session, "plan_digests", now):
         log.info("another process is planning digests; skipping this run")
         return PlanReport(locked=True)
-    zones = await planning.distinct_timezones(session)
+    zones = await due.distinct_timezones(session)
     windows = [w for name in zones for w in scheduled_windows(name, now, grace)]
     counts = await _plan(
         session,
@@ -152,10 +152,10 @@ async def plan_instant(
     count; subscribers inside their quiet hours (their own from /quiet, else
     ``quiet_start``-``quiet_end``) in their local time are left for a later run.
     """
-    if not await planning.take_planning_lock(session, "plan_instant", now):
+    if not await due.take_planning_lock(session, "plan_instant", now):
         log.info("another process is planning; skipping this instant run")
         return PlanReport(locked=True)
-    zones = await planning.distinct_timezones(session)
+    zones = await due.distinct_timezones(session)
     windows = [
         DueWindow(
             name, None, time(0), DAY_END, now, local_time=_wall(now.astimezone(zone_of(name)))
@@ -187,17 +187,17 @@ async def _plan(
     max_stories: int,
     notify_empty: bool,
     quiet: tuple[time, time] | None = None,
-) -> planning.PlanCounts:
+) -> due.PlanCounts:
     if not windows:
-        return planning.PlanCounts()
+        return due.PlanCounts()
     # No try/finally: after a failed statement the transaction is rolled back,
     # which removes the temporary tables too.
-    await planning.create_plan_tables(session, windows)
-    await planning.select_due(session, now, kind, quiet)
-    await plan_matching.select_matches(
+    await due.create_plan_tables(session, windows)
+    await due.select_due(session, now, kind, quiet)
+    await matching.select_matches(
         session, since, max_stories, by_story_time=kind is DigestKind.INSTANT
     )
-    counts = await plan_writes.write_digests(
+    counts = await writes.write_digests(
         session,
         now,
         kind,
@@ -205,5 +205,5 @@ async def _plan(
         mark_empty=kind is DigestKind.SCHEDULED,
         notify_empty=notify_empty,
     )
-    await planning.drop_plan_tables(session)
+    await due.drop_plan_tables(session)
     return counts

@@ -8,7 +8,7 @@ due, so a missed or doubled tick does no harm, and a bot that was down
 catches up on its first sweep.
 
 ``jobs`` cannot import ``bot``: the caller passes ``deliver`` (the outbox
-drain, ``bot.send.OutboxSender.drain``) and ``poll`` (the feed ingest) as
+drain, ``bot.delivery.sender.OutboxSender.drain``) and ``poll`` (the feed ingest) as
 coroutine functions. ``start``/``stop`` take an optional argument so a
 ``Scheduler`` can be the Application's ``background`` directly.
 """

@@ -18,10 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from storage.models import (
-    DELIVERING_KINDS,
     Brief,
     Digest,
-    DigestKind,
     Story,
     StoryKeyword,
     StoryList,
@@ -30,6 +28,7 @@ from storage.models import (
     Subscriber,
 )
 from storage.mutes import muted_story
+from storage.states import DELIVERING_KINDS, DigestKind
 from storage.types import utcnow
 
 # Kinds a reader can open stories from with /story N (instant alerts are single stories).

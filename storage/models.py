@@ -32,6 +32,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from storage.states import (
+    DeliveryMode,
+    DigestKind,
+    FeedAlertKind,
+    OutboxKind,
+    OutboxStatus,
+    SubscriberState,
+)
 from storage.types import UTCDateTime, utcnow
 
 NAMING_CONVENTION = {
@@ -58,52 +66,6 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
-
-
-class SubscriberState(enum.StrEnum):
-    ACTIVE = "active"
-    PAUSED = "paused"
-    STOPPED = "stopped"  # the subscriber sent /stop; preferences are kept
-    BLOCKED = "blocked"  # Telegram said the bot was blocked or removed
-
-
-class DeliveryMode(enum.StrEnum):
-    DIGEST = "digest"
-    INSTANT = "instant"
-    BOTH = "both"
-
-
-class DigestKind(enum.StrEnum):
-    SCHEDULED = "scheduled"
-    ON_DEMAND = "on_demand"
-    SEARCH = "search"
-    INSTANT = "instant"
-    # A scheduled date that got no message (nothing new, or past the grace window):
-    # it holds the date's place so the planner does not come back to it.
-    SKIPPED = "skipped"
-
-
-# Digests whose stories the subscriber has been sent (search results are not).
-DELIVERING_KINDS = (DigestKind.SCHEDULED, DigestKind.ON_DEMAND, DigestKind.INSTANT)
-
-
-class OutboxKind(enum.StrEnum):
-    DIGEST = "digest"  # a digest (scheduled, instant or "nothing new"), rendered when sent
-    TEXT = "text"  # a ready-made text, such as an alert to the admins
-
-
-class FeedAlertKind(enum.StrEnum):
-    """The incident an operator was alerted about for a feed."""
-
-    FAILING = "failing"  # every fetch fails, for longer than the alert threshold
-    LAYOUT = "layout"  # a brief split into far fewer stories than the feed usually gives
-
-
-class OutboxStatus(enum.StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
 
 
 class Subscriber(Base):

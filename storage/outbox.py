@@ -24,16 +24,8 @@ from sqlalchemy import and_, bindparam, func, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningUpdate
 
-from storage.models import (
-    Digest,
-    DigestKind,
-    OutboxKind,
-    OutboxMessage,
-    OutboxStatus,
-    Story,
-    StoryListItem,
-    Subscriber,
-)
+from storage.models import Digest, OutboxMessage, Story, StoryListItem, Subscriber
+from storage.states import DigestKind, OutboxKind, OutboxStatus
 from storage.types import utcnow
 
 DEFAULT_LEASE = timedelta(minutes=5)

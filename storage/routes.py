@@ -1,7 +1,7 @@
 """Topic routes: in a forum group, which thread each topic's stories go to.
 
 One thread per topic and subscriber; a thread may take several topics. The
-sender (``bot.send``) splits a digest by these routes at send time.
+sender (``bot.delivery.sender``) splits a digest by these routes at send time.
 """
 
 from __future__ import annotations

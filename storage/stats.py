@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.feed_health import alerted_feeds
-from storage.models import Digest, Feed, JobRun, Story, SubscriberState
+from storage.incidents import alerted_feeds
+from storage.models import Digest, Feed, JobRun, Story
+from storage.states import SubscriberState
 from storage.subscribers import count_by_state
 from storage.topics import follower_counts
 

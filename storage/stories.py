@@ -5,7 +5,7 @@ unique and every insert is ``ON CONFLICT DO NOTHING``, so ingesting a feed
 twice, or the same story from two feeds, or two processes at once, stores each
 story once. Near-duplicates (the same wire story lightly edited) are caught
 before the insert by comparing SimHash fingerprints with the stories of the
-last few days; the caller computes keys and fingerprints (``jobs.dedupe``).
+last few days; the caller computes keys and fingerprints (``jobs.ingest.dedupe``).
 """
 
 from __future__ import annotations

@@ -15,16 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.dialect import insert_ignoring_conflicts
 from storage.digests import delete_unused_lists
 from storage.models import (
-    DeliveryMode,
     Digest,
     MutedKeyword,
     Subscriber,
     SubscriberKeyword,
-    SubscriberState,
     SubscriberTopic,
     Topic,
 )
 from storage.mutes import Mutes, replace_mutes, unmute_topics
+from storage.states import DeliveryMode, SubscriberState
 from storage.types import utcnow
 
 MAX_KEYWORD_LENGTH = 64

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from jobs.bootstrap import prepare_database
+from jobs.catalogue import prepare_database
 from storage import db
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,17 +11,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import subscribers
-from storage.models import (
-    Brief,
-    DeliveryMode,
-    Digest,
-    OutboxMessage,
-    Story,
-    StoryKeyword,
-    StoryTopic,
-    Subscriber,
-    SubscriberState,
-)
+from storage.models import Brief, Digest, OutboxMessage, Story, StoryKeyword, StoryTopic, Subscriber
+from storage.states import DeliveryMode, SubscriberState
 
 
 async def add_subscriber(

@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.main import main
 from tests.conftest import ROOT
 
 CONTRACT = ["run", "ingest", "parse", "preview", "digest", "feeds", "topics", "db"]

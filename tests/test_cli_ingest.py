@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.main import main
 from tests.conftest import SEEDS
 from tests.feedserver import FeedServer, Item, rss, serving_in_thread
 

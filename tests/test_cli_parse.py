@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
-from jobs.fetch import FetchLimits
+from bot.cli.main import main
+from jobs.ingest.fetch import FetchLimits
 from tests.conftest import CORPUS, SEEDS
 
 FETCH_MAX_BYTES = FetchLimits().max_bytes

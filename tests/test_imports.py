@@ -41,6 +41,6 @@ def test_module_imports_point_one_way(path: Path) -> None:
 
 def test_the_import_checker_catches_a_violation(tmp_path: Path) -> None:
     sample = tmp_path / "m.py"
-    sample.write_text("from telegram import Bot\nimport bot.cli\n")
+    sample.write_text("from telegram import Bot\nimport bot.cli.main\n")
 
     assert {"telegram", "bot"} <= imported_packages(sample)

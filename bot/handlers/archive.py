@@ -16,14 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot import keyboards, texts
 from bot.handlers.common import catalogue, deps, reply, tr
 from bot.handlers.topics import ensure_subscriber
-from bot.i18n import Translator
-from bot.render import escape, render_digest
+from bot.ui import keyboards, texts
+from bot.ui.i18n import Translator
+from bot.ui.render import escape, render_digest
 from storage import digests
-from storage.models import DigestKind, Story, Subscriber
+from storage.models import Story, Subscriber
 from storage.search import SearchQueryError, parse_query, search_stories
+from storage.states import DigestKind
 from storage.types import utcnow
 
 # Phones type “smart” quotes; the query syntax wants plain ones.

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
-from bot import texts
 from bot.handlers import routing
-from bot.handlers.common import catalogue, deps, in_forum, in_group, reply, tr
-from bot.render import escape
+from bot.handlers.common import catalogue, deps, in_forum, in_group, reply, send_html, tr
+from bot.ui import texts
+from bot.ui.render import escape
+from bot.ui.texts import APOLOGY
+from storage import subscribers
 from storage.stats import collect_stats
 
 
@@ -56,3 +61,47 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         collected = await collect_stats(session)
         _, names, _ = await catalogue(session)
     await reply(update, context, texts.stats_text(collected, names))
+
+
+log = logging.getLogger(__name__)
+
+
+def _describe(update: object) -> str:
+    """Where the error happened, without message texts: update id, chat, command."""
+    if not isinstance(update, Update):
+        return "outside any update"
+    chat = update.effective_chat.id if update.effective_chat else None
+    message = update.effective_message
+    what = "update"
+    if update.callback_query:
+        what = f"button {(update.callback_query.data or '')[:64]!r}"
+    elif message and message.text and message.text.startswith("/"):
+        what = f"command {message.text.split(maxsplit=1)[0][:40]!r}"
+    elif message:
+        what = "message"
+    return f"update {update.update_id} ({what}) in chat {chat}"
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the exception with its context and tell the user a short apology."""
+    error = context.error
+    if not isinstance(update, Update) or update.effective_chat is None:
+        log.error("error %s", _describe(update), exc_info=error)
+        return
+    chat = update.effective_chat.id
+    if isinstance(error, Forbidden):
+        async with deps(context).sessions.begin() as session:
+            await subscribers.mark_blocked(session, chat)
+        log.info("chat %s cannot be written to (%s); marked blocked", chat, error.message)
+        return
+    log.error("error handling %s", _describe(update), exc_info=error)
+    apology = tr(update, context).gettext(APOLOGY)
+    if update.callback_query:
+        try:
+            await update.callback_query.answer(apology)
+        except TelegramError as exc:  # already answered, or too old to answer
+            log.debug("could not answer the button in chat %s: %s", chat, exc)
+    try:
+        await send_html(context.bot, chat, apology)
+    except TelegramError as exc:
+        log.warning("could not apologise to chat %s: %s", chat, exc)

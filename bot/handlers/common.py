@@ -20,10 +20,10 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.i18n import Translator, translator
-from bot.render import html_to_plain, split_message
 from bot.settings import Settings
-from bot.texts import GROUP_ADMINS_ONLY
+from bot.ui.i18n import Translator, translator
+from bot.ui.render import html_to_plain, split_message
+from bot.ui.texts import GROUP_ADMINS_ONLY
 from storage import subscribers
 from storage import topics as topic_store
 from storage.models import Topic
@@ -124,7 +124,7 @@ async def _send_part(
     markup: InlineKeyboardMarkup | None,
     thread: int | None,
 ) -> Message:
-    """One message; a 429 is waited out by the bot's rate limiter (bot.ratelimit)."""
+    """One message; a 429 is waited out by the bot's rate limiter (bot.delivery.limiter)."""
     try:
         return await bot.send_message(
             chat,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import keyboards
 from bot.handlers.common import chat_id, deps, edit, refuse_non_admin, reply, set_language, tr
 from bot.handlers.topics import ensure_subscriber
-from bot.i18n import LANGUAGES, normalise, translator
+from bot.ui import keyboards
+from bot.ui.i18n import LANGUAGES, normalise, translator
 from storage import subscribers
 
 

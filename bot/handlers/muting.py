@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot import keyboards, texts
 from bot.handlers.common import deps, local_names, refuse_non_admin, reply, tr
 from bot.handlers.topics import ensure_subscriber
-from bot.i18n import Translator
+from bot.ui import keyboards, texts
+from bot.ui.i18n import Translator
 from storage import digests, mutes
 from storage import topics as topic_store
 from storage.models import Story, Subscriber, Topic

@@ -9,8 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot import keyboards, texts
-from bot.clock import parse_time, parse_time_range
+from bot.clock import lookup_timezone, parse_time, parse_time_range
 from bot.handlers.common import (
     catalogue,
     chat_id,
@@ -22,11 +21,12 @@ from bot.handlers.common import (
     tr,
 )
 from bot.handlers.topics import ensure_subscriber, picker
-from bot.i18n import N_
-from bot.render import escape
-from bot.timezones import lookup_timezone
+from bot.ui import keyboards, texts
+from bot.ui.i18n import N_
+from bot.ui.render import escape
 from storage import mutes, subscribers
-from storage.models import DeliveryMode, Subscriber
+from storage.models import Subscriber
+from storage.states import DeliveryMode
 from storage.types import utcnow
 
 MAX_PAUSE_DAYS = 365

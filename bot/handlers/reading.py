@@ -9,13 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot import keyboards, texts
 from bot.handlers.common import catalogue, deps, local_names, reply, tr
 from bot.handlers.muting import story_mute_buttons
 from bot.handlers.topics import ensure_subscriber
-from bot.render import render_digest, render_story, render_story_list
+from bot.ui import keyboards, texts
+from bot.ui.render import render_digest, render_story, render_story_list
 from storage import digests
-from storage.models import Digest, DigestKind, Subscriber
+from storage.models import Digest, Subscriber
+from storage.states import DigestKind
 from storage.types import utcnow
 
 STORY_COMMAND = re.compile(r"^/story_(\d{1,6})(?:@\w+)?(?:\s|$)")

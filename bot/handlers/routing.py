@@ -2,7 +2,7 @@
 
 Only in supergroups with topics (forum) turned on; changing routes is for the
 group's admins, listing (/route alone in a thread) for everyone. The sender
-(``bot.send``, ``bot.threads``) splits each digest by these routes.
+(``bot.delivery.sender``, ``bot.delivery.threads``) splits each digest by these routes.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import texts
 from bot.handlers.common import (
     catalogue,
     chat_id,
@@ -21,7 +20,8 @@ from bot.handlers.common import (
     tr,
 )
 from bot.handlers.topics import ensure_subscriber, resolve_topics, topic_words
-from bot.i18n import N_, Translator
+from bot.ui import texts
+from bot.ui.i18n import N_, Translator
 from storage import routes, subscribers
 
 FORUM_HINT = N_(

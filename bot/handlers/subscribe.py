@@ -7,7 +7,6 @@ import logging
 from telegram import ChatMember, Update
 from telegram.ext import ContextTypes
 
-from bot import keyboards, texts
 from bot.handlers.common import (
     catalogue,
     chat_id,
@@ -20,6 +19,7 @@ from bot.handlers.common import (
     tr,
 )
 from bot.handlers.topics import deep_link_topics, picker
+from bot.ui import keyboards, texts
 from storage import subscribers
 
 log = logging.getLogger(__name__)

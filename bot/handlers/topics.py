@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot import keyboards, texts
 from bot.handlers.common import catalogue, chat_id, deps, edit, refuse_non_admin, reply, tr
-from bot.i18n import Translator, translator
-from bot.render import escape
-from jobs.keywords import backfill_keywords
+from bot.ui import keyboards, texts
+from bot.ui.i18n import Translator, translator
+from bot.ui.render import escape
+from jobs.ingest.store import backfill_keywords
 from storage import subscribers
 from storage.models import Subscriber, Topic
 from storage.types import utcnow

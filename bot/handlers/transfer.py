@@ -1,7 +1,7 @@
 """Moving settings: /export sends them as a JSON file; sending that file back restores them.
 
 The file is read in full and validated before anything changes
-(``bot.settings_file``); a wrong, broken or oversized file gets one line
+(``bot.ui.settings_file``); a wrong, broken or oversized file gets one line
 saying why. In groups only admins may restore, with /import as the caption.
 """
 
@@ -13,13 +13,13 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot import texts
 from bot.handlers.common import catalogue, chat_id, deps, refuse_non_admin, reply, tr
 from bot.handlers.preferences import settings_view
 from bot.handlers.topics import ensure_subscriber
-from bot.i18n import N_
-from bot.render import escape
-from bot.settings_file import (
+from bot.ui import texts
+from bot.ui.i18n import N_
+from bot.ui.render import escape
+from bot.ui.settings_file import (
     FILE_NAME,
     MAX_FILE_BYTES,
     SettingsFileError,

@@ -20,7 +20,7 @@ import time
 
 import feedparser
 
-from jobs.dedupe import MIN_SIMHASH_WORDS, NEAR_DUPLICATE_BITS, hamming, simhash
+from jobs.ingest.dedupe import MIN_SIMHASH_WORDS, NEAR_DUPLICATE_BITS, hamming, simhash
 from tests.conftest import CORPUS
 
 TAG = re.compile(r"<[^>]+>")

@@ -43,9 +43,9 @@ from typing import Any
 from telegram.constants import ParseMode
 from telegram.ext import ExtBot
 
-from bot.ratelimit import BriefbotRateLimiter
-from bot.send import NO_PREVIEW, OutboxSender
-from bot.serve import settle_heap
+from bot.delivery.limiter import BriefbotRateLimiter
+from bot.delivery.sender import NO_PREVIEW, OutboxSender
+from bot.runtime.serve import settle_heap
 from jobs.plan import plan_due_digests
 from storage import db
 from tests.bot.conftest import TOKEN

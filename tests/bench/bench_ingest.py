@@ -23,8 +23,8 @@ import time
 import feedparser
 
 from jobs.catalogue import load_topics
-from jobs.source import briefs_from_bytes
-from jobs.tag import Tagger, tag_briefs
+from jobs.ingest.parse import briefs_from_bytes
+from jobs.ingest.tag import Tagger, tag_briefs
 from tests.conftest import CORPUS, SEEDS
 
 

@@ -18,11 +18,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from jobs.bootstrap import prepare_database
-from jobs.catalogue import load_topics
-from jobs.fetch import make_client
-from jobs.ingest import IngestOptions, ingest_due_feeds
-from jobs.tag import Tagger
+from jobs.catalogue import load_topics, prepare_database
+from jobs.ingest.fetch import make_client
+from jobs.ingest.run import ingest_due_feeds
+from jobs.ingest.store import IngestOptions
+from jobs.ingest.tag import Tagger
 from storage import db
 from storage import feeds as feed_store
 from tests.conftest import CORPUS, SEEDS

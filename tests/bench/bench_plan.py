@@ -34,8 +34,7 @@ import asyncpg
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from jobs.bootstrap import prepare_database
-from jobs.catalogue import load_topics
+from jobs.catalogue import load_topics, prepare_database
 from jobs.plan import plan_due_digests
 from storage import db
 from storage.models import (

@@ -23,9 +23,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from bot.ratelimit import BriefbotRateLimiter
-from bot.send import OutboxSender
-from bot.serve import settle_heap
+from bot.delivery.limiter import BriefbotRateLimiter
+from bot.delivery.sender import OutboxSender
+from bot.runtime.serve import settle_heap
 from storage import db
 from tests.bench.bench_fanout import _plan
 from tests.ops.broadcast import prepare_broadcast

@@ -12,7 +12,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from bot.i18n import LANGUAGES, LOCALE_DIR, catalogue_path, load, normalise, translator
+from bot.ui.i18n import LANGUAGES, LOCALE_DIR, catalogue_path, load, normalise, translator
 
 ROOT = Path(__file__).resolve().parents[2]
 _TAG = re.compile(r"</?[a-z]+[^>]*>")

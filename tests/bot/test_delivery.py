@@ -12,10 +12,10 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from bot.app import build_application, start_polling, stop_polling
-from bot.delivery import DeliveryBackground
+from bot.runtime.background import DeliveryBackground
 from bot.settings import Settings
 from storage import db
-from storage.models import DeliveryMode
+from storage.states import DeliveryMode
 from tests.bot.conftest import LAST_GROUP, TOKEN, World
 from tests.botapi import BotApiDouble
 from tests.factories import StorySpec, add_brief, add_subscriber, outbox_of

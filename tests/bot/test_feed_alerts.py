@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.send import OutboxSender
-from jobs.feed_alerts import check_feed_health
+from bot.delivery.sender import OutboxSender
+from jobs.feeds.alerts import check_feed_health
 from storage import feeds as feed_store
 from storage.types import utcnow
 from tests.bot.conftest import ADMIN, ME, World

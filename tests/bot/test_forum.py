@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from bot.send import OutboxSender
+from bot.delivery.sender import OutboxSender
 from jobs.plan import plan_due_digests
 from storage import routes, subscribers
 from tests.bot.conftest import World

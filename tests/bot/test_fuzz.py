@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.texts import APOLOGY, COMMANDS
+from bot.ui.texts import APOLOGY, COMMANDS
 from tests.bot.conftest import ADMIN, ME, World
 
 COMMAND_NAMES = [name for name, _ in COMMANDS] + ["stats", "story_1", "story_99", "nope"]

@@ -6,11 +6,12 @@ from datetime import date
 
 import pytest
 
-from bot import outbox_messages
-from bot.i18n import translator
-from bot.outbox_messages import DigestTexts
-from storage.models import DigestKind, Story, StoryTopic
+from bot.delivery import messages
+from bot.delivery.messages import DigestTexts
+from bot.ui.i18n import translator
+from storage.models import Story, StoryTopic
 from storage.outbox import PlannedDigest
+from storage.states import DigestKind
 
 DAY = date(2026, 2, 12)
 
@@ -42,7 +43,7 @@ def test_digests_of_one_list_share_the_text_and_each_carries_its_own_buttons() -
 def test_a_text_found_before_a_batch_is_still_there_when_the_batch_renders_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(outbox_messages, "TEXTS_KEPT", 2)
+    monkeypatch.setattr(messages, "TEXTS_KEPT", 2)
     texts = DigestTexts({"gaza": "🕊️"})
     t = translator("en")
     lists = {n: [story(f"Story of list {n}")] for n in (1, 2, 3, 4)}

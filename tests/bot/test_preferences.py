@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import time
 
 from storage import subscribers
-from storage.models import DeliveryMode, Subscriber, SubscriberState
+from storage.models import Subscriber
+from storage.states import DeliveryMode, SubscriberState
 from tests.bot.conftest import ME, World
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from bot.ratelimit import MAX_IDLE_CHATS, BriefbotRateLimiter
+from bot.delivery.limiter import MAX_IDLE_CHATS, BriefbotRateLimiter
 
 BROADCAST = {"priority": "broadcast"}
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram.ext import ExtBot
 
-from bot.ratelimit import BriefbotRateLimiter
+from bot.delivery.limiter import BriefbotRateLimiter
 from tests.botapi import BotApiDouble, Limits
 
 TOKEN = "123456789:TEST-token-for-the-double-0123456789"

@@ -8,15 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.keyboards import (
+from bot.clock import lookup_timezone
+from bot.ui.keyboards import (
     callback_data,
     parse_callback,
     story_buttons,
     story_buttons_json,
     topic_picker,
 )
-from bot.render import escape, html_to_plain, split_message, teaser
-from bot.timezones import lookup_timezone
+from bot.ui.render import escape, html_to_plain, split_message, teaser
 from storage.models import Topic
 from tests.botapi.html import parse_html, utf16_len
 

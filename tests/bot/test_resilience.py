@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from storage import subscribers
-from storage.models import SubscriberState
+from storage.states import SubscriberState
 from tests.bot.conftest import ADMIN, ME, World
 from tests.botapi import Limits
 
@@ -35,7 +35,7 @@ async def test_a_failing_reply_is_logged_and_the_user_gets_an_apology(
 ) -> None:
     world.api.fail_next("sendMessage", 500, "Internal Server Error: try again")
 
-    with caplog.at_level(logging.ERROR, logger="bot.handlers.errors"):
+    with caplog.at_level(logging.ERROR, logger="bot.handlers.basics"):
         (apology,) = await world.say("/help")
     (after,) = await world.say("/help")
 

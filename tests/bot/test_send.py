@@ -12,12 +12,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import ExtBot
 
-from bot.ratelimit import BriefbotRateLimiter
-from bot.send import DrainReport, OutboxSender
-from jobs.bootstrap import prepare_database
+from bot.delivery.limiter import BriefbotRateLimiter
+from bot.delivery.sender import DrainReport, OutboxSender
+from jobs.catalogue import prepare_database
 from jobs.plan import plan_due_digests
 from storage import db, subscribers
-from storage.models import Digest, OutboxMessage, OutboxStatus, Subscriber, SubscriberState
+from storage.models import Digest, OutboxMessage, Subscriber
+from storage.states import OutboxStatus, SubscriberState
 from tests.botapi import BotApiDouble
 from tests.conftest import SEEDS
 from tests.factories import StorySpec, add_brief, add_subscriber

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storage import subscribers
-from storage.models import SubscriberState
+from storage.states import SubscriberState
 from tests.bot.conftest import ME, World
 
 

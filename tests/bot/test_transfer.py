@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from storage import mutes, subscribers
-from storage.models import DeliveryMode
+from storage.states import DeliveryMode
 from tests.bot.conftest import ME, World
 
 OTHER = 4343  # the same person's second account

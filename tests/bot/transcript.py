@@ -17,11 +17,10 @@ from pathlib import Path
 
 from bot.app import build_application, start_polling, stop_polling
 from bot.settings import Settings
-from jobs.bootstrap import prepare_database
-from jobs.catalogue import load_topics
-from jobs.fetch import make_client
-from jobs.ingest import ingest_sources
-from jobs.tag import Tagger
+from jobs.catalogue import load_topics, prepare_database
+from jobs.ingest.fetch import make_client
+from jobs.ingest.run import ingest_sources
+from jobs.ingest.tag import Tagger
 from storage import db
 from storage.types import utcnow
 from tests.botapi import BotApiDouble

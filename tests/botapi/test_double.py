@@ -8,7 +8,7 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 
-from bot.ratelimit import retry_seconds
+from bot.delivery.limiter import retry_seconds
 from tests.botapi import BotApiDouble, Limits
 from tests.botapi.html import EntityParseError, parse_html
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from jobs.bootstrap import prepare_database
+from jobs.catalogue import prepare_database
 from storage import db
 from tests.conftest import SEEDS
 from tests.feedserver import FeedServer, serving

@@ -10,9 +10,8 @@ import re
 import pytest
 
 from jobs.catalogue import load_topics
-from jobs.parse import FeedError, parse_feed
-from jobs.source import briefs_from_bytes
-from jobs.tag import Tagger, tag_briefs
+from jobs.ingest.parse import FeedError, briefs_from_bytes, parse_feed
+from jobs.ingest.tag import Tagger, tag_briefs
 from tests.conftest import CORPUS, SEEDS
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no corpus at {CORPUS}")

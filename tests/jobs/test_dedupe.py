@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jobs.dedupe import (
+from jobs.ingest.dedupe import (
     MIN_SIMHASH_WORDS,
     content_key,
     hamming,

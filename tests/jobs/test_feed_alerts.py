@@ -14,14 +14,16 @@ from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cli import main
+from bot.cli.main import main
 from jobs.catalogue import load_topics
-from jobs.feed_alerts import HealthReport, check_feed_health
-from jobs.fetch import FetchLimits, make_client
-from jobs.ingest import IngestOptions, ingest_due_feeds
-from jobs.tag import Tagger
+from jobs.feeds.alerts import HealthReport, check_feed_health
+from jobs.ingest.fetch import FetchLimits, make_client
+from jobs.ingest.run import ingest_due_feeds
+from jobs.ingest.store import IngestOptions
+from jobs.ingest.tag import Tagger
 from storage import feeds as feed_store
-from storage.models import Feed, FeedAlertKind, OutboxKind, OutboxMessage
+from storage.models import Feed, OutboxMessage
+from storage.states import FeedAlertKind, OutboxKind
 from tests.conftest import BACKENDS, SEEDS
 from tests.feedserver import FeedServer, Item, rss
 

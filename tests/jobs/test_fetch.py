@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from jobs.fetch import (
+from jobs.ingest.fetch import (
     USER_AGENT,
     FetchLimits,
     FetchStatus,

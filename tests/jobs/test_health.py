@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from jobs.health import (
+from jobs.feeds.incidents import (
     FeedState,
     Incident,
     Step,
@@ -14,7 +14,7 @@ from jobs.health import (
     next_step,
     usual_story_count,
 )
-from storage.models import FeedAlertKind
+from storage.states import FeedAlertKind
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 CREATED = datetime(2026, 11, 1, tzinfo=UTC)

@@ -15,18 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobs.catalogue import load_topics
-from jobs.extract import extract_article
-from jobs.fetch import FetchLimits, make_client
-from jobs.ingest import (
-    FeedReport,
-    IngestOptions,
-    ReportStatus,
-    ingest_due_feeds,
-    ingest_feed,
-    ingest_sources,
-)
-from jobs.reader import SOURCES
-from jobs.tag import KeywordMatcher, Tagger
+from jobs.ingest.articles import extract_article
+from jobs.ingest.fetch import FetchLimits, make_client
+from jobs.ingest.reports import FeedReport, ReportStatus
+from jobs.ingest.run import ingest_due_feeds, ingest_feed, ingest_sources
+from jobs.ingest.store import IngestOptions
+from jobs.ingest.tag import Tagger
 from storage import db
 from storage import feeds as feed_store
 from storage import stories as story_store
@@ -76,8 +70,6 @@ async def run(
         client,
         TAGGER,
         now,
-        reader=SOURCES,
-        make_matcher=KeywordMatcher,
         options=dataclasses.replace(OPTIONS, **options),  # type: ignore[arg-type]
     )
 
@@ -283,9 +275,7 @@ async def test_each_run_is_recorded_with_a_summary(
 async def test_a_feed_removed_mid_run_is_reported_not_raised(
     sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
 ) -> None:
-    report = await ingest_feed(
-        sessions, client, 999_999, TAGGER, None, NOW, reader=SOURCES, options=OPTIONS
-    )
+    report = await ingest_feed(sessions, client, 999_999, TAGGER, None, NOW, options=OPTIONS)
 
     assert report.status is ReportStatus.FAILED and report.error == "no such feed"
 
@@ -309,8 +299,6 @@ async def test_files_and_urls_are_ingested_once(
             sources,
             TAGGER,
             NOW,
-            reader=SOURCES,
-            make_matcher=KeywordMatcher,
             options=OPTIONS,
         )
         return [(r.status, r.new, r.duplicates) for r in reports]

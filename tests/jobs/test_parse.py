@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jobs.parse import FeedError, parse_feed
+from jobs.ingest.parse import FeedError, parse_feed
 
 
 def rss(items: str, *, head: str = "") -> bytes:

@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobs.plan import PlanReport, plan_due_digests
 from storage.digests import create_unseen_digest, latest_digest
-from storage.models import DeliveryMode, DigestKind, OutboxStatus, StoryList, Topic
+from storage.models import StoryList, Topic
 from storage.mutes import mute_keyword, mute_topic
+from storage.states import DeliveryMode, DigestKind, OutboxStatus
 from storage.subscribers import forget, pause
 from tests.factories import (
     StorySpec,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from jobs.bootstrap import prepare_database
+from jobs.catalogue import prepare_database
 from jobs.plan import PlanReport, plan_due_digests
 from storage import db
 from storage.models import Digest, OutboxMessage

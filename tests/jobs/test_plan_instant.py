@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobs.plan import plan_due_digests, plan_instant
-from storage.models import DeliveryMode, DigestKind
+from storage.states import DeliveryMode, DigestKind
 from storage.subscribers import set_quiet_hours
 from tests.factories import StorySpec, add_brief, add_subscriber, digests_of, sent_story_titles
 

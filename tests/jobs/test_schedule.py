@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from jobs.bootstrap import prepare_database
+from jobs.catalogue import prepare_database
 from jobs.schedule import Scheduler
 from storage import db
 from storage.models import OutboxMessage

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.parse import FeedError
-from jobs.source import FEED, HTML, TEXT, briefs_from_bytes, briefs_to_json, detect_kind
+from jobs.ingest.parse import (
+    FEED,
+    HTML,
+    TEXT,
+    FeedError,
+    briefs_from_bytes,
+    briefs_to_json,
+    detect_kind,
+)
 
 FEED_BYTES = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>
 <item><guid>g-1</guid><title>With guid</title><link>https://f.test/1</link>

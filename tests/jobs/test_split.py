@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jobs.split import split_html, split_item_html, split_text
+from jobs.ingest.split.segment import split_html, split_item_html, split_text
 from tests.conftest import SEEDS
 
 SEED = SEEDS / "world-brief_2025-02-12.txt"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from jobs.catalogue import TopicDefinition, load_topics
-from jobs.split import split_text
-from jobs.tag import KeywordMatcher, Tagger, tag_briefs
+from jobs.ingest.split.segment import split_text
+from jobs.ingest.tag import KeywordMatcher, Tagger, tag_briefs
 from tests.conftest import SEEDS
 
 

@@ -22,16 +22,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jobs.bootstrap import prepare_database
+from jobs.catalogue import prepare_database
 from storage import db
-from storage.models import (
-    DeliveryMode,
-    OutboxMessage,
-    OutboxStatus,
-    Subscriber,
-    SubscriberState,
-    SubscriberTopic,
-)
+from storage.models import OutboxMessage, Subscriber, SubscriberTopic
+from storage.states import DeliveryMode, OutboxStatus, SubscriberState
 from tests.bot.conftest import TOKEN
 from tests.botapi import BotApiDouble
 from tests.conftest import SEEDS

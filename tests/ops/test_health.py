@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import ExtBot
 
-from bot.health import start_health_server
-from bot.send import OutboxSender
+from bot.delivery.sender import OutboxSender
+from bot.runtime.endpoint import start_health_server
 from jobs import metrics
 from jobs.plan import plan_due_digests
 from storage import db, job_runs, subscribers

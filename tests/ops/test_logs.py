@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.logs import REDACTED, configure_logging
+from bot.runtime.logs import REDACTED, configure_logging
 
 TOKEN = "987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw9"
 
@@ -71,11 +71,11 @@ def test_json_lines_carry_level_logger_and_message(captured: io.StringIO) -> Non
     configure_logging("INFO", TOKEN, json_lines=True)
     route_to(captured)
 
-    logging.getLogger("jobs.ingest").info("feed %s: %d new stories", "fp", 5)
+    logging.getLogger("jobs.ingest.run").info("feed %s: %d new stories", "fp", 5)
 
     entry = json.loads(captured.getvalue())
     assert entry["level"] == "INFO"
-    assert entry["logger"] == "jobs.ingest"
+    assert entry["logger"] == "jobs.ingest.run"
     assert entry["message"] == "feed fp: 5 new stories"
 
 

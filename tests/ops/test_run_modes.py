@@ -17,7 +17,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.main import main
 from storage import db
 from tests.bot.conftest import ME, TOKEN
 from tests.botapi import BotApiDouble

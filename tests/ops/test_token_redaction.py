@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.logs import configure_logging
+from bot.runtime.logs import configure_logging
 from tests.bot.conftest import (  # noqa: F401  (fixtures)
     TOKEN,
     World,

@@ -14,8 +14,8 @@ import pytest
 from telegram.ext import Application
 
 from bot.app import build_application, start_polling, stop_polling
+from bot.runtime.webhook import start_webhook
 from bot.settings import Settings
-from bot.webhook import start_webhook
 from storage import db
 from tests.bot.conftest import ME, TOKEN, template_database  # noqa: F401  (a fixture)
 from tests.botapi import BotApiDouble
@@ -99,7 +99,7 @@ async def test_a_request_without_the_secret_is_refused_and_not_processed(
         },
     }
 
-    with caplog.at_level(logging.WARNING, logger="bot.webhook"):
+    with caplog.at_level(logging.WARNING, logger="bot.runtime.webhook"):
         missing = await api.post_to_webhook(update, secret=None)
         wrong = await api.post_to_webhook(update, secret="guess")
 

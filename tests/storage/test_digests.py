@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import digests, subscribers
-from storage.models import DigestKind
+from storage.states import DigestKind
 from storage.stats import collect_stats
 from storage.types import utcnow
 from tests.bot.seed import insert_brief, insert_seed_brief

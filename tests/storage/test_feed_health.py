@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import feed_health
 from storage import feeds as feed_store
-from storage.models import Brief, Feed, FeedAlertKind, OutboxMessage, Story
+from storage import incidents
+from storage.models import Brief, Feed, OutboxMessage, Story
+from storage.states import FeedAlertKind
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -46,7 +47,7 @@ async def test_recent_brief_counts_give_each_feeds_latest_briefs_newest_first(
     await add_issue(session, a.id, "A-ancient", 9, hours_ago=24 * 200)
     await add_issue(session, b.id, "B0", 2, hours_ago=1)
 
-    counts = await feed_health.recent_brief_counts(session, NOW, per_feed=3)
+    counts = await incidents.recent_brief_counts(session, NOW, per_feed=3)
 
     assert [(c.title, c.stories) for c in counts[a.id]] == [("A3", 1), ("A2", 7), ("A1", 5)]
     assert [(c.title, c.stories) for c in counts[b.id]] == [("B0", 2)]
@@ -55,16 +56,16 @@ async def test_recent_brief_counts_give_each_feeds_latest_briefs_newest_first(
 async def test_an_incident_is_marked_once_when_two_checks_race(session: AsyncSession) -> None:
     feed, _ = await feed_store.add_feed(session, "https://a.example/feed")
 
-    first = await feed_health.mark_alerted(
+    first = await incidents.mark_alerted(
         session, feed.id, None, FeedAlertKind.FAILING, "failing since …", NOW
     )
-    second = await feed_health.mark_alerted(
+    second = await incidents.mark_alerted(
         session, feed.id, None, FeedAlertKind.FAILING, "failing since …", NOW
     )
 
     assert (first, second) == (True, False)
-    assert [f.id for f in await feed_health.alerted_feeds(session)] == [feed.id]
-    await feed_health.clear_alerts(session, [feed.id])
+    assert [f.id for f in await incidents.alerted_feeds(session)] == [feed.id]
+    await incidents.clear_alerts(session, [feed.id])
     row = await session.get(Feed, feed.id, populate_existing=True)
     assert row is not None and row.alert_kind is None and row.alerted_at is None
 
@@ -72,7 +73,7 @@ async def test_an_incident_is_marked_once_when_two_checks_race(session: AsyncSes
 async def test_admin_texts_are_queued_one_per_chat_without_a_subscriber(
     session: AsyncSession,
 ) -> None:
-    await feed_health.enqueue_admin_texts(session, [222, 111], "⚠️ <b>Feed alert</b>", NOW)
+    await incidents.enqueue_admin_texts(session, [222, 111], "⚠️ <b>Feed alert</b>", NOW)
 
     rows = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.chat_id)))
     assert [(r.chat_id, r.subscriber_id, r.text) for r in rows] == [

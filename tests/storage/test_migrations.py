@@ -12,7 +12,8 @@ from sqlalchemy import Connection, func, insert, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import db, digests, subscribers
-from storage.models import Base, Brief, DigestKind, OutboxMessage, Story, Subscriber
+from storage.models import Base, Brief, OutboxMessage, Story, Subscriber
+from storage.states import DigestKind
 from storage.types import utcnow
 from tests.conftest import BACKENDS
 

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import digests, mutes, subscribers
-from storage.models import DeliveryMode, Story, StoryKeyword, Subscriber
+from storage.models import Story, StoryKeyword, Subscriber
 from storage.mutes import Mutes
+from storage.states import DeliveryMode
 from storage.subscribers import Preferences
 from tests.bot.seed import insert_brief, insert_seed_brief
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jobs.bootstrap import prepare_database
+from jobs.catalogue import prepare_database
 from storage import db
-from storage.models import OutboxKind, OutboxMessage, OutboxStatus, Subscriber
+from storage.models import OutboxMessage, Subscriber
 from storage.outbox import (
     claim_batch,
     mark_all_sent,
@@ -20,6 +20,7 @@ from storage.outbox import (
     outbox_depth,
     release,
 )
+from storage.states import OutboxKind, OutboxStatus
 from tests.conftest import BACKENDS, SEEDS
 
 NOW = datetime(2026, 2, 12, 7, 30, tzinfo=UTC)

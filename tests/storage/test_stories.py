@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jobs.dedupe import content_key, simhash
+from jobs.ingest.dedupe import content_key, simhash
 from storage import stories
 from storage.models import Brief, StoryKeyword
 from storage.stories import NewStory

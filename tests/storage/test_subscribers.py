@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import subscribers
-from storage.models import DeliveryMode, Subscriber, SubscriberState, SubscriberTopic
+from storage.models import Subscriber, SubscriberTopic
+from storage.states import DeliveryMode, SubscriberState
 from storage.subscribers import UnknownTopicError
 
 

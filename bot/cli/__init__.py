@@ -1,0 +1,1 @@
+"""The ``briefbot`` command line."""

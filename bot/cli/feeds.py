@@ -1,0 +1,120 @@
+"""CLI commands for operators' feed list: add, list, remove, import, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.cli.support import (
+    cli_settings,
+    run_async,
+    with_database,
+)
+from jobs.feeds.opml import OpmlError, read_opml, write_opml
+from storage import feeds as feed_store
+
+
+@click.group()
+def feeds() -> None:
+    """Manage the feeds the scheduler polls."""
+
+
+@feeds.command("add")
+@click.argument("url")
+@click.option("--title", help="A name to show for the feed.")
+def feeds_add(url: str, title: str | None) -> None:
+    """Add a feed by URL."""
+    if not url.startswith(("http://", "https://")):
+        raise click.ClickException(f"{url!r} is not an http(s) URL")
+
+    async def work(_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> bool:
+        async with sessions.begin() as session:
+            _, created = await feed_store.add_feed(session, url, title)
+            return created
+
+    created = run_async(with_database(cli_settings(), work))
+    click.echo(f"added {url}" if created else f"{url} is already there; nothing changed")
+
+
+@feeds.command("list")
+def feeds_list() -> None:
+    """List the feeds with the state of their last fetch."""
+
+    async def work(_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+        async with sessions() as session:
+            lines = []
+            for feed in await feed_store.list_feeds(session):
+                if feed.last_error:
+                    state = f"failing ({feed.consecutive_failures}x): {feed.last_error}"
+                elif feed.last_success_at:
+                    state = f"ok at {feed.last_success_at:%Y-%m-%d %H:%M} UTC"
+                else:
+                    state = "not fetched yet"
+                title = f" {feed.title}" if feed.title else ""
+                alert = f" [ALERT: {feed.alert_note}]" if feed.alert_kind else ""
+                lines.append(f"{feed.id:>3}  {feed.url}{title}  [{state}]{alert}")
+            return lines
+
+    lines = run_async(with_database(cli_settings(), work))
+    click.echo("\n".join(lines) if lines else "no feeds; add one with `briefbot feeds add URL`")
+
+
+@feeds.command("remove")
+@click.argument("url_or_id")
+def feeds_remove(url_or_id: str) -> None:
+    """Remove a feed by URL or id (its stories stay)."""
+
+    async def work(_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> bool:
+        async with sessions.begin() as session:
+            return await feed_store.remove_feed(session, url_or_id)
+
+    if not run_async(with_database(cli_settings(), work)):
+        raise click.ClickException(f"no feed {url_or_id!r}; `briefbot feeds list` shows them")
+    click.echo(f"removed {url_or_id}")
+
+
+@feeds.command("import")
+@click.argument("opml_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def feeds_import(opml_file: Path) -> None:
+    """Add the feeds of an OPML file (as other feed readers export it)."""
+    try:
+        definitions = read_opml(opml_file.read_bytes())
+    except OpmlError as exc:
+        raise click.ClickException(f"{opml_file}: {exc}") from None
+
+    async def work(_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> int:
+        async with sessions.begin() as session:
+            added = 0
+            for feed in definitions:
+                added += (await feed_store.add_feed(session, feed.url, feed.title))[1]
+            return added
+
+    added = run_async(with_database(cli_settings(), work))
+    click.echo(
+        f"{opml_file}: {len(definitions)} feeds, {added} added, "
+        f"{len(definitions) - added} already there"
+    )
+
+
+@feeds.command("export")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+def feeds_export(output: Path | None) -> None:
+    """Print the feeds as OPML 2.0, for other feed readers."""
+
+    async def work(_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> bytes:
+        async with sessions() as session:
+            return write_opml((f.url, f.title) for f in await feed_store.list_feeds(session))
+
+    document = run_async(with_database(cli_settings(), work))
+    if output is None:
+        click.echo(document.decode("utf-8"), nl=False)
+    else:
+        output.write_bytes(document)
+        click.echo(f"wrote {output}", err=True)

@@ -1,0 +1,1 @@
+"""Getting messages to chats: the outbox sender, its messages, the rate limiter."""

@@ -1,0 +1,1 @@
+"""Running the bot: serving, the webhook, the operators' endpoint, logs."""

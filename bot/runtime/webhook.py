@@ -1,0 +1,88 @@
+"""Webhook mode: Telegram posts updates to us instead of being polled.
+
+A small aiohttp server takes the POSTs, refuses any request without the
+secret token registered with the webhook (403, logged, nothing processed),
+and hands updates to the Application's queue. The same server answers
+/healthz and /metrics, so a container needs one port.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from collections.abc import Callable
+from json import JSONDecodeError
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Update
+from telegram.ext import Application
+
+from bot.runtime.endpoint import build_health_app
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+APPLICATION: web.AppKey[Application] = web.AppKey("application")
+SECRET: web.AppKey[str] = web.AppKey("secret")
+
+
+def new_secret() -> str:
+    """A secret token in the alphabet Telegram accepts (A-Z, a-z, 0-9, _ and -)."""
+    return secrets.token_urlsafe(32)
+
+
+async def receive_update(request: web.Request) -> web.Response:
+    """One update from Telegram: check the secret, queue the update, answer 200."""
+    given = request.headers.get(SECRET_HEADER, "")
+    if not hmac.compare_digest(given.encode(), request.app[SECRET].encode()):
+        log.warning(
+            "webhook: refused a request from %s with %s secret token",
+            request.remote,
+            "a wrong" if given else "no",
+        )
+        return web.Response(status=403, text="forbidden")
+    application = request.app[APPLICATION]
+    try:
+        update = Update.de_json(await request.json(), application.bot)
+    except (JSONDecodeError, ValueError, TypeError, KeyError) as exc:
+        log.warning("webhook: ignored a request whose body is not an update: %s", exc)
+        return web.Response(status=400, text="not an update")
+    await application.update_queue.put(update)
+    return web.Response(text="ok")
+
+
+async def start_webhook(
+    application: Application,
+    sessions: async_sessionmaker[AsyncSession],
+    scheduler_running: Callable[[], bool],
+    *,
+    url: str,
+    listen: str,
+    port: int,
+    secret: str,
+) -> web.AppRunner:
+    """Serve the webhook (and /healthz, /metrics), register it with Telegram, start the bot.
+
+    Stop with ``await runner.cleanup()`` followed by ``bot.app.stop_polling``
+    (which stops and shuts down the Application whichever way it was fed).
+    """
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    server = build_health_app(sessions, scheduler_running)
+    server[APPLICATION] = application
+    server[SECRET] = secret
+    path = urlsplit(url).path or "/"
+    server.router.add_post(path, receive_update)
+    runner = web.AppRunner(server, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, listen, port).start()
+    await application.bot.set_webhook(
+        url, secret_token=secret, allowed_updates=Update.ALL_TYPES, drop_pending_updates=False
+    )
+    await application.start()
+    log.info("webhook registered at %s; listening on %s:%d%s", url, listen, port, path)
+    return runner

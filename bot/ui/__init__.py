@@ -1,0 +1,1 @@
+"""What people see: rendering, keyboards, texts, languages, the settings file."""

@@ -1,0 +1,1 @@
+"""The operators' feed list: OPML in and out, feed incidents and their alerts."""

@@ -1,0 +1,1 @@
+"""Ingesting: a source's bytes to stored stories, fetch > parse > split > tag > store."""

@@ -1,0 +1,42 @@
+"""The data that flows from parsing to storage: briefs and stories before they are stored.
+
+Parsing, splitting and tagging produce these; ``storage`` never sees them
+(``jobs.ingest.run`` turns them into rows).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDraft:
+    """One story of a brief.
+
+    ``text`` is plain text, paragraphs separated by one blank line.
+    ``topics`` maps a topic slug to the terms that earned the tag.
+    """
+
+    position: int
+    title: str
+    text: str
+    url: str | None = None
+    published_at: datetime | None = None
+    topics: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BriefDraft:
+    """A newsletter issue or feed item, split into its stories.
+
+    ``key`` identifies the item across fetches: the feed's guid, else its link,
+    else its title (hashed with the feed URL by the ingester).
+    """
+
+    key: str
+    title: str
+    url: str | None = None
+    summary: str | None = None
+    published_at: datetime | None = None
+    stories: tuple[StoryDraft, ...] = ()

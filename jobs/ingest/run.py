@@ -1,0 +1,271 @@
+"""Ingesting: fetch > read (parse, split) > fetch article pages > tag > store.
+
+One feed's trouble never stops the others: each feed is fetched, read and
+stored on its own, a bounded number at a time, and every failure is written
+to the feed's row (last error, failures in a row, back-off) and to its report.
+No session is held across a network wait: the fetches come first, then one
+short transaction per feed stores what they brought.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import mimetypes
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from jobs.ingest.fetch import FetchStatus, fetch, redact_url
+from jobs.ingest.parse import read
+from jobs.ingest.reports import FeedReport, ReportStatus, summarise
+from jobs.ingest.store import (
+    DEFAULT_OPTIONS,
+    Counts,
+    IngestOptions,
+    one_line,
+    prepare,
+    report,
+    store,
+)
+from jobs.ingest.tag import KeywordMatcher, Tagger
+from storage import feeds as feed_store
+from storage.job_runs import record_job_run
+from storage.models import Feed
+from storage.subscribers import all_tracked_keywords
+
+log = logging.getLogger(__name__)
+
+JOB_NAME = "ingest"
+
+
+async def ingest_feed(
+    sessions: async_sessionmaker[AsyncSession],
+    client: httpx.AsyncClient,
+    feed_id: int,
+    tagger: Tagger,
+    keyword_matcher: KeywordMatcher | None,
+    now: datetime,
+    *,
+    options: IngestOptions = DEFAULT_OPTIONS,
+) -> FeedReport:
+    """Fetch one feed conditionally, store its new stories, and record how it went."""
+    async with sessions() as session:
+        feed = await session.get(Feed, feed_id)
+        if feed is None:
+            return FeedReport(f"feed {feed_id}", feed_id, ReportStatus.FAILED, error="no such feed")
+        url, etag, last_modified = feed.url, feed.etag, feed.last_modified
+    name = redact_url(url)
+    try:
+        result = await fetch(
+            client, url, etag=etag, last_modified=last_modified, limits=options.limits
+        )
+        if result.status is FetchStatus.NOT_MODIFIED:
+            async with sessions.begin() as session:
+                feed = await _feed(session, feed_id)
+                await feed_store.record_success(
+                    session,
+                    feed,
+                    now,
+                    etag=result.etag or etag,
+                    last_modified=result.last_modified or last_modified,
+                )
+            return FeedReport(name, feed_id, ReportStatus.UNCHANGED)
+        if not result.ok:
+            error = result.error or "failed"
+            return await _failed(
+                sessions, feed_id, name, now, error, options, at_least=result.retry_after
+            )
+        try:
+            reading = await asyncio.to_thread(
+                read,
+                result.body,
+                name=result.final_url,
+                content_type=result.content_type,
+                feed_only=True,
+            )
+        except ValueError as exc:
+            error = _unprefixed(one_line(exc), result.final_url, url)
+            return await _failed(sessions, feed_id, name, now, error, options)
+        counts = Counts()
+        prepared = await prepare(
+            sessions, client, url, reading, tagger, keyword_matcher, now, options, counts
+        )
+        async with sessions.begin() as session:
+            await store(session, feed_id, prepared, now, counts)
+            feed = await _feed(session, feed_id)
+            await feed_store.record_success(
+                session,
+                feed,
+                now,
+                etag=result.etag,
+                last_modified=result.last_modified,
+                title=reading.title,
+            )
+        return report(name, feed_id, counts)
+    except Exception as exc:  # one feed's surprise must not stop the others
+        log.warning("ingesting %s failed", name, exc_info=True)
+        text = f"internal error: {type(exc).__name__}: {one_line(exc)}"
+        return await _failed(sessions, feed_id, name, now, text, options)
+
+
+async def ingest_due_feeds(
+    sessions: async_sessionmaker[AsyncSession],
+    client: httpx.AsyncClient,
+    tagger: Tagger,
+    now: datetime,
+    *,
+    options: IngestOptions = DEFAULT_OPTIONS,
+    include_backing_off: bool = False,
+) -> list[FeedReport]:
+    """Ingest every feed that is due (or every enabled one), a few at a time.
+
+    Records a ``job_runs`` row named "ingest" with a one-line summary.
+    """
+    async with sessions() as session:
+        if include_backing_off:
+            due = [f for f in await feed_store.list_feeds(session) if f.enabled]
+        else:
+            due = await feed_store.due_feeds(session, now)
+        keywords = await all_tracked_keywords(session)
+    feed_ids = [f.id for f in due]
+    matcher = KeywordMatcher(keywords) if keywords else None
+    gate = asyncio.Semaphore(options.concurrency)
+
+    async def one(feed_id: int) -> FeedReport:
+        async with gate:
+            try:
+                return await ingest_feed(
+                    sessions, client, feed_id, tagger, matcher, now, options=options
+                )
+            except Exception as exc:  # even recording the failure failed (database down?)
+                log.error("ingesting feed %s failed", feed_id, exc_info=True)
+                text = f"{type(exc).__name__}: {one_line(exc)}"
+                return FeedReport(f"feed {feed_id}", feed_id, ReportStatus.FAILED, error=text)
+
+    reports = list(await asyncio.gather(*(one(i) for i in feed_ids)))
+    summary = summarise(reports)
+    all_failed = bool(reports) and all(r.status is ReportStatus.FAILED for r in reports)
+    async with sessions.begin() as session:
+        await record_job_run(
+            session,
+            JOB_NAME,
+            started_at=now,
+            finished_at=now,
+            summary=summary,
+            error="every feed failed" if all_failed else None,
+        )
+    log.info("ingest: %s", summary)
+    return reports
+
+
+async def ingest_sources(
+    sessions: async_sessionmaker[AsyncSession],
+    client: httpx.AsyncClient,
+    sources: Sequence[str],
+    tagger: Tagger,
+    now: datetime,
+    *,
+    options: IngestOptions = DEFAULT_OPTIONS,
+) -> list[FeedReport]:
+    """Ingest files or URLs named on the command line (not stored as feeds)."""
+    async with sessions() as session:
+        keywords = await all_tracked_keywords(session)
+    matcher = KeywordMatcher(keywords) if keywords else None
+    reports = []
+    for source in sources:
+        try:
+            report = await _ingest_source(sessions, client, source, tagger, matcher, now, options)
+        except Exception as exc:
+            log.warning("ingesting %s failed", source, exc_info=True)
+            text = f"internal error: {type(exc).__name__}: {one_line(exc)}"
+            report = FeedReport(redact_url(source), None, ReportStatus.FAILED, error=text)
+        reports.append(report)
+    return reports
+
+
+async def _ingest_source(
+    sessions: async_sessionmaker[AsyncSession],
+    client: httpx.AsyncClient,
+    source: str,
+    tagger: Tagger,
+    matcher: KeywordMatcher | None,
+    now: datetime,
+    options: IngestOptions,
+) -> FeedReport:
+    name = redact_url(source)
+    if source.startswith(("http://", "https://")):
+        result = await fetch(client, source, limits=options.limits)
+        if not result.ok:
+            return FeedReport(name, None, ReportStatus.FAILED, error=result.error)
+        data, content_type, origin = result.body, result.content_type, source
+    else:
+        try:
+            data = _read_file(Path(source), options.limits.max_bytes)
+        except OSError as exc:
+            error = f"cannot read {source}: {exc.strerror or exc}"
+            return FeedReport(name, None, ReportStatus.FAILED, error=error)
+        except ValueError as exc:
+            return FeedReport(name, None, ReportStatus.FAILED, error=str(exc))
+        content_type = mimetypes.guess_type(source)[0]
+        origin = "file:" + hashlib.sha256(data).hexdigest()
+    try:
+        reading = await asyncio.to_thread(
+            read, data, name=source, content_type=content_type, feed_only=False
+        )
+    except ValueError as exc:
+        error = _unprefixed(one_line(exc), source)
+        return FeedReport(name, None, ReportStatus.FAILED, error=error)
+    counts = Counts()
+    prepared = await prepare(
+        sessions, client, origin, reading, tagger, matcher, now, options, counts
+    )
+    async with sessions.begin() as session:
+        await store(session, None, prepared, now, counts)
+    return report(name, None, counts)
+
+
+def _unprefixed(error: str, *urls: str) -> str:
+    """The reader's message without the URL it starts with (the report names it already),
+    and with no secret from a URL left in it."""
+    for url in urls:
+        error = error.removeprefix(f"{url}: ").replace(url, redact_url(url))
+    return error
+
+
+def _read_file(path: Path, max_bytes: int) -> bytes:
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ValueError(f"{path} is {size:,} bytes, over the {max_bytes:,}-byte limit")
+    return path.read_bytes()
+
+
+async def _feed(session: AsyncSession, feed_id: int) -> Feed:
+    feed = await session.get(Feed, feed_id, populate_existing=True)
+    if feed is None:
+        raise LookupError(f"feed {feed_id} was removed while it was being fetched")
+    return feed
+
+
+async def _failed(
+    sessions: async_sessionmaker[AsyncSession],
+    feed_id: int,
+    name: str,
+    now: datetime,
+    error: str,
+    options: IngestOptions,
+    at_least: timedelta | None = None,
+) -> FeedReport:
+    retry_at = None
+    async with sessions.begin() as session:
+        feed = await session.get(Feed, feed_id, populate_existing=True)
+        if feed is not None:
+            await feed_store.record_failure(
+                session, feed, now, error, base=options.backoff_base, at_least=at_least
+            )
+            retry_at = feed.next_poll_at
+    return FeedReport(name, feed_id, ReportStatus.FAILED, error=error, retry_at=retry_at)

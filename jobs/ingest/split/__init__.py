@@ -1,0 +1,1 @@
+"""Splitting a brief into its stories: blocks > clean > segment, with the rules."""

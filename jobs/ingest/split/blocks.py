@@ -1,0 +1,279 @@
+"""Reading a brief into a flat list of blocks: headings, paragraphs, list items.
+
+Two readers share one ``Block`` shape so that one segmenter (``jobs.ingest.split.segment``)
+serves plain text, Markdown and HTML alike:
+
+- ``blocks_from_text`` reads plain text and Markdown (front matter, ``#``
+  headings, ``**bold**`` lead-ins, ``[links](...)``, list items, section
+  markers such as ``↓↓``);
+- ``blocks_from_html`` walks an HTML document or fragment (web page, feed item,
+  email) and keeps what matters for splitting: heading level, a bold lead at
+  the start of a paragraph, a whole-bold paragraph, ids/anchors, and whether
+  the block is a link card.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import lxml.etree
+import lxml.html
+
+HEADING = "heading"
+PARA = "para"
+ITEM = "item"
+CAPTION = "caption"
+
+# Rank of a heading: h1..h6 -> 1..6, a whole-bold paragraph -> 7, a short
+# title-like line of plain text -> 8 (decided by the segmenter).
+BOLD_RANK = 7
+LINE_RANK = 8
+
+
+@dataclass(slots=True)
+class Block:
+    kind: str
+    text: str
+    lead: str = ""
+    bold: bool = False
+    rank: int = 0
+    number: int | None = None
+    anchor: str | None = None
+    linked: bool = False
+    marked: bool = False
+
+
+_SPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b\u200c\u034f\u2007\u202f]+")
+
+
+def clean_space(text: str) -> str:
+    """Collapse runs of spaces (including invisible ones) and trim."""
+    return _SPACE.sub(" ", text).strip()
+
+
+# ---------------------------------------------------------------- plain text / Markdown
+
+_FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\((?:[^()\s]|\([^)]*\))*\)")
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
+_MD_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+(.*)$")
+_MD_RULE = re.compile(r"^\s*(?:[-*_—–=]\s*){3,}$")
+_MD_META = re.compile(r"^\*\*(?:From|To|Date|Sent|Source|Subject):\*\*", re.I)
+_MARKER = re.compile(r"^[↓→▶►■]+\s*")
+_DOUBLED_NUMBER = re.compile(r"^(\d{1,2})\1(?!\d)\s*(.*)$")
+_BOLD_LEAD = re.compile(r"^\*\*(.+?)\*\*\s*(.*)$")
+
+
+def front_matter(text: str) -> tuple[dict[str, str], str]:
+    """Split YAML-ish front matter (``key: value`` lines) off a Markdown document."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    meta: dict[str, str] = {}
+    for line in match.group(1).splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip():
+            meta[key.strip().lower()] = value.strip().strip('"').strip("'")
+    return meta, text[match.end() :]
+
+
+def _undouble(label: str) -> str:
+    """``FlaggingFlagging`` -> ``Flagging`` (a marker label rendered twice)."""
+    half = len(label) // 2
+    if len(label) % 2 == 0 and half and label[:half] == label[half:]:
+        return label[:half]
+    return label
+
+
+def _text_lines(text: str) -> list[str]:
+    """Paragraphs of a text: one per line, or blank-line groups for hard-wrapped text."""
+    lines = text.split("\n")
+    longest = max((len(line) for line in lines), default=0)
+    if longest > 100:
+        return lines
+    paragraphs: list[str] = []
+    group: list[str] = []
+    for line in [*lines, ""]:
+        stripped = line.strip()
+        starts_new = bool(_MD_HEADING.match(stripped) or _MD_ITEM.match(stripped))
+        if not stripped or starts_new:
+            if group:
+                paragraphs.append(" ".join(group))
+                group = []
+            if stripped:
+                group = [stripped]
+            else:
+                paragraphs.append("")
+            continue
+        group.append(stripped)
+    return paragraphs
+
+
+def blocks_from_text(text: str) -> list[Block]:
+    """The blocks of a plain-text or Markdown brief."""
+    blocks: list[Block] = []
+    for raw in _text_lines(text.replace("\r\n", "\n").replace("\r", "\n")):
+        line = clean_space(raw)
+        if not line or _MD_RULE.match(line) or _MD_META.match(line):
+            continue
+        line = clean_space(_MD_LINK.sub(r"\1", _MD_IMAGE.sub("", line)))
+        if not line:
+            continue
+        if _MARKER.match(line):
+            label = _MARKER.sub("", line)
+            numbered = _DOUBLED_NUMBER.match(label)
+            if numbered:
+                blocks.append(Block(HEADING, clean_space(numbered.group(2)), rank=LINE_RANK))
+                blocks[-1].number = int(numbered.group(1))
+            elif label:
+                blocks.append(Block(HEADING, _undouble(label), rank=LINE_RANK))
+            continue
+        heading = _MD_HEADING.match(line)
+        if heading:
+            blocks.append(
+                Block(HEADING, heading.group(2).replace("**", ""), rank=len(heading.group(1)))
+            )
+            continue
+        item = _MD_ITEM.match(line)
+        if item:
+            blocks.append(Block(ITEM, item.group(1).replace("**", "").strip(), marked=True))
+            continue
+        if line.startswith("**") and line.endswith("**") and len(line) > 4:
+            blocks.append(Block(PARA, line.replace("**", "").strip(), bold=True, marked=True))
+            continue
+        lead = _BOLD_LEAD.match(line)
+        if lead and lead.group(2):
+            head = lead.group(1).strip()
+            blocks.append(Block(PARA, f"{head} {lead.group(2).replace('**', '')}", lead=head))
+            blocks[-1].marked = True
+            continue
+        blocks.append(Block(PARA, line.replace("**", "")))
+    return blocks
+
+
+# ---------------------------------------------------------------- HTML
+
+_BLOCK_TAGS = frozenset(
+    {"p", "div", "li", "td", "th", "tr", "table", "tbody", "thead", "tfoot", "ul", "ol", "dl",
+     "dt", "dd", "blockquote", "pre", "section", "article", "header", "footer", "aside", "nav",
+     "main", "figure", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "center", "form",
+     "fieldset", "address", "hr"}
+)  # fmt: skip
+_SKIP_TAGS = frozenset(
+    {"script", "style", "head", "noscript", "template", "iframe", "object", "embed", "svg",
+     "button", "select"}
+)  # fmt: skip
+_BOLD_TAGS = frozenset({"strong", "b"})
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|max-height\s*:\s*0", re.I)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+_CAPTION_CLASS = re.compile(r"caption|credit", re.I)
+
+
+class _Builder:
+    """Accumulates inline text into blocks while walking the tree."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.parts: list[tuple[str, bool]] = []
+        self.tag = "p"
+        self.anchor: str | None = None
+        self.link_chars = 0
+        self.caption = False
+
+    def text(self, text: str | None, bold: bool, linked: bool) -> None:
+        if text:
+            self.parts.append((text, bold))
+            if linked:
+                self.link_chars += len(text.strip())
+
+    def flush(self) -> None:
+        if not self.parts:
+            return
+        text = clean_space("".join(t for t, _ in self.parts))
+        if text:
+            lead_parts: list[str] = []
+            for part, bold in self.parts:
+                if not bold and part.strip():
+                    break
+                lead_parts.append(part)
+            lead = clean_space("".join(lead_parts))
+            whole_bold = lead == text
+            linked = self.link_chars >= len(text.replace(" ", "")) * 0.9
+            if self.caption:
+                kind = CAPTION
+            elif self.tag[0] == "h" and self.tag[1:].isdigit():
+                kind = HEADING
+            else:
+                kind = ITEM if self.tag in {"li", "dd"} else PARA
+            rank = int(self.tag[1]) if kind == HEADING else 0
+            block = Block(kind, text, lead="" if whole_bold else lead, bold=whole_bold, rank=rank)
+            block.anchor, block.linked, block.marked = self.anchor, linked, True
+            self.blocks.append(block)
+        self.parts = []
+        self.anchor = None
+        self.link_chars = 0
+
+
+def _walk(
+    el: lxml.html.HtmlElement, out: _Builder, bold: bool, linked: bool, caption: bool
+) -> None:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in _SKIP_TAGS or not tag or _HIDDEN.search(el.get("style", "")):
+        out.text(el.tail, bold=False, linked=linked)
+        return
+    is_block = tag in _BLOCK_TAGS
+    if tag == "br":
+        previous = el.getprevious()
+        if previous is not None and previous.tag == "br" and not (previous.tail or "").strip():
+            out.flush()
+        else:
+            out.text(" ", bold, linked)
+        out.text(el.tail, bold, linked)
+        return
+    saved_tag = out.tag
+    if is_block:
+        out.flush()
+        out.tag = tag
+        out.caption = (
+            caption or tag == "figcaption" or bool(_CAPTION_CLASS.search(el.get("class", "")))
+        )
+    ident = el.get("id") or (el.get("name") if tag == "a" else None)
+    if ident and out.anchor is None:
+        out.anchor = ident
+    inner_bold = bold or tag in _BOLD_TAGS
+    inner_linked = linked or (tag == "a" and bool(el.get("href")))
+    out.text(el.text, inner_bold, inner_linked)
+    for child in el:
+        _walk(child, out, inner_bold, inner_linked, out.caption if is_block else caption)
+    if is_block:
+        out.flush()
+        out.caption = caption
+        out.tag = saved_tag
+    out.text(el.tail, bold, linked)
+
+
+def parse_html(html: str) -> lxml.html.HtmlElement | None:
+    """Parse an HTML document or fragment; None when there is nothing to parse."""
+    html = _XML_DECLARATION.sub("", html, count=1)
+    if not html.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+
+
+def blocks_from_html(html: str) -> tuple[list[Block], str | None]:
+    """The blocks of an HTML brief, and the document's <title> if it has one."""
+    root = parse_html(html)
+    if root is None:
+        return [], None
+    title_el = root.find(".//title")
+    title = clean_space(title_el.text_content()) if title_el is not None else None
+    body = root.find("body")
+    out = _Builder()
+    _walk(body if body is not None else root, out, bold=False, linked=False, caption=False)
+    out.flush()
+    return out.blocks, title or None

@@ -1,0 +1,81 @@
+"""The cleaning pass of the splitter: what is dropped before stories are cut.
+
+Captions and credits (also a caption glued to the start of the next
+paragraph), bios, signatures, boilerplate, paragraphs seen before, and
+everything from the footer on. Numbers that label stories ("1", "2", ...)
+move onto the heading they label, and short title-like lines become headings.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jobs.ingest.split import rules
+from jobs.ingest.split.blocks import BOLD_RANK, CAPTION, HEADING, LINE_RANK, PARA, Block
+
+_KEY = re.compile(r"[\W_]+")
+
+
+def norm(text: str) -> str:
+    return _KEY.sub("", text.lower())
+
+
+def clean_blocks(blocks: list[Block]) -> list[Block]:
+    """Blocks without noise, captions, repeats and footer, with numbers moved onto headings."""
+    kept: list[Block] = []
+    seen: set[str] = set()
+    caption = ""
+    number: int | None = None
+    for block in blocks:
+        text = block.text
+        if rules.FOOTER.match(text):
+            break
+        if caption and text.startswith(caption) and len(text) > len(caption):
+            text = block.text = text[len(caption) :].strip()
+        if block.kind == CAPTION or rules.is_caption(text):
+            caption = text
+            previous = kept[-1] if kept else None
+            if (
+                previous
+                and previous.kind == PARA
+                and not previous.lead
+                and rules.words(previous.text) <= 25
+            ):
+                kept.pop()  # the caption's own first line, before its credit
+            continue
+        caption = ""
+        if rules.NUMBER_LABEL.match(text):
+            number = int(text)
+            continue
+        if not rules.has_letters(text) or rules.is_noise(text):
+            continue
+        key = f"{block.kind}:{norm(text)}"
+        if key in seen:
+            continue
+        previous = kept[-1] if kept else None
+        if (
+            previous
+            and previous.kind == PARA
+            and text.startswith(previous.text + " ")
+            and rules.words(previous.text) <= 40
+        ):
+            kept.pop()  # a caption line repeated as the start of the next paragraph
+            text = block.text = text[len(previous.text) :].strip()
+        seen.add(key)
+        if number is not None and (block.kind == HEADING or rules.is_title_like(text)):
+            block.number, number = number, None
+        kept.append(block)
+    for block in kept[:-1]:
+        if block.kind == PARA and not block.lead and not rules.is_headline_item(block):
+            if rules.is_title_like(block.text) and not block.linked:
+                block.kind, block.rank = HEADING, LINE_RANK
+            elif block.bold and rules.words(block.text) <= 30 and block.text[-1] not in ".,;:":
+                block.kind, block.rank = HEADING, BOLD_RANK
+    return kept
+
+
+def fill_leads(blocks: list[Block]) -> None:
+    """Fill in lead-ins of unformatted paragraphs ("Renewing war. The Israeli military ...")."""
+    for block in blocks:
+        if block.kind == PARA and not block.marked and not block.lead:
+            block.lead = rules.plain_lead(block.text)

@@ -1,0 +1,175 @@
+"""What a newsletter's parts look like: the patterns the splitter recognises.
+
+Each predicate answers one question about one block of text ("is this a
+photo credit?", "does this paragraph open with a lead-in?"). They are
+deliberately about newsletters in general (captions, bios, promos, footers),
+not about any one publisher.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jobs.ingest.split.blocks import HEADING, PARA, Block
+
+_Q = "’'"  # apostrophes as they appear in real newsletters
+
+INTRO = re.compile(
+    rf"^(?:Welcome (?:back )?to\b|Good (?:morning|afternoon|evening)\b|Hello\b|Hi,? |"
+    rf"In today[{_Q}]s (?:newsletter|edition|brief)|Today in\b)",
+    re.I,
+)
+FOOTER = re.compile(
+    rf"^(?:Join the conversation|Thanks? (?:you )?for reading|You[{_Q}]re receiving this|"
+    rf"You (?:received|are receiving) this|Was this email forwarded|Manage your preferences|"
+    rf"Unsubscribe|You are reading a plain text version|Follow us$|Copyright\b|©)",
+    re.I,
+)
+JUNK_HEADING = re.compile(
+    rf"^(?:Today[{_Q}]?s Most Read|Most (?:Read|Popular|Viewed|Shared)\b|"
+    r"More (?:from|Opinions?|Stories|Newsletters|Headlines|Reading|to Read|Coverage)\b|"
+    r"Related(?: Stories| Articles| Coverage| Content)?$|Recommended\b|Sponsored\b|"
+    r"Advertisement\b|Partner Content|Play\b|Listen\b|Watch\b|Podcasts?\b|"
+    r"Market(?:s)? (?:Snapshot|Data|Summary|Wrap)\b|Your watchlist|Sign up|Subscribe|"
+    r"Share\b|Follow\b|Comments?\b|.*\b(?:puzzle|crossword|quiz|podcast)\b)",
+    re.I,
+)
+JUNK_LINE = re.compile(
+    r"^(?:Read (?:more|on the web|in (?:your )?browser|the full story|online)\b|Continue reading|"
+    r"See all (?:of )?our\b|Sign up\b|Subscribe\b|View (?:comments|in browser|online|image|this)\b|"
+    r"Caption:|Share (?:this|on)\b|Advertisement$|Listen to\b|Coming soon:|Already a subscriber|"
+    r"Not your account|Log (?:in|out)\b|Change your username|Confirm your username|Cancel$|"
+    r"Please follow our comment guidelines|Commenting on this|Explore all newsletters|"
+    r"Enjoying\b.*\?|Get the world in your inbox|Your watchlist|Market data as of|"
+    r"The default username below|.*\byour feedback\b)",
+    re.I,
+)
+PROMO = re.compile(r"\bsubscribe\b|\bsign up (?:for|to|now|here)\b", re.I)
+TRAILING_JUNK = re.compile(r"[:\s]*\b(?:Read more|Continue reading|Read the full story)\W*$", re.I)
+CREDIT = re.compile(
+    r"^(?:Photo(?:graph)?s?|Photographer|Illustration|Image|Credit|Picture)(?: by)?\s*:"
+    r"|(?:/|\bvia\b)[\w .()&’'/-]{0,60}\b(?:Reuters|AFP|AP|AP Photo|Getty Images|Bloomberg|EPA|"
+    r"Shutterstock|Alamy|Anadolu|Pool|Scanpix|NurPhoto|SOPA Images|Sipa|TASS|Xinhua|Redux|"
+    r"Corbis[\w ]*|File Photo|The New York Times)\s*$"
+    r"|^View image:",
+)
+BIO = re.compile(
+    r"^[A-Z][\w.’'-]+(?: [A-Z][\w.’'-]+){0,3} (?:is|was|covers|writes)\b.{0,160}\b(?:writer|"
+    r"editor|reporter|correspondent|columnist|fellow|contributor|author|journalist|analyst|"
+    r"producer|professor)\b"
+    r"|(?:^|\s)(?:X|Twitter|Bluesky|Threads):\s*@\w+\s*$"
+)
+SIGNATURE = re.compile(r"^[—–-]{1,2}\s*[A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){0,3}$")
+NUMBER_LABEL = re.compile(r"^\d{1,2}$")
+SOURCE_SUFFIX = re.compile(r"\s+[—–-]\s+(?:www\.)?[\w-]+(?:\.[\w-]+)+\b.*$")
+SCORE_PREFIX = re.compile(r"^\[\d+(?:\.\d+)?\]\s*")
+PLAIN_LEAD = re.compile(r"^([A-Z‘“\"][^.?!:;\n]{0,70}?[a-z0-9’'”\"][.?!])\s+(?=[A-Z‘“\"])")
+CAPS_LEAD = re.compile(r"^([A-Z‘“\"][A-Z0-9‘’'“”\"&,.\- ]{2,60}):\s+(?=\S)")
+_SENTENCE_END = re.compile(r"[.?!][”\"’']?\s+(?=[A-Z“\"‘])")
+_ABBREVIATIONS = frozenset(
+    {"mr", "mrs", "ms", "dr", "st", "gen", "sen", "rep", "gov", "lt", "col", "sgt", "jan", "feb",
+     "mar", "apr", "aug", "sept", "sep", "oct", "nov", "dec", "no", "vs"}
+)  # fmt: skip
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def has_letters(text: str) -> bool:
+    return any(c.isalpha() for c in text)
+
+
+def is_caption(text: str) -> bool:
+    """A photo caption or credit line ("… Marco Bello/Reuters", "Photographer: …")."""
+    return len(text) <= 400 and bool(CREDIT.search(text))
+
+
+def is_noise(text: str) -> bool:
+    """Boilerplate that is never part of a story: promos, bios, signatures, login prompts."""
+    return bool(JUNK_LINE.match(text) or SIGNATURE.match(text)) or (
+        len(text) < 300 and bool(BIO.search(text))
+    )
+
+
+def is_title_like(text: str) -> bool:
+    """A short line that reads like a headline: few words, no closing full stop."""
+    return (
+        1 <= words(text) <= 12
+        and len(text) <= 100
+        and text[-1] not in ".,;:"
+        and (text[0].isupper() or text[0].isdigit() or text[0] in "‘“\"'¿¡")
+        and has_letters(text)
+    )
+
+
+def is_headline_item(block: Block) -> bool:
+    """A one-line story: a linked headline, or "headline — source.com" in a list of such."""
+    text = block.text
+    if block.kind != PARA or block.bold or block.lead or words(text) > 30 or text[-1] in ".!?:":
+        return False
+    return block.linked or bool(SOURCE_SUFFIX.search(text))
+
+
+def clean_title(text: str) -> str:
+    """A title without list scores ("[6.6] ") or source suffixes (" — bbc.com (+4)")."""
+    return shorten(SCORE_PREFIX.sub("", SOURCE_SUFFIX.sub("", text)).strip() or text)
+
+
+def shorten(text: str, limit: int = 120) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: text.rfind(" ", 0, limit)].rstrip(",;:–— ") + "…"
+
+
+def first_sentence(text: str) -> str:
+    for match in _SENTENCE_END.finditer(text):
+        before = text[: match.start()].rsplit(" ", 1)[-1]
+        if before.lower().strip('(“"') in _ABBREVIATIONS or "." in before or len(before) == 1:
+            continue
+        return text[: match.start() + 1]
+    return text
+
+
+def plain_lead(text: str) -> str:
+    """The lead-in of an unformatted paragraph: "Renewing war. The Israeli military…"."""
+    match = CAPS_LEAD.match(text)
+    if match and words(match.group(1)) <= 6:
+        return match.group(1) + ":"
+    match = PLAIN_LEAD.match(text)
+    if not match or words(match.group(1)) > 6:
+        return ""
+    last = match.group(1)[:-1].rsplit(" ", 1)[-1].lower()
+    return "" if last in _ABBREVIATIONS else match.group(1)
+
+
+def lead_title(lead: str, text: str) -> tuple[str, str]:
+    """A story's title and body from a paragraph that opens with a lead-in."""
+    if lead and lead[-1] in ".?!" and words(lead) <= 12:
+        return lead, text[len(lead) :].strip() if text.startswith(lead) else text
+    if lead and lead[-1] == ":" and words(lead) <= 8:
+        return lead[:-1].strip(), text[len(lead) :].strip() if text.startswith(lead) else text
+    if words(lead) >= 6:
+        return shorten(lead.rstrip(",;: ")), text
+    return shorten(first_sentence(text).rstrip(".")), text
+
+
+def drop_promos(text: str) -> str:
+    """A paragraph without its "subscribe to …" sentences and "Read more" tails."""
+    text = TRAILING_JUNK.sub("", text)
+    if not PROMO.search(text):
+        return text
+    kept, start = [], 0
+    for match in _SENTENCE_END.finditer(text + " X"):
+        sentence = (text + " X")[start : match.end()]
+        if not PROMO.search(sentence):
+            kept.append(sentence.strip())
+        start = match.end()
+    tail = text[start:].strip() if start < len(text) else ""
+    if tail and not PROMO.search(tail):
+        kept.append(tail)
+    return " ".join(kept).strip(" →")
+
+
+def is_heading(block: Block) -> bool:
+    return block.kind == HEADING

@@ -1,0 +1,257 @@
+"""Splitting a brief (a newsletter issue, a web page, a feed item) into its stories.
+
+Pure functions: text in, ``BriefDraft`` out. Both entry points read the brief
+into blocks (``jobs.ingest.split.blocks``) and hand them to one segmenter:
+
+1. Clean: drop photo captions and credits (also when a caption is glued to the
+   next paragraph), author bios, signatures, subscribe/login/comment
+   boilerplate and promo sentences; collapse paragraphs seen before; stop at
+   the footer ("Join the Conversation", "You're receiving this email", ...).
+2. Preamble: everything up to the "Welcome back to ..." / "Good morning" intro
+   is the brief's front matter; the intro becomes ``BriefDraft.summary``.
+3. Boundaries: a heading (HTML ``h1``-``h6``, Markdown ``#``, a whole-bold
+   paragraph, or a short title-like line of plain text) starts a story; a
+   paragraph that opens with a lead-in ("Renewing war. ..." or bold words)
+   starts one too when the brief uses lead-ins (at least two of them); a lone
+   linked headline is a one-line story. A heading followed straight away by
+   lead-in stories is a section label ("What We're Following") and starts
+   nothing. When the brief numbers its stories, unnumbered sections are extras
+   (ads, "Flagging") and are left out. Sections such as "Today's Most Read" or
+   "More from ..." are skipped up to the next heading of the same or a higher
+   rank (or, in a brief of lead-ins, the next lead-in).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+
+from jobs.ingest.drafts import BriefDraft, StoryDraft
+from jobs.ingest.split import rules
+from jobs.ingest.split.blocks import (
+    CAPTION,
+    HEADING,
+    ITEM,
+    PARA,
+    Block,
+    blocks_from_html,
+    blocks_from_text,
+    clean_space,
+    front_matter,
+)
+from jobs.ingest.split.clean import clean_blocks, fill_leads, norm
+
+
+@dataclass(slots=True)
+class _Story:
+    title: str
+    anchor: str | None = None
+    paragraphs: list[str] = field(default_factory=list)
+    headline_only: bool = False
+    from_heading: bool = False
+
+
+def _preamble(blocks: list[Block], title: str) -> tuple[str | None, int]:
+    """The brief's summary and the index where its stories begin."""
+    start = 0
+    summary = None
+    for i, block in enumerate(blocks[:12]):
+        if block.kind == PARA and rules.INTRO.match(block.text):
+            summary, start = block.text, i + 1
+            break
+    while start < len(blocks) and norm(blocks[start].text) == norm(title):
+        start += 1
+    return summary, start
+
+
+def _starts_story(block: Block, lead_mode: bool) -> bool:
+    return (lead_mode and block.kind == PARA and bool(block.lead)) or rules.is_headline_item(block)
+
+
+def _segment(blocks: list[Block]) -> tuple[list[_Story], list[Block]]:
+    numbered = any(b.number is not None for b in blocks)
+    lead_mode = not numbered and sum(1 for b in blocks if b.kind == PARA and b.lead) >= 2
+    stories: list[_Story] = []
+    preamble: list[Block] = []
+    current: _Story | None = None
+    skip_rank: int | None = None
+    for i, block in enumerate(blocks):
+        following = blocks[i + 1] if i + 1 < len(blocks) else None
+        if block.kind == HEADING:
+            if skip_rank is not None and block.rank > skip_rank and not (numbered and block.number):
+                continue
+            skip_rank = None
+            current = None
+            if rules.JUNK_HEADING.match(block.text) or (numbered and block.number is None):
+                skip_rank = 0 if numbered else block.rank
+                continue
+            title = rules.clean_title(block.text)
+            if block.linked and block.rank <= 6:  # a headline card linking elsewhere
+                stories.append(_Story(title, block.anchor, headline_only=True))
+                continue
+            if following is not None and _starts_story(following, lead_mode) and not numbered:
+                continue  # a section label such as "What We're Following"
+            current = _Story(title, block.anchor, from_heading=True)
+            stories.append(current)
+            continue
+        if skip_rank is not None and not (
+            skip_rank and lead_mode and block.kind == PARA and block.lead
+        ):
+            continue
+        skip_rank = None
+        if rules.is_headline_item(block):
+            stories.append(_Story(rules.clean_title(block.text), block.anchor, [block.text], True))
+            current = None
+            continue
+        if lead_mode and block.kind == PARA and block.lead:
+            if current is not None and current.from_heading and not current.paragraphs:
+                current.paragraphs.append(block.text)
+                continue
+            story_title, body = rules.lead_title(block.lead, block.text)
+            current = _Story(story_title, block.anchor, [body])
+            stories.append(current)
+            continue
+        text = f"- {block.text}" if block.kind == ITEM else block.text
+        if current is None and stories and not stories[-1].headline_only:
+            current = stories[-1]
+        if current is not None:
+            current.paragraphs.append(text)
+        elif not stories:
+            preamble.append(block)
+    return stories, preamble
+
+
+def _brief(
+    blocks: list[Block],
+    *,
+    title: str | None,
+    url: str | None,
+    published_at: datetime | None,
+    key: str | None,
+) -> BriefDraft:
+    blocks = clean_blocks(blocks)
+    fill_leads(blocks)
+    brief_title = clean_space(title or "")
+    summary, start = _preamble(blocks, brief_title)
+    found, preamble = _segment(blocks[start:])
+    if not found and preamble:  # no story boundaries at all: the whole text is one story
+        body = [f"- {b.text}" if b.kind == ITEM else b.text for b in preamble]
+        found = [_Story(brief_title or rules.lead_title("", body[0])[0], paragraphs=body)]
+    if summary is None:
+        summary = next(
+            (b.text for b in preamble if b.kind == PARA and rules.words(b.text) >= 8), None
+        )
+    stories: list[StoryDraft] = []
+    for story in found:
+        paragraphs = [p for p in (rules.drop_promos(p) for p in story.paragraphs) if p]
+        if not paragraphs and story.headline_only:
+            paragraphs = [story.title]
+        if not paragraphs:
+            continue
+        story_url = f"{url}#{story.anchor}" if url and story.anchor else url
+        stories.append(
+            StoryDraft(
+                position=len(stories) + 1,
+                title=story.title,
+                text="\n\n".join(paragraphs),
+                url=story_url,
+                published_at=published_at,
+            )
+        )
+    brief_title = brief_title or (stories[0].title if stories else "Untitled brief")
+    digest = hashlib.sha256("\n".join(s.text for s in stories).encode()).hexdigest()[:16]
+    return BriefDraft(
+        key=key or url or brief_title or digest,
+        title=brief_title,
+        url=url,
+        summary=summary,
+        published_at=published_at,
+        stories=tuple(stories),
+    )
+
+
+def _email_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def split_text(
+    text: str,
+    *,
+    title: str | None = None,
+    url: str | None = None,
+    published_at: datetime | None = None,
+    key: str | None = None,
+) -> BriefDraft:
+    """Split a plain-text or Markdown brief into stories."""
+    meta, body = front_matter(text.lstrip("\ufeff"))
+    blocks = blocks_from_text(body)
+    title = title or meta.get("subject") or meta.get("title")
+    if title is None and blocks and rules.is_title_like(blocks[0].text):
+        title = blocks[0].text
+    return _brief(
+        blocks,
+        title=title,
+        url=url or meta.get("source_url") or meta.get("url"),
+        published_at=published_at or _email_date(meta.get("date")),
+        key=key,
+    )
+
+
+def split_html(
+    html: str,
+    *,
+    title: str | None = None,
+    url: str | None = None,
+    published_at: datetime | None = None,
+    key: str | None = None,
+) -> BriefDraft:
+    """Split an HTML brief (newsletter email, web page, feed item body) into stories."""
+    blocks, doc_title = blocks_from_html(html)
+    if not title and not doc_title:
+        doc_title = next((b.text for b in blocks if b.kind == HEADING and b.rank <= 2), None)
+    return _brief(blocks, title=title or doc_title, url=url, published_at=published_at, key=key)
+
+
+_DIGEST_TITLE = re.compile(
+    r"\b(?:at a glance|brief(?:ing)?|newsletter|digest|round-?up|what we know|"
+    r"editor'?s picks?|morning|evening|today in|the week)\b",
+    re.I,
+)
+_BOLD_OPENING = re.compile(r"<p\b[^>]*>\s*<(?:strong|b)\b", re.I)
+
+
+def split_item_html(
+    html: str,
+    *,
+    title: str,
+    url: str | None = None,
+    published_at: datetime | None = None,
+    key: str | None = None,
+) -> BriefDraft:
+    """A feed item: one story, unless its body is a newsletter of several stories.
+
+    A body counts as a newsletter when it splits into three stories or more and
+    either the item's title says so ("... at a glance", "Morning briefing") or
+    at least three paragraphs open in bold.
+    """
+    if _DIGEST_TITLE.search(title) or len(_BOLD_OPENING.findall(html)) >= 3:
+        brief = split_html(html, title=title, url=url, published_at=published_at, key=key)
+        if len(brief.stories) >= 3:
+            return brief
+    blocks, _ = blocks_from_html(html)
+    paragraphs = [
+        b.text
+        for b in blocks
+        if b.kind != CAPTION and not rules.is_caption(b.text) and not rules.is_noise(b.text)
+    ]
+    text = "\n\n".join(dict.fromkeys(rules.drop_promos(p) for p in paragraphs if p)) or title
+    story = StoryDraft(1, title, text.strip(), url=url, published_at=published_at)
+    return BriefDraft(key or url or title, title, url, None, published_at, (story,))

@@ -1,0 +1,170 @@
+"""Tagging stories with topics, and matching subscribers' own keywords.
+
+Matching is whole-word and case-aware: a term written with a capital letter
+("Hamas", "WHO") matches that spelling (and the all-capitals form used in
+shouted headlines), a lower-case term ("tariff") matches any case. Multi-word
+terms match across any run of spaces; plurals and possessives match too
+("tariffs", "Ukraine's"). Curly apostrophes count as straight ones.
+
+Minimum evidence (``Tagger``): a topic is tagged when one of its terms is in
+the title, or when its terms are mentioned in the text at least once per 75
+words of the story (at least one, and never more than 4 mentions are asked
+for). So a two-line item needs one mention, a 120-word story two, a 200-word
+story three, and a long article four: one passing mention in a long story
+does not tag it. A
+topic whose exclusion term appears is not tagged. Each tag keeps the terms
+that earned it, in the order the topics file lists them.
+
+All terms are compiled once, into two regular expressions shaped as prefix
+trees (one case-sensitive, one not), so a story is scanned twice, not once
+per term.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from jobs.catalogue import TopicDefinition
+from jobs.ingest.drafts import BriefDraft
+
+WORDS_PER_MENTION = 75
+MAX_MENTIONS_REQUIRED = 4
+_SUFFIX = r"(?:'s|s'|es|s)?"
+_WORD = re.compile(r"\S+")
+
+# (owner, term, is_exclusion): owner is a topic slug or a subscriber keyword.
+_Hit = tuple[str, str, bool]
+
+
+def _normalise(text: str) -> str:
+    return text.replace("’", "'").replace("‘", "'")
+
+
+def _trie_pattern(terms: Iterable[str]) -> str:
+    """One regex alternation for many literal terms, factored by common prefixes."""
+    trie: dict[str, dict] = {}
+    for term in terms:
+        node = trie
+        for char in term:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict]) -> str:
+        ends = "" in node
+        branches = []
+        for char in sorted(k for k in node if k):
+            piece = r"\s+" if char == " " else re.escape(char)
+            branches.append(piece + build(node[char]))
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return build(trie)
+
+
+class _Index:
+    """All terms of all owners, compiled into two prefix-tree regexes."""
+
+    def __init__(self, hits: Iterable[tuple[str, _Hit]]) -> None:
+        self.exact: dict[str, list[_Hit]] = {}
+        self.folded: dict[str, list[_Hit]] = {}
+        for term, hit in hits:
+            term = " ".join(_normalise(term).split())
+            if term.lower() != term:
+                for form in {term, term.upper()}:
+                    self.exact.setdefault(form, []).append(hit)
+            else:
+                self.folded.setdefault(term, []).append(hit)
+        self._patterns = [
+            (self._compile(self.exact, 0), self.exact, False),
+            (self._compile(self.folded, re.IGNORECASE), self.folded, True),
+        ]
+
+    @staticmethod
+    def _compile(table: dict[str, list[_Hit]], flags: int) -> re.Pattern[str] | None:
+        if not table:
+            return None
+        return re.compile(rf"(?<![\w])({_trie_pattern(table)}){_SUFFIX}(?![\w])", flags)
+
+    def scan(self, text: str) -> list[_Hit]:
+        """Every hit in ``text``, one per mention."""
+        found: list[_Hit] = []
+        text = _normalise(text)
+        for pattern, table, fold in self._patterns:
+            if pattern is None:
+                continue
+            for match in pattern.finditer(text):
+                base = " ".join(match.group(1).split())
+                found.extend(table.get(base.lower() if fold else base, ()))
+        return found
+
+
+class Tagger:
+    """Tags stories with the topics of a topics file (compiled once, reused for every story)."""
+
+    def __init__(self, topics: Sequence[TopicDefinition]) -> None:
+        self.topics = list(topics)
+        self._order = {t.slug: {term: i for i, term in enumerate(t.terms)} for t in self.topics}
+        hits: list[tuple[str, _Hit]] = []
+        for topic in self.topics:
+            hits += [(term, (topic.slug, term, False)) for term in topic.terms]
+            hits += [(term, (topic.slug, term, True)) for term in topic.exclude]
+        self._index = _Index(hits)
+
+    @staticmethod
+    def required_mentions(text: str) -> int:
+        """How many mentions in the text a topic needs, for a text of this length."""
+        words = len(_WORD.findall(text))
+        return min(MAX_MENTIONS_REQUIRED, max(1, math.ceil(words / WORDS_PER_MENTION)))
+
+    def tag(self, title: str, text: str) -> dict[str, tuple[str, ...]]:
+        """Topic slug -> the terms that earned it (file order), for topics with enough evidence."""
+        in_title = {slug for slug, _, excl in self._index.scan(title) if not excl}
+        mentions: dict[str, int] = {}
+        terms: dict[str, set[str]] = {}
+        excluded: set[str] = set()
+        for source in (title, text):
+            for slug, term, exclusion in self._index.scan(source):
+                if exclusion:
+                    excluded.add(slug)
+                    continue
+                terms.setdefault(slug, set()).add(term)
+                if source is text:
+                    mentions[slug] = mentions.get(slug, 0) + 1
+        needed = self.required_mentions(text)
+        tags: dict[str, tuple[str, ...]] = {}
+        for topic in self.topics:
+            slug = topic.slug
+            if slug in excluded or slug not in terms:
+                continue
+            if slug in in_title or mentions.get(slug, 0) >= needed:
+                tags[slug] = tuple(sorted(terms[slug], key=self._order[slug].__getitem__))
+        return tags
+
+
+def tag_briefs(tagger: Tagger, briefs: Iterable[BriefDraft]) -> list[BriefDraft]:
+    """The briefs with every story's ``topics`` filled in."""
+    return [
+        replace(
+            brief,
+            stories=tuple(replace(s, topics=tagger.tag(s.title, s.text)) for s in brief.stories),
+        )
+        for brief in briefs
+    ]
+
+
+class KeywordMatcher:
+    """Matches a subscriber's own keywords; one mention of a keyword is enough."""
+
+    def __init__(self, keywords: Iterable[str]) -> None:
+        self.keywords = [k for k in dict.fromkeys(" ".join(k.split()) for k in keywords) if k]
+        self._index = _Index((k, (k, k, False)) for k in self.keywords)
+
+    def match(self, title: str, text: str) -> dict[str, tuple[str, ...]]:
+        """Keyword -> (keyword,) for each keyword in the title or text, in keyword order."""
+        found = {owner for source in (title, text) for owner, _, _ in self._index.scan(source)}
+        return {k: (k,) for k in self.keywords if k in found}

@@ -1,0 +1,171 @@
+"""Writing a plan: story lists, digests and outbox rows, from the plan tables.
+
+The second half of ``storage.planning.due``: it reads ``plan_due``,
+``plan_groups``, ``plan_members`` and ``plan_matches`` (filled there and in
+``storage.planning.matching``) and writes everything with ``INSERT ... SELECT``:
+one story list per group with stories, one digest per due subscriber, one
+outbox row per digest to send. The rows written per subscriber do not grow
+with the number of stories in their digest.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import case, exists, func, insert, literal, or_, select, text, true, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dialect import fresh_ids
+from storage.models import Digest, OutboxMessage, StoryList, StoryListItem
+from storage.planning.due import (
+    SKIP,
+    PlanCounts,
+    plan_due,
+    plan_groups,
+    plan_matches,
+    plan_members,
+)
+from storage.states import DigestKind, OutboxKind, OutboxStatus
+from storage.types import UTCDateTime
+
+
+async def write_digests(
+    session: AsyncSession,
+    now: datetime,
+    kind: DigestKind,
+    max_stories: int,
+    *,
+    mark_empty: bool,
+    notify_empty: bool,
+) -> PlanCounts:
+    """Turn the plan tables into story lists, digests and outbox rows.
+
+    ``mark_empty``: a due subscriber with nothing new still gets a digest row
+    of kind ``skipped`` (no stories, no outbox message) so the date counts as
+    done; ``skip`` rows always get one. ``notify_empty``: a due subscriber with
+    nothing new gets a real (empty) digest and its message instead.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        # Each row's foreign-key checks run a cached lookup per parent table; against a
+        # table that was small when the plan was cached, PostgreSQL scans it sequentially.
+        await session.execute(text("SET LOCAL enable_seqscan = off"))
+    await _write_lists(session, now)
+    p, g = plan_due.c, plan_groups.c
+    due = plan_due.outerjoin(plan_members, plan_members.c.subscriber_id == p.subscriber_id)
+    due = due.outerjoin(plan_groups, g.group_id == plan_members.c.group_id)
+    has_stories = g.list_id.is_not(None)
+    counts: dict[str, int] = dict(
+        (
+            await session.execute(
+                select(
+                    case(
+                        (p.action == SKIP, "skipped"),
+                        (has_stories, "digests"),
+                        else_="empty",
+                    ).label("outcome"),
+                    func.count(),
+                )
+                .select_from(due)
+                .group_by("outcome")
+            )
+        ).all()
+    )
+    stories = await session.scalar(
+        select(func.sum(case((g.total > max_stories, max_stories), else_=g.total)))
+        .select_from(due)
+        .where(has_stories)
+    )
+    last_id = await session.scalar(select(func.coalesce(func.max(Digest.id), 0)))
+    # A plain INSERT: under the planning lock nobody else writes scheduled digests, and
+    # select_due left out the dates that have one; should one appear all the same, the
+    # unique (subscriber, local date) constraint fails this plan and the next sweep redoes it.
+    await session.execute(
+        insert(Digest).from_select(
+            ["subscriber_id", "kind", "local_date", "more_count", "list_id", "created_at"],
+            select(
+                p.subscriber_id,
+                case(
+                    (p.action == SKIP, DigestKind.SKIPPED.value),
+                    (has_stories, kind.value),
+                    else_=kind.value if notify_empty else DigestKind.SKIPPED.value,
+                ),
+                p.local_date,
+                case((g.total > max_stories, g.total - max_stories), else_=0),
+                g.list_id,
+                literal(now, UTCDateTime()),
+            )
+            .select_from(due)
+            .where(true() if mark_empty or notify_empty else or_(p.action == SKIP, has_stories))
+            .order_by(p.subscriber_id),
+        )
+    )
+    if postgres:
+        await session.execute(text("SET LOCAL enable_seqscan TO DEFAULT"))
+    new = (
+        select(Digest.id, Digest.subscriber_id, Digest.list_id)
+        .where(Digest.id > last_id, Digest.kind == kind)
+        .subquery("new")
+    )
+    sent = await session.execute(
+        insert(OutboxMessage).from_select(
+            [
+                "subscriber_id",
+                "digest_id",
+                "kind",
+                "chat_id",
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "created_at",
+            ],
+            select(
+                new.c.subscriber_id,
+                new.c.id,
+                literal(OutboxKind.DIGEST.value),
+                p.chat_id,
+                literal(OutboxStatus.PENDING.value),
+                literal(0),
+                literal(now, UTCDateTime()),
+                literal(now, UTCDateTime()),
+            )
+            .join(plan_due, p.subscriber_id == new.c.subscriber_id)
+            .where(p.action != SKIP, true() if notify_empty else new.c.list_id.is_not(None))
+            .order_by(new.c.id),
+        )
+    )
+    empty = counts.get("empty", 0)
+    return PlanCounts(
+        digests=sent.rowcount,  # type: ignore[attr-defined]
+        stories=stories or 0,
+        empty=empty if (mark_empty and not notify_empty) else 0,
+        skipped=counts.get("skipped", 0),
+    )
+
+
+async def _write_lists(session: AsyncSession, now: datetime) -> None:
+    """A new story list for every group with stories: ids, totals, then the lists and items."""
+    g, m = plan_groups.c, plan_matches.c
+    first = plan_matches.alias("first")
+    await session.execute(
+        update(plan_groups)
+        .where(exists().where(first.c.group_id == g.group_id, first.c.rank == 1))
+        .values(
+            list_id=fresh_ids(session, "story_lists", g.group_id),
+            total=select(first.c.total)
+            .where(first.c.group_id == g.group_id, first.c.rank == 1)
+            .scalar_subquery(),
+        )
+    )
+    await session.execute(
+        insert(StoryList).from_select(
+            ["id", "created_at"],
+            select(g.list_id, literal(now, UTCDateTime())).where(g.list_id.is_not(None)),
+        )
+    )
+    await session.execute(
+        insert(StoryListItem).from_select(
+            ["list_id", "position", "story_id"],
+            select(g.list_id, m.rank, m.story_id).join(plan_groups, g.group_id == m.group_id),
+        )
+    )
