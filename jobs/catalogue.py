@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from storage import db
-from storage.feeds import add_feed
-from storage.models import Feed
+from storage.feeds import add_feed, mark_defaults_seeded
 from storage.topics import TopicRow, sync_topics
 
 SLUG = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
@@ -148,10 +146,13 @@ class Prepared:
 
 
 async def prepare_database(engine: AsyncEngine, topics_file: Path, feeds_file: Path) -> Prepared:
-    """Migrate to head, sync the topics file, and add the feeds file's feeds to an empty table.
+    """Migrate to head, sync the topics file, and seed the feeds file's feeds once.
 
-    Idempotent: a second call changes nothing. Feeds are seeded only while the
-    feeds table is empty, so a feed removed with ``briefbot feeds remove`` stays removed.
+    Idempotent: a second call changes nothing. The topics table follows the
+    topics file at every call (it is configuration). The default feeds are added
+    only the first time, and the database records that, so an operator's feed
+    list changes only through the ``feeds`` commands: a feed removed with
+    ``briefbot feeds remove`` stays removed, even the last one.
     """
     topics = load_topics(topics_file)
     feeds = load_feeds(feeds_file)
@@ -160,10 +161,19 @@ async def prepare_database(engine: AsyncEngine, topics_file: Path, feeds_file: P
     added = 0
     async with sessions.begin() as session:
         await sync_topics(session, [TopicRow(t.slug, t.name, t.emoji) for t in topics])
-        if not await session.scalar(select(func.count()).select_from(Feed)):
-            for feed in feeds:
-                _, created = await add_feed(session, feed.url, feed.title)
-                added += created
+        if await mark_defaults_seeded(session):
+            added = await add_default_feeds(session, feeds)
     if before != after:
         log.info("database migrated from %s to %s", before or "empty", after)
+    if added:
+        log.info("added the %d default feeds of %s", added, feeds_file)
     return Prepared(before, after, len(topics), added)
+
+
+async def add_default_feeds(session: AsyncSession, feeds: list[FeedDefinition]) -> int:
+    """Add those of ``feeds`` that are not there yet; returns how many were added."""
+    added = 0
+    for feed in feeds:
+        _, created = await add_feed(session, feed.url, feed.title)
+        added += created
+    return added

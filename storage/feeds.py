@@ -8,7 +8,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_ignoring_conflicts
-from storage.models import Feed
+from storage.models import Feed, SeededDefault
 from storage.types import utcnow
 
 MAX_BACKOFF = timedelta(hours=24)
@@ -24,6 +24,20 @@ async def add_feed(session: AsyncSession, url: str, title: str | None = None) ->
     feed = await get_feed(session, url)
     assert feed is not None
     return feed, bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_defaults_seeded(session: AsyncSession) -> bool:
+    """Record that the default feeds were added to this database; True only the first time.
+
+    The caller adds them only on True, in the same transaction, so two processes
+    starting on one new database seed them once.
+    """
+    result = await session.execute(
+        insert_ignoring_conflicts(session, SeededDefault.__table__).values(  # type: ignore[arg-type]
+            name="feeds", seeded_at=utcnow()
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def get_feed(session: AsyncSession, url: str) -> Feed | None:

@@ -395,3 +395,12 @@ class JobRun(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     last_summary: Mapped[str | None] = mapped_column(Text)
+
+
+class SeededDefault(Base):
+    """A default the seeds files put into this database once ("feeds"), never again by itself."""
+
+    __tablename__ = "seeded_defaults"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seeded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,4 @@
-"""CLI commands for operators' feed list: add, list, remove, import, export."""
+"""CLI commands for operators' feed list: add, list, remove, import, export, reset-defaults."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from bot.cli.support import (
     run_async,
     with_database,
 )
+from jobs.catalogue import CatalogueError, add_default_feeds, load_feeds
 from jobs.feeds.opml import OpmlError, read_opml, write_opml
 from storage import feeds as feed_store
 
@@ -58,7 +59,12 @@ def feeds_list() -> None:
             return lines
 
     lines = run_async(with_database(cli_settings(), work))
-    click.echo("\n".join(lines) if lines else "no feeds; add one with `briefbot feeds add URL`")
+    click.echo(
+        "\n".join(lines)
+        if lines
+        else "no feeds; add one with `briefbot feeds add URL`, "
+        "or bring back the defaults with `briefbot feeds reset-defaults`"
+    )
 
 
 @feeds.command("remove")
@@ -94,6 +100,26 @@ def feeds_import(opml_file: Path) -> None:
     added = run_async(with_database(cli_settings(), work))
     click.echo(
         f"{opml_file}: {len(definitions)} feeds, {added} added, "
+        f"{len(definitions) - added} already there"
+    )
+
+
+@feeds.command("reset-defaults")
+def feeds_reset_defaults() -> None:
+    """Add the default feeds (BRIEFBOT_FEEDS_FILE) again; feeds already there stay as they are."""
+    settings = cli_settings()
+    try:
+        definitions = load_feeds(settings.feeds_file)
+    except CatalogueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+    async def work(_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> int:
+        async with sessions.begin() as session:
+            return await add_default_feeds(session, definitions)
+
+    added = run_async(with_database(settings, work))
+    click.echo(
+        f"{settings.feeds_file}: {len(definitions)} default feeds, {added} added, "
         f"{len(definitions) - added} already there"
     )
 
