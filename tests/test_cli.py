@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli.main import main
+from jobs.catalogue import load_feeds
+from storage import db
 from tests.conftest import ROOT
 
 CONTRACT = ["run", "ingest", "parse", "preview", "digest", "feeds", "topics", "db"]
@@ -61,6 +64,25 @@ def test_db_upgrade_twice_changes_nothing_the_second_time(cli_env: Path) -> None
     assert second.exit_code == 0
     assert "up to date" in second.output and "nothing to do" in second.output
     assert (cli_env / "b.db").exists()
+
+
+def test_db_upgrade_says_when_it_seeds_a_database_already_at_the_newest_revision(
+    cli_env: Path,
+) -> None:
+    async def migrate_only() -> None:
+        engine = db.create_engine(f"sqlite+aiosqlite:///{cli_env / 'b.db'}")
+        await db.upgrade(engine)
+        await engine.dispose()
+
+    asyncio.run(migrate_only())
+
+    first = CliRunner().invoke(main, ["db", "upgrade"])
+    second = CliRunner().invoke(main, ["db", "upgrade"])
+
+    assert first.exit_code == 0, first.output
+    defaults = len(load_feeds(ROOT / "seeds" / "feeds.toml"))
+    assert f"up to date (revision {db.head_revision()}); added {defaults} feeds" in first.output
+    assert "nothing to do" in second.output
 
 
 def test_a_wrong_setting_gives_one_clear_line(

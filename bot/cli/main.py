@@ -139,9 +139,11 @@ def db_upgrade() -> None:
 
     async def work(engine: AsyncEngine, _: async_sessionmaker[AsyncSession]) -> str:
         prepared = await prepare_database(engine, settings.topics_file, settings.feeds_file)
-        if prepared.revision_before == prepared.revision_after:
-            return f"database is up to date (revision {prepared.revision_after}); nothing to do"
         extra = f"; added {prepared.feeds_added} feeds" if prepared.feeds_added else ""
+        if prepared.revision_before == prepared.revision_after:
+            if extra:
+                return f"database is up to date (revision {prepared.revision_after}){extra}"
+            return f"database is up to date (revision {prepared.revision_after}); nothing to do"
         return (
             f"database upgraded from {prepared.revision_before or 'empty'} "
             f"to {prepared.revision_after}; {prepared.topics} topics{extra}"
