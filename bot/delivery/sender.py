@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -76,11 +77,20 @@ class DrainReport:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+class OutcomeKind(StrEnum):
+    """What became of one row's send."""
+
+    SENT = "sent"  # with Telegram's message id
+    RETRY = "retry"  # at ``retry_at``
+    FAILED = "failed"  # for good (``blocked``: the chat blocked or removed the bot)
+    MOVED = "moved"  # the group became a supergroup: ``new_chat_id``
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one row: ``sent`` (with id), ``retry`` (at), ``failed``, ``moved``."""
+    """What happened to one row, with what its marking needs."""
 
-    kind: str
+    kind: OutcomeKind
     message_id: int | None = None
     retry_at: datetime | None = None
     error: str = ""
@@ -272,28 +282,32 @@ class OutboxSender:
 
     async def _send(self, row: Claimed, message: list[Part] | None) -> Outcome:
         if message is None:
-            return Outcome("failed", error="the digest is gone (deleted with its subscriber?)")
+            return Outcome(
+                OutcomeKind.FAILED, error="the digest is gone (deleted with its subscriber?)"
+            )
         try:
             sent = None
             for part in message:
                 for i, piece in enumerate(part.pieces):
                     markup = part.markup if i == len(part.pieces) - 1 else None
                     sent = await self._send_piece(row, part.thread_id, piece, markup)
-            return Outcome("sent", message_id=sent.message_id if sent else None)
+            return Outcome(OutcomeKind.SENT, message_id=sent.message_id if sent else None)
         except RetryAfter as exc:
             wait = timedelta(seconds=max(retry_seconds(exc), 1.0))
-            return Outcome("retry", retry_at=self.clock() + wait, error=str(exc))
+            return Outcome(OutcomeKind.RETRY, retry_at=self.clock() + wait, error=str(exc))
         except ChatMigrated as exc:
-            return Outcome("moved", new_chat_id=exc.new_chat_id, error=str(exc))
+            return Outcome(OutcomeKind.MOVED, new_chat_id=exc.new_chat_id, error=str(exc))
         except Forbidden as exc:
-            return Outcome("failed", error=exc.message, blocked=True)
+            return Outcome(OutcomeKind.FAILED, error=exc.message, blocked=True)
         except BadRequest as exc:
-            return Outcome("failed", error=exc.message)
+            return Outcome(OutcomeKind.FAILED, error=exc.message)
         except NetworkError as exc:  # timeouts, connection errors, 5xx
             if row.attempts >= self.max_attempts:
-                return Outcome("failed", error=f"gave up after {row.attempts} attempts: {exc}")
+                return Outcome(
+                    OutcomeKind.FAILED, error=f"gave up after {row.attempts} attempts: {exc}"
+                )
             delay = self.backoff * (2 ** (row.attempts - 1))
-            return Outcome("retry", retry_at=self.clock() + delay, error=str(exc))
+            return Outcome(OutcomeKind.RETRY, retry_at=self.clock() + delay, error=str(exc))
 
     async def _send_piece(
         self, row: Claimed, thread: int | None, text: str, markup: str | None
@@ -327,23 +341,23 @@ class OutboxSender:
     ) -> DrainReport:
         report = DrainReport()
         now = self.clock()
-        sent = [(row, outcome) for row, outcome in results if outcome.kind == "sent"]
+        sent = [(row, outcome) for row, outcome in results if outcome.kind is OutcomeKind.SENT]
         await outbox.mark_all_sent(session, [(r.id, o.message_id) for r, o in sent], now)
         for kind, count in Counter(row.kind.value for row, _ in sent).items():
             metrics.messages_sent.labels(kind=kind).inc(count)
         report.sent = len(sent)
         for row, outcome in results:
-            if outcome.kind == "retry":
+            if outcome.kind is OutcomeKind.RETRY:
                 assert outcome.retry_at is not None
                 await outbox.mark_retry(session, row.id, outcome.error, outcome.retry_at)
                 report.retried += 1
-            elif outcome.kind == "moved":
+            elif outcome.kind is OutcomeKind.MOVED:
                 assert outcome.new_chat_id is not None
                 await subscribers.migrate_chat(session, row.chat_id, outcome.new_chat_id)
                 await outbox.retarget_chat(session, row.chat_id, outcome.new_chat_id)
                 await outbox.mark_retry(session, row.id, outcome.error, now)
                 report.migrated += 1
-            elif outcome.kind == "failed":
+            elif outcome.kind is OutcomeKind.FAILED:
                 if outcome.blocked:
                     await subscribers.mark_blocked(session, row.chat_id)
                     report.blocked += 1
