@@ -36,15 +36,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, LinkPreviewOptions, Message
-from telegram.constants import ParseMode
+from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot.delivery.limiter import retry_seconds
-from bot.delivery.messages import DigestTexts, Part, text_message
+from bot.delivery.messages import DigestTexts, Part, send_part, text_message
 from bot.ui.i18n import Translator, translator
 from jobs import metrics
 from storage import outbox, subscribers
@@ -57,11 +55,9 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-BROADCAST = {"priority": "broadcast"}
 # A digest row as rendered: its digest, its reader's language, its chat's forum routes.
 Planned = tuple[PlannedDigest, Translator, Mapping[str, int] | None]
 RENDER_SLICE = 25  # digests rendered between two looks at the event loop
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 @dataclass
@@ -288,9 +284,9 @@ class OutboxSender:
         try:
             sent = None
             for part in message:
-                for i, piece in enumerate(part.pieces):
-                    markup = part.markup if i == len(part.pieces) - 1 else None
-                    sent = await self._send_piece(row, part.thread_id, piece, markup)
+                sent = await send_part(
+                    self.bot, row.chat_id, part, thread_id=row.message_thread_id, broadcast=True
+                )
             return Outcome(OutcomeKind.SENT, message_id=sent.message_id if sent else None)
         except RetryAfter as exc:
             wait = timedelta(seconds=max(retry_seconds(exc), 1.0))
@@ -308,33 +304,6 @@ class OutboxSender:
                 )
             delay = self.backoff * (2 ** (row.attempts - 1))
             return Outcome(OutcomeKind.RETRY, retry_at=self.clock() + delay, error=str(exc))
-
-    async def _send_piece(
-        self, row: Claimed, thread: int | None, text: str, markup: str | None
-    ) -> Message:
-        """One message; when a routed forum thread was deleted, the chat's general thread.
-
-        ``markup`` is already the Bot API's JSON, so it goes as a raw parameter, which
-        PTB passes on unchanged."""
-        options = {"parse_mode": ParseMode.HTML, "link_preview_options": NO_PREVIEW,
-                   "api_kwargs": {"reply_markup": markup} if markup else None,
-                   **self._broadcast()}  # fmt: skip
-        try:
-            return await self.bot.send_message(
-                row.chat_id, text, message_thread_id=thread or row.message_thread_id, **options
-            )
-        except BadRequest as exc:
-            if thread is None or "thread not found" not in exc.message.lower():
-                raise
-            log.warning("chat %d: thread %d is gone; sent to its general thread", row.chat_id,
-                        thread)  # fmt: skip
-            return await self.bot.send_message(
-                row.chat_id, text, message_thread_id=row.message_thread_id, **options
-            )
-
-    def _broadcast(self) -> dict[str, Any]:
-        """Mark sends as broadcasts for our limiter (PTB refuses the argument without one)."""
-        return {"rate_limit_args": BROADCAST} if getattr(self.bot, "rate_limiter", None) else {}
 
     async def _mark(
         self, session: AsyncSession, results: list[tuple[Claimed, Outcome]]

@@ -8,8 +8,9 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.delivery.messages import html_part, send_part
 from bot.handlers import routing
-from bot.handlers.common import catalogue, deps, in_forum, in_group, reply, send_html, tr
+from bot.handlers.common import catalogue, deps, in_forum, in_group, reply, tr
 from bot.ui import texts
 from bot.ui.render import escape
 from bot.ui.texts import APOLOGY
@@ -102,6 +103,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         except TelegramError as exc:  # already answered, or too old to answer
             log.debug("could not answer the button in chat %s: %s", chat, exc)
     try:
-        await send_html(context.bot, chat, apology)
+        await send_part(context.bot, chat, html_part(apology))
     except TelegramError as exc:
         log.warning("could not apologise to chat %s: %s", chat, exc)

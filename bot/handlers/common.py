@@ -9,20 +9,17 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import (
-    Bot,
     ChatMember,
     InlineKeyboardMarkup,
-    LinkPreviewOptions,
     Message,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
+from bot.delivery.messages import edit_text, html_part, send_part
 from bot.settings import Settings
 from bot.ui.i18n import Translator, translator
-from bot.ui.render import html_to_plain, split_message
 from bot.ui.texts import GROUP_ADMINS_ONLY
 from storage import subscribers
 from storage import topics as topic_store
@@ -32,7 +29,6 @@ log = logging.getLogger(__name__)
 
 # Replies wait out a short flood limit; longer ones are left to the error handler.
 ADMIN_STATUSES = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 LANGUAGE = "language"  # chat_data key: the subscriber's stored language (None: not set)
 
 
@@ -117,84 +113,22 @@ async def catalogue(
     return topics, *names_and_emojis(topics, deps(context).topic_names, language)
 
 
-async def _send_part(
-    bot: Bot,
-    chat: int,
-    text: str,
-    markup: InlineKeyboardMarkup | None,
-    thread: int | None,
-) -> Message:
-    """One message; a 429 is waited out by the bot's rate limiter (bot.delivery.limiter)."""
-    try:
-        return await bot.send_message(
-            chat,
-            text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            message_thread_id=thread,
-            link_preview_options=NO_PREVIEW,
-        )
-    except BadRequest as exc:
-        if "can't parse entities" not in exc.message.lower():
-            raise
-        log.warning(
-            "Telegram could not parse a reply to chat %s (%s); sent as plain text",
-            chat,
-            exc.message,
-        )
-        return await bot.send_message(
-            chat,
-            html_to_plain(text),
-            reply_markup=markup,
-            message_thread_id=thread,
-            link_preview_options=NO_PREVIEW,
-        )
-
-
-async def send_html(
-    bot: Bot,
-    chat: int,
-    text: str,
-    markup: InlineKeyboardMarkup | None = None,
-    *,
-    thread: int | None = None,
-) -> list[Message]:
-    """Send HTML, split into parts Telegram accepts; the keyboard goes under the last part."""
-    parts = split_message(text)
-    sent = []
-    for i, part in enumerate(parts):
-        sent.append(
-            await _send_part(bot, chat, part, markup if i == len(parts) - 1 else None, thread)
-        )
-    return sent
-
-
 async def reply(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
     text: str,
     markup: InlineKeyboardMarkup | None = None,
-) -> list[Message]:
-    """Answer in the chat (and forum thread) the update came from."""
+) -> Message:
+    """Answer in the chat (and forum thread) the update came from; the last message sent."""
     message = update.effective_message
     thread = message.message_thread_id if message and message.is_topic_message else None
-    return await send_html(context.bot, chat_id(update), text, markup, thread=thread)
+    return await send_part(context.bot, chat_id(update), html_part(text, markup), thread_id=thread)
 
 
 async def edit(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """Replace the text of the message a button was tapped on (unchanged text is fine)."""
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_text(
-            split_message(text)[0],
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            link_preview_options=NO_PREVIEW,
-        )
-    except BadRequest as exc:
-        if "message is not modified" not in exc.message.lower():
-            raise
+    assert update.callback_query is not None
+    await edit_text(update.callback_query, text, markup)
 
 
 def in_group(update: Update) -> bool:
