@@ -34,36 +34,28 @@ async def digest(update: Update, context: BriefbotContext) -> None:
             text = t.gettext(texts.NOTHING_FOLLOWED)
         else:
             since = utcnow() - timedelta(hours=context.settings.digest_lookback_hours)
-            unseen = await digests.create_unseen_digest(
+            made = await digests.create_on_demand_digest(
                 session, subscriber, since=since, limit=limit
             )
-            if unseen is not None:
-                made, stories = unseen
-                heading = t.ngettext(
-                    "📰 <b>Your stories</b> · {count} new",
-                    "📰 <b>Your stories</b> · {count} new",
-                    len(stories),
-                ).format(count=len(stories))
-            else:
-                stories = await digests.matching_stories(
-                    session, subscriber, since=None, limit=limit, unseen_only=False
-                )
-                heading = t.gettext(
-                    "📰 <b>Nothing new since your last digest.</b> The latest on your topics:"
-                )
-                if stories:
-                    made = await digests.create_digest(
-                        session, subscriber.id, DigestKind.ON_DEMAND, [s.id for s in stories]
-                    )
-            if not stories:
+            if made is None:
                 text = t.gettext(
                     "Nothing on your topics has come in yet. I'll send stories as they arrive."
                 )
             else:
+                if made.unseen:
+                    heading = t.ngettext(
+                        "📰 <b>Your stories</b> · {count} new",
+                        "📰 <b>Your stories</b> · {count} new",
+                        len(made.stories),
+                    ).format(count=len(made.stories))
+                else:
+                    heading = t.gettext(
+                        "📰 <b>Nothing new since your last digest.</b> The latest on your topics:"
+                    )
                 text = render_digest(
-                    stories, emojis, heading=heading, more_count=made.more_count, t=t
+                    made.stories, emojis, heading=heading, more_count=made.digest.more_count, t=t
                 )
-                markup = keyboards.story_buttons(made.id, len(stories))
+                markup = keyboards.story_buttons(made.digest.id, len(made.stories))
     await context.reply(text, markup)
 
 
