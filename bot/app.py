@@ -100,6 +100,7 @@ def build_application(
         .base_url(base)
         .base_file_url(base.removesuffix("/bot") + "/file/bot")
         .rate_limiter(rate_limiter(settings))
+        .job_queue(None)  # the scheduler is our own (jobs.schedule), on the same loop
         .post_init(_post_init(background))
         .post_stop(_post_stop(background))
         .post_shutdown(_post_shutdown(sessions))
