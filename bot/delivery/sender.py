@@ -115,12 +115,11 @@ class Delivery:
     async def _run(self, sender: OutboxSender, batch: Batch) -> DrainReport:
         outcomes = await asyncio.gather(*(self._one(sender, *m) for m in batch.messages))
         rows = [row for row, _ in batch.messages]
-        async with sender._database, sender.sessions.begin() as session:
-            return await sender._mark(session, list(zip(rows, outcomes, strict=True)))
+        return await sender.mark(list(zip(rows, outcomes, strict=True)))
 
     async def _one(self, sender: OutboxSender, row: Claimed, parts: list[Part] | None) -> Outcome:
         try:
-            return await sender._send(row, parts)
+            return await sender.send(row, parts)
         finally:
             self.unfinished -= 1
             if self.unfinished <= self.handover_at:
@@ -276,7 +275,8 @@ class OutboxSender:
         digest, t, routes = planned
         return texts.render(digest, t, routes, lists)
 
-    async def _send(self, row: Claimed, message: list[Part] | None) -> Outcome:
+    async def send(self, row: Claimed, message: list[Part] | None) -> Outcome:
+        """Send one claimed row's messages (None: its digest is gone); what became of it."""
         if message is None:
             return Outcome(
                 OutcomeKind.FAILED, error="the digest is gone (deleted with its subscriber?)"
@@ -304,6 +304,11 @@ class OutboxSender:
                 )
             delay = self.backoff * (2 ** (row.attempts - 1))
             return Outcome(OutcomeKind.RETRY, retry_at=self.clock() + delay, error=str(exc))
+
+    async def mark(self, results: list[tuple[Claimed, Outcome]]) -> DrainReport:
+        """Record what became of a batch's rows, in one short transaction."""
+        async with self._database, self.sessions.begin() as session:
+            return await self._mark(session, results)
 
     async def _mark(
         self, session: AsyncSession, results: list[tuple[Claimed, Outcome]]
