@@ -20,7 +20,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     TypeHandler,
     filters,
@@ -40,7 +39,7 @@ from bot.handlers import (
     transfer,
 )
 from bot.handlers.basics import on_error
-from bot.handlers.common import Deps, remember_language, tr
+from bot.handlers.context import CONTEXT_TYPES, BriefbotContext, Deps, remember_language
 from bot.settings import Settings
 from bot.ui import keyboards
 from bot.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
@@ -73,11 +72,11 @@ def _action(*actions: str) -> Callable[[object], bool]:
     return matches
 
 
-async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stale_button(update: Update, context: BriefbotContext) -> None:
     """A button this version does not know (an old message): answer with a hint."""
     if update.callback_query:
         await update.callback_query.answer(
-            tr(update, context).gettext("This button is out of date; send /settings or /digest.")
+            context.t.gettext("This button is out of date; send /settings or /digest.")
         )
 
 
@@ -96,10 +95,12 @@ def build_application(
     base = settings.bot_api_url.rstrip("/")
     application = (
         ApplicationBuilder()
+        .context_types(CONTEXT_TYPES)
         .token(settings.token)
         .base_url(base)
         .base_file_url(base.removesuffix("/bot") + "/file/bot")
         .rate_limiter(rate_limiter(settings))
+        .job_queue(None)  # the scheduler is our own (jobs.schedule), on the same loop
         .post_init(_post_init(background))
         .post_stop(_post_stop(background))
         .post_shutdown(_post_shutdown(sessions))

@@ -168,7 +168,7 @@ def env_name(field: str) -> str:
 def load_settings(env_file: Path | str | None = ".env") -> Settings:
     """Read and validate the settings, or raise SettingsError naming the variable."""
     try:
-        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+        return Settings(_env_file=env_file)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

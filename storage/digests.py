@@ -10,6 +10,7 @@ never gets the same story twice.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -178,25 +179,51 @@ async def matching_stories(
     return list(await session.scalars(query))
 
 
-async def create_unseen_digest(
-    session: AsyncSession, subscriber: Subscriber, *, since: datetime, limit: int
-) -> tuple[Digest, list[Story]] | None:
-    """An on-demand digest of the first ``limit`` matching stories the subscriber has not
-    been sent, with how many more there are; None when there is nothing unseen."""
+@dataclass(frozen=True)
+class OnDemandDigest:
+    """A digest made on request: its stories, and whether they are new to the reader
+    (False: nothing was new, so these are the latest matching stories, seen or not)."""
+
+    digest: Digest
+    stories: list[Story]
+    unseen: bool
+
+
+async def create_on_demand_digest(
+    session: AsyncSession,
+    subscriber: Subscriber,
+    *,
+    since: datetime,
+    limit: int,
+    else_latest: bool = True,
+) -> OnDemandDigest | None:
+    """An on-demand digest of the first ``limit`` matching stories ingested since
+    ``since`` that the subscriber has not been sent, counting how many more there are;
+    when none are unseen (and ``else_latest``), of the latest ``limit`` matching
+    stories, seen or not, at any age. None when there is nothing to put in it."""
     fresh = await matching_stories(
         session, subscriber, since=since, limit=limit * 5, unseen_only=True
     )
-    if not fresh:
+    if fresh:
+        stories, unseen = fresh[:limit], True
+        more = len(fresh) - len(stories)
+    elif else_latest:
+        stories = await matching_stories(
+            session, subscriber, since=None, limit=limit, unseen_only=False
+        )
+        unseen, more = False, 0
+    else:
         return None
-    stories = fresh[:limit]
+    if not stories:
+        return None
     made = await create_digest(
         session,
         subscriber.id,
         DigestKind.ON_DEMAND,
         [story.id for story in stories],
-        more_count=len(fresh) - len(stories),
+        more_count=more,
     )
-    return made, stories
+    return OnDemandDigest(made, stories, unseen)
 
 
 async def story_matches(

@@ -1,4 +1,11 @@
-"""The messages the outbox sender sends: digests in the reader's language, with buttons.
+"""The messages the bot sends and the one way they are sent, for replies and broadcasts alike.
+
+``send_part`` sends a ``Part`` (a text cut to Telegram's limits, its keyboard
+under the last piece): in HTML parse mode without link previews, and, when
+Telegram cannot parse the entities, once more as plain text, so a message
+with broken markup still reaches its reader. Replies make their parts with
+``html_part``; the outbox sender makes its own below.
+
 
 A planned digest is rendered at send time, in its reader's language and, in a
 forum group with topic routes, as one message per thread (``bot.delivery.threads``). The
@@ -13,19 +20,32 @@ digest, as the Bot API's JSON (``keyboards.story_buttons_json``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from babel.dates import format_date
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
 from bot.delivery.threads import split_by_thread
 from bot.ui import keyboards
 from bot.ui.i18n import Translator
-from bot.ui.render import render_digest, split_message
+from bot.ui.render import html_to_plain, render_digest, split_message
 from storage.models import Story
 from storage.outbox import PlannedDigest
 from storage.states import DigestKind
+
+log = logging.getLogger(__name__)
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+BROADCAST = {"priority": "broadcast"}  # rate_limit_args of the limiter's broadcast queue
+
+# A keyboard: PTB's objects (replies), or already the Bot API's JSON (broadcasts).
+Keyboard = InlineKeyboardMarkup | str | None
 
 # Digest texts kept for reuse during one drain, the oldest going first; a batch may
 # add its own on top until the next one.
@@ -41,17 +61,121 @@ ShareText = tuple[int | None, tuple[str, ...], tuple[int, ...]]
 @dataclass(frozen=True, slots=True)
 class Part:
     """One message of a planned row: the forum thread it goes to (None: the chat itself),
-    its text cut to Telegram's limits, and the buttons under its last piece as the Bot
-    API's JSON."""
+    its text cut to Telegram's limits, and the buttons under its last piece."""
 
     thread_id: int | None
     pieces: tuple[str, ...]
-    markup: str | None = None
+    markup: Keyboard = None
+
+
+def html_part(text: str, markup: Keyboard = None, thread_id: int | None = None) -> Part:
+    """HTML text as the message it becomes, split into pieces Telegram accepts."""
+    return Part(thread_id, tuple(split_message(text)), markup)
 
 
 def text_message(text: str) -> list[Part]:
     """A plain outbox text (an operator's alert) as the one message it is."""
-    return [Part(None, tuple(split_message(text)))]
+    return [html_part(text)]
+
+
+async def send_part(
+    bot: Bot,
+    chat_id: int,
+    part: Part,
+    *,
+    thread_id: int | None = None,
+    broadcast: bool = False,
+) -> Message:
+    """Send every piece of ``part``, its keyboard under the last; the last message.
+
+    The part goes to its own thread, else to ``thread_id`` (None: the chat itself);
+    when Telegram says the part's own thread is gone (a routed forum thread was
+    deleted), to ``thread_id`` instead. ``broadcast``: the sends queue behind
+    replies to people in our rate limiter (``bot.delivery.limiter``).
+    """
+    options: dict[str, Any] = {"link_preview_options": NO_PREVIEW}
+    if broadcast and getattr(bot, "rate_limiter", None):  # PTB refuses it without one
+        options["rate_limit_args"] = BROADCAST
+    last = len(part.pieces) - 1
+    sent: Message | None = None
+    for i, piece in enumerate(part.pieces):
+        markup = part.markup if i == last else None
+        try:
+            sent = await _send_piece(
+                bot, chat_id, piece, markup, part.thread_id or thread_id, options
+            )
+        except BadRequest as exc:
+            if part.thread_id is None or "thread not found" not in exc.message.lower():
+                raise
+            log.warning(
+                "chat %d: thread %d is gone; sent to its general thread", chat_id, part.thread_id
+            )
+            sent = await _send_piece(bot, chat_id, piece, markup, thread_id, options)
+    assert sent is not None, "a part has at least one piece"
+    return sent
+
+
+async def _send_piece(
+    bot: Bot,
+    chat_id: int,
+    text: str,
+    markup: Keyboard,
+    thread_id: int | None,
+    options: dict[str, Any],
+) -> Message:
+    """One message in HTML; as plain text when Telegram cannot parse its entities."""
+    keyboard = _keyboard(markup)
+    try:
+        return await bot.send_message(
+            chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            message_thread_id=thread_id,
+            **keyboard,
+            **options,
+        )
+    except BadRequest as exc:
+        if "can't parse entities" not in exc.message.lower():
+            raise
+        log.warning(
+            "Telegram could not parse a message to chat %s (%s); sent as plain text",
+            chat_id,
+            exc.message,
+        )
+        return await bot.send_message(
+            chat_id, html_to_plain(text), message_thread_id=thread_id, **keyboard, **options
+        )
+
+
+def _keyboard(markup: Keyboard) -> dict[str, Any]:
+    """The keyboard as a send's arguments: JSON goes as a raw parameter, which PTB passes
+    on unchanged (building and serialising PTB's objects per digest costs more than
+    rendering the digest)."""
+    if isinstance(markup, str):
+        return {"api_kwargs": {"reply_markup": markup}}
+    return {"reply_markup": markup}
+
+
+async def edit_text(query: CallbackQuery, text: str, markup: Keyboard = None) -> None:
+    """Replace the text of the message a button was tapped on with the first piece of
+    ``text`` (unchanged text is fine); as plain text when Telegram cannot parse it."""
+    keyboard = _keyboard(markup)
+    piece = html_part(text).pieces[0]
+    try:
+        try:
+            await query.edit_message_text(
+                piece, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW, **keyboard
+            )
+        except BadRequest as exc:
+            if "can't parse entities" not in exc.message.lower():
+                raise
+            log.warning("Telegram could not parse an edit (%s); sent as plain text", exc.message)
+            await query.edit_message_text(
+                html_to_plain(piece), link_preview_options=NO_PREVIEW, **keyboard
+            )
+    except BadRequest as exc:
+        if "message is not modified" not in exc.message.lower():
+            raise
 
 
 def heading(digest: PlannedDigest, count: int, t: Translator) -> str:
@@ -83,8 +207,14 @@ class DigestTexts:
 
     @staticmethod
     def key(digest: PlannedDigest, t: Translator, routes: Mapping[str, int] | None) -> TextKey:
-        return (digest.list_id, digest.kind, digest.local_date, digest.more_count, t.language,
-                tuple(sorted((routes or {}).items())))  # fmt: skip
+        return (
+            digest.list_id,
+            digest.kind,
+            digest.local_date,
+            digest.more_count,
+            t.language,
+            tuple(sorted((routes or {}).items())),
+        )
 
     def missing(
         self, wanted: Iterable[tuple[PlannedDigest, Translator, Mapping[str, int] | None]]

@@ -35,15 +35,14 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, LinkPreviewOptions, Message
-from telegram.constants import ParseMode
+from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot.delivery.limiter import retry_seconds
-from bot.delivery.messages import DigestTexts, Part, text_message
+from bot.delivery.messages import DigestTexts, Part, send_part, text_message
 from bot.ui.i18n import Translator, translator
 from jobs import metrics
 from storage import outbox, subscribers
@@ -56,11 +55,9 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-BROADCAST = {"priority": "broadcast"}
 # A digest row as rendered: its digest, its reader's language, its chat's forum routes.
 Planned = tuple[PlannedDigest, Translator, Mapping[str, int] | None]
 RENDER_SLICE = 25  # digests rendered between two looks at the event loop
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 @dataclass
@@ -76,11 +73,20 @@ class DrainReport:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+class OutcomeKind(StrEnum):
+    """What became of one row's send."""
+
+    SENT = "sent"  # with Telegram's message id
+    RETRY = "retry"  # at ``retry_at``
+    FAILED = "failed"  # for good (``blocked``: the chat blocked or removed the bot)
+    MOVED = "moved"  # the group became a supergroup: ``new_chat_id``
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one row: ``sent`` (with id), ``retry`` (at), ``failed``, ``moved``."""
+    """What happened to one row, with what its marking needs."""
 
-    kind: str
+    kind: OutcomeKind
     message_id: int | None = None
     retry_at: datetime | None = None
     error: str = ""
@@ -109,12 +115,11 @@ class Delivery:
     async def _run(self, sender: OutboxSender, batch: Batch) -> DrainReport:
         outcomes = await asyncio.gather(*(self._one(sender, *m) for m in batch.messages))
         rows = [row for row, _ in batch.messages]
-        async with sender._database, sender.sessions.begin() as session:
-            return await sender._mark(session, list(zip(rows, outcomes, strict=True)))
+        return await sender.mark(list(zip(rows, outcomes, strict=True)))
 
     async def _one(self, sender: OutboxSender, row: Claimed, parts: list[Part] | None) -> Outcome:
         try:
-            return await sender._send(row, parts)
+            return await sender.send(row, parts)
         finally:
             self.unfinished -= 1
             if self.unfinished <= self.handover_at:
@@ -270,80 +275,63 @@ class OutboxSender:
         digest, t, routes = planned
         return texts.render(digest, t, routes, lists)
 
-    async def _send(self, row: Claimed, message: list[Part] | None) -> Outcome:
+    async def send(self, row: Claimed, message: list[Part] | None) -> Outcome:
+        """Send one claimed row's messages (None: its digest is gone); what became of it."""
         if message is None:
-            return Outcome("failed", error="the digest is gone (deleted with its subscriber?)")
+            return Outcome(
+                OutcomeKind.FAILED, error="the digest is gone (deleted with its subscriber?)"
+            )
         try:
             sent = None
             for part in message:
-                for i, piece in enumerate(part.pieces):
-                    markup = part.markup if i == len(part.pieces) - 1 else None
-                    sent = await self._send_piece(row, part.thread_id, piece, markup)
-            return Outcome("sent", message_id=sent.message_id if sent else None)
+                sent = await send_part(
+                    self.bot, row.chat_id, part, thread_id=row.message_thread_id, broadcast=True
+                )
+            return Outcome(OutcomeKind.SENT, message_id=sent.message_id if sent else None)
         except RetryAfter as exc:
             wait = timedelta(seconds=max(retry_seconds(exc), 1.0))
-            return Outcome("retry", retry_at=self.clock() + wait, error=str(exc))
+            return Outcome(OutcomeKind.RETRY, retry_at=self.clock() + wait, error=str(exc))
         except ChatMigrated as exc:
-            return Outcome("moved", new_chat_id=exc.new_chat_id, error=str(exc))
+            return Outcome(OutcomeKind.MOVED, new_chat_id=exc.new_chat_id, error=str(exc))
         except Forbidden as exc:
-            return Outcome("failed", error=exc.message, blocked=True)
+            return Outcome(OutcomeKind.FAILED, error=exc.message, blocked=True)
         except BadRequest as exc:
-            return Outcome("failed", error=exc.message)
+            return Outcome(OutcomeKind.FAILED, error=exc.message)
         except NetworkError as exc:  # timeouts, connection errors, 5xx
             if row.attempts >= self.max_attempts:
-                return Outcome("failed", error=f"gave up after {row.attempts} attempts: {exc}")
+                return Outcome(
+                    OutcomeKind.FAILED, error=f"gave up after {row.attempts} attempts: {exc}"
+                )
             delay = self.backoff * (2 ** (row.attempts - 1))
-            return Outcome("retry", retry_at=self.clock() + delay, error=str(exc))
+            return Outcome(OutcomeKind.RETRY, retry_at=self.clock() + delay, error=str(exc))
 
-    async def _send_piece(
-        self, row: Claimed, thread: int | None, text: str, markup: str | None
-    ) -> Message:
-        """One message; when a routed forum thread was deleted, the chat's general thread.
-
-        ``markup`` is already the Bot API's JSON, so it goes as a raw parameter, which
-        PTB passes on unchanged."""
-        options = {"parse_mode": ParseMode.HTML, "link_preview_options": NO_PREVIEW,
-                   "api_kwargs": {"reply_markup": markup} if markup else None,
-                   **self._broadcast()}  # fmt: skip
-        try:
-            return await self.bot.send_message(
-                row.chat_id, text, message_thread_id=thread or row.message_thread_id, **options
-            )
-        except BadRequest as exc:
-            if thread is None or "thread not found" not in exc.message.lower():
-                raise
-            log.warning("chat %d: thread %d is gone; sent to its general thread", row.chat_id,
-                        thread)  # fmt: skip
-            return await self.bot.send_message(
-                row.chat_id, text, message_thread_id=row.message_thread_id, **options
-            )
-
-    def _broadcast(self) -> dict[str, Any]:
-        """Mark sends as broadcasts for our limiter (PTB refuses the argument without one)."""
-        return {"rate_limit_args": BROADCAST} if getattr(self.bot, "rate_limiter", None) else {}
+    async def mark(self, results: list[tuple[Claimed, Outcome]]) -> DrainReport:
+        """Record what became of a batch's rows, in one short transaction."""
+        async with self._database, self.sessions.begin() as session:
+            return await self._mark(session, results)
 
     async def _mark(
         self, session: AsyncSession, results: list[tuple[Claimed, Outcome]]
     ) -> DrainReport:
         report = DrainReport()
         now = self.clock()
-        sent = [(row, outcome) for row, outcome in results if outcome.kind == "sent"]
+        sent = [(row, outcome) for row, outcome in results if outcome.kind is OutcomeKind.SENT]
         await outbox.mark_all_sent(session, [(r.id, o.message_id) for r, o in sent], now)
         for kind, count in Counter(row.kind.value for row, _ in sent).items():
             metrics.messages_sent.labels(kind=kind).inc(count)
         report.sent = len(sent)
         for row, outcome in results:
-            if outcome.kind == "retry":
+            if outcome.kind is OutcomeKind.RETRY:
                 assert outcome.retry_at is not None
                 await outbox.mark_retry(session, row.id, outcome.error, outcome.retry_at)
                 report.retried += 1
-            elif outcome.kind == "moved":
+            elif outcome.kind is OutcomeKind.MOVED:
                 assert outcome.new_chat_id is not None
                 await subscribers.migrate_chat(session, row.chat_id, outcome.new_chat_id)
                 await outbox.retarget_chat(session, row.chat_id, outcome.new_chat_id)
                 await outbox.mark_retry(session, row.id, outcome.error, now)
                 report.migrated += 1
-            elif outcome.kind == "failed":
+            elif outcome.kind is OutcomeKind.FAILED:
                 if outcome.blocked:
                     await subscribers.mark_blocked(session, row.chat_id)
                     report.blocked += 1

@@ -14,10 +14,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
 
-from bot.handlers.common import catalogue, deps, reply, tr
-from bot.handlers.topics import ensure_subscriber
+from bot.handlers.context import BriefbotContext, catalogue
 from bot.ui import keyboards, texts
 from bot.ui.i18n import Translator
 from bot.ui.render import escape, render_digest
@@ -65,24 +63,24 @@ async def _numbered(
     return text, keyboards.story_buttons(made.id, len(stories))
 
 
-async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def search(update: Update, context: BriefbotContext) -> None:
     """Every stored story that matches: /search words "a phrase" -excluded."""
     message = update.effective_message
     raw = query_text(message.text if message else None)
-    t = tr(update, context)
+    t = context.t
     if not raw:
-        await reply(update, context, t.gettext(texts.SEARCH_USAGE))
+        await context.reply(t.gettext(texts.SEARCH_USAGE))
         return
     try:
         query = parse_query(raw)
     except SearchQueryError as exc:
         nothing = t.gettext("Nothing to search for: {problem}.")
-        await reply(update, context, nothing.format(problem=escape(str(exc))))
+        await context.reply(nothing.format(problem=escape(str(exc))))
         return
-    limit = deps(context).settings.digest_max_stories
+    limit = context.settings.digest_max_stories
     markup: InlineKeyboardMarkup | None = None
-    async with deps(context).sessions.begin() as session:
-        subscriber = await ensure_subscriber(session, update)
+    async with context.sessions.begin() as session:
+        subscriber = await context.ensure_subscriber(session)
         found = await search_stories(session, query, limit=limit + 1)
         if not found:
             text = texts.no_results(raw, t)
@@ -91,26 +89,26 @@ async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             more = narrow if found[limit:] else None
             heading = texts.search_heading(raw, len(found[:limit]), t)
             text, markup = await _numbered(session, subscriber, found[:limit], heading, more, t)
-    await reply(update, context, text, markup)
+    await context.reply(text, markup)
 
 
-async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def today(update: Update, context: BriefbotContext) -> None:
     """Today's stories on your topics and keywords (your time zone)."""
     await _day(update, context, days_ago=0)
 
 
-async def yesterday(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def yesterday(update: Update, context: BriefbotContext) -> None:
     """Yesterday's stories on your topics and keywords (your time zone)."""
     await _day(update, context, days_ago=1)
 
 
-async def _day(update: Update, context: ContextTypes.DEFAULT_TYPE, *, days_ago: int) -> None:
-    limit = deps(context).settings.digest_max_stories
+async def _day(update: Update, context: BriefbotContext, *, days_ago: int) -> None:
+    limit = context.settings.digest_max_stories
     markup: InlineKeyboardMarkup | None = None
-    t = tr(update, context)
+    t = context.t
     name = t.gettext("Today") if days_ago == 0 else t.gettext("Yesterday")
-    async with deps(context).sessions.begin() as session:
-        subscriber = await ensure_subscriber(session, update)
+    async with context.sessions.begin() as session:
+        subscriber = await context.ensure_subscriber(session)
         day, start, end = day_bounds(subscriber.timezone, days_ago, utcnow())
         named = format_date(day, "EEEE d MMMM", locale=t.language)
         if not subscriber.topic_slugs and not subscriber.keyword_list:
@@ -144,4 +142,4 @@ async def _day(update: Update, context: ContextTypes.DEFAULT_TYPE, *, days_ago: 
                 text, markup = await _numbered(
                     session, subscriber, shown, heading, more, t, DigestKind.ON_DEMAND
                 )
-    await reply(update, context, text, markup)
+    await context.reply(text, markup)

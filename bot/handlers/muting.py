@@ -10,10 +10,8 @@ from collections.abc import Collection, Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
 
-from bot.handlers.common import deps, local_names, refuse_non_admin, reply, tr
-from bot.handlers.topics import ensure_subscriber
+from bot.handlers.context import BriefbotContext
 from bot.ui import keyboards, texts
 from bot.ui.i18n import Translator
 from storage import digests, mutes
@@ -54,7 +52,7 @@ async def story_mute_buttons(
     return keyboards.mute_buttons(story.id, chosen, fewer, t)
 
 
-async def mute_menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def mute_menu_button(update: Update, context: BriefbotContext) -> None:
     """ "🔇 N" under a digest: offer the ways to hear less like story N."""
     query = update.callback_query
     assert query is not None
@@ -62,9 +60,9 @@ async def mute_menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     args = parsed.args if parsed else ()
     numbers = [int(a) for a in args if a.isdecimal() and len(a) < 10]
     markup = None
-    t = tr(update, context)
-    async with deps(context).sessions.begin() as session:
-        subscriber = await ensure_subscriber(session, update)
+    t = context.t
+    async with context.sessions.begin() as session:
+        subscriber = await context.ensure_subscriber(session)
         found = None
         if len(numbers) == 2:
             found = await digests.get_digest(session, subscriber.id, numbers[0])
@@ -73,30 +71,30 @@ async def mute_menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             text = t.gettext(texts.NO_LONGER_STORED)
         else:
             text = texts.mute_menu_text(numbers[1], story.title, t)
-            local = local_names(update, context)
+            local = context.local_names()
             buttons = await story_mute_buttons(session, subscriber, story, t, local)
             markup = InlineKeyboardMarkup([[b] for b in buttons]) if buttons else None
             if not buttons:
                 text += "\n" + t.gettext("This story has no topic or word to mute.")
     await query.answer()
-    await reply(update, context, text, markup)
+    await context.reply(text, markup)
 
 
-async def mute_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def mute_button(update: Update, context: BriefbotContext) -> None:
     """ "🔇 Topic" or "👎 Fewer “word”": mute it and say how to undo."""
     query = update.callback_query
     assert query is not None
-    if await refuse_non_admin(update, context):
+    if await context.refuse_non_admin():
         return
     parsed = keyboards.parse_callback(query.data)
     arg = parsed.args[0] if parsed and parsed.args else ""
-    t = tr(update, context)
-    async with deps(context).sessions.begin() as session:
-        subscriber = await ensure_subscriber(session, update)
+    t = context.t
+    async with context.sessions.begin() as session:
+        subscriber = await context.ensure_subscriber(session)
         if parsed and parsed.action == keyboards.MUTE_TOPIC:
             topic = await session.get(Topic, arg)
             if topic is not None and await mutes.mute_topic(session, subscriber.id, topic.slug):
-                name = local_names(update, context).get(topic.slug, topic.name)
+                name = context.local_names().get(topic.slug, topic.name)
                 answer = t.gettext(texts.MUTED_TOPIC).format(name=name)
             else:
                 answer = t.gettext("That topic no longer exists.")

@@ -7,20 +7,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
 
 from bot.clock import lookup_timezone, parse_time, parse_time_range
-from bot.handlers.common import (
-    catalogue,
-    chat_id,
-    deps,
-    edit,
-    local_names,
-    refuse_non_admin,
-    reply,
-    tr,
-)
-from bot.handlers.topics import ensure_subscriber, picker
+from bot.handlers.context import BriefbotContext
+from bot.handlers.topics import picker
 from bot.ui import keyboards, texts
 from bot.ui.i18n import N_
 from bot.ui.render import escape
@@ -36,22 +26,20 @@ def _local_now(zone: str) -> str:
     return f"{datetime.now(ZoneInfo(zone)):%H:%M}"
 
 
-async def set_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def set_time(update: Update, context: BriefbotContext) -> None:
     """When the daily digest arrives: /time 07:30 (in your time zone)."""
     at = parse_time(" ".join(context.args or [])) if context.args else None
-    t = tr(update, context)
+    t = context.t
     if at is None:
         usage = t.gettext("Usage: /time HH:MM, e.g. /time 07:30 (24-hour, your zone).")
-        await reply(update, context, usage)
+        await context.reply(usage)
         return
-    if await refuse_non_admin(update, context):
+    if await context.refuse_non_admin():
         return
-    async with deps(context).sessions.begin() as session:
-        await ensure_subscriber(session, update)
-        subscriber = await subscribers.set_digest_time(session, chat_id(update), at)
-    await reply(
-        update,
-        context,
+    async with context.sessions.begin() as session:
+        await context.ensure_subscriber(session)
+        subscriber = await subscribers.set_digest_time(session, context.chat_id, at)
+    await context.reply(
         t.gettext(
             "Your digest will arrive at {time} ({zone}). "
             "Set your zone with /timezone if that is not yours."
@@ -59,13 +47,13 @@ async def set_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def set_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def set_timezone(update: Update, context: BriefbotContext) -> None:
     """Your IANA time zone, e.g. /timezone Europe/Kyiv; near misses get suggestions."""
     name = " ".join(context.args or [])
-    t = tr(update, context)
+    t = context.t
     if not name:
         usage = t.gettext("Usage: /timezone NAME, e.g. /timezone Europe/Kyiv.")
-        await reply(update, context, usage)
+        await context.reply(usage)
         return
     found = lookup_timezone(name)
     if found.zone is None:
@@ -77,16 +65,14 @@ async def set_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
                 "Use a name like Europe/Kyiv or America/New_York."
             )
         text = unknown.format(name=escape(name[:64]), suggestions=", ".join(found.suggestions))
-        await reply(update, context, text)
+        await context.reply(text)
         return
-    if await refuse_non_admin(update, context):
+    if await context.refuse_non_admin():
         return
-    async with deps(context).sessions.begin() as session:
-        await ensure_subscriber(session, update)
-        subscriber = await subscribers.set_timezone(session, chat_id(update), found.zone)
-    await reply(
-        update,
-        context,
+    async with context.sessions.begin() as session:
+        await context.ensure_subscriber(session)
+        subscriber = await subscribers.set_timezone(session, context.chat_id, found.zone)
+    await context.reply(
         t.gettext(
             "Time zone set to {zone} (it is {now} there). "
             "Your digest arrives at {time} {zone} time."
@@ -96,21 +82,21 @@ async def set_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     )
 
 
-async def set_mode(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def set_mode(update: Update, context: BriefbotContext) -> None:
     """How stories arrive: /mode digest|instant|both."""
     word = (context.args or [""])[0].lower()
-    t = tr(update, context)
+    t = context.t
     if word not in {m.value for m in DeliveryMode}:
-        await reply(update, context, t.gettext("Usage: /mode digest, /mode instant or /mode both."))
+        await context.reply(t.gettext("Usage: /mode digest, /mode instant or /mode both."))
         return
-    if await refuse_non_admin(update, context):
+    if await context.refuse_non_admin():
         return
     mode = DeliveryMode(word)
-    async with deps(context).sessions.begin() as session:
-        await ensure_subscriber(session, update)
-        await subscribers.set_mode(session, chat_id(update), mode)
+    async with context.sessions.begin() as session:
+        await context.ensure_subscriber(session)
+        await subscribers.set_mode(session, context.chat_id, mode)
     done = t.gettext("Done: you will get {mode}.").format(mode=t.gettext(texts.MODES[mode]))
-    await reply(update, context, done)
+    await context.reply(done)
 
 
 QUIET_USAGE = N_(
@@ -119,11 +105,10 @@ QUIET_USAGE = N_(
 )
 
 
-async def set_quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def set_quiet(update: Update, context: BriefbotContext) -> None:
     """Hours without instant alerts: /quiet 23:00-07:00, /quiet off, /quiet default."""
     words = " ".join(context.args or [])
-    t = tr(update, context)
-    d = deps(context)
+    t = context.t
     choice = words.strip().lower()
     hours: tuple[time, time] | None = None
     if choice == "off":
@@ -131,19 +116,19 @@ async def set_quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif choice and choice != "default":
         hours = parse_time_range(words)
         if hours is None:
-            await reply(update, context, t.gettext(QUIET_USAGE))
+            await context.reply(t.gettext(QUIET_USAGE))
             return
-    if choice and await refuse_non_admin(update, context):
+    if choice and await context.refuse_non_admin():
         return
-    async with d.sessions.begin() as session:
-        subscriber = await ensure_subscriber(session, update)
+    async with context.sessions.begin() as session:
+        subscriber = await context.ensure_subscriber(session)
         if choice:
-            subscriber = await subscribers.set_quiet_hours(session, chat_id(update), hours)
-    shown = texts.quiet_hours(subscriber, d.settings.quiet_hours, t)
+            subscriber = await subscribers.set_quiet_hours(session, context.chat_id, hours)
+    shown = texts.quiet_hours(subscriber, context.settings.quiet_hours, t)
     if not choice:
         now = t.gettext("Quiet hours (no instant alerts): {hours} ({zone}).")
         lines = [now.format(hours=shown, zone=escape(subscriber.timezone)), t.gettext(QUIET_USAGE)]
-    elif texts.effective_quiet(subscriber, d.settings.quiet_hours) is None:
+    elif texts.effective_quiet(subscriber, context.settings.quiet_hours) is None:
         lines = [t.gettext("Quiet hours off: instant alerts come at any hour.")]
     else:
         done = t.gettext(
@@ -156,24 +141,24 @@ async def set_quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 "They apply to instant alerts; you get a daily digest (/mode both for alerts too)."
             )
         )
-    await reply(update, context, "\n".join(lines))
+    await context.reply("\n".join(lines))
 
 
-async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def pause(update: Update, context: BriefbotContext) -> None:
     """Hold deliveries: /pause for until /resume, /pause 3 for three days."""
     args = context.args or []
     days = int(args[0]) if args and args[0].isdecimal() and len(args[0]) < 5 else None
-    t = tr(update, context)
+    t = context.t
     if args and (days is None or not 1 <= days <= MAX_PAUSE_DAYS):
         usage = t.gettext("Usage: /pause, or /pause DAYS (1 to {max}).")
-        await reply(update, context, usage.format(max=MAX_PAUSE_DAYS))
+        await context.reply(usage.format(max=MAX_PAUSE_DAYS))
         return
-    if await refuse_non_admin(update, context):
+    if await context.refuse_non_admin():
         return
     until = utcnow() + timedelta(days=days) if days else None
-    async with deps(context).sessions.begin() as session:
-        await ensure_subscriber(session, update)
-        await subscribers.pause(session, chat_id(update), until)
+    async with context.sessions.begin() as session:
+        await context.ensure_subscriber(session)
+        await subscribers.pause(session, context.chat_id, until)
     if days:
         paused = t.ngettext(
             "Paused for {count} day. /digest still works whenever you want it.",
@@ -184,36 +169,34 @@ async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         paused = t.gettext(
             "Paused until you send /resume. /digest still works whenever you want it."
         )
-    await reply(update, context, paused.format(count=days))
+    await context.reply(paused.format(count=days))
 
 
-async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def resume(update: Update, context: BriefbotContext) -> None:
     """Resume deliveries after /pause or /stop."""
-    if await refuse_non_admin(update, context):
+    if await context.refuse_non_admin():
         return
-    async with deps(context).sessions.begin() as session:
-        await ensure_subscriber(session, update)
-        subscriber = await subscribers.resume(session, chat_id(update))
-    await reply(
-        update,
-        context,
-        tr(update, context)
-        .gettext("Resumed: your next digest arrives at {time} ({zone}).")
-        .format(time=f"{subscriber.digest_time:%H:%M}", zone=escape(subscriber.timezone)),
+    async with context.sessions.begin() as session:
+        await context.ensure_subscriber(session)
+        subscriber = await subscribers.resume(session, context.chat_id)
+    await context.reply(
+        context.t.gettext("Resumed: your next digest arrives at {time} ({zone}).").format(
+            time=f"{subscriber.digest_time:%H:%M}", zone=escape(subscriber.timezone)
+        ),
     )
 
 
 async def settings_view(
-    session: AsyncSession, update: Update, context: ContextTypes.DEFAULT_TYPE
+    session: AsyncSession, context: BriefbotContext
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The /settings text and its buttons, mutes included, in the reader's language."""
-    subscriber = await ensure_subscriber(session, update)
-    topics, names, _ = await catalogue(session, update, context)
+    subscriber = await context.ensure_subscriber(session)
+    topics, names, _ = await context.catalogue(session)
     muted = await mutes.list_mutes(session, subscriber.id)
-    local = local_names(update, context)
+    local = context.local_names()
     plain = {topic.slug: local.get(topic.slug, topic.name) for topic in topics}
-    t = tr(update, context)
-    quiet_default = deps(context).settings.quiet_hours
+    t = context.t
+    quiet_default = context.settings.quiet_hours
     text = texts.settings_text(subscriber, names, utcnow(), muted, t, quiet_default)
     return text, keyboards.settings_buttons(subscriber, muted, plain, t)
 
@@ -228,47 +211,47 @@ async def _unmute(session: AsyncSession, subscriber: Subscriber, action: str, ar
     await mutes.unmute_keywords(session, subscriber.id, words)
 
 
-async def show_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def show_settings(update: Update, context: BriefbotContext) -> None:
     """All settings at a glance, with buttons to change them."""
-    async with deps(context).sessions.begin() as session:
-        text, markup = await settings_view(session, update, context)
-    await reply(update, context, text, markup)
+    async with context.sessions.begin() as session:
+        text, markup = await settings_view(session, context)
+    await context.reply(text, markup)
 
 
-async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def settings_button(update: Update, context: BriefbotContext) -> None:
     """A tap under /settings: change mode, pause or resume, and redraw the settings."""
     query = update.callback_query
     assert query is not None
-    if await refuse_non_admin(update, context):
+    if await context.refuse_non_admin():
         return
     parsed = keyboards.parse_callback(query.data)
     action = parsed.action if parsed else ""
     arg = parsed.args[0] if parsed and parsed.args else ""
-    async with deps(context).sessions.begin() as session:
-        subscriber = await ensure_subscriber(session, update)
+    async with context.sessions.begin() as session:
+        subscriber = await context.ensure_subscriber(session)
         if action in {keyboards.UNMUTE_TOPIC, keyboards.UNMUTE_KEYWORD}:
             await _unmute(session, subscriber, action, arg)
         elif action == keyboards.SET_MODE and arg in {m.value for m in DeliveryMode}:
-            await subscribers.set_mode(session, chat_id(update), DeliveryMode(arg))
+            await subscribers.set_mode(session, context.chat_id, DeliveryMode(arg))
         elif action == keyboards.PAUSE:
             days = int(arg) if arg.isdecimal() and int(arg) <= MAX_PAUSE_DAYS else 1
-            await subscribers.pause(session, chat_id(update), utcnow() + timedelta(days=days))
+            await subscribers.pause(session, context.chat_id, utcnow() + timedelta(days=days))
         elif action == keyboards.RESUME:
-            await subscribers.resume(session, chat_id(update))
-        text, markup = await settings_view(session, update, context)
+            await subscribers.resume(session, context.chat_id)
+        text, markup = await settings_view(session, context)
     unmuted = action in {keyboards.UNMUTE_TOPIC, keyboards.UNMUTE_KEYWORD}
-    t = tr(update, context)
+    t = context.t
     await query.answer(t.gettext(texts.UNMUTED) if unmuted else t.gettext("Saved"))
-    await edit(update, text, markup)
+    await context.edit(text, markup)
 
 
-async def topics_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def topics_button(update: Update, context: BriefbotContext) -> None:
     """The Topics button under /settings: open the topic picker."""
     query = update.callback_query
     assert query is not None
-    async with deps(context).sessions.begin() as session:
-        subscriber = await ensure_subscriber(session, update)
-        all_topics, names, _ = await catalogue(session, update, context)
+    async with context.sessions.begin() as session:
+        subscriber = await context.ensure_subscriber(session)
+        all_topics, names, _ = await context.catalogue(session)
     await query.answer()
     followed = subscriber.topic_slugs
-    await reply(update, context, *picker(all_topics, followed, names, tr(update, context)))
+    await context.reply(*picker(all_topics, followed, names, context.t))

@@ -7,11 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
 
-from bot.handlers.common import catalogue, deps, local_names, reply, tr
+from bot.handlers.context import BriefbotContext, catalogue
 from bot.handlers.muting import story_mute_buttons
-from bot.handlers.topics import ensure_subscriber
 from bot.ui import keyboards, texts
 from bot.ui.render import render_digest, render_story, render_story_list
 from storage import digests
@@ -24,50 +22,41 @@ NO_DIGEST = texts.NO_DIGEST
 NO_LONGER_STORED = texts.NO_LONGER_STORED
 
 
-async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def digest(update: Update, context: BriefbotContext) -> None:
     """Your matching stories now: the unseen ones, else the latest ones."""
-    d = deps(context)
-    limit = d.settings.digest_max_stories
+    limit = context.settings.digest_max_stories
     markup: InlineKeyboardMarkup | None = None
-    t = tr(update, context)
-    async with d.sessions.begin() as session:
-        subscriber = await ensure_subscriber(session, update)
+    t = context.t
+    async with context.sessions.begin() as session:
+        subscriber = await context.ensure_subscriber(session)
         _, _, emojis = await catalogue(session)
         if not subscriber.topic_slugs and not subscriber.keyword_list:
             text = t.gettext(texts.NOTHING_FOLLOWED)
         else:
-            since = utcnow() - timedelta(hours=d.settings.digest_lookback_hours)
-            unseen = await digests.create_unseen_digest(
+            since = utcnow() - timedelta(hours=context.settings.digest_lookback_hours)
+            made = await digests.create_on_demand_digest(
                 session, subscriber, since=since, limit=limit
             )
-            if unseen is not None:
-                made, stories = unseen
-                heading = t.ngettext(
-                    "📰 <b>Your stories</b> · {count} new",
-                    "📰 <b>Your stories</b> · {count} new",
-                    len(stories),
-                ).format(count=len(stories))
-            else:
-                stories = await digests.matching_stories(
-                    session, subscriber, since=None, limit=limit, unseen_only=False
-                )
-                heading = t.gettext(
-                    "📰 <b>Nothing new since your last digest.</b> The latest on your topics:"
-                )
-                if stories:
-                    made = await digests.create_digest(
-                        session, subscriber.id, DigestKind.ON_DEMAND, [s.id for s in stories]
-                    )
-            if not stories:
+            if made is None:
                 text = t.gettext(
                     "Nothing on your topics has come in yet. I'll send stories as they arrive."
                 )
             else:
+                if made.unseen:
+                    heading = t.ngettext(
+                        "📰 <b>Your stories</b> · {count} new",
+                        "📰 <b>Your stories</b> · {count} new",
+                        len(made.stories),
+                    ).format(count=len(made.stories))
+                else:
+                    heading = t.gettext(
+                        "📰 <b>Nothing new since your last digest.</b> The latest on your topics:"
+                    )
                 text = render_digest(
-                    stories, emojis, heading=heading, more_count=made.more_count, t=t
+                    made.stories, emojis, heading=heading, more_count=made.digest.more_count, t=t
                 )
-                markup = keyboards.story_buttons(made.id, len(stories))
-    await reply(update, context, text, markup)
+                markup = keyboards.story_buttons(made.digest.id, len(made.stories))
+    await context.reply(text, markup)
 
 
 def _number(arg: str | None) -> int | None:
@@ -76,8 +65,10 @@ def _number(arg: str | None) -> int | None:
     return int(arg)
 
 
-async def _latest(session: AsyncSession, update: Update) -> tuple[Subscriber, Digest | None]:
-    subscriber = await ensure_subscriber(session, update)
+async def _latest(
+    session: AsyncSession, context: BriefbotContext
+) -> tuple[Subscriber, Digest | None]:
+    subscriber = await context.ensure_subscriber(session)
     return subscriber, await digests.latest_digest(session, subscriber.id)
 
 
@@ -86,11 +77,10 @@ async def _story_reply(
     subscriber: Subscriber,
     found: Digest | None,
     n: int,
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BriefbotContext,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """Story n of a digest as text and navigation, or the line that says why not."""
-    t = tr(update, context)
+    t = context.t
     if found is None:
         return t.gettext(NO_DIGEST), None
     count = len(found.items)
@@ -110,59 +100,57 @@ async def _story_reply(
             None,
         )
     _, _, emojis = await catalogue(session)
-    mute = await story_mute_buttons(session, subscriber, story, t, local_names(update, context))
+    mute = await story_mute_buttons(session, subscriber, story, t, context.local_names())
     navigation = keyboards.story_navigation(found.id, n, count, mute, t)
     return render_story(story, emojis, n=n, t=t), navigation
 
 
-async def story(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def story(update: Update, context: BriefbotContext) -> None:
     """Story N of the latest digest in full; /story alone lists them."""
     args = context.args or []
     n = _number(args[0]) if args else None
     if args and n is None:
-        usage = tr(update, context).gettext(
-            "Usage: /story N, e.g. /story 2. /story alone lists them."
-        )
-        await reply(update, context, usage)
+        usage = context.t.gettext("Usage: /story N, e.g. /story 2. /story alone lists them.")
+        await context.reply(usage)
         return
     await _show_story(update, context, n)
 
 
-async def story_shortcut(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def story_shortcut(update: Update, context: BriefbotContext) -> None:
     """/story_N, the tappable form in digests."""
     message = update.effective_message
     match = STORY_COMMAND.match(message.text or "") if message else None
     await _show_story(update, context, int(match.group(1)) if match else None)
 
 
-async def _show_story(update: Update, context: ContextTypes.DEFAULT_TYPE, n: int | None) -> None:
+async def _show_story(update: Update, context: BriefbotContext, n: int | None) -> None:
     markup = None
-    t = tr(update, context)
-    async with deps(context).sessions.begin() as session:
-        subscriber, found = await _latest(session, update)
+    t = context.t
+    async with context.sessions.begin() as session:
+        subscriber, found = await _latest(session, context)
         if n is not None:
-            text, markup = await _story_reply(session, subscriber, found, n, update, context)
+            text, markup = await _story_reply(session, subscriber, found, n, context)
         elif found is None:
             text = t.gettext(NO_DIGEST)
         else:
             _, _, emojis = await catalogue(session)
             text = render_story_list(await digests.digest_stories(session, found), emojis, t)
-    await reply(update, context, text, markup)
+    await context.reply(text, markup)
 
 
-async def why(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def why(update: Update, context: BriefbotContext) -> None:
     """Which topic and which terms made story N of the latest digest match."""
     args = context.args or []
     n = _number(args[0]) if args else None
-    t = tr(update, context)
+    t = context.t
     if n is None:
         usage = t.gettext("Usage: /why N, e.g. /why 2 explains story 2 of your digest.")
-        await reply(update, context, usage)
+        await context.reply(usage)
         return
-    async with deps(context).sessions.begin() as session:
-        subscriber, found = await _latest(session, update)
-        text = await _why_text(session, subscriber, found, n, update, context)
-    await reply(update, context, text)
+    async with context.sessions.begin() as session:
+        subscriber, found = await _latest(session, context)
+        text = await _why_text(session, subscriber, found, n, context)
+    await context.reply(text)
 
 
 async def _why_text(
@@ -170,10 +158,9 @@ async def _why_text(
     subscriber: Subscriber,
     found: Digest | None,
     n: int,
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BriefbotContext,
 ) -> str:
-    t = tr(update, context)
+    t = context.t
     if found is None:
         return t.gettext(NO_DIGEST)
     chosen = await digests.digest_story(session, found, n)
@@ -181,7 +168,7 @@ async def _why_text(
         missing = t.gettext("There is no story {n} in that digest; it has {count}.")
         return missing.format(n=n, count=len(found.items))
     topics, keywords = await digests.story_matches(session, chosen.id)
-    _, names, _ = await catalogue(session, update, context)
+    _, names, _ = await context.catalogue(session)
     return texts.why_text(
         n,
         chosen.title,
@@ -195,22 +182,22 @@ async def _why_text(
     )
 
 
-async def story_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def story_button(update: Update, context: BriefbotContext) -> None:
     """Open story N of the digest whose button was tapped, as a new message."""
     query = update.callback_query
     assert query is not None
     parsed = keyboards.parse_callback(query.data)
     digest_id = _number(parsed.args[0]) if parsed and len(parsed.args) == 2 else None
     n = _number(parsed.args[1]) if parsed and len(parsed.args) == 2 else None
-    t = tr(update, context)
-    async with deps(context).sessions.begin() as session:
-        subscriber = await ensure_subscriber(session, update)
+    t = context.t
+    async with context.sessions.begin() as session:
+        subscriber = await context.ensure_subscriber(session)
         found = await digests.get_digest(session, subscriber.id, digest_id or 0)
         if found is None or n is None:
             text, markup = t.gettext(NO_LONGER_STORED), None
         elif parsed and parsed.action == keyboards.WHY_STORY:
-            text, markup = await _why_text(session, subscriber, found, n, update, context), None
+            text, markup = await _why_text(session, subscriber, found, n, context), None
         else:
-            text, markup = await _story_reply(session, subscriber, found, n, update, context)
+            text, markup = await _story_reply(session, subscriber, found, n, context)
     await query.answer()
-    await reply(update, context, text, markup)
+    await context.reply(text, markup)

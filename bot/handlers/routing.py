@@ -8,18 +8,9 @@ group's admins, listing (/route alone in a thread) for everyone. The sender
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot.handlers.common import (
-    catalogue,
-    chat_id,
-    deps,
-    in_forum,
-    refuse_non_admin,
-    reply,
-    tr,
-)
-from bot.handlers.topics import ensure_subscriber, resolve_topics, topic_words
+from bot.handlers.context import BriefbotContext, in_forum
+from bot.handlers.topics import resolve_topics, topic_words
 from bot.ui import texts
 from bot.ui.i18n import N_, Translator
 from storage import routes, subscribers
@@ -30,11 +21,14 @@ FORUM_HINT = N_(
 )
 
 
-def _lookup(context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
+def _lookup(context: BriefbotContext) -> dict[str, str]:
     """Topic aliases and names in other languages, lower-cased, to their slugs."""
-    d = deps(context)
-    local = {name.lower(): slug for slug, named in d.topic_names.items() for name in named.values()}
-    return local | d.aliases
+    local = {
+        name.lower(): slug
+        for slug, named in context.deps.topic_names.items()
+        for name in named.values()
+    }
+    return local | context.deps.aliases
 
 
 def thread_of(update: Update) -> int | None:
@@ -45,59 +39,58 @@ def thread_of(update: Update) -> int | None:
     return message.message_thread_id
 
 
-async def _explain_not_forum(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def _explain_not_forum(update: Update, context: BriefbotContext) -> bool:
     """Say in one line that routing needs a group with topics; True when said."""
     if in_forum(update):
         return False
-    await reply(update, context, tr(update, context).gettext(
+    await context.reply(context.t.gettext(
         "Routing works in groups with topics: turn on Topics in the group's settings, "
         "then send /route TOPIC inside a thread."
     ))  # fmt: skip
     return True
 
 
-async def route(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def route(update: Update, context: BriefbotContext) -> None:
     """/route TOPIC… in a thread sends those topics there; /route alone lists what goes there."""
     if await _explain_not_forum(update, context):
         return
-    t = tr(update, context)
+    t = context.t
     thread = thread_of(update)
     if thread is None:
-        await reply(update, context, t.gettext(
+        await context.reply(t.gettext(
             "Send /route TOPIC inside the thread that should get that topic's stories, "
             "e.g. /route ukraine."
         ))  # fmt: skip
         return
     words = topic_words(" ".join(context.args or []))
-    if words and await refuse_non_admin(update, context):
+    if words and await context.refuse_non_admin():
         return
-    d = deps(context)
     errors: list[str] = []
     here: list[str] = []
-    async with d.sessions.begin() as session:
-        all_topics, names, _ = await catalogue(session, update, context)
+    async with context.sessions.begin() as session:
+        all_topics, names, _ = await context.catalogue(session)
         if not words:
-            found = await subscribers.get_subscriber(session, chat_id(update))
+            found = await subscribers.get_subscriber(session, context.chat_id)
             routed = await routes.routes_of(session, found.id) if found else {}
             here = [slug for slug, to in routed.items() if to == thread]
         slugs, errors = resolve_topics(words, all_topics, _lookup(context), t)
         if words and not errors:
-            subscriber = await ensure_subscriber(session, update)
+            subscriber = await context.ensure_subscriber(session)
             for slug in slugs:
                 await routes.route_topic(session, subscriber.id, slug, thread)
             unfollowed = [s for s in slugs if s not in subscriber.topic_slugs]
     if not words:
-        await reply(update, context, _listing(here, names, t))
+        await context.reply(_listing(here, names, t))
         return
     if errors:
-        await reply(update, context, "\n".join([*errors[:10], t.gettext("Nothing was changed.")]))
+        await context.reply("\n".join([*errors[:10], t.gettext("Nothing was changed.")]))
         return
     lines = [t.gettext("Stories on {topics} now go to this thread.").format(
         topics=texts.followed_names(slugs, names))]  # fmt: skip
     if unfollowed:
         lines.append(t.gettext("This group does not follow {topics} yet; /topics adds them.")
                      .format(topics=texts.followed_names(unfollowed, names)))  # fmt: skip
-    await reply(update, context, "\n".join(lines))
+    await context.reply("\n".join(lines))
 
 
 def _listing(here: list[str], names: dict[str, str], t: Translator) -> str:
@@ -110,27 +103,26 @@ def _listing(here: list[str], names: dict[str, str], t: Translator) -> str:
     )
 
 
-async def unroute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unroute(update: Update, context: BriefbotContext) -> None:
     """/unroute TOPIC…: those topics' stories go back to the general thread."""
     if await _explain_not_forum(update, context):
         return
-    t = tr(update, context)
+    t = context.t
     words = topic_words(" ".join(context.args or []))
     if not words:
-        await reply(update, context, t.gettext(
+        await context.reply(t.gettext(
             "Usage: /unroute TOPIC, e.g. /unroute ukraine: its stories go back to the "
             "general thread."
         ))  # fmt: skip
         return
-    if await refuse_non_admin(update, context):
+    if await context.refuse_non_admin():
         return
-    d = deps(context)
-    async with d.sessions.begin() as session:
-        all_topics, names, _ = await catalogue(session, update, context)
+    async with context.sessions.begin() as session:
+        all_topics, names, _ = await context.catalogue(session)
         slugs, errors = resolve_topics(words, all_topics, _lookup(context), t)
         removed = 0
         if not errors:
-            subscriber = await ensure_subscriber(session, update)
+            subscriber = await context.ensure_subscriber(session)
             removed = await routes.unroute_topics(session, subscriber.id, slugs)
     chosen = texts.followed_names(slugs, names)
     if errors:
@@ -141,4 +133,4 @@ async def unroute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         text = t.gettext("{topics} had no thread of its own; nothing was changed.").format(
             topics=chosen
         )
-    await reply(update, context, text)
+    await context.reply(text)

@@ -5,19 +5,8 @@ from __future__ import annotations
 import logging
 
 from telegram import ChatMember, Update
-from telegram.ext import ContextTypes
 
-from bot.handlers.common import (
-    catalogue,
-    chat_id,
-    deps,
-    edit,
-    in_group,
-    refuse_non_admin,
-    reply,
-    set_language,
-    tr,
-)
+from bot.handlers.context import BriefbotContext, in_group
 from bot.handlers.topics import deep_link_topics, picker
 from bot.ui import keyboards, texts
 from storage import subscribers
@@ -27,15 +16,15 @@ log = logging.getLogger(__name__)
 GONE = {ChatMember.BANNED, ChatMember.LEFT}
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: BriefbotContext) -> None:
     """Subscribe this chat (deep link: its topics too), greet, and show the topic picker."""
-    if await refuse_non_admin(update, context):
+    if await context.refuse_non_admin():
         return
     chat = update.effective_chat
     user = update.effective_user
     assert chat is not None
     payload = context.args[0] if context.args else ""
-    async with deps(context).sessions.begin() as session:
+    async with context.sessions.begin() as session:
         subscriber, created = await subscribers.subscribe(
             session,
             chat.id,
@@ -43,26 +32,26 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             chat_type=chat.type,
             language=user.language_code if user else None,
         )
-        set_language(context, subscriber.language)
-        topics, names, _ = await catalogue(session, update, context)
+        context.set_language(subscriber.language)
+        topics, names, _ = await context.catalogue(session)
         wanted = deep_link_topics(payload, [t.slug for t in topics])
         if wanted:
             subscriber = await subscribers.set_topics(
                 session, chat.id, set(subscriber.topic_slugs) | set(wanted)
             )
         followed = subscriber.topic_slugs
-    t = tr(update, context)
-    await reply(update, context, texts.welcome(created, followed, names, t))
-    await reply(update, context, *picker(topics, followed, names, t))
+    t = context.t
+    await context.reply(texts.welcome(created, followed, names, t))
+    await context.reply(*picker(topics, followed, names, t))
 
 
-async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stop(update: Update, context: BriefbotContext) -> None:
     """Send nothing more to this chat, keeping its preferences for a later /start."""
-    if await refuse_non_admin(update, context):
+    if await context.refuse_non_admin():
         return
-    async with deps(context).sessions.begin() as session:
-        stopped = await subscribers.unsubscribe(session, chat_id(update))
-    t = tr(update, context)
+    async with context.sessions.begin() as session:
+        stopped = await subscribers.unsubscribe(session, context.chat_id)
+    t = context.t
     if stopped:
         text = t.gettext(
             "Stopped: I won't send you anything more. Your topics and settings are kept; "
@@ -72,17 +61,15 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         text = t.gettext(
             "This chat isn't subscribed, so there is nothing to stop. /start subscribes."
         )
-    await reply(update, context, text)
+    await context.reply(text)
 
 
-async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget(update: Update, context: BriefbotContext) -> None:
     """Ask for confirmation before deleting everything stored about this chat."""
-    if await refuse_non_admin(update, context):
+    if await context.refuse_non_admin():
         return
-    t = tr(update, context)
-    await reply(
-        update,
-        context,
+    t = context.t
+    await context.reply(
         t.gettext(
             "This deletes everything I store about this chat: topics, keywords, settings and "
             "the digests you received. Are you sure?"
@@ -91,36 +78,35 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget_button(update: Update, context: BriefbotContext) -> None:
     """Delete everything after the confirm button, or keep it after Cancel."""
     query = update.callback_query
     assert query is not None
-    if await refuse_non_admin(update, context):
+    if await context.refuse_non_admin():
         return
     parsed = keyboards.parse_callback(query.data)
     choice = parsed.args[0] if parsed and parsed.args else "no"
-    t = tr(update, context)
+    t = context.t
     if choice == "ask":
         await query.answer()
-        await reply(update, context, t.gettext("Are you sure?"), keyboards.forget_confirmation(t))
+        await context.reply(t.gettext("Are you sure?"), keyboards.forget_confirmation(t))
         return
     if choice != "yes":
         await query.answer(t.gettext("Kept"))
-        await edit(update, t.gettext("Nothing was deleted."))
+        await context.edit(t.gettext("Nothing was deleted."))
         return
-    async with deps(context).sessions.begin() as session:
-        deleted = await subscribers.forget(session, chat_id(update))
-    set_language(context, None)
+    async with context.sessions.begin() as session:
+        deleted = await subscribers.forget(session, context.chat_id)
+    context.set_language(None)
     await query.answer(t.gettext("Deleted"))
-    await edit(
-        update,
+    await context.edit(
         t.gettext("Done: everything about this chat is deleted. /start begins again.")
         if deleted
         else t.gettext("There was nothing stored about this chat."),
     )
 
 
-async def member_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def member_changed(update: Update, context: BriefbotContext) -> None:
     """The bot was blocked, removed or added: mark the subscriber, or say hello to a group."""
     change = update.my_chat_member
     if change is None:
@@ -128,21 +114,19 @@ async def member_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     chat = change.chat
     new, old = change.new_chat_member.status, change.old_chat_member.status
     if new in GONE:
-        async with deps(context).sessions.begin() as session:
+        async with context.sessions.begin() as session:
             marked = await subscribers.mark_blocked(session, chat.id)
         log.info("chat %s blocked or removed the bot (subscriber marked: %s)", chat.id, marked)
     elif old in GONE and in_group(update):
-        await reply(
-            update,
-            context,
-            tr(update, context).gettext(
+        await context.reply(
+            context.t.gettext(
                 "Hello! I send news stories by topic. A group admin can send /start to "
                 "subscribe this group and choose its topics."
             ),
         )
 
 
-async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def chat_migrated(update: Update, context: BriefbotContext) -> None:
     """A group became a supergroup: keep its subscription under the new chat id."""
     message = update.effective_message
     if message is None:
@@ -153,7 +137,7 @@ async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         old, new = message.migrate_from_chat_id, message.chat.id
     else:
         return
-    async with deps(context).sessions.begin() as session:
+    async with context.sessions.begin() as session:
         moved = await subscribers.migrate_chat(session, old, new)
     if moved:
         log.info("group %s moved to supergroup %s", old, new)

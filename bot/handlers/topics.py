@@ -7,17 +7,15 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
 
-from bot.handlers.common import catalogue, chat_id, deps, edit, refuse_non_admin, reply, tr
+from bot.handlers.context import BriefbotContext
 from bot.ui import keyboards, texts
 from bot.ui.i18n import Translator, translator
 from bot.ui.render import escape
 from jobs.ingest.store import backfill_keywords
 from storage import subscribers
-from storage.models import Subscriber, Topic
+from storage.models import Topic
 from storage.types import utcnow
 
 MAX_KEYWORDS = 50
@@ -94,70 +92,56 @@ def picker(
     )
 
 
-async def ensure_subscriber(session: AsyncSession, update: Update) -> Subscriber:
-    """The chat's subscriber, subscribing it first if it never sent /start."""
-    subscriber = await subscribers.get_subscriber(session, chat_id(update))
-    if subscriber is not None:
-        return subscriber
-    chat, user = update.effective_chat, update.effective_user
-    assert chat is not None
-    created, _ = await subscribers.subscribe(
-        session,
-        chat.id,
-        user_id=user.id if user else None,
-        chat_type=chat.type,
-        language=user.language_code if user else None,
-    )
-    return created
-
-
-async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def topics(update: Update, context: BriefbotContext) -> None:
     """Show the topic picker, or set the followed topics directly: /topics ukraine gaza."""
     words = topic_words(" ".join(context.args or []))
-    if words and await refuse_non_admin(update, context):
+    if words and await context.refuse_non_admin():
         return
-    d = deps(context)
-    t = tr(update, context)
-    local = {name.lower(): slug for slug, named in d.topic_names.items() for name in named.values()}
+    t = context.t
+    local = {
+        name.lower(): slug
+        for slug, named in context.deps.topic_names.items()
+        for name in named.values()
+    }
     errors: list[str] = []
-    async with d.sessions.begin() as session:
-        subscriber = await ensure_subscriber(session, update)
-        all_topics, names, _ = await catalogue(session, update, context)
+    async with context.sessions.begin() as session:
+        subscriber = await context.ensure_subscriber(session)
+        all_topics, names, _ = await context.catalogue(session)
         if words == ["none"]:
-            subscriber = await subscribers.set_topics(session, chat_id(update), [])
+            subscriber = await subscribers.set_topics(session, context.chat_id, [])
         elif words:
-            slugs, errors = resolve_topics(words, all_topics, local | d.aliases, t)
+            slugs, errors = resolve_topics(words, all_topics, local | context.deps.aliases, t)
             if not errors:
-                subscriber = await subscribers.set_topics(session, chat_id(update), slugs)
+                subscriber = await subscribers.set_topics(session, context.chat_id, slugs)
         followed = subscriber.topic_slugs
     if errors:
-        await reply(update, context, "\n".join([*errors[:10], t.gettext("Nothing was changed.")]))
+        await context.reply("\n".join([*errors[:10], t.gettext("Nothing was changed.")]))
         return
     if words:
         chosen = texts.followed_names(followed, names) or t.gettext("no topics")
         done = t.gettext("Done. You follow {topics}. /digest shows what matches.")
-        await reply(update, context, done.format(topics=chosen))
+        await context.reply(done.format(topics=chosen))
         return
-    await reply(update, context, *picker(all_topics, followed, names, t))
+    await context.reply(*picker(all_topics, followed, names, t))
 
 
-async def toggle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def toggle_button(update: Update, context: BriefbotContext) -> None:
     """Follow or unfollow the tapped topic and redraw the picker in the same message."""
     query = update.callback_query
     assert query is not None
-    if await refuse_non_admin(update, context):
+    if await context.refuse_non_admin():
         return
     parsed = keyboards.parse_callback(query.data)
     slug = parsed.args[0] if parsed and parsed.args else ""
-    t = tr(update, context)
-    async with deps(context).sessions.begin() as session:
-        await ensure_subscriber(session, update)
-        all_topics, names, _ = await catalogue(session, update, context)
+    t = context.t
+    async with context.sessions.begin() as session:
+        await context.ensure_subscriber(session)
+        all_topics, names, _ = await context.catalogue(session)
         if slug not in names:
             followed, now_following = None, False
         else:
             subscriber, now_following = await subscribers.toggle_topic(
-                session, chat_id(update), slug
+                session, context.chat_id, slug
             )
             followed = subscriber.topic_slugs
     if followed is None:
@@ -168,55 +152,55 @@ async def toggle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             t.gettext("Following {topic}") if now_following else t.gettext("Unfollowed {topic}")
         )
         await query.answer(toggled.format(topic=names[slug]))
-    await edit(update, *picker(all_topics, followed, names, t))
+    await context.edit(*picker(all_topics, followed, names, t))
 
 
-async def done_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def done_button(update: Update, context: BriefbotContext) -> None:
     """Close the picker: the message keeps the final choice, without buttons."""
     query = update.callback_query
     assert query is not None
-    async with deps(context).sessions.begin() as session:
-        subscriber = await subscribers.get_subscriber(session, chat_id(update))
-        _, names, _ = await catalogue(session, update, context)
+    async with context.sessions.begin() as session:
+        subscriber = await subscribers.get_subscriber(session, context.chat_id)
+        _, names, _ = await context.catalogue(session)
     followed = subscriber.topic_slugs if subscriber else []
     await query.answer()
-    t = tr(update, context)
+    t = context.t
     chosen = texts.followed_names(followed, names) or t.gettext("no topics yet (/topics)")
     text = t.gettext("<b>Your topics</b>: {topics}\nSend /digest to read what matches.")
-    await edit(update, text.format(topics=chosen))
+    await context.edit(text.format(topics=chosen))
 
 
-async def follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def follow(update: Update, context: BriefbotContext) -> None:
     """Follow your own keywords: /follow drones "rare earth"."""
     await _keywords(update, context, adding=True)
 
 
-async def unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unfollow(update: Update, context: BriefbotContext) -> None:
     """Stop following keywords: /unfollow drones."""
     await _keywords(update, context, adding=False)
 
 
-async def _keywords(update: Update, context: ContextTypes.DEFAULT_TYPE, *, adding: bool) -> None:
+async def _keywords(update: Update, context: BriefbotContext, *, adding: bool) -> None:
     message = update.effective_message
     words = [
         w for w in words_of(message.text if message else "") if subscribers.normalise_keyword(w)
     ]
     command = "follow" if adding else "unfollow"
-    if words and await refuse_non_admin(update, context):
+    if words and await context.refuse_non_admin():
         return
-    async with deps(context).sessions.begin() as session:
-        subscriber = await ensure_subscriber(session, update)
+    async with context.sessions.begin() as session:
+        subscriber = await context.ensure_subscriber(session)
         current = subscriber.keyword_list
         too_many = adding and len(set(current) | set(words)) > MAX_KEYWORDS
         if words and not too_many:
             change = subscribers.follow_keywords if adding else subscribers.unfollow_keywords
-            subscriber = await change(session, chat_id(update), words)
+            subscriber = await change(session, context.chat_id, words)
             if adding:
-                lookback = timedelta(hours=deps(context).settings.digest_lookback_hours)
+                lookback = timedelta(hours=context.settings.digest_lookback_hours)
                 new = [subscribers.normalise_keyword(w) for w in words]
                 await backfill_keywords(session, new, utcnow() - lookback)
         keywords = subscriber.keyword_list
-    t = tr(update, context)
+    t = context.t
     listed = ", ".join(f"“{escape(k)}”" for k in keywords) or t.gettext("none")
     if not words:
         text = t.gettext(
@@ -227,4 +211,4 @@ async def _keywords(update: Update, context: ContextTypes.DEFAULT_TYPE, *, addin
         text = t.gettext("You can follow at most {max} keywords; /unfollow some first.")
     else:
         text = t.gettext("Your keywords: {keywords}. Stories mentioning them join your digest.")
-    await reply(update, context, text.format(command=command, keywords=listed, max=MAX_KEYWORDS))
+    await context.reply(text.format(command=command, keywords=listed, max=MAX_KEYWORDS))

@@ -11,11 +11,9 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
-from bot.handlers.common import catalogue, chat_id, deps, refuse_non_admin, reply, tr
+from bot.handlers.context import BriefbotContext, catalogue
 from bot.handlers.preferences import settings_view
-from bot.handlers.topics import ensure_subscriber
 from bot.ui import texts
 from bot.ui.i18n import N_
 from bot.ui.render import escape
@@ -36,62 +34,62 @@ EXPORT_CAPTION = N_(
 )
 
 
-async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def export(update: Update, context: BriefbotContext) -> None:
     """Send the chat's settings as a JSON file."""
-    async with deps(context).sessions.begin() as session:
-        subscriber = await ensure_subscriber(session, update)
+    async with context.sessions.begin() as session:
+        subscriber = await context.ensure_subscriber(session)
         data = dump_settings(subscriber, await mutes.list_mutes(session, subscriber.id), utcnow())
     message = update.effective_message
     thread = message.message_thread_id if message and message.is_topic_message else None
     await context.bot.send_document(
-        chat_id(update),
+        context.chat_id,
         data,
         filename=FILE_NAME,
-        caption=tr(update, context).gettext(EXPORT_CAPTION),
+        caption=context.t.gettext(EXPORT_CAPTION),
         message_thread_id=thread,
     )
 
 
-async def import_hint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def import_hint(update: Update, context: BriefbotContext) -> None:
     """/import typed as text: say how to send the file."""
-    await reply(update, context, tr(update, context).gettext(texts.IMPORT_HINT))
+    await context.reply(context.t.gettext(texts.IMPORT_HINT))
 
 
-async def import_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def import_file(update: Update, context: BriefbotContext) -> None:
     """A document sent to the bot: restore the settings in it, or say in one line why not."""
     message = update.effective_message
     document = message.document if message else None
     if document is None:
         return
-    if await refuse_non_admin(update, context):
+    if await context.refuse_non_admin():
         return
-    t = tr(update, context)
+    t = context.t
     if (document.file_size or 0) > MAX_FILE_BYTES:
         too_big = t.gettext(
             "That file is too big for a settings file (mine are under {max} KB). "
             "Send the file /export gave you."
         )
-        await reply(update, context, too_big.format(max=MAX_FILE_BYTES // 1024))
+        await context.reply(too_big.format(max=MAX_FILE_BYTES // 1024))
         return
     try:
         file = await context.bot.get_file(document.file_id)
         data = bytes(await file.download_as_bytearray())
     except TelegramError as exc:
-        log.warning("could not download a settings file for chat %s: %s", chat_id(update), exc)
+        log.warning("could not download a settings file for chat %s: %s", context.chat_id, exc)
         failed = t.gettext("I couldn't download that file from Telegram; send it again.")
-        await reply(update, context, failed)
+        await context.reply(failed)
         return
-    async with deps(context).sessions.begin() as session:
-        await ensure_subscriber(session, update)
+    async with context.sessions.begin() as session:
+        await context.ensure_subscriber(session)
         topics, _, _ = await catalogue(session)
         try:
             loaded = load_settings(data, {topic.slug for topic in topics}, t)
         except SettingsFileError as exc:
             text, markup = escape(str(exc)), None
         else:
-            await subscribers.restore_preferences(session, chat_id(update), loaded.preferences)
-            view, markup = await settings_view(session, update, context)
+            await subscribers.restore_preferences(session, context.chat_id, loaded.preferences)
+            view, markup = await settings_view(session, context)
             notes = [escape(note) for note in loaded.notes]
             restored = t.gettext("✅ <b>Settings restored from your file.</b>")
             text = "\n".join([restored, *notes, "", view])
-    await reply(update, context, text, markup)
+    await context.reply(text, markup)

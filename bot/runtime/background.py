@@ -160,12 +160,12 @@ async def _queue_chat_digest(
         if subscriber is None:
             raise NotSubscribedError(f"chat {chat_id} is not subscribed")
         since = utcnow() - timedelta(hours=settings.digest_lookback_hours)
-        unseen = await digests.create_unseen_digest(
-            session, subscriber, since=since, limit=settings.digest_max_stories
+        found = await digests.create_on_demand_digest(
+            session, subscriber, since=since, limit=settings.digest_max_stories, else_latest=False
         )
-        if unseen is None:  # the message says there is nothing new
+        if found is None:  # the message says there is nothing new
             made = await digests.create_digest(session, subscriber.id, DigestKind.ON_DEMAND, [])
         else:
-            made = unseen[0]
+            made = found.digest
         await outbox.enqueue_digest(session, subscriber.id, subscriber.chat_id, made.id)
         return len(made.items)

@@ -48,10 +48,6 @@ def html_to_plain(markup: str) -> str:
     return html.unescape(_TAGS.sub("", markup))
 
 
-def visible_length(markup: str) -> int:
-    return utf16_len(html_to_plain(markup))
-
-
 def teaser(text: str, max_chars: int = TEASER_CHARS) -> str:
     """The first sentence (two when the first is short), cut at a word under ``max_chars``."""
     flat = " ".join(text.split())

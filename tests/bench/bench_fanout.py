@@ -44,7 +44,8 @@ from telegram.constants import ParseMode
 from telegram.ext import ExtBot
 
 from bot.delivery.limiter import BriefbotRateLimiter
-from bot.delivery.sender import NO_PREVIEW, OutboxSender
+from bot.delivery.messages import NO_PREVIEW
+from bot.delivery.sender import OutboxSender
 from bot.runtime.serve import settle_heap
 from jobs.plan import plan_due_digests
 from storage import db

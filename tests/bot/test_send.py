@@ -158,6 +158,22 @@ async def test_a_server_error_is_retried_with_back_off_and_then_sent(setup: Setu
     assert len(setup.api.sent_to(401)) == 1
 
 
+async def test_a_digest_telegram_cannot_parse_arrives_as_plain_text_with_its_buttons(
+    setup: Setup,
+) -> None:
+    await subscribe_and_publish(setup, 451)
+    await setup.plan()
+    setup.api.fail_next("sendMessage", 400, "Bad Request: can't parse entities: Unexpected end")
+
+    report = await setup.sender().drain()
+
+    assert (report.sent, report.failed) == (1, 0)
+    [message] = setup.api.sent_to(451)
+    assert "Gaza ceasefire holds" in message.text
+    assert message.html == message.text  # sent without parse mode
+    assert [label for label, _ in message.buttons()] == ["📖 1", "🔇 1"]
+
+
 async def test_a_flood_limit_is_waited_out_and_nothing_is_lost(setup: Setup) -> None:
     await subscribe_and_publish(setup, 501)
     await setup.plan()

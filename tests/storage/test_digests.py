@@ -128,3 +128,47 @@ async def test_matching_stories_can_be_limited_to_a_window_of_ingestion(
     )
 
     assert [s.title for s in earlier] == ["Odds and Ends"]
+
+
+async def test_an_on_demand_digest_brings_unseen_stories_first_then_the_latest_ones_again(
+    session: AsyncSession,
+) -> None:
+    await insert_brief(
+        session,
+        [
+            ("Gaza talks", "Talks resume.", {"gaza": ["Gaza"]}),
+            ("Gaza aid", "Trucks cross.", {"gaza": ["Gaza"]}),
+            ("Tariffs", "Duties rise.", {"trade": ["tariffs"]}),
+        ],
+    )
+    await subscribers.subscribe(session, 3010)
+    subscriber = await subscribers.set_topics(session, 3010, ["gaza"])
+    since = utcnow() - timedelta(hours=1)
+
+    first = await digests.create_on_demand_digest(session, subscriber, since=since, limit=1)
+    second = await digests.create_on_demand_digest(session, subscriber, since=since, limit=1)
+    again = await digests.create_on_demand_digest(session, subscriber, since=since, limit=5)
+    only_new = await digests.create_on_demand_digest(
+        session, subscriber, since=since, limit=5, else_latest=False
+    )
+
+    assert first is not None and second is not None and again is not None
+    assert ([s.title for s in first.stories], first.unseen) == (["Gaza talks"], True)
+    assert first.digest.more_count == 1
+    assert ([s.title for s in second.stories], second.unseen) == (["Gaza aid"], True)
+    assert ([s.title for s in again.stories], again.unseen) == (["Gaza talks", "Gaza aid"], False)
+    assert only_new is None
+
+
+async def test_an_on_demand_digest_is_not_made_when_nothing_matches(
+    session: AsyncSession,
+) -> None:
+    await subscribers.subscribe(session, 3011)
+    subscriber = await subscribers.set_topics(session, 3011, ["gaza"])
+
+    made = await digests.create_on_demand_digest(
+        session, subscriber, since=utcnow() - timedelta(hours=1), limit=5
+    )
+
+    assert made is None
+    assert await digests.latest_digest(session, subscriber.id) is None
