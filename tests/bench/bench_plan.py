@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
@@ -32,7 +33,7 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from jobs.catalogue import load_topics, prepare_database
 from jobs.plan import plan_due_digests
@@ -63,34 +64,40 @@ KEYWORDS = [f"keyword{i}" for i in range(50)]
 STORIES, BRIEFS = 300, 30
 NEXT_DAY_BRIEFS = 10  # 100 new stories before the next day's run
 CHUNK = 20_000
+SUBSCRIBER_TABLES = (Subscriber, SubscriberTopic, SubscriberKeyword)
 GOAL_SECONDS, GOAL_MB = 5.0, 300
 
 
-def _subscriber_rows(count: int, rng: random.Random, slugs: list[str]) -> tuple[list, list, list]:
-    subscribers, follows, keywords = [], [], []
-    for sid in range(1, count + 1):
-        subscribers.append(
-            {
-                "id": sid,
-                "chat_id": 10_000_000 + sid,
-                "chat_type": "private",
-                "timezone": rng.choice(ZONES),
-                "digest_time": clock(rng.randint(6, 8), rng.choice([0, 15, 30, 45])),
-                "mode": "digest",
-                "state": "active",
-                "created_at": NOW - timedelta(days=30),
-                "updated_at": NOW - timedelta(days=30),
-            }
-        )
-        follows += [
-            {"subscriber_id": sid, "topic_slug": s} for s in rng.sample(slugs, rng.randint(1, 3))
-        ]
-        if rng.random() < 0.1:
-            keywords += [
-                {"subscriber_id": sid, "keyword": k}
-                for k in rng.sample(KEYWORDS, rng.randint(1, 2))
+def _subscriber_chunks(
+    count: int, rng: random.Random, slugs: list[str]
+) -> Iterator[tuple[list, list, list]]:
+    """The subscribers, their follows and their keywords, ``CHUNK`` subscribers at a time."""
+    for first in range(1, count + 1, CHUNK):
+        subscribers, follows, keywords = [], [], []
+        for sid in range(first, min(first + CHUNK, count + 1)):
+            subscribers.append(
+                {
+                    "id": sid,
+                    "chat_id": 10_000_000 + sid,
+                    "chat_type": "private",
+                    "timezone": rng.choice(ZONES),
+                    "digest_time": clock(rng.randint(6, 8), rng.choice([0, 15, 30, 45])),
+                    "mode": "digest",
+                    "state": "active",
+                    "created_at": NOW - timedelta(days=30),
+                    "updated_at": NOW - timedelta(days=30),
+                }
+            )
+            follows += [
+                {"subscriber_id": sid, "topic_slug": s}
+                for s in rng.sample(slugs, rng.randint(1, 3))
             ]
-    return subscribers, follows, keywords
+            if rng.random() < 0.1:
+                keywords += [
+                    {"subscriber_id": sid, "keyword": k}
+                    for k in rng.sample(KEYWORDS, rng.randint(1, 2))
+                ]
+        yield subscribers, follows, keywords
 
 
 def _story_rows(
@@ -129,6 +136,11 @@ def _story_rows(
     return briefs, stories, tags, words
 
 
+async def _insert(connection: AsyncConnection, model: Any, rows: list) -> None:
+    for start in range(0, len(rows), CHUNK):
+        await connection.execute(insert(model), rows[start : start + CHUNK])
+
+
 async def load(url: str, subscribers: int) -> None:
     """A migrated database with the fixture rows (not timed)."""
     rng = random.Random(20260212)
@@ -136,21 +148,20 @@ async def load(url: str, subscribers: int) -> None:
     engine = db.create_engine(url)
     try:
         await prepare_database(engine, SEEDS / "topics.toml", SEEDS / "feeds.toml")
-        subs, follows, keywords = _subscriber_rows(subscribers, rng, slugs)
+        # Generated and written a chunk at a time, so loading a million subscribers
+        # does not hold them all in memory.
+        for chunk in _subscriber_chunks(subscribers, rng, slugs):
+            async with engine.begin() as connection:
+                for model, rows in zip(SUBSCRIBER_TABLES, chunk, strict=True):
+                    await _insert(connection, model, rows)
         briefs, stories, tags, words = _story_rows(rng, slugs, 1, BRIEFS, NOW - timedelta(hours=40))
-        tables = [
-            (Subscriber, subs),
-            (SubscriberTopic, follows),
-            (SubscriberKeyword, keywords),
-            (Brief, briefs),
-            (Story, stories),
-            (StoryTopic, tags),
-            (StoryKeyword, words),
-        ]
         async with engine.begin() as connection:
-            for model, rows in tables:
-                for start in range(0, len(rows), CHUNK):
-                    await connection.execute(insert(model), rows[start : start + CHUNK])
+            for model, rows in zip(
+                (Brief, Story, StoryTopic, StoryKeyword),
+                (briefs, stories, tags, words),
+                strict=True,
+            ):
+                await _insert(connection, model, rows)
         if url.startswith("postgresql"):
             async with engine.begin() as connection:
                 await connection.exec_driver_sql("ANALYZE")
@@ -180,7 +191,7 @@ async def plan_once(url: str) -> dict[str, float]:
         next_seconds, next_report = await _plan(sessions, NOW + timedelta(days=1))
     finally:
         await engine.dispose()
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kb = _peak_kb()
     return {
         "seconds": round(seconds, 3),
         "peak_mb": round(peak_kb / 1024, 1),
@@ -190,6 +201,20 @@ async def plan_once(url: str) -> dict[str, float]:
         "next_day_digests": next_report.digests,
         "next_day_stories": next_report.stories,
     }
+
+
+def _peak_kb() -> int:
+    """This process's own peak resident memory in KiB.
+
+    Linux's ``ru_maxrss`` of a process started by ``subprocess`` also counts the
+    parent's peak from before the exec, so the child reads its address space's
+    high-water mark instead.
+    """
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(status.split("VmHWM:")[1].split()[0])
 
 
 def run_child(url: str) -> dict[str, float]:
