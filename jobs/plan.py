@@ -202,10 +202,12 @@ async def _plan(
     # which removes the temporary tables too.
     await due.create_plan_tables(session, windows)
     await matching.rank_recent_stories(session, since, by_story_time=kind is DigestKind.INSTANT)
+    await tables.analyze(session, tables.plan_stories)
     counts = due.PlanCounts()
     after = 0
     while (last := await due.chunk_end(session, after, chunk)) is not None:
         await due.select_due(session, now, kind, (after, last), quiet)
+        await tables.analyze(session, tables.plan_due)
         await matching.select_matches(session, since, max_stories)
         counts += await writes.write_digests(
             session,

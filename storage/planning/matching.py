@@ -54,6 +54,7 @@ from storage.models import (
     Topic,
 )
 from storage.mutes import muted_story
+from storage.planning import tables
 from storage.planning.due import topic_bit
 from storage.planning.tables import (
     MASK_BITS,
@@ -85,13 +86,16 @@ async def select_matches(session: AsyncSession, since: datetime, max_stories: in
     recent = since - HISTORY_MARGIN
     await _read_histories(session, recent)
     await _form_groups(session)
+    await tables.analyze(session, plan_members, plan_groups)
     await _collect_delivered(session, recent)
+    await tables.analyze(session, plan_delivered)
     await _rank_lists(session)
     await _take_from_lists(session, max_stories)
     if await _any_group(session, MatchPath.KEYWORDS):
         await _take_from_lists_and_keywords(session, max_stories)
     if await _any_group(session, MatchPath.PAIRS):
         await _match_pairs(session, max_stories)
+    await tables.analyze(session, plan_matches)
 
 
 async def rank_recent_stories(
