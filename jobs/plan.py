@@ -1,8 +1,9 @@
 """Digest planning: who is due now, in their own time zone, and what they get.
 
 Python does the time-zone arithmetic once per distinct zone (there are few)
-and hands SQL a small table of windows; ``storage.planning.due`` does the rest in
-a fixed number of set-based statements, whatever the number of subscribers.
+and hands SQL a small table of windows; ``storage.planning`` does the rest in
+a fixed number of set-based statements per chunk of ``chunk`` subscribers (by
+id), all in the caller's transaction, so memory does not grow with the audience.
 
 Scheduled digests. A subscriber is due when the instant of their local
 digest time on their local date lies inside (now - grace, now] and they have
