@@ -224,10 +224,11 @@ def _peak_kb() -> int:
 def run_child(url: str) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, "-m", "tests.bench.bench_plan", "--child", url],
-        check=True,
         capture_output=True,
         text=True,
     )
+    if out.returncode:
+        sys.exit(f"planning failed in the child process:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
