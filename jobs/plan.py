@@ -1,8 +1,9 @@
 """Digest planning: who is due now, in their own time zone, and what they get.
 
 Python does the time-zone arithmetic once per distinct zone (there are few)
-and hands SQL a small table of windows; ``storage.planning.due`` does the rest in
-a fixed number of set-based statements, whatever the number of subscribers.
+and hands SQL a small table of windows; ``storage.planning`` does the rest in
+a fixed number of set-based statements per chunk of ``chunk`` subscribers (by
+id), all in the caller's transaction, so memory does not grow with the audience.
 
 Scheduled digests. A subscriber is due when the instant of their local
 digest time on their local date lies inside (now - grace, now] and they have
@@ -39,14 +40,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.planning import due, matching, writes
-from storage.planning.due import SKIP, DueWindow
+from storage.planning import due, matching, tables, writes
+from storage.planning.due import DueWindow
+from storage.planning.tables import WindowAction
 from storage.states import DigestKind
 
 log = logging.getLogger(__name__)
 
 DEFAULT_GRACE = timedelta(hours=12)
 DEFAULT_INSTANT_LOOKBACK = timedelta(hours=24)
+# Subscribers planned together: what one chunk's temporary rows and sorts hold.
+DEFAULT_CHUNK = 50_000
 DAY_END = time.max
 
 
@@ -94,7 +98,7 @@ def scheduled_windows(name: str, now: datetime, grace: timedelta) -> list[DueWin
         windows.append(DueWindow(name, today, _wall(earliest), _wall(local_now), now))
         if _wall(earliest) > time(0):
             too_late = _wall(earliest - timedelta(microseconds=1))
-            windows.append(DueWindow(name, today, time(0), too_late, now, SKIP))
+            windows.append(DueWindow(name, today, time(0), too_late, now, WindowAction.SKIP))
         return windows
     windows.append(DueWindow(name, today, time(0), _wall(local_now), now))
     # Catch up yesterday's late digests too, but not for people who subscribed since.
@@ -113,6 +117,7 @@ async def plan_due_digests(
     max_stories: int,
     grace: timedelta = DEFAULT_GRACE,
     notify_empty: bool = False,
+    chunk: int = DEFAULT_CHUNK,
 ) -> PlanReport:
     """Queue the scheduled digests due at ``now`` into the outbox.
 
@@ -131,6 +136,7 @@ async def plan_due_digests(
         since=now - lookback,
         max_stories=max_stories,
         notify_empty=notify_empty,
+        chunk=chunk,
     )
     report = PlanReport(counts.digests, counts.stories, counts.empty, counts.skipped, len(zones))
     log.info("digest planning: %s", report.summary())
@@ -145,6 +151,7 @@ async def plan_instant(
     quiet_end: time = time(7, 0),
     lookback: timedelta = DEFAULT_INSTANT_LOOKBACK,
     max_stories: int = 10,
+    chunk: int = DEFAULT_CHUNK,
 ) -> PlanReport:
     """Queue one instant digest per instant/both subscriber who has new matching stories.
 
@@ -171,6 +178,7 @@ async def plan_instant(
         max_stories=max_stories,
         notify_empty=False,
         quiet=(quiet_start, quiet_end),
+        chunk=chunk,
     )
     report = PlanReport(counts.digests, counts.stories, zones=len(zones))
     log.info("instant planning: %s", report.summary())
@@ -187,23 +195,30 @@ async def _plan(
     max_stories: int,
     notify_empty: bool,
     quiet: tuple[time, time] | None = None,
+    chunk: int,
 ) -> due.PlanCounts:
     if not windows:
         return due.PlanCounts()
     # No try/finally: after a failed statement the transaction is rolled back,
     # which removes the temporary tables too.
     await due.create_plan_tables(session, windows)
-    await due.select_due(session, now, kind, quiet)
-    await matching.select_matches(
-        session, since, max_stories, by_story_time=kind is DigestKind.INSTANT
-    )
-    counts = await writes.write_digests(
-        session,
-        now,
-        kind,
-        max_stories,
-        mark_empty=kind is DigestKind.SCHEDULED,
-        notify_empty=notify_empty,
-    )
-    await due.drop_plan_tables(session)
+    await matching.rank_recent_stories(session, since, by_story_time=kind is DigestKind.INSTANT)
+    await tables.analyze(session, tables.plan_stories)
+    counts = due.PlanCounts()
+    after = 0
+    while (last := await due.chunk_end(session, after, chunk)) is not None:
+        await due.select_due(session, now, kind, (after, last), quiet)
+        await tables.analyze(session, tables.plan_due)
+        await matching.select_matches(session, since, max_stories)
+        counts += await writes.write_digests(
+            session,
+            now,
+            kind,
+            max_stories,
+            mark_empty=kind is DigestKind.SCHEDULED,
+            notify_empty=notify_empty,
+        )
+        await tables.clear_chunk(session)
+        after = last
+    await tables.drop_all(session)
     return counts

@@ -340,7 +340,9 @@ class Digest(Base):
     kind: Mapped[DigestKind] = mapped_column(_enum(DigestKind, "digest_kind"))
     local_date: Mapped[date | None] = mapped_column(Date)
     more_count: Mapped[int] = mapped_column(Integer, default=0)
-    list_id: Mapped[int | None] = mapped_column(ForeignKey("story_lists.id"), index=True)
+    # Not a foreign key (see migration 0012): a million checks per planning run guarded
+    # what delete_unused_lists already keeps true.
+    list_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     items: Mapped[list[StoryListItem]] = relationship(
@@ -358,10 +360,9 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # None for operators' alerts to admin chats, which belong to no subscriber.
-    subscriber_id: Mapped[int | None] = mapped_column(
-        ForeignKey("subscribers.id", ondelete="CASCADE")
-    )
+    # None for operators' alerts to admin chats, which belong to no subscriber. Not a
+    # foreign key (see migration 0012): a subscriber's rows go with their digests.
+    subscriber_id: Mapped[int | None] = mapped_column(Integer)
     digest_id: Mapped[int | None] = mapped_column(
         ForeignKey("digests.id", ondelete="CASCADE"), unique=True
     )

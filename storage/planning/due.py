@@ -1,13 +1,16 @@
 """Set-based digest planning in SQL: due subscribers x matching unseen stories -> outbox.
 
-Planning runs a fixed handful of statements whatever the number of
-subscribers, through temporary tables:
+Planning takes the subscribers a chunk at a time, in order of id
+(``chunk_end``), and runs a fixed handful of statements per chunk, so neither
+this process nor the database holds more than a chunk's rows at once,
+whatever the audience. It works through temporary tables
+(``storage.planning.tables``):
 
 - ``plan_windows``: per time zone, the local date and the range of digest
   times that are due (or, for ``skip`` rows, that fell out of the grace window);
   computed in Python by ``jobs.plan`` because only Python knows time zones on
   both SQLite and PostgreSQL.
-- ``plan_due``: the subscribers to plan for, with their local date.
+- ``plan_due``: the chunk's subscribers to plan for, with their local date.
 - ``plan_groups`` and ``plan_members``: due subscribers who would get the same
   stories, grouped (see ``storage.planning.matching``); each group gets one story list.
 - ``plan_matches``: each group's first ``max_stories`` matching, undelivered
@@ -27,13 +30,6 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Column,
-    Date,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
     Time,
     and_,
     case,
@@ -45,137 +41,19 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
 from storage.dialect import upsert
 from storage.models import Digest, JobRun, Subscriber, SubscriberKeyword, SubscriberTopic, Topic
 from storage.mutes import has_mutes
+from storage.planning import tables
+from storage.planning.tables import MASK_BITS, MatchPath, WindowAction, plan_due, plan_windows
 from storage.states import DeliveryMode, DigestKind, SubscriberState
-from storage.types import UTCDateTime
 
 # pg_try_advisory_xact_lock key: "brief" in ASCII, shared by every planning kind.
 PLANNING_LOCK_KEY = 0x6272696566
-PLAN = "plan"
-SQLITE_PLANNING_CACHE_KB = 64 * 1024
-POSTGRES_PLANNING_WORK_MEM = "32MB"
-SKIP = "skip"
-
-_temporary = MetaData()
-plan_windows = Table(
-    "plan_windows",
-    _temporary,
-    Column("timezone", String(64), nullable=False),
-    Column("local_date", Date),
-    Column("from_time", Time, nullable=False),
-    Column("to_time", Time, nullable=False),
-    Column("created_before", UTCDateTime, nullable=False),
-    Column("action", String(8), nullable=False),
-    Column("local_time", Time),  # the zone's wall-clock time now (instant alerts)
-    prefixes=["TEMPORARY"],
-)
-plan_due = Table(
-    "plan_due",
-    _temporary,
-    Column("subscriber_id", Integer, primary_key=True, autoincrement=False),
-    Column("chat_id", BigInteger, nullable=False),
-    Column("local_date", Date),
-    Column("action", String(8), nullable=False),
-    # The followed topics as bits of topics.position, and how to match (LISTS, KEYWORDS, PAIRS).
-    Column("mask", BigInteger, nullable=False),
-    Column("path", Integer, nullable=False),
-    prefixes=["TEMPORARY"],
-)
-# The story lists a due subscriber on the LISTS path received lately, as "id,id,...".
-plan_history = Table(
-    "plan_history",
-    _temporary,
-    Column("subscriber_id", Integer, primary_key=True, autoincrement=False),
-    Column("history", Text, nullable=False),
-    prefixes=["TEMPORARY"],
-)
-# Subscribers who get the same stories: one group per (mask, history) on the LISTS
-# path, one per subscriber on the others (``subscriber_id`` set). ``member`` is a
-# subscriber whose deliveries stand for the group's; ``delivered`` counts those in
-# the mask's list (KEYWORDS path); ``list_id`` and ``total`` are filled when writing.
-plan_groups = Table(
-    "plan_groups",
-    _temporary,
-    Column("group_id", Integer, primary_key=True, autoincrement=False),
-    Column("mask", BigInteger, nullable=False),
-    Column("history", Text, nullable=False),
-    Column("path", Integer, nullable=False),
-    Column("subscriber_id", Integer),
-    Column("member", Integer, nullable=False),
-    Column("delivered", Integer, nullable=False, default=0),
-    Column("list_id", Integer),
-    Column("total", Integer, nullable=False, default=0),
-    prefixes=["TEMPORARY"],
-)
-# Each due subscriber to plan, with their group and what made it.
-plan_members = Table(
-    "plan_members",
-    _temporary,
-    Column("subscriber_id", Integer, primary_key=True, autoincrement=False),
-    Column("group_id", Integer, nullable=False),
-    Column("mask", BigInteger, nullable=False),
-    Column("history", Text, nullable=False),
-    Column("path", Integer, nullable=False),
-    prefixes=["TEMPORARY"],
-)
-plan_matches = Table(
-    "plan_matches",
-    _temporary,
-    Column("group_id", Integer, primary_key=True, autoincrement=False),
-    Column("rank", Integer, primary_key=True, autoincrement=False),
-    Column("story_id", Integer, nullable=False),
-    Column("total", Integer, nullable=False),
-    prefixes=["TEMPORARY"],
-)
-plan_stories = Table(
-    "plan_stories",
-    _temporary,
-    Column("story_id", Integer, primary_key=True, autoincrement=False),
-    Column("rank", Integer, nullable=False),
-    Column("mask", BigInteger, nullable=False),
-    prefixes=["TEMPORARY"],
-)
-# Which candidate stories each group's member has already been sent.
-plan_delivered = Table(
-    "plan_delivered",
-    _temporary,
-    Column("member", Integer, primary_key=True, autoincrement=False),
-    Column("story_id", Integer, primary_key=True, autoincrement=False),
-    prefixes=["TEMPORARY"],
-)
-# For each distinct topic mask of the due subscribers: its matching stories, ranked.
-plan_lists = Table(
-    "plan_lists",
-    _temporary,
-    Column("mask", BigInteger, primary_key=True, autoincrement=False),
-    Column("rank", Integer, primary_key=True, autoincrement=False),
-    Column("story_id", Integer, nullable=False),
-    Column("story_rank", Integer, nullable=False),
-    Column("total", Integer, nullable=False),
-    prefixes=["TEMPORARY"],
-)
-TEMPORARY_TABLES = (
-    plan_windows,
-    plan_due,
-    plan_history,
-    plan_groups,
-    plan_members,
-    plan_stories,
-    plan_delivered,
-    plan_lists,
-    plan_matches,
-)
-MASK_BITS = 62  # topics at positions below this fit a BIGINT mask
-# How a due subscriber's stories are found (see storage.planning.matching).
-LISTS, KEYWORDS, PAIRS = 0, 1, 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +70,7 @@ class DueWindow:
     from_time: time
     to_time: time
     created_before: datetime
-    action: str = PLAN
+    action: WindowAction = WindowAction.PLAN
     local_time: time | None = None
 
 
@@ -202,6 +80,14 @@ class PlanCounts:
     stories: int = 0  # stories in those digests, i.e. stories now delivered
     empty: int = 0  # scheduled dates with nothing new and no message
     skipped: int = 0  # scheduled dates past the grace window, marked done
+
+    def __add__(self, other: PlanCounts) -> PlanCounts:
+        return PlanCounts(
+            self.digests + other.digests,
+            self.stories + other.stories,
+            self.empty + other.empty,
+            self.skipped + other.skipped,
+        )
 
 
 async def take_planning_lock(session: AsyncSession, name: str, now: datetime) -> bool:
@@ -236,15 +122,7 @@ async def distinct_timezones(session: AsyncSession) -> list[str]:
 
 async def create_plan_tables(session: AsyncSession, windows: Sequence[DueWindow]) -> None:
     """Create the temporary tables (empty) and fill ``plan_windows``."""
-    if session.get_bind().dialect.name == "sqlite":
-        # Sorting a million candidate rows: a bigger page cache for the temporary b-trees
-        # (which live in memory: storage.db sets temp_store on every connection).
-        await session.execute(text(f"PRAGMA cache_size=-{SQLITE_PLANNING_CACHE_KB}"))
-    else:
-        # Sorts of 100,000 subscribers fit in memory instead of spilling to disk.
-        await session.execute(text(f"SET LOCAL work_mem = '{POSTGRES_PLANNING_WORK_MEM}'"))
-    await drop_plan_tables(session)
-    await session.run_sync(_create_temporary_tables)
+    await tables.create_all(session)
     if windows:
         await session.execute(
             insert(plan_windows),
@@ -261,16 +139,6 @@ async def create_plan_tables(session: AsyncSession, windows: Sequence[DueWindow]
                 for w in windows
             ],
         )
-
-
-def _create_temporary_tables(sync_session: Session) -> None:
-    for table in TEMPORARY_TABLES:
-        table.create(sync_session.connection())
-
-
-async def drop_plan_tables(session: AsyncSession) -> None:
-    for table in reversed(TEMPORARY_TABLES):
-        await session.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
 
 
 def topic_bit() -> ColumnElement[int]:
@@ -305,13 +173,21 @@ def is_quiet_sql(
     )
 
 
+async def chunk_end(session: AsyncSession, after: int, size: int) -> int | None:
+    """The largest id among the ``size`` subscribers after id ``after``; None past the last."""
+    ids = select(Subscriber.id).where(Subscriber.id > after).order_by(Subscriber.id).limit(size)
+    return await session.scalar(select(func.max(ids.subquery().c.id)))
+
+
 async def select_due(
     session: AsyncSession,
     now: datetime,
     kind: DigestKind,
+    ids: tuple[int, int],
     quiet: tuple[time, time] | None = None,
 ) -> None:
-    """Fill ``plan_due``: receiving subscribers inside a window without that date's digest.
+    """Fill ``plan_due``: receiving subscribers inside a window without that date's digest,
+    of those with an id in (``ids[0]``, ``ids[1]``].
 
     Instant alerts leave out subscribers inside their quiet hours (their own,
     else ``quiet``) at the window's local time.
@@ -334,19 +210,29 @@ async def select_due(
     has_keywords = exists().where(SubscriberKeyword.subscriber_id == Subscriber.id)
     # Whoever muted something has their pairs enumerated, so the mutes can be applied.
     muting = has_mutes(Subscriber.id)
-    path = case((muting, PAIRS), (has_keywords, KEYWORDS), else_=LISTS)
+    path = case(
+        (muting, MatchPath.PAIRS.value),
+        (has_keywords, MatchPath.KEYWORDS.value),
+        else_=MatchPath.LISTS.value,
+    )
     if (await session.scalar(select(func.max(Topic.position))) or 0) >= MASK_BITS:
         far_topic = (
             exists()
             .where(followed, Topic.slug == SubscriberTopic.topic_slug)
             .where(Topic.position >= MASK_BITS)
         )
-        path = case((muting, PAIRS), (far_topic, PAIRS), (has_keywords, KEYWORDS), else_=LISTS)
+        path = case(
+            (or_(muting, far_topic), MatchPath.PAIRS.value),
+            (has_keywords, MatchPath.KEYWORDS.value),
+            else_=MatchPath.LISTS.value,
+        )
     query = (
         _receiving(now, modes)
         .add_columns(Subscriber.chat_id, w.c.local_date, w.c.action, mask, path)
         .join(w, w.c.timezone == Subscriber.timezone)
         .where(
+            Subscriber.id > ids[0],
+            Subscriber.id <= ids[1],
             Subscriber.digest_time >= w.c.from_time,
             Subscriber.digest_time <= w.c.to_time,
             Subscriber.created_at < w.c.created_before,

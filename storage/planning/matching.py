@@ -54,12 +54,12 @@ from storage.models import (
     Topic,
 )
 from storage.mutes import muted_story
-from storage.planning.due import (
-    KEYWORDS,
-    LISTS,
+from storage.planning import tables
+from storage.planning.due import topic_bit
+from storage.planning.tables import (
     MASK_BITS,
-    PAIRS,
-    PLAN,
+    MatchPath,
+    WindowAction,
     plan_delivered,
     plan_due,
     plan_groups,
@@ -68,7 +68,6 @@ from storage.planning.due import (
     plan_matches,
     plan_members,
     plan_stories,
-    topic_bit,
 )
 from storage.states import DELIVERING_KINDS
 
@@ -76,31 +75,33 @@ COLUMNS = ["group_id", "rank", "story_id", "total"]
 HISTORY_MARGIN = timedelta(days=1)
 
 
-async def select_matches(
-    session: AsyncSession, since: datetime, max_stories: int, *, by_story_time: bool
-) -> None:
-    """Group the due subscribers and fill ``plan_matches`` with each group's stories.
+async def select_matches(session: AsyncSession, since: datetime, max_stories: int) -> None:
+    """Group the chunk's due subscribers and fill ``plan_matches`` with each group's stories.
 
     A story matches a subscriber through a followed topic (story_topics) or
     one of their keywords (story_keywords); stories already delivered to the
     subscriber are left out. Newest briefs first, then the brief's own order.
+    The candidates are ``plan_stories``, ranked once per run (``rank_recent_stories``).
     """
     recent = since - HISTORY_MARGIN
-    await _rank_recent_stories(session, since, by_story_time=by_story_time)
     await _read_histories(session, recent)
     await _form_groups(session)
+    await tables.analyze(session, plan_members, plan_groups)
     await _collect_delivered(session, recent)
+    await tables.analyze(session, plan_delivered)
     await _rank_lists(session)
     await _take_from_lists(session, max_stories)
-    if await _any_group(session, KEYWORDS):
+    if await _any_group(session, MatchPath.KEYWORDS):
         await _take_from_lists_and_keywords(session, max_stories)
-    if await _any_group(session, PAIRS):
+    if await _any_group(session, MatchPath.PAIRS):
         await _match_pairs(session, max_stories)
+    await tables.analyze(session, plan_matches)
 
 
-async def _rank_recent_stories(
+async def rank_recent_stories(
     session: AsyncSession, since: datetime, *, by_story_time: bool
 ) -> None:
+    """plan_stories: the stories since ``since``, newest briefs first, with their topic masks."""
     mask = func.coalesce(
         select(func.sum(topic_bit()))
         .select_from(StoryTopic)
@@ -121,7 +122,7 @@ async def _rank_recent_stories(
 
 
 def _due(*paths: int) -> list[ColumnElement[bool]]:
-    return [plan_due.c.action == PLAN, plan_due.c.path.in_(paths)]
+    return [plan_due.c.action == WindowAction.PLAN, plan_due.c.path.in_(paths)]
 
 
 async def _any_group(session: AsyncSession, path: int) -> bool:
@@ -152,7 +153,7 @@ async def _read_histories(session: AsyncSession, recent: datetime) -> None:
             select(p.subscriber_id, lists)
             .distinct()
             .join(Digest, and_(*_recent_lists(p.subscriber_id, recent)))
-            .where(*_due(LISTS)),
+            .where(*_due(MatchPath.LISTS)),
         )
     )
 
@@ -161,7 +162,7 @@ async def _form_groups(session: AsyncSession) -> None:
     """plan_members and plan_groups: one group per (mask, history), one per other subscriber."""
     p, h, m = plan_due.c, plan_history.c, plan_members.c
     history = func.coalesce(h.history, "")
-    alone = case((p.path == LISTS, 0), else_=p.subscriber_id)
+    alone = case((p.path == MatchPath.LISTS, 0), else_=p.subscriber_id)
     await session.execute(
         insert(plan_members).from_select(
             ["subscriber_id", "group_id", "mask", "history", "path"],
@@ -173,7 +174,7 @@ async def _form_groups(session: AsyncSession) -> None:
                 p.path,
             )
             .select_from(plan_due.outerjoin(plan_history, h.subscriber_id == p.subscriber_id))
-            .where(p.action == PLAN),
+            .where(p.action == WindowAction.PLAN),
         )
     )
     path = func.min(m.path)
@@ -185,7 +186,7 @@ async def _form_groups(session: AsyncSession) -> None:
                 func.min(m.mask),
                 func.min(m.history),
                 path,
-                case((path == LISTS, None), else_=func.min(m.subscriber_id)),
+                case((path == MatchPath.LISTS, None), else_=func.min(m.subscriber_id)),
                 func.min(m.subscriber_id),
             ).group_by(m.group_id),
         )
@@ -215,7 +216,7 @@ def _undelivered(member: Any, story_id: Any) -> ColumnElement[bool]:
 async def _rank_lists(session: AsyncSession) -> None:
     masks = (
         select(plan_groups.c.mask)
-        .where(plan_groups.c.path.in_([LISTS, KEYWORDS]))
+        .where(plan_groups.c.path.in_([MatchPath.LISTS, MatchPath.KEYWORDS]))
         .distinct()
         .subquery("masks")
     )
@@ -248,7 +249,7 @@ async def _take_from_lists(session: AsyncSession, max_stories: int) -> None:
             .label("total"),
         )
         .join(plan_lists, li.mask == g.mask)
-        .where(g.path == LISTS, _undelivered(g.member, li.story_id))
+        .where(g.path == MatchPath.LISTS, _undelivered(g.member, li.story_id))
         .subquery("ranked")
     )
     await session.execute(
@@ -265,7 +266,7 @@ async def _count_list_delivered(session: AsyncSession) -> None:
         select(g.group_id, func.count().label("n"))
         .join(plan_delivered, d.member == g.member)
         .join(plan_stories, s.story_id == d.story_id)
-        .where(g.path == KEYWORDS, s.mask.op("&")(g.mask) != 0)
+        .where(g.path == MatchPath.KEYWORDS, s.mask.op("&")(g.mask) != 0)
         .group_by(g.group_id)
         .subquery("counts")
     )
@@ -281,14 +282,14 @@ async def _take_from_lists_and_keywords(session: AsyncSession, max_stories: int)
     head = (
         select(g.group_id, g.member, li.story_id, li.story_rank, literal(1), li.total, g.delivered)
         .join(plan_lists, and_(li.mask == g.mask, li.rank <= max_stories + g.delivered))
-        .where(g.path == KEYWORDS)
+        .where(g.path == MatchPath.KEYWORDS)
     )
     extra = (
         select(g.group_id, g.member, s.story_id, s.rank, literal(0), literal(0), g.delivered)
         .join(SubscriberKeyword, SubscriberKeyword.subscriber_id == g.subscriber_id)
         .join(StoryKeyword, StoryKeyword.keyword == SubscriberKeyword.keyword)
         .join(plan_stories, s.story_id == StoryKeyword.story_id)
-        .where(g.path == KEYWORDS, s.mask.op("&")(g.mask) == 0)
+        .where(g.path == MatchPath.KEYWORDS, s.mask.op("&")(g.mask) == 0)
         .distinct()  # a story with two of the subscriber's keywords
     )
     # Disjoint: the head is in the mask's list, the extras are not.
@@ -325,14 +326,14 @@ async def _match_pairs(session: AsyncSession, max_stories: int) -> None:
         .join(SubscriberTopic, SubscriberTopic.subscriber_id == g.subscriber_id)
         .join(StoryTopic, StoryTopic.topic_slug == SubscriberTopic.topic_slug)
         .join(plan_stories, s.story_id == StoryTopic.story_id)
-        .where(g.path == PAIRS)
+        .where(g.path == MatchPath.PAIRS)
     )
     by_keyword = (
         select(g.group_id, g.subscriber_id, s.story_id, s.rank)
         .join(SubscriberKeyword, SubscriberKeyword.subscriber_id == g.subscriber_id)
         .join(StoryKeyword, StoryKeyword.keyword == SubscriberKeyword.keyword)
         .join(plan_stories, s.story_id == StoryKeyword.story_id)
-        .where(g.path == PAIRS)
+        .where(g.path == MatchPath.PAIRS)
     )
     pairs = union(by_topic, by_keyword).subquery("pairs")
     ranked = (

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import fresh_ids
 from storage.models import Digest, OutboxMessage, StoryList, StoryListItem
-from storage.planning.due import (
-    SKIP,
-    PlanCounts,
+from storage.planning.due import PlanCounts
+from storage.planning.tables import (
+    WindowAction,
     plan_due,
     plan_groups,
     plan_matches,
@@ -55,12 +55,13 @@ async def write_digests(
     due = plan_due.outerjoin(plan_members, plan_members.c.subscriber_id == p.subscriber_id)
     due = due.outerjoin(plan_groups, g.group_id == plan_members.c.group_id)
     has_stories = g.list_id.is_not(None)
+    skip = p.action == WindowAction.SKIP
     counts: dict[str, int] = dict(
         (
             await session.execute(
                 select(
                     case(
-                        (p.action == SKIP, "skipped"),
+                        (skip, "skipped"),
                         (has_stories, "digests"),
                         else_="empty",
                     ).label("outcome"),
@@ -86,7 +87,7 @@ async def write_digests(
             select(
                 p.subscriber_id,
                 case(
-                    (p.action == SKIP, DigestKind.SKIPPED.value),
+                    (skip, DigestKind.SKIPPED.value),
                     (has_stories, kind.value),
                     else_=kind.value if notify_empty else DigestKind.SKIPPED.value,
                 ),
@@ -96,7 +97,7 @@ async def write_digests(
                 literal(now, UTCDateTime()),
             )
             .select_from(due)
-            .where(true() if mark_empty or notify_empty else or_(p.action == SKIP, has_stories))
+            .where(true() if mark_empty or notify_empty else or_(skip, has_stories))
             .order_by(p.subscriber_id),
         )
     )
@@ -130,7 +131,10 @@ async def write_digests(
                 literal(now, UTCDateTime()),
             )
             .join(plan_due, p.subscriber_id == new.c.subscriber_id)
-            .where(p.action != SKIP, true() if notify_empty else new.c.list_id.is_not(None))
+            .where(
+                p.action != WindowAction.SKIP,
+                true() if notify_empty else new.c.list_id.is_not(None),
+            )
             .order_by(new.c.id),
         )
     )

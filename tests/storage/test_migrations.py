@@ -9,6 +9,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, func, insert, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import db, digests, subscribers
@@ -210,3 +211,69 @@ async def _downgrade(engine: AsyncEngine, revision: str) -> None:
 
     async with engine.begin() as connection:
         await connection.run_sync(run)
+
+
+async def _rows(engine: AsyncEngine) -> tuple[list[object], list[object]]:
+    async with engine.connect() as connection:
+        digest_rows = (
+            await connection.execute(text("SELECT id, list_id FROM digests ORDER BY id"))
+        ).all()
+        outbox_rows = (
+            await connection.execute(
+                text("SELECT id, subscriber_id, digest_id, status FROM outbox ORDER BY id")
+            )
+        ).all()
+    return list(digest_rows), list(outbox_rows)
+
+
+async def _referred_tables(engine: AsyncEngine, table: str) -> set[str]:
+    async with engine.connect() as connection:
+        keys = await connection.run_sync(lambda c: inspect(c).get_foreign_keys(table))
+    return {key["referred_table"] for key in keys}
+
+
+@pytest.mark.parametrize("empty_database_url", BACKENDS, indirect=True)
+async def test_dropping_the_planners_redundant_keys_keeps_every_row_both_ways(
+    empty_database_url: str,
+) -> None:
+    engine = db.create_engine(empty_database_url)
+    try:
+        await _at_0005_with_digests(engine)
+        await db.upgrade(engine, "0007")
+        async with engine.begin() as connection:
+            await connection.execute(
+                insert(OutboxMessage),
+                {"subscriber_id": None, "kind": "text", "chat_id": 1, "text": "Feed down"},
+            )
+        before = await _rows(engine)
+
+        await db.upgrade(engine)
+        upgraded = await _rows(engine)
+        upgraded_keys = (
+            await _referred_tables(engine, "outbox"),
+            await _referred_tables(engine, "digests"),
+        )
+        await _downgrade(engine, "0007")
+        downgraded = await _rows(engine)
+        downgraded_keys = (
+            await _referred_tables(engine, "outbox"),
+            await _referred_tables(engine, "digests"),
+        )
+        await db.upgrade(engine)
+        async with db.create_sessionmaker(engine).begin() as session:
+            assert await subscribers.forget(session, 4242)
+
+        assert len(before[0]) == 3 and len(before[1]) == 2
+        assert upgraded == before and downgraded == before
+        assert upgraded_keys == ({"digests"}, {"subscribers"})
+        assert downgraded_keys == ({"digests", "subscribers"}, {"subscribers", "story_lists"})
+        # The subscriber's digests took their outbox row along; the operators' text stays.
+        digests_left, outbox_left = await _rows(engine)
+        assert digests_left == [] and [row[1] for row in outbox_left] == [None]
+        with pytest.raises(IntegrityError):  # the rebuilt outbox still checks its states
+            async with engine.begin() as connection:
+                await connection.execute(
+                    text("UPDATE outbox SET status = 'lost' WHERE subscriber_id IS NULL")
+                )
+    finally:
+        await engine.dispose()
