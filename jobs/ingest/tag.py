@@ -37,6 +37,7 @@ from jobs.ingest.drafts import BriefDraft
 WORDS_PER_MENTION = 75
 MAX_MENTIONS_REQUIRED = 4
 CONTEXT_WEIGHT = 0.5
+CONTEXT_ALONE_EXTRA = 1  # without a keyword, context terms need one mention more
 _SUFFIX = r"(?:'s|s'|es|s)?"
 _WORD = re.compile(r"\S+")
 
@@ -138,10 +139,16 @@ class Tagger:
         }
         hits: list[tuple[str, _Hit]] = []
         for topic in self.topics:
-            hits += [(term, (topic.slug, term, TERM)) for term in topic.terms]
-            hits += [(term, (topic.slug, term, CONTEXT)) for term in topic.context]
-            hits += [(term, (topic.slug, term, EXCLUDE)) for term in topic.exclude]
-            hits += [(term, (topic.slug, term, IGNORE)) for term in topic.ignore]
+            kinds: dict[str, str] = {}  # a term listed twice counts once, as first listed
+            for kind, terms in (
+                (EXCLUDE, topic.exclude),
+                (IGNORE, topic.ignore),
+                (TERM, topic.terms),
+                (CONTEXT, topic.context),
+            ):
+                for term in terms:
+                    kinds.setdefault(term, kind)
+            hits += [(term, (topic.slug, term, kind)) for term, kind in kinds.items()]
         self._index = _Index(hits)
 
     @staticmethod
@@ -156,12 +163,15 @@ class Tagger:
         score: dict[str, float] = {}
         terms: dict[str, set[str]] = {}
         excluded: set[str] = set()
+        strong: set[str] = set()
         for source in (title, text):
             for slug, term, kind in _unmasked(self._index.scan(source)):
                 if kind == EXCLUDE:
                     excluded.add(slug)
                     continue
                 terms.setdefault(slug, set()).add(term)
+                if kind == TERM:
+                    strong.add(slug)
                 if source is title and kind == TERM:
                     in_title.add(slug)
                 elif source is title or kind == TERM:
@@ -175,13 +185,17 @@ class Tagger:
             if t.slug in terms
             and t.slug not in excluded
             and (t.slug in in_title or score.get(t.slug, 0.0) >= needed)
+            and (t.slug in strong or score.get(t.slug, 0.0) >= needed + CONTEXT_ALONE_EXTRA)
         }
         tags: dict[str, tuple[str, ...]] = {}
         for topic in self.topics:
             slug = topic.slug
             if slug not in earned:
                 continue
-            if slug not in in_title and any(other in earned for other in topic.defer_to):
+            if any(
+                other in earned and (other in in_title or slug not in in_title)
+                for other in topic.defer_to
+            ):
                 continue
             tags[slug] = tuple(sorted(terms[slug], key=self._order[slug].__getitem__))
         return tags

@@ -19,11 +19,11 @@ def test_seed_stories_get_exactly_the_expected_topics(tagger):
     brief = split_text((SEEDS / "world-brief_2025-02-12.txt").read_text(encoding="utf-8"))
     [tagged] = tag_briefs(tagger, [brief])
     assert [set(s.topics) for s in tagged.stories] == [
-        {"ukraine", "europe"},
-        {"gaza", "middle-east"},
-        {"trade", "asia"},
+        {"ukraine", "europe", "us-politics"},
+        {"gaza", "us-politics"},
+        {"trade", "asia", "us-politics"},
         {"europe"},
-        {"trade", "americas"},
+        {"trade", "americas", "us-politics"},
     ]
 
 
@@ -34,8 +34,8 @@ def test_every_tag_keeps_the_terms_that_matched_in_file_order(tagger):
     assert tagged.stories[3].topics["europe"] == ("Greece", "Greek", "Mitsotakis")
 
 
-def topic(slug: str, *keywords: str, exclude: tuple[str, ...] = ()) -> TopicDefinition:
-    return TopicDefinition(slug=slug, name=slug, keywords=keywords, exclude=exclude)
+def topic(slug: str, *keywords: str, **fields: tuple[str, ...]) -> TopicDefinition:
+    return TopicDefinition(slug=slug, name=slug, keywords=keywords, **fields)  # type: ignore[arg-type]
 
 
 def test_capitalised_terms_match_their_spelling_and_lower_case_terms_any_case():
@@ -86,3 +86,59 @@ def test_subscriber_keywords_need_one_mention_and_follow_the_same_word_rules():
     }
     assert matcher.match("greenland", "") == {}
     assert matcher.match("Greenland's ice", "") == {"Greenland": ("Greenland",)}
+
+
+def test_a_context_term_counts_half_and_alone_needs_one_mention_more():
+    tagger = Tagger([topic("economy", "Federal Reserve", context=("investors", "markets"))])
+    assert tagger.tag("Morning notes", "Investors were calm.") == {}
+    assert tagger.tag("Morning notes", "Investors watched the Federal Reserve.") == {
+        "economy": ("Federal Reserve", "investors")
+    }
+    busy = "Investors fled; markets fell; investors sold; markets shut."
+    assert tagger.tag("Morning notes", busy) == {"economy": ("investors", "markets")}
+
+
+def test_words_inside_an_ignored_phrase_are_no_evidence():
+    tagger = Tagger([topic("trade", "tariff", context=("trade",), ignore=("trade union",))])
+    text = "The trade union called a strike. Trade union leaders met. The trade union won."
+    assert tagger.tag("Strike at the port", text) == {}
+    assert tagger.tag("Trade and tariffs", "The tariff hits trade.") == {
+        "trade": ("tariff", "trade")
+    }
+
+
+def test_a_topic_defers_to_another_unless_the_title_names_it_alone():
+    tagger = Tagger([topic("gaza", "Gaza"), topic("middle-east", "Israel", defer_to=("gaza",))])
+    assert set(tagger.tag("Aid reaches Gaza", "Israel opened a crossing into Gaza.")) == {"gaza"}
+    assert set(tagger.tag("Israel votes", "The vote was also about Gaza.")) == {
+        "gaza",
+        "middle-east",
+    }
+    assert set(tagger.tag("Israel opens Gaza crossing", "Trucks crossed.")) == {"gaza"}
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "topics"),
+    [
+        ("Court blocks order", "The Supreme Court blocked the executive order.", {"us-politics"}),
+        ("Senate confirms nominee", "Republicans confirmed him 51-49.", {"us-politics"}),
+        ("Exports to US slump", "Shipments of goods fell as exports dropped.", {"trade"}),
+        ("Solar overtakes coal", "Solar power produced more electricity than coal.", {"climate"}),
+        ("Stocks slide", "Wall Street fell as investors sold bank shares.", {"economy"}),
+        ("Nvidia unveils chip", "The chipmaker showed a new GPU.", {"tech"}),
+    ],
+)
+def test_a_topic_told_without_its_name_is_still_tagged(tagger, title, text, topics):
+    assert set(tagger.tag(title, text)) == topics
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("Union vote", "The trade union voted to strike over pay at the trade show."),
+        ("Holiday dinner", "A roast turkey and wild turkey recipes for the holiday."),
+        ("Atlanta race", "Georgia voters in Atlanta lined up early."),
+    ],
+)
+def test_precision_traps_do_not_tag_trade_middle_east_or_europe(tagger, title, text):
+    assert set(tagger.tag(title, text)) & {"trade", "middle-east", "europe"} == set()
