@@ -12,7 +12,10 @@ per 75 words of the story (at least one, and never more than 4 are asked
 for). A keyword or alias mentioned in the text counts one, a context term
 half (a context term in the title counts one). So a two-line item needs one
 keyword, a 120-word story two, a 200-word story three, and a long article
-four: one passing mention in a long story does not tag it. Words inside one
+four: one passing mention in a long story does not tag it, nor does a side
+topic with less than a quarter of the main topic's evidence (unless its
+keyword is in the title). Without any keyword, context terms need one
+mention more than the story's length asks for. Words inside one
 of the topic's ignored phrases ("trade union") are no evidence for it; a
 topic whose exclusion term appears is not tagged; a topic that defers to
 another ("middle-east" to "gaza") is left out when that one is tagged, unless
@@ -38,6 +41,7 @@ WORDS_PER_MENTION = 75
 MAX_MENTIONS_REQUIRED = 4
 CONTEXT_WEIGHT = 0.5
 CONTEXT_ALONE_EXTRA = 1  # without a keyword, context terms need one mention more
+SIDE_TOPIC_SHARE = 0.25  # below this share of the main topic's evidence, a mention is passing
 _SUFFIX = r"(?:'s|s'|es|s)?"
 _WORD = re.compile(r"\S+")
 
@@ -187,10 +191,13 @@ class Tagger:
             and (t.slug in in_title or score.get(t.slug, 0.0) >= needed)
             and (t.slug in strong or score.get(t.slug, 0.0) >= needed + CONTEXT_ALONE_EXTRA)
         }
+        top = max((score.get(slug, 0.0) for slug in earned), default=0.0)
         tags: dict[str, tuple[str, ...]] = {}
         for topic in self.topics:
             slug = topic.slug
             if slug not in earned:
+                continue
+            if slug not in in_title and score.get(slug, 0.0) < SIDE_TOPIC_SHARE * top:
                 continue
             if any(
                 other in earned and (other in in_title or slug not in in_title)

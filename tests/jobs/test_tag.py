@@ -72,6 +72,16 @@ def test_one_passing_mention_in_a_long_story_does_not_tag_it():
     assert tagger.tag("Local budget", repeated) == {"china": ("China",)}
 
 
+def test_a_side_topic_with_under_a_quarter_of_the_evidence_is_a_passing_mention():
+    tagger = Tagger([topic("china", "China", "Beijing"), topic("americas", "Canada")])
+    text = (
+        "China's exports rose; Beijing said China sold more to China's neighbours, China and Canada"
+    )
+    assert set(tagger.tag("Export record", text)) == {"china"}
+    assert set(tagger.tag("Export record", text + " and Canada too.")) == {"china", "americas"}
+    assert set(tagger.tag("Canada's buyers", text)) == {"china", "americas"}
+
+
 def test_a_short_item_needs_only_one_mention():
     tagger = Tagger([topic("china", "China")])
     assert tagger.tag("Export data", "China reported record exports.") == {"china": ("China",)}
