@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.catalogue import TopicDefinition, load_topics
+from jobs.catalogue import CatalogueError, TopicDefinition, load_topics
 from jobs.ingest.split.segment import split_text
 from jobs.ingest.tag import KeywordMatcher, Tagger, tag_briefs
 from tests.conftest import SEEDS
@@ -152,3 +152,28 @@ def test_a_topic_told_without_its_name_is_still_tagged(tagger, title, text, topi
 )
 def test_precision_traps_do_not_tag_trade_middle_east_or_europe(tagger, title, text):
     assert set(tagger.tag(title, text)) & {"trade", "middle-east", "europe"} == set()
+
+
+def test_the_topics_file_gives_context_ignored_phrases_and_deferrals(tmp_path):
+    path = tmp_path / "topics.toml"
+    path.write_text(
+        '[[topic]]\nslug = "gaza"\nname = "Gaza"\nkeywords = ["Gaza"]\n'
+        '[[topic]]\nslug = "middle-east"\nname = "Middle East"\nkeywords = ["Israel"]\n'
+        'context = ["ceasefire"]\nignore = ["Israel Street"]\ndefer_to = ["gaza"]\n'
+    )
+    _, mideast = load_topics(path)
+    assert (mideast.context, mideast.ignore, mideast.defer_to) == (
+        ("ceasefire",),
+        ("Israel Street",),
+        ("gaza",),
+    )
+    assert mideast.evidence == ("Israel", "ceasefire")
+
+
+def test_deferring_to_a_topic_the_file_lacks_names_the_topic_and_the_slug(tmp_path):
+    path = tmp_path / "topics.toml"
+    path.write_text(
+        '[[topic]]\nslug = "europe"\nname = "Europe"\nkeywords = ["EU"]\ndefer_to = ["ukraine"]\n'
+    )
+    with pytest.raises(CatalogueError, match=r"topic 'europe': defer_to names ukraine"):
+        load_topics(path)
