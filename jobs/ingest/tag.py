@@ -19,7 +19,7 @@ mention more than the story's length asks for. Words inside one
 of the topic's ignored phrases ("trade union") are no evidence for it; a
 topic whose exclusion term appears is not tagged; a topic that defers to
 another ("middle-east" to "gaza") is left out when that one is tagged, unless
-its own keyword is in the title. Each tag keeps the terms that earned it, in
+the title names it and not the other. Each tag keeps the terms that earned it, in
 the order the topics file lists them.
 
 All terms are compiled once, into two regular expressions shaped as prefix
