@@ -35,11 +35,19 @@ class TopicDefinition:
     aliases: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     names: dict[str, str] = field(default_factory=dict, hash=False)  # {"uk": "Україна"}
+    context: tuple[str, ...] = ()  # weak evidence: half a mention each
+    ignore: tuple[str, ...] = ()  # phrases whose words are no evidence ("trade union")
+    defer_to: tuple[str, ...] = ()  # topics that take the story unless the title says otherwise
 
     @property
     def terms(self) -> tuple[str, ...]:
-        """Everything that counts as evidence: keywords, then aliases."""
+        """The strong evidence: keywords, then aliases."""
         return self.keywords + self.aliases
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        """Every term that can earn the tag: keywords, aliases, then context terms."""
+        return self.terms + self.context
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +120,18 @@ def load_topics(path: Path) -> list[TopicDefinition]:
                 aliases=_strings(path, where, entry.get("aliases"), "aliases"),
                 exclude=_strings(path, where, entry.get("exclude"), "exclude"),
                 names=_names(path, where, entry),
+                context=_strings(path, where, entry.get("context"), "context"),
+                ignore=_strings(path, where, entry.get("ignore"), "ignore"),
+                defer_to=_strings(path, where, entry.get("defer_to"), "defer_to"),
             )
         )
+    for topic in topics:
+        unknown = [slug for slug in topic.defer_to if slug not in seen or slug == topic.slug]
+        if unknown:
+            raise CatalogueError(
+                f"{path}: topic {topic.slug!r}: defer_to names {', '.join(unknown)}, "
+                "which is not another topic of this file"
+            )
     return topics
 
 

@@ -196,7 +196,7 @@ def test_preview_from_a_file_shows_only_the_followed_topics(cli_env: Path) -> No
     result = CliRunner().invoke(main, ["preview", "--topics", "gaza", "--source", str(seed)])
 
     assert result.exit_code == 0, result.output
-    assert "1. 🕊️🕌 Renewing war." in result.output
+    assert "1. 🕊️🏛️ Renewing war." in result.output
     assert "Modi comes to Washington" not in result.output
 
 

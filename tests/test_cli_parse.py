@@ -79,8 +79,8 @@ def test_seed_brief_parses_to_five_tagged_stories_as_json_without_a_database(cli
     assert data["title"] == "Hegseth Rules Out U.S. Peacekeeping in Ukraine"
     assert [s["title"] for s in data["stories"]][:2] == ["Is Europe on Its Own?", "Renewing war."]
     assert [set(s["topics"]) for s in data["stories"]] == [
-        {"ukraine", "europe"}, {"gaza", "middle-east"}, {"trade", "asia"}, {"europe"},
-        {"trade", "americas"},
+        {"ukraine", "us-politics", "europe"}, {"gaza", "us-politics"},
+        {"trade", "us-politics", "asia"}, {"europe"}, {"trade", "us-politics", "americas"},
     ]  # fmt: skip
     assert not Path("never.db").exists()
 
@@ -89,7 +89,8 @@ def test_without_json_each_story_is_listed_with_its_topics_and_first_line(cli):
     result = cli.invoke(main, ["parse", str(SEED)])
     assert result.exit_code == 0
     assert "  5. Odds and Ends" in result.output
-    assert "topics: trade (tariff, import), americas (Canada, Canadian, Ontario)" in result.output
+    assert "topics: trade (tariff, import), us-politics (Trump, White House, U.S.)" in result.output
+    assert "americas (Canada, Canadian, Ontario, Canadians)" in result.output
     assert "Along with the 12 other Canadian provincial" in result.output
 
 

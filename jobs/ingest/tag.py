@@ -6,14 +6,21 @@ shouted headlines), a lower-case term ("tariff") matches any case. Multi-word
 terms match across any run of spaces; plurals and possessives match too
 ("tariffs", "Ukraine's"). Curly apostrophes count as straight ones.
 
-Minimum evidence (``Tagger``): a topic is tagged when one of its terms is in
-the title, or when its terms are mentioned in the text at least once per 75
-words of the story (at least one, and never more than 4 mentions are asked
-for). So a two-line item needs one mention, a 120-word story two, a 200-word
-story three, and a long article four: one passing mention in a long story
-does not tag it. A
-topic whose exclusion term appears is not tagged. Each tag keeps the terms
-that earned it, in the order the topics file lists them.
+Minimum evidence (``Tagger``): a topic is tagged when one of its keywords or
+aliases is in the title, or when its evidence in the text reaches one mention
+per 75 words of the story (at least one, and never more than 4 are asked
+for). A keyword or alias mentioned in the text counts one, a context term
+half (a context term in the title counts one). So a two-line item needs one
+keyword, a 120-word story two, a 200-word story three, and a long article
+four: one passing mention in a long story does not tag it, nor does a side
+topic with less than a quarter of the main topic's evidence (unless its
+keyword is in the title). Without any keyword, context terms need one
+mention more than the story's length asks for. Words inside one
+of the topic's ignored phrases ("trade union") are no evidence for it; a
+topic whose exclusion term appears is not tagged; a topic that defers to
+another ("middle-east" to "gaza") is left out when that one is tagged, unless
+the title names it and not the other. Each tag keeps the terms that earned it, in
+the order the topics file lists them.
 
 All terms are compiled once, into two regular expressions shaped as prefix
 trees (one case-sensitive, one not), so a story is scanned twice, not once
@@ -32,11 +39,19 @@ from jobs.ingest.drafts import BriefDraft
 
 WORDS_PER_MENTION = 75
 MAX_MENTIONS_REQUIRED = 4
+CONTEXT_WEIGHT = 0.5
+CONTEXT_ALONE_EXTRA = 1  # without a keyword, context terms need one mention more
+SIDE_TOPIC_SHARE = 0.25  # below this share of the main topic's evidence, a mention is passing
 _SUFFIX = r"(?:'s|s'|es|s)?"
 _WORD = re.compile(r"\S+")
 
-# (owner, term, is_exclusion): owner is a topic slug or a subscriber keyword.
-_Hit = tuple[str, str, bool]
+# What a matched term is to its owner.
+TERM, CONTEXT, EXCLUDE, IGNORE = "term", "context", "exclude", "ignore"
+
+# (owner, term, kind): owner is a topic slug or a subscriber keyword.
+_Hit = tuple[str, str, str]
+# A hit and where it matched: (hit, start, end).
+_Found = tuple[_Hit, int, int]
 
 
 def _normalise(text: str) -> str:
@@ -90,17 +105,31 @@ class _Index:
             return None
         return re.compile(rf"(?<![\w])({_trie_pattern(table)}){_SUFFIX}(?![\w])", flags)
 
-    def scan(self, text: str) -> list[_Hit]:
-        """Every hit in ``text``, one per mention."""
-        found: list[_Hit] = []
+    def scan(self, text: str) -> list[_Found]:
+        """Every hit in ``text``, one per mention, with where it matched."""
+        found: list[_Found] = []
         text = _normalise(text)
         for pattern, table, fold in self._patterns:
             if pattern is None:
                 continue
             for match in pattern.finditer(text):
                 base = " ".join(match.group(1).split())
-                found.extend(table.get(base.lower() if fold else base, ()))
+                for hit in table.get(base.lower() if fold else base, ()):
+                    found.append((hit, match.start(), match.end()))
         return found
+
+
+def _unmasked(found: list[_Found]) -> list[_Hit]:
+    """The hits left when every owner's ignored phrases blank out the terms inside them."""
+    masks: dict[str, list[tuple[int, int]]] = {}
+    for (owner, _, kind), start, end in found:
+        if kind == IGNORE:
+            masks.setdefault(owner, []).append((start, end))
+    return [
+        hit
+        for hit, start, end in found
+        if hit[2] != IGNORE and not any(a <= start and end <= b for a, b in masks.get(hit[0], ()))
+    ]
 
 
 class Tagger:
@@ -108,11 +137,22 @@ class Tagger:
 
     def __init__(self, topics: Sequence[TopicDefinition]) -> None:
         self.topics = list(topics)
-        self._order = {t.slug: {term: i for i, term in enumerate(t.terms)} for t in self.topics}
+        self._order = {
+            t.slug: {term: i for i, term in reversed(list(enumerate(t.evidence)))}
+            for t in self.topics
+        }
         hits: list[tuple[str, _Hit]] = []
         for topic in self.topics:
-            hits += [(term, (topic.slug, term, False)) for term in topic.terms]
-            hits += [(term, (topic.slug, term, True)) for term in topic.exclude]
+            kinds: dict[str, str] = {}  # a term listed twice counts once, as first listed
+            for kind, terms in (
+                (EXCLUDE, topic.exclude),
+                (IGNORE, topic.ignore),
+                (TERM, topic.terms),
+                (CONTEXT, topic.context),
+            ):
+                for term in terms:
+                    kinds.setdefault(term, kind)
+            hits += [(term, (topic.slug, term, kind)) for term, kind in kinds.items()]
         self._index = _Index(hits)
 
     @staticmethod
@@ -123,26 +163,48 @@ class Tagger:
 
     def tag(self, title: str, text: str) -> dict[str, tuple[str, ...]]:
         """Topic slug -> the terms that earned it (file order), for topics with enough evidence."""
-        in_title = {slug for slug, _, excl in self._index.scan(title) if not excl}
-        mentions: dict[str, int] = {}
+        in_title: set[str] = set()
+        score: dict[str, float] = {}
         terms: dict[str, set[str]] = {}
         excluded: set[str] = set()
+        strong: set[str] = set()
         for source in (title, text):
-            for slug, term, exclusion in self._index.scan(source):
-                if exclusion:
+            for slug, term, kind in _unmasked(self._index.scan(source)):
+                if kind == EXCLUDE:
                     excluded.add(slug)
                     continue
                 terms.setdefault(slug, set()).add(term)
-                if source is text:
-                    mentions[slug] = mentions.get(slug, 0) + 1
+                if kind == TERM:
+                    strong.add(slug)
+                if source is title and kind == TERM:
+                    in_title.add(slug)
+                elif source is title or kind == TERM:
+                    score[slug] = score.get(slug, 0.0) + 1.0
+                else:
+                    score[slug] = score.get(slug, 0.0) + CONTEXT_WEIGHT
         needed = self.required_mentions(text)
+        earned = {
+            t.slug
+            for t in self.topics
+            if t.slug in terms
+            and t.slug not in excluded
+            and (t.slug in in_title or score.get(t.slug, 0.0) >= needed)
+            and (t.slug in strong or score.get(t.slug, 0.0) >= needed + CONTEXT_ALONE_EXTRA)
+        }
+        top = max((score.get(slug, 0.0) for slug in earned), default=0.0)
         tags: dict[str, tuple[str, ...]] = {}
         for topic in self.topics:
             slug = topic.slug
-            if slug in excluded or slug not in terms:
+            if slug not in earned:
                 continue
-            if slug in in_title or mentions.get(slug, 0) >= needed:
-                tags[slug] = tuple(sorted(terms[slug], key=self._order[slug].__getitem__))
+            if slug not in in_title and score.get(slug, 0.0) < SIDE_TOPIC_SHARE * top:
+                continue
+            if any(
+                other in earned and (other in in_title or slug not in in_title)
+                for other in topic.defer_to
+            ):
+                continue
+            tags[slug] = tuple(sorted(terms[slug], key=self._order[slug].__getitem__))
         return tags
 
 
@@ -162,9 +224,9 @@ class KeywordMatcher:
 
     def __init__(self, keywords: Iterable[str]) -> None:
         self.keywords = [k for k in dict.fromkeys(" ".join(k.split()) for k in keywords) if k]
-        self._index = _Index((k, (k, k, False)) for k in self.keywords)
+        self._index = _Index((k, (k, k, TERM)) for k in self.keywords)
 
     def match(self, title: str, text: str) -> dict[str, tuple[str, ...]]:
         """Keyword -> (keyword,) for each keyword in the title or text, in keyword order."""
-        found = {owner for source in (title, text) for owner, _, _ in self._index.scan(source)}
+        found = {hit[0] for source in (title, text) for hit, _, _ in self._index.scan(source)}
         return {k: (k,) for k in self.keywords if k in found}

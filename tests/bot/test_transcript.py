@@ -21,8 +21,8 @@ async def test_the_readme_conversation_is_what_the_bot_says_on_the_seed_brief(
 ) -> None:
     transcript = await conversation(tmp_path / "transcript.db")
 
-    assert "> /digest\n📰 Your stories · 4 new\n\n1. 🇺🇦🇪🇺 Is Europe on Its Own?" in transcript
-    assert "> /story 2\n🕊️🕌 2. Renewing war.\n\nThe Israeli military" in transcript
+    assert "> /digest\n📰 Your stories · 4 new\n\n1. 🇺🇦🏛️🇪🇺 Is Europe on Its Own?" in transcript
+    assert "> /story 2\n🕊️🏛️ 2. Renewing war.\n\nThe Israeli military" in transcript
     assert transcript == readme_transcript(), (
         "README.md's conversation is out of date: paste `python -m tests.bot.transcript`"
     )

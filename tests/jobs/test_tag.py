@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.catalogue import TopicDefinition, load_topics
+from jobs.catalogue import CatalogueError, TopicDefinition, load_topics
 from jobs.ingest.split.segment import split_text
 from jobs.ingest.tag import KeywordMatcher, Tagger, tag_briefs
 from tests.conftest import SEEDS
@@ -19,11 +19,11 @@ def test_seed_stories_get_exactly_the_expected_topics(tagger):
     brief = split_text((SEEDS / "world-brief_2025-02-12.txt").read_text(encoding="utf-8"))
     [tagged] = tag_briefs(tagger, [brief])
     assert [set(s.topics) for s in tagged.stories] == [
-        {"ukraine", "europe"},
-        {"gaza", "middle-east"},
-        {"trade", "asia"},
+        {"ukraine", "europe", "us-politics"},
+        {"gaza", "us-politics"},
+        {"trade", "asia", "us-politics"},
         {"europe"},
-        {"trade", "americas"},
+        {"trade", "americas", "us-politics"},
     ]
 
 
@@ -34,8 +34,8 @@ def test_every_tag_keeps_the_terms_that_matched_in_file_order(tagger):
     assert tagged.stories[3].topics["europe"] == ("Greece", "Greek", "Mitsotakis")
 
 
-def topic(slug: str, *keywords: str, exclude: tuple[str, ...] = ()) -> TopicDefinition:
-    return TopicDefinition(slug=slug, name=slug, keywords=keywords, exclude=exclude)
+def topic(slug: str, *keywords: str, **fields: tuple[str, ...]) -> TopicDefinition:
+    return TopicDefinition(slug=slug, name=slug, keywords=keywords, **fields)  # type: ignore[arg-type]
 
 
 def test_capitalised_terms_match_their_spelling_and_lower_case_terms_any_case():
@@ -72,6 +72,16 @@ def test_one_passing_mention_in_a_long_story_does_not_tag_it():
     assert tagger.tag("Local budget", repeated) == {"china": ("China",)}
 
 
+def test_a_side_topic_with_under_a_quarter_of_the_evidence_is_a_passing_mention():
+    tagger = Tagger([topic("china", "China", "Beijing"), topic("americas", "Canada")])
+    text = (
+        "China's exports rose; Beijing said China sold more to China's neighbours, China and Canada"
+    )
+    assert set(tagger.tag("Export record", text)) == {"china"}
+    assert set(tagger.tag("Export record", text + " and Canada too.")) == {"china", "americas"}
+    assert set(tagger.tag("Canada's buyers", text)) == {"china", "americas"}
+
+
 def test_a_short_item_needs_only_one_mention():
     tagger = Tagger([topic("china", "China")])
     assert tagger.tag("Export data", "China reported record exports.") == {"china": ("China",)}
@@ -86,3 +96,84 @@ def test_subscriber_keywords_need_one_mention_and_follow_the_same_word_rules():
     }
     assert matcher.match("greenland", "") == {}
     assert matcher.match("Greenland's ice", "") == {"Greenland": ("Greenland",)}
+
+
+def test_a_context_term_counts_half_and_alone_needs_one_mention_more():
+    tagger = Tagger([topic("economy", "Federal Reserve", context=("investors", "markets"))])
+    assert tagger.tag("Morning notes", "Investors were calm.") == {}
+    assert tagger.tag("Morning notes", "Investors watched the Federal Reserve.") == {
+        "economy": ("Federal Reserve", "investors")
+    }
+    busy = "Investors fled; markets fell; investors sold; markets shut."
+    assert tagger.tag("Morning notes", busy) == {"economy": ("investors", "markets")}
+
+
+def test_words_inside_an_ignored_phrase_are_no_evidence():
+    tagger = Tagger([topic("trade", "tariff", context=("trade",), ignore=("trade union",))])
+    text = "The trade union called a strike. Trade union leaders met. The trade union won."
+    assert tagger.tag("Strike at the port", text) == {}
+    assert tagger.tag("Trade and tariffs", "The tariff hits trade.") == {
+        "trade": ("tariff", "trade")
+    }
+
+
+def test_a_topic_defers_to_another_unless_the_title_names_it_alone():
+    tagger = Tagger([topic("gaza", "Gaza"), topic("middle-east", "Israel", defer_to=("gaza",))])
+    assert set(tagger.tag("Aid reaches Gaza", "Israel opened a crossing into Gaza.")) == {"gaza"}
+    assert set(tagger.tag("Israel votes", "The vote was also about Gaza.")) == {
+        "gaza",
+        "middle-east",
+    }
+    assert set(tagger.tag("Israel opens Gaza crossing", "Trucks crossed.")) == {"gaza"}
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "topics"),
+    [
+        ("Court blocks order", "The Supreme Court blocked the executive order.", {"us-politics"}),
+        ("Senate confirms nominee", "Republicans confirmed him 51-49.", {"us-politics"}),
+        ("Exports to US slump", "Shipments of goods fell as exports dropped.", {"trade"}),
+        ("Solar overtakes coal", "Solar power produced more electricity than coal.", {"climate"}),
+        ("Stocks slide", "Wall Street fell as investors sold bank shares.", {"economy"}),
+        ("Nvidia unveils chip", "The chipmaker showed a new GPU.", {"tech"}),
+    ],
+)
+def test_a_topic_told_without_its_name_is_still_tagged(tagger, title, text, topics):
+    assert set(tagger.tag(title, text)) == topics
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("Union vote", "The trade union voted to strike over pay at the trade show."),
+        ("Holiday dinner", "A roast turkey and wild turkey recipes for the holiday."),
+        ("Atlanta race", "Georgia voters in Atlanta lined up early."),
+    ],
+)
+def test_precision_traps_do_not_tag_trade_middle_east_or_europe(tagger, title, text):
+    assert set(tagger.tag(title, text)) & {"trade", "middle-east", "europe"} == set()
+
+
+def test_the_topics_file_gives_context_ignored_phrases_and_deferrals(tmp_path):
+    path = tmp_path / "topics.toml"
+    path.write_text(
+        '[[topic]]\nslug = "gaza"\nname = "Gaza"\nkeywords = ["Gaza"]\n'
+        '[[topic]]\nslug = "middle-east"\nname = "Middle East"\nkeywords = ["Israel"]\n'
+        'context = ["ceasefire"]\nignore = ["Israel Street"]\ndefer_to = ["gaza"]\n'
+    )
+    _, mideast = load_topics(path)
+    assert (mideast.context, mideast.ignore, mideast.defer_to) == (
+        ("ceasefire",),
+        ("Israel Street",),
+        ("gaza",),
+    )
+    assert mideast.evidence == ("Israel", "ceasefire")
+
+
+def test_deferring_to_a_topic_the_file_lacks_names_the_topic_and_the_slug(tmp_path):
+    path = tmp_path / "topics.toml"
+    path.write_text(
+        '[[topic]]\nslug = "europe"\nname = "Europe"\nkeywords = ["EU"]\ndefer_to = ["ukraine"]\n'
+    )
+    with pytest.raises(CatalogueError, match=r"topic 'europe': defer_to names ukraine"):
+        load_topics(path)
