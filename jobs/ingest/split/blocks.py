@@ -16,14 +16,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 import lxml.etree
 import lxml.html
 
-HEADING = "heading"
-PARA = "para"
-ITEM = "item"
-CAPTION = "caption"
+
+class Kind(StrEnum):
+    """What a block is: a heading, a paragraph, a list item or a photo caption."""
+
+    HEADING = "heading"
+    PARA = "para"
+    ITEM = "item"
+    CAPTION = "caption"
+
 
 # Rank of a heading: h1..h6 -> 1..6, a whole-bold paragraph -> 7, a short
 # title-like line of plain text -> 8 (decided by the segmenter).
@@ -33,7 +39,7 @@ LINE_RANK = 8
 
 @dataclass(slots=True)
 class Block:
-    kind: str
+    kind: Kind
     text: str
     lead: str = ""
     bold: bool = False
@@ -125,31 +131,31 @@ def blocks_from_text(text: str) -> list[Block]:
             label = _MARKER.sub("", line)
             numbered = _DOUBLED_NUMBER.match(label)
             if numbered:
-                blocks.append(Block(HEADING, clean_space(numbered.group(2)), rank=LINE_RANK))
+                blocks.append(Block(Kind.HEADING, clean_space(numbered.group(2)), rank=LINE_RANK))
                 blocks[-1].number = int(numbered.group(1))
             elif label:
-                blocks.append(Block(HEADING, _undouble(label), rank=LINE_RANK))
+                blocks.append(Block(Kind.HEADING, _undouble(label), rank=LINE_RANK))
             continue
         heading = _MD_HEADING.match(line)
         if heading:
             blocks.append(
-                Block(HEADING, heading.group(2).replace("**", ""), rank=len(heading.group(1)))
+                Block(Kind.HEADING, heading.group(2).replace("**", ""), rank=len(heading.group(1)))
             )
             continue
         item = _MD_ITEM.match(line)
         if item:
-            blocks.append(Block(ITEM, item.group(1).replace("**", "").strip(), marked=True))
+            blocks.append(Block(Kind.ITEM, item.group(1).replace("**", "").strip(), marked=True))
             continue
         if line.startswith("**") and line.endswith("**") and len(line) > 4:
-            blocks.append(Block(PARA, line.replace("**", "").strip(), bold=True, marked=True))
+            blocks.append(Block(Kind.PARA, line.replace("**", "").strip(), bold=True, marked=True))
             continue
         lead = _BOLD_LEAD.match(line)
         if lead and lead.group(2):
             head = lead.group(1).strip()
-            blocks.append(Block(PARA, f"{head} {lead.group(2).replace('**', '')}", lead=head))
+            blocks.append(Block(Kind.PARA, f"{head} {lead.group(2).replace('**', '')}", lead=head))
             blocks[-1].marked = True
             continue
-        blocks.append(Block(PARA, line.replace("**", "")))
+        blocks.append(Block(Kind.PARA, line.replace("**", "")))
     return blocks
 
 
@@ -202,12 +208,12 @@ class _Builder:
             whole_bold = lead == text
             linked = self.link_chars >= len(text.replace(" ", "")) * 0.9
             if self.caption:
-                kind = CAPTION
+                kind = Kind.CAPTION
             elif self.tag[0] == "h" and self.tag[1:].isdigit():
-                kind = HEADING
+                kind = Kind.HEADING
             else:
-                kind = ITEM if self.tag in {"li", "dd"} else PARA
-            rank = int(self.tag[1]) if kind == HEADING else 0
+                kind = Kind.ITEM if self.tag in {"li", "dd"} else Kind.PARA
+            rank = int(self.tag[1]) if kind == Kind.HEADING else 0
             block = Block(kind, text, lead="" if whole_bold else lead, bold=whole_bold, rank=rank)
             block.anchor, block.linked, block.marked = self.anchor, linked, True
             self.blocks.append(block)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from jobs.ingest.split import rules
-from jobs.ingest.split.blocks import BOLD_RANK, CAPTION, HEADING, LINE_RANK, PARA, Block
+from jobs.ingest.split.blocks import BOLD_RANK, LINE_RANK, Block, Kind
 
 _KEY = re.compile(r"[\W_]+")
 
@@ -32,12 +32,12 @@ def clean_blocks(blocks: list[Block]) -> list[Block]:
             break
         if caption and text.startswith(caption) and len(text) > len(caption):
             text = block.text = text[len(caption) :].strip()
-        if block.kind == CAPTION or rules.is_caption(text):
+        if block.kind == Kind.CAPTION or rules.is_caption(text):
             caption = text
             previous = kept[-1] if kept else None
             if (
                 previous
-                and previous.kind == PARA
+                and previous.kind == Kind.PARA
                 and not previous.lead
                 and rules.words(previous.text) <= 25
             ):
@@ -55,27 +55,27 @@ def clean_blocks(blocks: list[Block]) -> list[Block]:
         previous = kept[-1] if kept else None
         if (
             previous
-            and previous.kind == PARA
+            and previous.kind == Kind.PARA
             and text.startswith(previous.text + " ")
             and rules.words(previous.text) <= 40
         ):
             kept.pop()  # a caption line repeated as the start of the next paragraph
             text = block.text = text[len(previous.text) :].strip()
         seen.add(key)
-        if number is not None and (block.kind == HEADING or rules.is_title_like(text)):
+        if number is not None and (block.kind == Kind.HEADING or rules.is_title_like(text)):
             block.number, number = number, None
         kept.append(block)
     for block in kept[:-1]:
-        if block.kind == PARA and not block.lead and not rules.is_headline_item(block):
+        if block.kind == Kind.PARA and not block.lead and not rules.is_headline_item(block):
             if rules.is_title_like(block.text) and not block.linked:
-                block.kind, block.rank = HEADING, LINE_RANK
+                block.kind, block.rank = Kind.HEADING, LINE_RANK
             elif block.bold and rules.words(block.text) <= 30 and block.text[-1] not in ".,;:":
-                block.kind, block.rank = HEADING, BOLD_RANK
+                block.kind, block.rank = Kind.HEADING, BOLD_RANK
     return kept
 
 
 def fill_leads(blocks: list[Block]) -> None:
     """Fill in lead-ins of unformatted paragraphs ("Renewing war. The Israeli military ...")."""
     for block in blocks:
-        if block.kind == PARA and not block.marked and not block.lead:
+        if block.kind == Kind.PARA and not block.marked and not block.lead:
             block.lead = rules.plain_lead(block.text)

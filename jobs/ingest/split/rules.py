@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from jobs.ingest.split.blocks import HEADING, PARA, Block
+from jobs.ingest.split.blocks import Block, Kind
 
 _Q = "’'"  # apostrophes as they appear in real newsletters
 
@@ -106,7 +106,13 @@ def is_title_like(text: str) -> bool:
 def is_headline_item(block: Block) -> bool:
     """A one-line story: a linked headline, or "headline — source.com" in a list of such."""
     text = block.text
-    if block.kind != PARA or block.bold or block.lead or words(text) > 30 or text[-1] in ".!?:":
+    if (
+        block.kind != Kind.PARA
+        or block.bold
+        or block.lead
+        or words(text) > 30
+        or text[-1] in ".!?:"
+    ):
         return False
     return block.linked or bool(SOURCE_SUFFIX.search(text))
 
@@ -169,7 +175,3 @@ def drop_promos(text: str) -> str:
     if tail and not PROMO.search(tail):
         kept.append(tail)
     return " ".join(kept).strip(" →")
-
-
-def is_heading(block: Block) -> bool:
-    return block.kind == HEADING

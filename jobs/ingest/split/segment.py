@@ -32,11 +32,8 @@ from email.utils import parsedate_to_datetime
 from jobs.ingest.drafts import BriefDraft, StoryDraft
 from jobs.ingest.split import rules
 from jobs.ingest.split.blocks import (
-    CAPTION,
-    HEADING,
-    ITEM,
-    PARA,
     Block,
+    Kind,
     blocks_from_html,
     blocks_from_text,
     clean_space,
@@ -59,7 +56,7 @@ def _preamble(blocks: list[Block], title: str) -> tuple[str | None, int]:
     start = 0
     summary = None
     for i, block in enumerate(blocks[:12]):
-        if block.kind == PARA and rules.INTRO.match(block.text):
+        if block.kind == Kind.PARA and rules.INTRO.match(block.text):
             summary, start = block.text, i + 1
             break
     while start < len(blocks) and norm(blocks[start].text) == norm(title):
@@ -68,19 +65,21 @@ def _preamble(blocks: list[Block], title: str) -> tuple[str | None, int]:
 
 
 def _starts_story(block: Block, lead_mode: bool) -> bool:
-    return (lead_mode and block.kind == PARA and bool(block.lead)) or rules.is_headline_item(block)
+    return (lead_mode and block.kind == Kind.PARA and bool(block.lead)) or rules.is_headline_item(
+        block
+    )
 
 
 def _segment(blocks: list[Block]) -> tuple[list[_Story], list[Block]]:
     numbered = any(b.number is not None for b in blocks)
-    lead_mode = not numbered and sum(1 for b in blocks if b.kind == PARA and b.lead) >= 2
+    lead_mode = not numbered and sum(1 for b in blocks if b.kind == Kind.PARA and b.lead) >= 2
     stories: list[_Story] = []
     preamble: list[Block] = []
     current: _Story | None = None
     skip_rank: int | None = None
     for i, block in enumerate(blocks):
         following = blocks[i + 1] if i + 1 < len(blocks) else None
-        if block.kind == HEADING:
+        if block.kind == Kind.HEADING:
             if skip_rank is not None and block.rank > skip_rank and not (numbered and block.number):
                 continue
             skip_rank = None
@@ -98,7 +97,7 @@ def _segment(blocks: list[Block]) -> tuple[list[_Story], list[Block]]:
             stories.append(current)
             continue
         if skip_rank is not None and not (
-            skip_rank and lead_mode and block.kind == PARA and block.lead
+            skip_rank and lead_mode and block.kind == Kind.PARA and block.lead
         ):
             continue
         skip_rank = None
@@ -106,7 +105,7 @@ def _segment(blocks: list[Block]) -> tuple[list[_Story], list[Block]]:
             stories.append(_Story(rules.clean_title(block.text), block.anchor, [block.text], True))
             current = None
             continue
-        if lead_mode and block.kind == PARA and block.lead:
+        if lead_mode and block.kind == Kind.PARA and block.lead:
             if current is not None and current.from_heading and not current.paragraphs:
                 current.paragraphs.append(block.text)
                 continue
@@ -114,7 +113,7 @@ def _segment(blocks: list[Block]) -> tuple[list[_Story], list[Block]]:
             current = _Story(story_title, block.anchor, [body])
             stories.append(current)
             continue
-        text = f"- {block.text}" if block.kind == ITEM else block.text
+        text = f"- {block.text}" if block.kind == Kind.ITEM else block.text
         if current is None and stories and not stories[-1].headline_only:
             current = stories[-1]
         if current is not None:
@@ -138,11 +137,11 @@ def _brief(
     summary, start = _preamble(blocks, brief_title)
     found, preamble = _segment(blocks[start:])
     if not found and preamble:  # no story boundaries at all: the whole text is one story
-        body = [f"- {b.text}" if b.kind == ITEM else b.text for b in preamble]
+        body = [f"- {b.text}" if b.kind == Kind.ITEM else b.text for b in preamble]
         found = [_Story(brief_title or rules.lead_title("", body[0])[0], paragraphs=body)]
     if summary is None:
         summary = next(
-            (b.text for b in preamble if b.kind == PARA and rules.words(b.text) >= 8), None
+            (b.text for b in preamble if b.kind == Kind.PARA and rules.words(b.text) >= 8), None
         )
     stories: list[StoryDraft] = []
     for story in found:
@@ -216,7 +215,7 @@ def split_html(
     """Split an HTML brief (newsletter email, web page, feed item body) into stories."""
     blocks, doc_title = blocks_from_html(html)
     if not title and not doc_title:
-        doc_title = next((b.text for b in blocks if b.kind == HEADING and b.rank <= 2), None)
+        doc_title = next((b.text for b in blocks if b.kind == Kind.HEADING and b.rank <= 2), None)
     return _brief(blocks, title=title or doc_title, url=url, published_at=published_at, key=key)
 
 
@@ -250,7 +249,7 @@ def split_item_html(
     paragraphs = [
         b.text
         for b in blocks
-        if b.kind != CAPTION and not rules.is_caption(b.text) and not rules.is_noise(b.text)
+        if b.kind != Kind.CAPTION and not rules.is_caption(b.text) and not rules.is_noise(b.text)
     ]
     text = "\n\n".join(dict.fromkeys(rules.drop_promos(p) for p in paragraphs if p)) or title
     story = StoryDraft(1, title, text.strip(), url=url, published_at=published_at)
