@@ -272,6 +272,8 @@ def brief_to_json(brief: BriefDraft) -> dict[str, Any]:
             {"title": s.title, "text": s.text, "topics": list(s.topics), "url": s.url}
             for s in brief.stories
         ],
+        "whole": brief.whole,
+        "dropped": [{"reason": d.reason, "text": d.text} for d in brief.dropped],
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from jobs.ingest.drafts import Dropped
 from jobs.ingest.split import rules
 from jobs.ingest.split.blocks import BOLD_RANK, LINE_RANK, Block, Kind
 
@@ -20,15 +21,18 @@ def norm(text: str) -> str:
     return _KEY.sub("", text.lower())
 
 
-def clean_blocks(blocks: list[Block]) -> list[Block]:
-    """Blocks without noise, captions, repeats and footer, with numbers moved onto headings."""
+def clean_blocks(blocks: list[Block], dropped: list[Dropped]) -> list[Block]:
+    """Blocks without noise, captions, repeats and footer, with numbers moved onto headings.
+
+    What is left out goes to ``dropped`` with its reason."""
     kept: list[Block] = []
     seen: set[str] = set()
     caption = ""
     number: int | None = None
-    for block in blocks:
+    for index, block in enumerate(blocks):
         text = block.text
         if rules.FOOTER.match(text):
+            dropped.extend(Dropped("footer", b.text) for b in blocks[index:] if b.text)
             break
         if caption and text.startswith(caption) and len(text) > len(caption):
             text = block.text = text[len(caption) :].strip()
@@ -41,16 +45,21 @@ def clean_blocks(blocks: list[Block]) -> list[Block]:
                 and not previous.lead
                 and rules.words(previous.text) <= 25
             ):
-                kept.pop()  # the caption's own first line, before its credit
+                dropped.append(Dropped("caption", kept.pop().text))  # its first line
+            dropped.append(Dropped("caption", text))
             continue
         caption = ""
         if rules.NUMBER_LABEL.match(text):
             number = int(text)
             continue
-        if not rules.has_letters(text) or rules.is_noise(text):
+        if not rules.has_letters(text):
+            continue
+        if rules.is_noise(text):
+            dropped.append(Dropped("boilerplate", text))
             continue
         key = f"{block.kind}:{norm(text)}"
         if key in seen:
+            dropped.append(Dropped("repeat", text))
             continue
         previous = kept[-1] if kept else None
         if (
@@ -59,7 +68,8 @@ def clean_blocks(blocks: list[Block]) -> list[Block]:
             and text.startswith(previous.text + " ")
             and rules.words(previous.text) <= 40
         ):
-            kept.pop()  # a caption line repeated as the start of the next paragraph
+            # a caption line repeated as the start of the next paragraph
+            dropped.append(Dropped("caption", kept.pop().text))
             text = block.text = text[len(previous.text) :].strip()
         seen.add(key)
         if number is not None and (block.kind == Kind.HEADING or rules.is_title_like(text)):

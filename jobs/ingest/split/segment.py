@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
-from jobs.ingest.drafts import BriefDraft, StoryDraft
+from jobs.ingest.drafts import BriefDraft, Dropped, StoryDraft
 from jobs.ingest.split import rules
 from jobs.ingest.split.blocks import (
     Block,
@@ -40,6 +40,10 @@ from jobs.ingest.split.blocks import (
     front_matter,
 )
 from jobs.ingest.split.clean import clean_blocks, fill_leads, norm
+
+# A brief that drops more text than this share of what its stories keep is kept whole.
+WHOLE_WHEN_DROPPED = 1.0
+_NOT_LOST = frozenset({"repeat", "caption", "promo", "preamble"})
 
 
 @dataclass(slots=True)
@@ -70,7 +74,7 @@ def _starts_story(block: Block, lead_mode: bool) -> bool:
     )
 
 
-def _segment(blocks: list[Block]) -> tuple[list[_Story], list[Block]]:
+def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story], list[Block]]:
     numbered = any(b.number is not None for b in blocks)
     lead_mode = not numbered and sum(1 for b in blocks if b.kind == Kind.PARA and b.lead) >= 2
     stories: list[_Story] = []
@@ -81,11 +85,13 @@ def _segment(blocks: list[Block]) -> tuple[list[_Story], list[Block]]:
         following = blocks[i + 1] if i + 1 < len(blocks) else None
         if block.kind == Kind.HEADING:
             if skip_rank is not None and block.rank > skip_rank and not (numbered and block.number):
+                dropped.append(Dropped("section", block.text))
                 continue
             skip_rank = None
             current = None
             if rules.JUNK_HEADING.match(block.text) or (numbered and block.number is None):
                 skip_rank = 0 if numbered else block.rank
+                dropped.append(Dropped("section", block.text))
                 continue
             title = rules.clean_title(block.text)
             if block.linked and block.rank <= 6:  # a headline card linking elsewhere
@@ -99,6 +105,7 @@ def _segment(blocks: list[Block]) -> tuple[list[_Story], list[Block]]:
         if skip_rank is not None and not (
             skip_rank and lead_mode and block.kind == Kind.PARA and block.lead
         ):
+            dropped.append(Dropped("section", block.text))
             continue
         skip_rank = None
         if rules.is_headline_item(block):
@@ -123,6 +130,27 @@ def _segment(blocks: list[Block]) -> tuple[list[_Story], list[Block]]:
     return stories, preamble
 
 
+def _whole_text(blocks: list[Block]) -> list[str]:
+    """Every paragraph a reader would see, once, up to the footer: a brief kept whole."""
+    texts: list[str] = []
+    for b in blocks:
+        if rules.FOOTER.match(b.text):
+            break
+        if b.kind == Kind.CAPTION or not rules.has_letters(b.text):
+            continue
+        if rules.is_caption(b.text) or rules.is_noise(b.text):
+            continue
+        texts.append(f"- {b.text}" if b.kind == Kind.ITEM else b.text)
+    return list(dict.fromkeys(texts))
+
+
+def _most_dropped(stories: list[StoryDraft], dropped: list[Dropped]) -> bool:
+    """More text dropped than kept (repeats, captions, promo sentences and preamble aside)."""
+    kept = sum(len(s.text) for s in stories)
+    lost = sum(len(d.text) for d in dropped if d.reason not in _NOT_LOST)
+    return lost > kept * WHOLE_WHEN_DROPPED
+
+
 def _brief(
     blocks: list[Block],
     *,
@@ -131,12 +159,17 @@ def _brief(
     published_at: datetime | None,
     key: str | None,
 ) -> BriefDraft:
-    blocks = clean_blocks(blocks)
+    whole = _whole_text(blocks)
+    dropped: list[Dropped] = []
+    blocks = clean_blocks(blocks, dropped)
     fill_leads(blocks)
     brief_title = clean_space(title or "")
     summary, start = _preamble(blocks, brief_title)
-    found, preamble = _segment(blocks[start:])
-    if not found and preamble:  # no story boundaries at all: the whole text is one story
+    dropped.extend(Dropped("preamble", b.text) for b in blocks[:start])
+    found, preamble = _segment(blocks[start:], dropped)
+    if found:
+        dropped.extend(Dropped("preamble", b.text) for b in preamble)
+    elif preamble:  # no story boundaries at all: the whole text is one story
         body = [f"- {b.text}" if b.kind == Kind.ITEM else b.text for b in preamble]
         found = [_Story(brief_title or rules.lead_title("", body[0])[0], paragraphs=body)]
     if summary is None:
@@ -145,7 +178,13 @@ def _brief(
         )
     stories: list[StoryDraft] = []
     for story in found:
-        paragraphs = [p for p in (rules.drop_promos(p) for p in story.paragraphs) if p]
+        paragraphs = []
+        for paragraph in story.paragraphs:
+            kept = rules.drop_promos(paragraph)
+            if len(kept) < len(paragraph):
+                dropped.append(Dropped("promo", paragraph))
+            if kept:
+                paragraphs.append(kept)
         if not paragraphs and story.headline_only:
             paragraphs = [story.title]
         if not paragraphs:
@@ -160,6 +199,11 @@ def _brief(
                 published_at=published_at,
             )
         )
+    rewrite = bool(whole) and (not stories or _most_dropped(stories, dropped))
+    if rewrite:
+        first = stories[0].title if stories else rules.lead_title("", whole[0])[0]
+        stories = [StoryDraft(1, brief_title or first, "\n\n".join(whole), url, published_at)]
+    split_badly = rewrite or len(stories) == 1
     brief_title = brief_title or (stories[0].title if stories else "Untitled brief")
     digest = hashlib.sha256("\n".join(s.text for s in stories).encode()).hexdigest()[:16]
     return BriefDraft(
@@ -169,6 +213,8 @@ def _brief(
         summary=summary,
         published_at=published_at,
         stories=tuple(stories),
+        dropped=() if rewrite else tuple(dropped),
+        whole=split_badly,
     )
 
 
