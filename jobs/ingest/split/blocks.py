@@ -48,6 +48,7 @@ class Block:
     anchor: str | None = None
     linked: bool = False
     marked: bool = False
+    links: int = 0
 
 
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b\u200c\u034f\u2007\u202f]+")
@@ -68,7 +69,8 @@ _MD_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+(.*)$")
 _MD_RULE = re.compile(r"^\s*(?:[-*_—–=]\s*){3,}$")
 _MD_META = re.compile(r"^\*\*(?:From|To|Date|Sent|Source|Subject):\*\*", re.I)
 _MARKER = re.compile(r"^[↓→▶►■]+\s*")
-_DOUBLED_NUMBER = re.compile(r"^(\d{1,2})\1(?!\d)\s*(.*)$")
+# "11Title", "1010Title", also after a label: "Semafor Exclusive22Title"
+_DOUBLED_NUMBER = re.compile(r"^(?:(.*?\D)\s*)?(\d{1,2})\2(?!\d)\s*(\S.*)$")
 _BOLD_LEAD = re.compile(r"^\*\*(.+?)\*\*\s*(.*)$")
 
 
@@ -117,6 +119,32 @@ def _text_lines(text: str) -> list[str]:
     return paragraphs
 
 
+def _text_block(line: str) -> Block | None:
+    """One line of plain text or Markdown (links already reduced to their text) as a block."""
+    if _MARKER.match(line):
+        label = _MARKER.sub("", line)
+        numbered = _DOUBLED_NUMBER.match(label)
+        if numbered:
+            block = Block(Kind.HEADING, clean_space(numbered.group(3)), rank=LINE_RANK)
+            block.number = int(numbered.group(2))
+            return block
+        return Block(Kind.HEADING, _undouble(label), rank=LINE_RANK) if label else None
+    heading = _MD_HEADING.match(line)
+    if heading:
+        return Block(Kind.HEADING, heading.group(2).replace("**", ""), rank=len(heading.group(1)))
+    item = _MD_ITEM.match(line)
+    if item:
+        return Block(Kind.ITEM, item.group(1).replace("**", "").strip(), marked=True)
+    if line.startswith("**") and line.endswith("**") and len(line) > 4:
+        return Block(Kind.PARA, line.replace("**", "").strip(), bold=True, marked=True)
+    lead = _BOLD_LEAD.match(line)
+    if lead and lead.group(2):
+        head = lead.group(1).strip()
+        text = f"{head} {lead.group(2).replace('**', '')}"
+        return Block(Kind.PARA, text, lead=head, marked=True)
+    return Block(Kind.PARA, line.replace("**", ""))
+
+
 def blocks_from_text(text: str) -> list[Block]:
     """The blocks of a plain-text or Markdown brief."""
     blocks: list[Block] = []
@@ -124,39 +152,21 @@ def blocks_from_text(text: str) -> list[Block]:
         line = clean_space(raw)
         if not line or _MD_RULE.match(line) or _MD_META.match(line):
             continue
-        line = clean_space(_MD_LINK.sub(r"\1", _MD_IMAGE.sub("", line)))
-        if not line:
-            continue
-        if _MARKER.match(line):
-            label = _MARKER.sub("", line)
-            numbered = _DOUBLED_NUMBER.match(label)
-            if numbered:
-                blocks.append(Block(Kind.HEADING, clean_space(numbered.group(2)), rank=LINE_RANK))
-                blocks[-1].number = int(numbered.group(1))
-            elif label:
-                blocks.append(Block(Kind.HEADING, _undouble(label), rank=LINE_RANK))
-            continue
-        heading = _MD_HEADING.match(line)
-        if heading:
-            blocks.append(
-                Block(Kind.HEADING, heading.group(2).replace("**", ""), rank=len(heading.group(1)))
-            )
-            continue
-        item = _MD_ITEM.match(line)
-        if item:
-            blocks.append(Block(Kind.ITEM, item.group(1).replace("**", "").strip(), marked=True))
-            continue
-        if line.startswith("**") and line.endswith("**") and len(line) > 4:
-            blocks.append(Block(Kind.PARA, line.replace("**", "").strip(), bold=True, marked=True))
-            continue
-        lead = _BOLD_LEAD.match(line)
-        if lead and lead.group(2):
-            head = lead.group(1).strip()
-            blocks.append(Block(Kind.PARA, f"{head} {lead.group(2).replace('**', '')}", lead=head))
-            blocks[-1].marked = True
-            continue
-        blocks.append(Block(Kind.PARA, line.replace("**", "")))
+        line = _MD_IMAGE.sub("", line)
+        links = _MD_LINK.findall(line)
+        line = clean_space(_MD_LINK.sub(r"\1", line))
+        block = _text_block(line) if line else None
+        if block is not None:
+            _mark_links(block, links, line)
+            blocks.append(block)
     return blocks
+
+
+def _mark_links(block: Block, links: list[str], line: str) -> None:
+    """How many links a Markdown line holds and whether it is all link text."""
+    block.links = len(links)
+    linked = sum(len(t.replace("*", "").replace("#", "").strip()) for t in links)
+    block.linked = bool(links) and linked >= len(line.replace("*", "").strip()) * 0.9
 
 
 # ---------------------------------------------------------------- HTML

@@ -57,6 +57,10 @@ def clean_blocks(blocks: list[Block], dropped: list[Dropped]) -> list[Block]:
         if rules.is_noise(text):
             dropped.append(Dropped("boilerplate", text))
             continue
+        previous = kept[-1] if kept else None
+        if previous and previous.kind == Kind.HEADING and rules.PERSON_NAME.match(text):
+            dropped.append(Dropped("boilerplate", text))  # the author's name under a headline
+            continue
         key = f"{block.kind}:{norm(text)}"
         if key in seen:
             dropped.append(Dropped("repeat", text))

@@ -49,7 +49,7 @@ TRAILING_JUNK = re.compile(r"[:\s]*\b(?:Read more|Continue reading|Read the full
 CREDIT = re.compile(
     r"^(?:Photo(?:graph)?s?|Photographer|Illustration|Image|Credit|Picture)(?: by)?\s*:"
     r"|(?:/|\bvia\b)[\w .()&’'/-]{0,60}\b(?:Reuters|AFP|AP|AP Photo|Getty Images|Bloomberg|EPA|"
-    r"Shutterstock|Alamy|Anadolu|Pool|Scanpix|NurPhoto|SOPA Images|Sipa|TASS|Xinhua|Redux|"
+    r"Getty|Shutterstock|Alamy|Anadolu|Pool|Scanpix|NurPhoto|SOPA Images|Sipa|TASS|Xinhua|Redux|"
     r"Corbis[\w ]*|File Photo|The New York Times)\s*$"
     r"|^View image:",
 )
@@ -60,6 +60,28 @@ BIO = re.compile(
     r"|(?:^|\s)(?:X|Twitter|Bluesky|Threads):\s*@\w+\s*$"
 )
 SIGNATURE = re.compile(r"^[—–-]{1,2}\s*[A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){0,3}$")
+CALL_TO_ACTION = re.compile(
+    r"(?:→|»|>>)\s*$|^(?:Listen|Watch|Read|Register|RSVP|Sign up|Subscribe|Learn more|Join|Buy|"
+    r"Shop|Download|Try|Get (?:tickets|started|the app)|Apply|Book|Reserve|Click|Tune in)\b",
+    re.I,
+)
+BYLINE = re.compile(
+    r"^(?:By|Words by|Written by|Reporting by)\s+[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,3}"
+    r"(?:(?:,|\s+and|\s+&)\s+[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,3})*"
+    r"(?:\s*[•|·,–—-]\s*.{0,40})?$"
+)
+PERSON_NAME = re.compile(r"^[A-Z][a-z’'-]+(?:\s+[A-Z][.a-z’'-]*){1,2}$")
+DATE_LINE = re.compile(
+    r"^(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?,?\s+)?"
+    r"(?:\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+,?\s+\d{4}|\d{4}-\d{2}-\d{2})$",
+    re.I,
+)
+EMBED = re.compile(r"^(?:A post shared by|View this post on|Watch on YouTube$|Timestamp:\s*\d+$)")
+SPONSOR = re.compile(
+    r"\((?:Sponsor(?:ed)?|Ad|Advertisement|Partner)\)|^(?:Sponsored|Presented|Brought to you) by\b|"
+    r"^(?:A )?(?:MESSAGE|WORD) FROM (?:OUR )?\b",
+    re.I,
+)
 NUMBER_LABEL = re.compile(r"^\d{1,2}$")
 SOURCE_SUFFIX = re.compile(r"\s+[—–-]\s+(?:www\.)?[\w-]+(?:\.[\w-]+)+\b.*$")
 SCORE_PREFIX = re.compile(r"^\[\d+(?:\.\d+)?\]\s*")
@@ -86,10 +108,22 @@ def is_caption(text: str) -> bool:
 
 
 def is_noise(text: str) -> bool:
-    """Boilerplate that is never part of a story: promos, bios, signatures, login prompts."""
-    return bool(JUNK_LINE.match(text) or SIGNATURE.match(text)) or (
-        len(text) < 300 and bool(BIO.search(text))
-    )
+    """Boilerplate that is never part of a story: promos, bios, signatures, login prompts,
+    bylines, date lines and the text of embedded posts."""
+    if JUNK_LINE.match(text) or SIGNATURE.match(text) or EMBED.match(text):
+        return True
+    if len(text) < 120 and (BYLINE.match(text) or DATE_LINE.match(text)):
+        return True
+    return len(text) < 300 and bool(BIO.search(text))
+
+
+def is_promo_section(label: str, body: list[str]) -> bool:
+    """A section that is no story: it names its own label (a podcast, event or product
+    promoting itself), ends in a call to action, or is short."""
+    text = " ".join(body)
+    if words(text) < 50 or (body and CALL_TO_ACTION.search(body[-1])):
+        return True
+    return bool(label) and label.lower() in text.lower()
 
 
 def is_title_like(text: str) -> bool:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -74,8 +75,35 @@ def _starts_story(block: Block, lead_mode: bool) -> bool:
     )
 
 
+def _story_sections(blocks: list[Block]) -> set[int]:
+    """In a numbered brief, the unnumbered sections before the first numbered story that
+    are stories all the same (an opening column): a paragraph of substantive prose, no
+    promo, and a label not opening with the word other unnumbered labels open with
+    (the house's own sections)."""
+    first = next((i for i, b in enumerate(blocks) if b.number is not None), len(blocks))
+    labels = [i for i, b in enumerate(blocks) if b.kind == Kind.HEADING and b.number is None]
+    firsts = Counter(blocks[i].text.split()[0].lower() for i in labels if blocks[i].text.split())
+    house = {word for word, count in firsts.items() if count >= 3}
+    kept = set()
+    for i in (i for i in labels if i < first):
+        label = blocks[i].text
+        if not label.split() or label.split()[0].lower() in house:
+            continue
+        if rules.JUNK_HEADING.match(label):
+            continue
+        body = []
+        for block in blocks[i + 1 :]:
+            if block.kind == Kind.HEADING:
+                break
+            body.append(block.text)
+        if max(map(rules.words, body), default=0) >= 40 and not rules.is_promo_section(label, body):
+            kept.add(i)
+    return kept
+
+
 def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story], list[Block]]:
     numbered = any(b.number is not None for b in blocks)
+    sections = _story_sections(blocks) if numbered else set()
     lead_mode = not numbered and sum(1 for b in blocks if b.kind == Kind.PARA and b.lead) >= 2
     stories: list[_Story] = []
     preamble: list[Block] = []
@@ -84,12 +112,17 @@ def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story],
     for i, block in enumerate(blocks):
         following = blocks[i + 1] if i + 1 < len(blocks) else None
         if block.kind == Kind.HEADING:
-            if skip_rank is not None and block.rank > skip_rank and not (numbered and block.number):
+            if (
+                skip_rank is not None
+                and block.rank > skip_rank
+                and not (numbered and (block.number or i in sections))
+            ):
                 dropped.append(Dropped("section", block.text))
                 continue
             skip_rank = None
             current = None
-            if rules.JUNK_HEADING.match(block.text) or (numbered and block.number is None):
+            extra = numbered and block.number is None and i not in sections
+            if rules.JUNK_HEADING.match(block.text) or extra:
                 skip_rank = 0 if numbered else block.rank
                 dropped.append(Dropped("section", block.text))
                 continue
