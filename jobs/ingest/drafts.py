@@ -31,8 +31,9 @@ class Dropped:
     """A block of a brief that became no story's text, and why.
 
     ``reason`` is one of ``footer``, ``caption``, ``boilerplate``, ``promo``,
-    ``repeat``, ``section`` (a section such as "Most Read" or an ad) and
-    ``preamble`` (what comes before the first story).
+    ``repeat``, ``navigation`` (link bars), ``sponsor`` (an item marked as paid),
+    ``section`` (a section such as "Most Read" or an ad) and ``preamble`` (what
+    comes before the first story).
     """
 
     reason: str

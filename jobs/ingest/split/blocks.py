@@ -49,6 +49,7 @@ class Block:
     linked: bool = False
     marked: bool = False
     links: int = 0
+    ends: bool = False  # a "Read more" link followed it: the item it belongs to ends here
 
 
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b\u200c\u034f\u2007\u202f]+")

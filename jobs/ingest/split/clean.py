@@ -21,6 +21,29 @@ def norm(text: str) -> str:
     return _KEY.sub("", text.lower())
 
 
+def _is_link_bar(block: Block) -> bool:
+    """A line of short links ("Privacy Careers Advertise"), or one such link."""
+    if not block.linked or rules.words(block.text) > 3 * max(block.links, 1):
+        return False
+    return block.links >= 3 or rules.words(block.text) <= 3
+
+
+def navigation(blocks: list[Block]) -> set[int]:
+    """Indexes of navigation: link bars, and runs of three or more one-to-three-word links."""
+    found: set[int] = set()
+    run: list[int] = []
+    for i, block in enumerate([*blocks, Block(Kind.PARA, "")]):
+        if block.text and _is_link_bar(block):
+            if block.links >= 3:
+                found.add(i)
+            run.append(i)
+            continue
+        if len(run) >= 3:
+            found.update(run)
+        run = []
+    return found
+
+
 def clean_blocks(blocks: list[Block], dropped: list[Dropped]) -> list[Block]:
     """Blocks without noise, captions, repeats and footer, with numbers moved onto headings.
 
@@ -29,8 +52,12 @@ def clean_blocks(blocks: list[Block], dropped: list[Dropped]) -> list[Block]:
     seen: set[str] = set()
     caption = ""
     number: int | None = None
+    links = navigation(blocks)
     for index, block in enumerate(blocks):
         text = block.text
+        if index in links:
+            dropped.append(Dropped("navigation", text))
+            continue
         if rules.FOOTER.match(text):
             dropped.extend(Dropped("footer", b.text) for b in blocks[index:] if b.text)
             break
@@ -56,6 +83,8 @@ def clean_blocks(blocks: list[Block], dropped: list[Dropped]) -> list[Block]:
             continue
         if rules.is_noise(text):
             dropped.append(Dropped("boilerplate", text))
+            if kept and rules.READ_MORE.match(text):
+                kept[-1].ends = True
             continue
         previous = kept[-1] if kept else None
         if previous and previous.kind == Kind.HEADING and rules.PERSON_NAME.match(text):

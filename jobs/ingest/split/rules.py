@@ -21,7 +21,8 @@ INTRO = re.compile(
 )
 FOOTER = re.compile(
     rf"^(?:Join the conversation|Thanks? (?:you )?for reading|You[{_Q}]re receiving this|"
-    rf"You (?:received|are receiving) this|Was this email forwarded|Manage your preferences|"
+    rf"You (?:received|are receiving) this|This (?:email|message|newsletter) was sent to\b|"
+    rf"Was this email forwarded|Manage your preferences|"
     rf"Unsubscribe|You are reading a plain text version|Follow us$|Copyright\b|©)",
     re.I,
 )
@@ -44,7 +45,12 @@ JUNK_LINE = re.compile(
     r"The default username below|.*\byour feedback\b)",
     re.I,
 )
-PROMO = re.compile(r"\bsubscribe\b|\bsign up (?:for|to|now|here)\b", re.I)
+PROMO = re.compile(
+    r"\bsubscribe\b|\bsign up (?:for|to|now|here)\b|"
+    r"\bjoin [\d,.]+ (?:\w+ )?(?:readers|subscribers)\b|\bdelivered (?:to your inbox|in a free)\b",
+    re.I,
+)
+READ_MORE = re.compile(r"^(?:Read (?:more|the (?:full )?story)|Continue reading)\b", re.I)
 TRAILING_JUNK = re.compile(r"[:\s]*\b(?:Read more|Continue reading|Read the full story)\W*$", re.I)
 CREDIT = re.compile(
     r"^(?:Photo(?:graph)?s?|Photographer|Illustration|Image|Credit|Picture)(?: by)?\s*:"

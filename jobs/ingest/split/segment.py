@@ -44,7 +44,7 @@ from jobs.ingest.split.clean import clean_blocks, fill_leads, norm
 
 # A brief that drops more text than this share of what its stories keep is kept whole.
 WHOLE_WHEN_DROPPED = 1.0
-_NOT_LOST = frozenset({"repeat", "caption", "promo", "preamble"})
+_NOT_LOST = frozenset({"repeat", "caption", "promo", "preamble", "navigation"})
 
 
 @dataclass(slots=True)
@@ -109,8 +109,10 @@ def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story],
     preamble: list[Block] = []
     current: _Story | None = None
     skip_rank: int | None = None
+    ended = False  # the block before ended its item ("Read more")
     for i, block in enumerate(blocks):
         following = blocks[i + 1] if i + 1 < len(blocks) else None
+        ended, previous_ended = block.ends, ended
         if block.kind == Kind.HEADING:
             if (
                 skip_rank is not None
@@ -127,8 +129,9 @@ def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story],
                 dropped.append(Dropped("section", block.text))
                 continue
             title = rules.clean_title(block.text)
-            if block.linked and block.rank <= 6:  # a headline card linking elsewhere
-                stories.append(_Story(title, block.anchor, headline_only=True))
+            if block.linked and block.rank <= 6:  # a linked headline, maybe with a summary
+                current = _Story(title, block.anchor, headline_only=True, from_heading=True)
+                stories.append(current)
                 continue
             if following is not None and _starts_story(following, lead_mode) and not numbered:
                 continue  # a section label such as "What We're Following"
@@ -142,8 +145,13 @@ def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story],
             continue
         skip_rank = None
         if rules.is_headline_item(block):
-            stories.append(_Story(rules.clean_title(block.text), block.anchor, [block.text], True))
-            current = None
+            current = _Story(rules.clean_title(block.text), block.anchor, [block.text], True)
+            stories.append(current)  # a summary paragraph may follow
+            continue
+        if previous_ended and block.kind == Kind.PARA and stories:
+            current = _Story(rules.lead_title(block.lead, block.text)[0], block.anchor)
+            current.paragraphs.append(block.text)
+            stories.append(current)
             continue
         if lead_mode and block.kind == Kind.PARA and block.lead:
             if current is not None and current.from_heading and not current.paragraphs:
@@ -160,6 +168,8 @@ def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story],
             current.paragraphs.append(text)
         elif not stories:
             preamble.append(block)
+        else:
+            dropped.append(Dropped("section", block.text))
     return stories, preamble
 
 
@@ -211,6 +221,9 @@ def _brief(
         )
     stories: list[StoryDraft] = []
     for story in found:
+        if rules.SPONSOR.search(story.title):
+            dropped.append(Dropped("sponsor", "\n\n".join([story.title, *story.paragraphs])))
+            continue
         paragraphs = []
         for paragraph in story.paragraphs:
             kept = rules.drop_promos(paragraph)
