@@ -33,7 +33,8 @@ class Dropped:
     ``reason`` is one of ``footer``, ``caption``, ``boilerplate``, ``promo``,
     ``repeat``, ``navigation`` (link bars), ``sponsor`` (an item marked as paid),
     ``section`` (a section such as "Most Read" or an ad) and ``preamble`` (what
-    comes before the first story).
+    comes before the first story) and ``template`` (a block that recurs in the
+    feed's issues).
     """
 
     reason: str
@@ -58,3 +59,4 @@ class BriefDraft:
     stories: tuple[StoryDraft, ...] = ()
     dropped: tuple[Dropped, ...] = ()
     whole: bool = False
+    layout: frozenset[str] = frozenset()  # keys of its blocks, to learn the feed's template

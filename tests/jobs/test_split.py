@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from jobs.ingest.split.layout import recurring
 from jobs.ingest.split.segment import split_html, split_item_html, split_text
 from tests.conftest import SEEDS
 
@@ -228,3 +229,26 @@ def test_a_well_split_brief_reports_each_dropped_block_with_its_reason(seed):
         reason == "footer" and text.startswith("Join the Conversation") for reason, text in dropped
     )
     assert any(reason == "caption" and "Getty Images" in text for reason, text in dropped)
+
+
+def _issue(n: int, story: str) -> str:
+    return (
+        f"# Issue {n}\n\n## {story}\n\n"
+        f"The council met on day {n} and voted on the {story.lower()} after a long debate.\n\n"
+        "Market data may be delayed and is provided for information only by our partners.\n\n"
+        "## Our sponsor this week\n\n"
+        "Try the planner that thousands of teams use every single day to ship faster.\n\n"
+        f"## Second item {n}\n\nA second story about item {n}, told in one short paragraph."
+    )
+
+
+def test_blocks_that_recur_in_earlier_issues_are_dropped_as_the_feeds_template():
+    first, second = split_text(_issue(1, "Budget")), split_text(_issue(2, "Roads"))
+    template = recurring([first.layout, second.layout])
+    third = split_text(_issue(3, "Schools"), template=template)
+    without = split_text(_issue(3, "Schools"))
+    assert any("Market data" in s.text for s in without.stories)
+    assert not any("Market data" in s.text or "planner" in s.text for s in third.stories)
+    assert [s.title for s in third.stories] == ["Schools", "Second item 3"]
+    assert {d.reason for d in third.dropped} >= {"template"}
+    assert "The council met on day 3" in third.stories[0].text

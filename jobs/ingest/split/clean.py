@@ -13,6 +13,7 @@ import re
 from jobs.ingest.drafts import Dropped
 from jobs.ingest.split import rules
 from jobs.ingest.split.blocks import BOLD_RANK, LINE_RANK, Block, Kind
+from jobs.ingest.split.layout import MIN_WORDS, layout_key
 
 _KEY = re.compile(r"[\W_]+")
 
@@ -44,8 +45,11 @@ def navigation(blocks: list[Block]) -> set[int]:
     return found
 
 
-def clean_blocks(blocks: list[Block], dropped: list[Dropped]) -> list[Block]:
-    """Blocks without noise, captions, repeats and footer, with numbers moved onto headings.
+def clean_blocks(
+    blocks: list[Block], dropped: list[Dropped], template: frozenset[str] = frozenset()
+) -> list[Block]:
+    """Blocks without noise, captions, repeats, footer and the feed's template (the keys
+    of its recurring blocks), with numbers moved onto headings.
 
     What is left out goes to ``dropped`` with its reason."""
     kept: list[Block] = []
@@ -57,6 +61,14 @@ def clean_blocks(blocks: list[Block], dropped: list[Dropped]) -> list[Block]:
         text = block.text
         if index in links:
             dropped.append(Dropped("navigation", text))
+            continue
+        if (
+            template
+            and block.kind != Kind.HEADING
+            and len(text.split()) >= MIN_WORDS
+            and layout_key(text) in template
+        ):
+            dropped.append(Dropped("template", text))
             continue
         if rules.FOOTER.match(text):
             dropped.extend(Dropped("footer", b.text) for b in blocks[index:] if b.text)

@@ -41,10 +41,11 @@ from jobs.ingest.split.blocks import (
     front_matter,
 )
 from jobs.ingest.split.clean import clean_blocks, fill_leads, norm
+from jobs.ingest.split.layout import layout_keys
 
 # A brief that drops more text than this share of what its stories keep is kept whole.
 WHOLE_WHEN_DROPPED = 1.0
-_NOT_LOST = frozenset({"repeat", "caption", "promo", "preamble", "navigation"})
+_NOT_LOST = frozenset({"repeat", "caption", "promo", "preamble", "navigation", "template"})
 
 
 @dataclass(slots=True)
@@ -197,14 +198,16 @@ def _most_dropped(stories: list[StoryDraft], dropped: list[Dropped]) -> bool:
 def _brief(
     blocks: list[Block],
     *,
+    template: frozenset[str],
     title: str | None,
     url: str | None,
     published_at: datetime | None,
     key: str | None,
 ) -> BriefDraft:
     whole = _whole_text(blocks)
+    layout = layout_keys(blocks)
     dropped: list[Dropped] = []
-    blocks = clean_blocks(blocks, dropped)
+    blocks = clean_blocks(blocks, dropped, template)
     fill_leads(blocks)
     brief_title = clean_space(title or "")
     summary, start = _preamble(blocks, brief_title)
@@ -261,6 +264,7 @@ def _brief(
         stories=tuple(stories),
         dropped=() if rewrite else tuple(dropped),
         whole=split_badly,
+        layout=layout,
     )
 
 
@@ -280,6 +284,7 @@ def split_text(
     url: str | None = None,
     published_at: datetime | None = None,
     key: str | None = None,
+    template: frozenset[str] = frozenset(),
 ) -> BriefDraft:
     """Split a plain-text or Markdown brief into stories."""
     meta, body = front_matter(text.lstrip("\ufeff"))
@@ -289,6 +294,7 @@ def split_text(
         title = blocks[0].text
     return _brief(
         blocks,
+        template=template,
         title=title,
         url=url or meta.get("source_url") or meta.get("url"),
         published_at=published_at or _email_date(meta.get("date")),
@@ -303,12 +309,20 @@ def split_html(
     url: str | None = None,
     published_at: datetime | None = None,
     key: str | None = None,
+    template: frozenset[str] = frozenset(),
 ) -> BriefDraft:
     """Split an HTML brief (newsletter email, web page, feed item body) into stories."""
     blocks, doc_title = blocks_from_html(html)
     if not title and not doc_title:
         doc_title = next((b.text for b in blocks if b.kind == Kind.HEADING and b.rank <= 2), None)
-    return _brief(blocks, title=title or doc_title, url=url, published_at=published_at, key=key)
+    return _brief(
+        blocks,
+        template=template,
+        title=title or doc_title,
+        url=url,
+        published_at=published_at,
+        key=key,
+    )
 
 
 _DIGEST_TITLE = re.compile(
@@ -326,6 +340,7 @@ def split_item_html(
     url: str | None = None,
     published_at: datetime | None = None,
     key: str | None = None,
+    template: frozenset[str] = frozenset(),
 ) -> BriefDraft:
     """A feed item: one story, unless its body is a newsletter of several stories.
 
@@ -334,7 +349,9 @@ def split_item_html(
     at least three paragraphs open in bold.
     """
     if _DIGEST_TITLE.search(title) or len(_BOLD_OPENING.findall(html)) >= 3:
-        brief = split_html(html, title=title, url=url, published_at=published_at, key=key)
+        brief = split_html(
+            html, title=title, url=url, published_at=published_at, key=key, template=template
+        )
         if len(brief.stories) >= 3:
             return brief
     blocks, _ = blocks_from_html(html)
