@@ -144,9 +144,11 @@ def _placement_problems(brief: dict[str, Any], parsed: Sequence[Parsed]) -> list
         inside = [i + 1 for i, t in enumerate(texts) if needle and needle in t]
         if inside:
             problems.append(f"boilerplate {phrase[:40]!r} in story {inside[0]}")
+    bodies = [(norm(s.title), norm(s.text)) for s in parsed]
     for phrase in brief.get("must_appear_once", []):
         needle = norm(phrase)
-        count = sum(t.count(needle) for t in texts) if needle else 1
+        # a headline-only story repeats its title as its text: that is one appearance
+        count = sum(b.count(needle) or t.count(needle) for t, b in bodies) if needle else 1
         if count != 1:
             problems.append(f"{phrase[:40]!r} appears {count}x")
     return problems

@@ -197,6 +197,7 @@ class _Builder:
         self.tag = "p"
         self.anchor: str | None = None
         self.link_chars = 0
+        self.links = 0
         self.caption = False
 
     def text(self, text: str | None, bold: bool, linked: bool) -> None:
@@ -227,10 +228,12 @@ class _Builder:
             rank = int(self.tag[1]) if kind == Kind.HEADING else 0
             block = Block(kind, text, lead="" if whole_bold else lead, bold=whole_bold, rank=rank)
             block.anchor, block.linked, block.marked = self.anchor, linked, True
+            block.links = self.links
             self.blocks.append(block)
         self.parts = []
         self.anchor = None
         self.link_chars = 0
+        self.links = 0
 
 
 def _walk(
@@ -261,6 +264,8 @@ def _walk(
         out.anchor = ident
     inner_bold = bold or tag in _BOLD_TAGS
     inner_linked = linked or (tag == "a" and bool(el.get("href")))
+    if tag == "a" and el.get("href"):
+        out.links += 1
     out.text(el.text, inner_bold, inner_linked)
     for child in el:
         _walk(child, out, inner_bold, inner_linked, out.caption if is_block else caption)

@@ -26,7 +26,7 @@ def _is_link_bar(block: Block) -> bool:
     """A line of short links ("Privacy Careers Advertise"), or one such link."""
     if not block.linked or rules.words(block.text) > 3 * max(block.links, 1):
         return False
-    return block.links >= 3 or rules.words(block.text) <= 3
+    return block.links >= 3 or rules.words(block.text) <= 2
 
 
 def navigation(blocks: list[Block]) -> set[int]:
@@ -99,9 +99,6 @@ def clean_blocks(
                 kept[-1].ends = True
             continue
         previous = kept[-1] if kept else None
-        if previous and previous.kind == Kind.HEADING and rules.PERSON_NAME.match(text):
-            dropped.append(Dropped("boilerplate", text))  # the author's name under a headline
-            continue
         key = f"{block.kind}:{norm(text)}"
         if key in seen:
             dropped.append(Dropped("repeat", text))
@@ -120,13 +117,24 @@ def clean_blocks(
         if number is not None and (block.kind == Kind.HEADING or rules.is_title_like(text)):
             block.number, number = number, None
         kept.append(block)
-    for block in kept[:-1]:
+    for index, block in enumerate(kept[:-1]):
+        after_headline = index > 0 and rules.is_headline_item(kept[index - 1])
+        label = rules.MORE_LABEL.match(block.text) or rules.SPONSORED_LABEL.fullmatch(block.text)
+        if block.kind == Kind.PARA and label:  # "Hacker News ...", "Sponsored": a section
+            block.kind, block.rank = Kind.HEADING, LINE_RANK
+            continue
         if block.kind == Kind.PARA and not block.lead and not rules.is_headline_item(block):
-            if rules.is_title_like(block.text) and not block.linked:
+            if rules.is_title_like(block.text) and not block.linked and not after_headline:
                 block.kind, block.rank = Kind.HEADING, LINE_RANK
             elif block.bold and rules.words(block.text) <= 30 and block.text[-1] not in ".,;:":
                 block.kind, block.rank = Kind.HEADING, BOLD_RANK
-    return kept
+    bylines = {
+        i
+        for i in range(1, len(kept))
+        if kept[i - 1].kind == Kind.HEADING and rules.PERSON_NAME.match(kept[i].text)
+    }  # the author's name under a headline
+    dropped.extend(Dropped("boilerplate", kept[i].text) for i in sorted(bylines))
+    return [b for i, b in enumerate(kept) if i not in bylines]
 
 
 def fill_leads(blocks: list[Block]) -> None:

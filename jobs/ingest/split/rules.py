@@ -42,7 +42,8 @@ JUNK_LINE = re.compile(
     r"Not your account|Log (?:in|out)\b|Change your username|Confirm your username|Cancel$|"
     r"Please follow our comment guidelines|Commenting on this|Explore all newsletters|"
     r"Enjoying\b.*\?|Get the world in your inbox|Your watchlist|Market data as of|"
-    r"The default username below|.*\byour feedback\b)",
+    r"The default username below|.*\byour feedback\b|You need a .{0,30}email client|"
+    r".*\b(?:view|read) (?:this email|it) (?:in|on) (?:your|a|the) (?:browser|web)\b)",
     re.I,
 )
 PROMO = re.compile(
@@ -79,15 +80,20 @@ BYLINE = re.compile(
 PERSON_NAME = re.compile(r"^[A-Z][a-z’'-]+(?:\s+[A-Z][.a-z’'-]*){1,2}$")
 DATE_LINE = re.compile(
     r"^(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?,?\s+)?"
-    r"(?:\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+,?\s+\d{4}|\d{4}-\d{2}-\d{2})$",
+    r"(?:\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+,?\s+\d{4}|\d{4}-\d{2}-\d{2}|"
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*,?\s+\d{4})$",
     re.I,
 )
+MORE_LABEL = re.compile(r"^\S+(?:\s+\S+){0,3}\s*(?:\.\.\.|…)$")  # "Hacker News ..."
+# "467250techtrenches.dev", "news.ycombinator.com": a linked item's source line
+SOURCE_LINE = re.compile(r"^\d*(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$")
 EMBED = re.compile(r"^(?:A post shared by|View this post on|Watch on YouTube$|Timestamp:\s*\d+$)")
 SPONSOR = re.compile(
     r"\((?:Sponsor(?:ed)?|Ad|Advertisement|Partner)\)|^(?:Sponsored|Presented|Brought to you) by\b|"
     r"^(?:A )?(?:MESSAGE|WORD) FROM (?:OUR )?\b",
     re.I,
 )
+SPONSORED_LABEL = re.compile(r"^(?:Sponsored|Advertisement|Partner content|Promoted)\b", re.I)
 NUMBER_LABEL = re.compile(r"^\d{1,2}$")
 SOURCE_SUFFIX = re.compile(r"\s+[—–-]\s+(?:www\.)?[\w-]+(?:\.[\w-]+)+\b.*$")
 SCORE_PREFIX = re.compile(r"^\[\d+(?:\.\d+)?\]\s*")
@@ -119,6 +125,8 @@ def is_noise(text: str) -> bool:
     if JUNK_LINE.match(text) or SIGNATURE.match(text) or EMBED.match(text):
         return True
     if len(text) < 120 and (BYLINE.match(text) or DATE_LINE.match(text)):
+        return True
+    if SOURCE_LINE.match(text):
         return True
     return len(text) < 300 and bool(BIO.search(text))
 

@@ -45,7 +45,9 @@ from jobs.ingest.split.layout import layout_keys
 
 # A brief that drops more text than this share of what its stories keep is kept whole.
 WHOLE_WHEN_DROPPED = 1.0
-_NOT_LOST = frozenset({"repeat", "caption", "promo", "preamble", "navigation", "template"})
+_NOT_LOST = frozenset(
+    {"repeat", "caption", "promo", "preamble", "navigation", "template", "sponsor", "boilerplate"}
+)
 
 
 @dataclass(slots=True)
@@ -103,7 +105,7 @@ def _story_sections(blocks: list[Block]) -> set[int]:
 
 
 def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story], list[Block]]:
-    numbered = any(b.number is not None for b in blocks)
+    numbered = sum(b.number is not None for b in blocks) >= 2  # one stray number is no numbering
     sections = _story_sections(blocks) if numbered else set()
     lead_mode = not numbered and sum(1 for b in blocks if b.kind == Kind.PARA and b.lead) >= 2
     stories: list[_Story] = []
@@ -111,9 +113,19 @@ def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story],
     current: _Story | None = None
     skip_rank: int | None = None
     ended = False  # the block before ended its item ("Read more")
+    sponsored = False  # the section being skipped is an ad
+    skipped_at = -1  # where it began
     for i, block in enumerate(blocks):
         following = blocks[i + 1] if i + 1 < len(blocks) else None
         ended, previous_ended = block.ends, ended
+        if (
+            block.kind == Kind.HEADING
+            and sponsored
+            and skip_rank is not None
+            and i == skipped_at + 1
+        ):
+            dropped.append(Dropped("sponsor", block.text))  # the advertiser's name
+            continue
         if block.kind == Kind.HEADING:
             if (
                 skip_rank is not None
@@ -127,7 +139,9 @@ def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story],
             extra = numbered and block.number is None and i not in sections
             if rules.JUNK_HEADING.match(block.text) or extra:
                 skip_rank = 0 if numbered else block.rank
-                dropped.append(Dropped("section", block.text))
+                sponsored = bool(rules.SPONSORED_LABEL.match(block.text))
+                skipped_at = i
+                dropped.append(Dropped("sponsor" if sponsored else "section", block.text))
                 continue
             title = rules.clean_title(block.text)
             if block.linked and block.rank <= 6:  # a linked headline, maybe with a summary
@@ -189,7 +203,8 @@ def _whole_text(blocks: list[Block]) -> list[str]:
 
 
 def _most_dropped(stories: list[StoryDraft], dropped: list[Dropped]) -> bool:
-    """More text dropped than kept (repeats, captions, promo sentences and preamble aside)."""
+    """More text dropped than kept, counting only what was dropped as a whole section or
+    as the footer (where a wrong guess costs most)."""
     kept = sum(len(s.text) for s in stories)
     lost = sum(len(d.text) for d in dropped if d.reason not in _NOT_LOST)
     return lost > kept * WHOLE_WHEN_DROPPED
