@@ -49,7 +49,7 @@ class Block:
     linked: bool = False
     marked: bool = False
     links: int = 0
-    ends: bool = False  # a "Read more" link followed it: the item it belongs to ends here
+    ends: bool = False  # a "Read more" link or a rule followed it: its item ends here
 
 
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b\u200c\u034f\u2007\u202f]+")
@@ -65,6 +65,9 @@ def clean_space(text: str) -> str:
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\((?:[^()\s]|\([^)]*\))*\)")
+# Addresses written out in plain-text emails: "Title [https://…]", "<https://…>"
+_BARE_URL = re.compile(r"\s*(?:\[\s*https?://[^\]\s]*\s*\]|<https?://[^>\s]*>)")
+_BARE_URL_END = re.compile(r"(?:\[\s*https?://[^\]\s]*\s*\]|<https?://[^>\s]*>)\s*$")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
 _MD_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+(.*)$")
 _MD_RULE = re.compile(r"^\s*(?:[-*_—–=]\s*){3,}$")
@@ -151,14 +154,21 @@ def blocks_from_text(text: str) -> list[Block]:
     blocks: list[Block] = []
     for raw in _text_lines(text.replace("\r\n", "\n").replace("\r", "\n")):
         line = clean_space(raw)
+        if line and _MD_RULE.match(line) and blocks:
+            blocks[-1].ends = True  # a rule between items ends the one above it
+            continue
         if not line or _MD_RULE.match(line) or _MD_META.match(line):
             continue
         line = _MD_IMAGE.sub("", line)
         links = _MD_LINK.findall(line)
-        line = clean_space(_MD_LINK.sub(r"\1", line))
+        bare = _BARE_URL.findall(line)
+        line = clean_space(_BARE_URL.sub("", _MD_LINK.sub(r"\1", line)))
         block = _text_block(line) if line else None
         if block is not None:
             _mark_links(block, links, line)
+            if bare and not links:  # "Title [https://…]": the text before the address is linked
+                block.links = len(bare)
+                block.linked = len(bare) == 1 and _BARE_URL_END.search(raw) is not None
             blocks.append(block)
     return blocks
 

@@ -93,6 +93,10 @@ def clean_blocks(
             continue
         if not rules.has_letters(text):
             continue
+        following = blocks[index + 1].text if index + 1 < len(blocks) else ""
+        if rules.QUOTED.match(text) and rules.SIGNATURE.match(following):
+            dropped.append(Dropped("boilerplate", text))  # an epigraph and its author
+            continue
         if rules.is_noise(text):
             dropped.append(Dropped("boilerplate", text))
             if kept and rules.READ_MORE.match(text):
@@ -119,8 +123,12 @@ def clean_blocks(
         kept.append(block)
     for index, block in enumerate(kept[:-1]):
         after_headline = index > 0 and rules.is_headline_item(kept[index - 1])
-        label = rules.MORE_LABEL.match(block.text) or rules.SPONSORED_LABEL.fullmatch(block.text)
-        if block.kind == Kind.PARA and label:  # "Hacker News ...", "Sponsored": a section
+        label = (
+            rules.MORE_LABEL.match(block.text)
+            or rules.SPONSORED_LABEL.fullmatch(block.text)
+            or (block.text.endswith(":") and rules.words(block.text) <= 6 and not block.lead)
+        )
+        if block.kind == Kind.PARA and label:  # "Hacker News ...", "Sponsored", "Afterthought:"
             block.kind, block.rank = Kind.HEADING, LINE_RANK
             continue
         if block.kind == Kind.PARA and not block.lead and not rules.is_headline_item(block):
@@ -128,6 +136,9 @@ def clean_blocks(
                 block.kind, block.rank = Kind.HEADING, LINE_RANK
             elif block.bold and rules.words(block.text) <= 30 and block.text[-1] not in ".,;:":
                 block.kind, block.rank = Kind.HEADING, BOLD_RANK
+    last = kept[-1] if kept else None
+    if last and last.text.endswith(":") and rules.words(last.text) <= 6 and not last.lead:
+        dropped.append(Dropped("section", kept.pop().text))  # a label with nothing under it
     bylines = {
         i
         for i in range(1, len(kept))

@@ -23,7 +23,10 @@ FOOTER = re.compile(
     rf"^(?:Join the conversation|Thanks? (?:you )?for reading|You[{_Q}]re receiving this|"
     rf"You (?:received|are receiving) this|This (?:email|message|newsletter) was sent to\b|"
     rf"Was this email forwarded|Manage your preferences|"
-    rf"Unsubscribe|You are reading a plain text version|Follow us$|Copyright\b|©)",
+    rf"Unsubscribe|You are reading a plain text version|Follow us$|Copyright\b|©|"
+    rf"This (?:post|email|issue) is (?:only )?for (?:paying|paid) subscribers|"
+    # a publisher's postal address: "Example Media Ltd., 3rd Floor, 18 High Street, London"
+    rf"[\w .&’'-]{{2,60}}\b(?:Ltd|Inc|LLC|GmbH|Limited|PBC|Media)\.?,\s[^\n]{{0,80}}\d)",
     re.I,
 )
 JUNK_HEADING = re.compile(
@@ -43,6 +46,7 @@ JUNK_LINE = re.compile(
     r"Please follow our comment guidelines|Commenting on this|Explore all newsletters|"
     r"Enjoying\b.*\?|Get the world in your inbox|Your watchlist|Market data as of|"
     r"The default username below|.*\byour feedback\b|You need a .{0,30}email client|"
+    r"(?:Puzzle|Quiz|Crossword|Word game|Games?):|(?:\w{1,3} = [^.=]{1,80}\.\s*){3,}|"
     r".*\b(?:view|read) (?:this email|it) (?:in|on) (?:your|a|the) (?:browser|web)\b)",
     re.I,
 )
@@ -85,15 +89,20 @@ DATE_LINE = re.compile(
     re.I,
 )
 MORE_LABEL = re.compile(r"^\S+(?:\s+\S+){0,3}\s*(?:\.\.\.|…)$")  # "Hacker News ..."
-# "467250techtrenches.dev", "news.ycombinator.com": a linked item's source line
-SOURCE_LINE = re.compile(r"^\d*(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$")
+# "467250techtrenches.dev", "news.ycombinator.com", "Author | Outlet | 12th January 2026 | U":
+# an item's source line
+SOURCE_LINE = re.compile(
+    r"^\d*(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$|^[^|!?]{1,60}(?:\s\|\s[^|!?]{1,60}){2,}$"
+)
 EMBED = re.compile(r"^(?:A post shared by|View this post on|Watch on YouTube$|Timestamp:\s*\d+$)")
 SPONSOR = re.compile(
+    r"\$\d[\d,.]*k?\s*[-–]\s*\$?\d[\d,.]*k\b|"  # a job ad's salary range
     r"\((?:Sponsor(?:ed)?|Ad|Advertisement|Partner)\)|^(?:Sponsored|Presented|Brought to you) by\b|"
     r"^(?:A )?(?:MESSAGE|WORD) FROM (?:OUR )?\b",
     re.I,
 )
 SPONSORED_LABEL = re.compile(r"^(?:Sponsored|Advertisement|Partner content|Promoted)\b", re.I)
+QUOTED = re.compile(r"^[“\"][^“”\"]{3,300}[”\"]$")
 NUMBER_LABEL = re.compile(r"^\d{1,2}$")
 SOURCE_SUFFIX = re.compile(r"\s+[—–-]\s+(?:www\.)?[\w-]+(?:\.[\w-]+)+\b.*$")
 SCORE_PREFIX = re.compile(r"^\[\d+(?:\.\d+)?\]\s*")

@@ -169,7 +169,14 @@ def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story],
             stories.append(current)
             continue
         if lead_mode and block.kind == Kind.PARA and block.lead:
-            if current is not None and current.from_heading and not current.paragraphs:
+            bare_headline = (
+                current is not None
+                and current.headline_only
+                and current.paragraphs in ([], [current.title])
+            )
+            if current is not None and (
+                (current.from_heading and not current.paragraphs) or bare_headline
+            ):
                 current.paragraphs.append(block.text)
                 continue
             story_title, body = rules.lead_title(block.lead, block.text)
