@@ -45,6 +45,21 @@ def navigation(blocks: list[Block]) -> set[int]:
     return found
 
 
+def _in_front(kept: list[Block], block: Block) -> bool:
+    """Whether ``block`` comes before the brief's stories begin: before its first linked
+    headline and its second heading (the first is usually the issue's own title)."""
+    headings = 0
+    for other in kept:
+        if other is block:
+            return True
+        if other.linked:
+            return False
+        headings += other.kind == Kind.HEADING
+        if headings >= 2:
+            return False
+    return False
+
+
 def clean_blocks(
     blocks: list[Block], dropped: list[Dropped], template: frozenset[str] = frozenset()
 ) -> list[Block]:
@@ -53,7 +68,7 @@ def clean_blocks(
 
     What is left out goes to ``dropped`` with its reason."""
     kept: list[Block] = []
-    seen: set[str] = set()
+    seen: dict[str, Block] = {}
     caption = ""
     number: int | None = None
     links = navigation(blocks)
@@ -102,11 +117,15 @@ def clean_blocks(
             if kept and rules.READ_MORE.match(text):
                 kept[-1].ends = True
             continue
-        previous = kept[-1] if kept else None
         key = f"{block.kind}:{norm(text)}"
         if key in seen:
-            dropped.append(Dropped("repeat", text))
-            continue
+            earlier = seen[key]
+            if not _in_front(kept, earlier):
+                dropped.append(Dropped("repeat", text))
+                continue
+            # the first copy was a preheader before the stories: keep the copy in place
+            kept.remove(earlier)
+            dropped.append(Dropped("repeat", earlier.text))
         previous = kept[-1] if kept else None
         if (
             previous
@@ -117,7 +136,7 @@ def clean_blocks(
             # a caption line repeated as the start of the next paragraph
             dropped.append(Dropped("caption", kept.pop().text))
             text = block.text = text[len(previous.text) :].strip()
-        seen.add(key)
+        seen[key] = block
         if number is not None and (block.kind == Kind.HEADING or rules.is_title_like(text)):
             block.number, number = number, None
         kept.append(block)
@@ -127,6 +146,7 @@ def clean_blocks(
             rules.MORE_LABEL.match(block.text)
             or rules.SPONSORED_LABEL.fullmatch(block.text)
             or (block.text.endswith(":") and rules.words(block.text) <= 6 and not block.lead)
+            or rules.SALUTATION.match(block.text)
         )
         if block.kind == Kind.PARA and label:  # "Hacker News ...", "Sponsored", "Afterthought:"
             block.kind, block.rank = Kind.HEADING, LINE_RANK

@@ -102,6 +102,8 @@ SPONSOR = re.compile(
     re.I,
 )
 SPONSORED_LABEL = re.compile(r"^(?:Sponsored|Advertisement|Partner content|Promoted)\b", re.I)
+JOB_AD = re.compile(r"\bjob openings\b|\b(?:is|are|we[’']re) hiring\b|\bopen roles\b", re.I)
+SALUTATION = re.compile(r"^Dear [\w ]{1,30},$")  # "Dear friends,": a letter begins
 QUOTED = re.compile(r"^[“\"][^“”\"]{3,300}[”\"]$")
 NUMBER_LABEL = re.compile(r"^\d{1,2}$")
 SOURCE_SUFFIX = re.compile(r"\s+[—–-]\s+(?:www\.)?[\w-]+(?:\.[\w-]+)+\b.*$")
@@ -138,6 +140,12 @@ def is_noise(text: str) -> bool:
     if SOURCE_LINE.match(text):
         return True
     return len(text) < 300 and bool(BIO.search(text))
+
+
+def is_house_ad(title: str, first: str) -> bool:
+    """An item that sells rather than reports: a sponsor marker or a salary range in its
+    title, an exclamation for a headline ("Learn More With Our App!"), a job ad."""
+    return bool(SPONSOR.search(title) or title.endswith("!") or JOB_AD.search(first))
 
 
 def is_promo_section(label: str, body: list[str]) -> bool:

@@ -246,7 +246,7 @@ def _brief(
         )
     stories: list[StoryDraft] = []
     for story in found:
-        if rules.SPONSOR.search(story.title):
+        if rules.is_house_ad(story.title, story.paragraphs[0] if story.paragraphs else ""):
             dropped.append(Dropped("sponsor", "\n\n".join([story.title, *story.paragraphs])))
             continue
         paragraphs = []
