@@ -14,6 +14,7 @@ serves plain text, Markdown and HTML alike:
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -55,9 +56,12 @@ class Block:
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b\u200c\u034f\u2007\u202f]+")
 
 
+_ICON_GLYPHS = re.compile("[\ue000-\uf8ff]")  # private-use characters: icon fonts, no text
+
+
 def clean_space(text: str) -> str:
-    """Collapse runs of spaces (including invisible ones) and trim."""
-    return _SPACE.sub(" ", text).strip()
+    """Collapse runs of spaces (including invisible ones and icon glyphs) and trim."""
+    return _SPACE.sub(" ", _ICON_GLYPHS.sub(" ", text)).strip()
 
 
 # ---------------------------------------------------------------- plain text / Markdown
@@ -159,7 +163,7 @@ def blocks_from_text(text: str) -> list[Block]:
             continue
         if not line or _MD_RULE.match(line) or _MD_META.match(line):
             continue
-        line = _MD_IMAGE.sub("", line)
+        line = _MD_IMAGE.sub("", html.unescape(line) if "&" in line else line)
         links = _MD_LINK.findall(line)
         bare = _BARE_URL.findall(line)
         line = clean_space(_BARE_URL.sub("", _MD_LINK.sub(r"\1", line)))

@@ -25,6 +25,8 @@ FOOTER = re.compile(
     rf"Was this email forwarded|Manage your preferences|"
     rf"Unsubscribe|You are reading a plain text version|Follow us$|Copyright\b|©|"
     rf"This (?:post|email|issue) is (?:only )?for (?:paying|paid) subscribers|"
+    rf"This has been (?:the|today[{_Q}]s|this week[{_Q}]s)\b.{{0,40}}\bnewsletter|"
+    rf"That[{_Q}]s (?:all|it) for (?:today|this week|now)\b|"
     # a publisher's postal address: "Example Media Ltd., 3rd Floor, 18 High Street, London"
     rf"[\w .&’'-]{{2,60}}\b(?:Ltd|Inc|LLC|GmbH|Limited|PBC|Media)\.?,\s[^\n]{{0,80}}\d)",
     re.I,
@@ -55,7 +57,10 @@ PROMO = re.compile(
     r"\bjoin [\d,.]+ (?:\w+ )?(?:readers|subscribers)\b|\bdelivered (?:to your inbox|in a free)\b",
     re.I,
 )
-READ_MORE = re.compile(r"^(?:Read (?:more|the (?:full )?story)|Continue reading)\b", re.I)
+READ_MORE = re.compile(
+    r"^(?:Read (?:more|the (?:full )?story)|Continue reading)\b|^(?:[•·]\s*)?(?:\d+\s+)?comments?$",
+    re.I,
+)
 TRAILING_JUNK = re.compile(r"[:\s]*\b(?:Read more|Continue reading|Read the full story)\W*$", re.I)
 CREDIT = re.compile(
     r"^(?:Photo(?:graph)?s?|Photographer|Illustration|Image|Credit|Picture)(?: by)?\s*:"
@@ -132,8 +137,8 @@ def is_caption(text: str) -> bool:
 
 def is_noise(text: str) -> bool:
     """Boilerplate that is never part of a story: promos, bios, signatures, login prompts,
-    bylines, date lines and the text of embedded posts."""
-    if JUNK_LINE.match(text) or SIGNATURE.match(text) or EMBED.match(text):
+    bylines, date lines, "Read more" and "comments" links and the text of embedded posts."""
+    if JUNK_LINE.match(text) or READ_MORE.match(text) or SIGNATURE.match(text) or EMBED.match(text):
         return True
     if len(text) < 120 and (BYLINE.match(text) or DATE_LINE.match(text)):
         return True
