@@ -45,6 +45,18 @@ def navigation(blocks: list[Block]) -> set[int]:
     return found
 
 
+def _under_headline(kept: list[Block], i: int) -> bool:
+    """Block ``i`` sits right under a heading, or between two linked headlines."""
+    if kept[i - 1].kind == Kind.HEADING:
+        return True
+    following = kept[i + 1] if i + 1 < len(kept) else None
+    return (
+        rules.is_headline_item(kept[i - 1])
+        and following is not None
+        and (following.kind == Kind.HEADING or rules.is_headline_item(following))
+    )
+
+
 def _in_front(kept: list[Block], block: Block) -> bool:
     """Whether ``block`` comes before the brief's stories begin: before its first linked
     headline and its second heading (the first is usually the issue's own title)."""
@@ -162,7 +174,7 @@ def clean_blocks(
     bylines = {
         i
         for i in range(1, len(kept))
-        if kept[i - 1].kind == Kind.HEADING and rules.PERSON_NAME.match(kept[i].text)
+        if rules.PERSON_NAME.match(kept[i].text) and _under_headline(kept, i)
     }  # the author's name under a headline
     dropped.extend(Dropped("boilerplate", kept[i].text) for i in sorted(bylines))
     return [b for i, b in enumerate(kept) if i not in bylines]

@@ -33,7 +33,7 @@ FOOTER = re.compile(
 )
 JUNK_HEADING = re.compile(
     rf"^(?:Today[{_Q}]?s Most Read|Most (?:Read|Popular|Viewed|Shared)\b|"
-    r"More (?:from|Opinions?|Stories|Newsletters|Headlines|Reading|to Read|Coverage)\b|"
+    r"More (?:from|Stories|Newsletters|Headlines|Reading|to Read|Coverage)\b|"
     r"Related(?: Stories| Articles| Coverage| Content)?$|Recommended\b|Sponsored\b|"
     r"Advertisement\b|Partner Content|Play\b|Listen\b|Watch\b|Podcasts?\b|"
     r"Market(?:s)? (?:Snapshot|Data|Summary|Wrap)\b|Your watchlist|Sign up|Subscribe|"
