@@ -104,9 +104,46 @@ def _story_sections(blocks: list[Block]) -> set[int]:
     return kept
 
 
+def _quick_hits(blocks: list[Block]) -> tuple[set[int], set[int]]:
+    """In a numbered brief, unnumbered quick-hits sections ("ICYMI"): two or more
+    paragraphs with bold lead-ins, of eight words or more each, under a
+    label that is not the house's own and does not end in a call to action. Gives the
+    labels and the blocks that each start a story."""
+    labels = [i for i, b in enumerate(blocks) if b.kind == Kind.HEADING and b.number is None]
+    firsts = Counter(blocks[i].text.split()[0].lower() for i in labels if blocks[i].text.split())
+    house = {word for word, count in firsts.items() if count >= 3}
+    found_labels: set[int] = set()
+    hits: set[int] = set()
+    for i in labels:
+        label = blocks[i].text
+        if not label.split() or label.split()[0].lower() in house:
+            continue
+        if rules.JUNK_HEADING.match(label):
+            continue
+        body = []
+        for k in range(i + 1, len(blocks)):
+            if blocks[k].kind == Kind.HEADING:
+                break
+            body.append(k)
+        items = [
+            k
+            for k in body
+            if rules.words(blocks[k].text) >= 8 and blocks[k].kind == Kind.PARA and blocks[k].lead
+        ]
+        if (
+            len(body) >= 2
+            and items == body
+            and not rules.CALL_TO_ACTION.search(blocks[body[-1]].text)
+        ):
+            found_labels.add(i)
+            hits.update(body)
+    return found_labels, hits
+
+
 def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story], list[Block]]:
     numbered = sum(b.number is not None for b in blocks) >= 2  # one stray number is no numbering
     sections = _story_sections(blocks) if numbered else set()
+    quick_labels, hits = _quick_hits(blocks) if numbered else (set(), set())
     lead_mode = not numbered and sum(1 for b in blocks if b.kind == Kind.PARA and b.lead) >= 2
     stories: list[_Story] = []
     preamble: list[Block] = []
@@ -136,6 +173,8 @@ def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story],
                 continue
             skip_rank = None
             current = None
+            if i in quick_labels:
+                continue  # a quick-hits label: its items are the stories
             extra = numbered and block.number is None and i not in sections
             if rules.JUNK_HEADING.match(block.text) or extra:
                 skip_rank = 0 if numbered else block.rank
@@ -162,6 +201,13 @@ def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story],
         if rules.is_headline_item(block):
             current = _Story(rules.clean_title(block.text), block.anchor, [block.text], True)
             stories.append(current)  # a summary paragraph may follow
+            continue
+        if i in hits:
+            title = rules.lead_title(block.lead, block.text)[0] if block.lead else ""
+            current = _Story(title or rules.lead_title("", block.text)[0], block.anchor)
+            current.paragraphs.append(block.text)
+            stories.append(current)
+            current = None
             continue
         if previous_ended and block.kind == Kind.PARA and stories:
             current = _Story(rules.lead_title(block.lead, block.text)[0], block.anchor)
