@@ -225,6 +225,23 @@ class Feed(Base):
     alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class FeedTemplateBlock(Base):
+    """A block (paragraph or list item, by its layout key) seen in a feed's issues.
+
+    Blocks seen in several issues are the feed's layout, not stories; the
+    splitter is handed them as the feed's template.
+    """
+
+    __tablename__ = "feed_templates"
+
+    feed_id: Mapped[int] = mapped_column(
+        ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    issues: Mapped[int] = mapped_column(Integer, default=1)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Brief(Base):
     """One newsletter issue or feed item, before it is split into stories."""
 

@@ -85,6 +85,16 @@ def test_seed_brief_parses_to_five_tagged_stories_as_json_without_a_database(cli
     assert not Path("never.db").exists()
 
 
+def test_parse_json_lists_what_the_splitter_dropped_with_the_reason(cli):
+    result = cli.invoke(main, ["parse", str(SEED), "--json"])
+    data = json.loads(result.output)
+    assert data["whole"] is False
+    reasons = {d["reason"] for d in data["dropped"]}
+    assert {"footer", "caption", "section", "boilerplate"} <= reasons
+    most_read = [d for d in data["dropped"] if d["text"] == "Today’s Most Read"]
+    assert most_read and most_read[0]["reason"] == "section"
+
+
 def test_without_json_each_story_is_listed_with_its_topics_and_first_line(cli):
     result = cli.invoke(main, ["parse", str(SEED)])
     assert result.exit_code == 0

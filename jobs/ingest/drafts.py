@@ -27,11 +27,28 @@ class StoryDraft:
 
 
 @dataclass(frozen=True, slots=True)
+class Dropped:
+    """A block of a brief that became no story's text, and why.
+
+    ``reason`` is one of ``footer``, ``caption``, ``boilerplate``, ``promo``,
+    ``repeat``, ``navigation`` (link bars), ``sponsor`` (an item marked as paid),
+    ``section`` (a section such as "Most Read" or an ad) and ``preamble`` (what
+    comes before the first story) and ``template`` (a block that recurs in the
+    feed's issues).
+    """
+
+    reason: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class BriefDraft:
     """A newsletter issue or feed item, split into its stories.
 
     ``key`` identifies the item across fetches: the feed's guid, else its link,
-    else its title (hashed with the feed URL by the ingester).
+    else its title (hashed with the feed URL by the ingester). ``dropped``
+    lists what the splitter left out; ``whole`` says the brief could not be
+    split well (one story, or most of its text dropped) and is kept as one story.
     """
 
     key: str
@@ -40,3 +57,6 @@ class BriefDraft:
     summary: str | None = None
     published_at: datetime | None = None
     stories: tuple[StoryDraft, ...] = ()
+    dropped: tuple[Dropped, ...] = ()
+    whole: bool = False
+    layout: frozenset[str] = frozenset()  # keys of its blocks, to learn the feed's template

@@ -235,7 +235,7 @@ def decode(data: bytes, content_type: str | None = None) -> str:
     return data.decode("cp1252", errors="replace")
 
 
-def brief_from_entry(entry: FeedEntry) -> BriefDraft:
+def brief_from_entry(entry: FeedEntry, template: frozenset[str] = frozenset()) -> BriefDraft:
     """One feed item as a brief: a single story, or several if it is a newsletter."""
     return split_item_html(
         entry.html,
@@ -243,26 +243,34 @@ def brief_from_entry(entry: FeedEntry) -> BriefDraft:
         url=entry.link,
         published_at=entry.published_at,
         key=entry.guid or entry.link or entry.title,
+        template=template,
     )
 
 
 def briefs_from_bytes(
-    data: bytes, *, name: str, content_type: str | None = None
+    data: bytes,
+    *,
+    name: str,
+    content_type: str | None = None,
+    template: frozenset[str] = frozenset(),
 ) -> list[BriefDraft]:
-    """The briefs in a source's bytes; ``FeedError`` when a feed cannot be read."""
+    """The briefs in a source's bytes; ``FeedError`` when a feed cannot be read.
+
+    ``template`` holds the layout keys of the source's earlier issues
+    (``jobs.ingest.split.layout``): blocks with those keys are not stories."""
     url = name if name.startswith(("http://", "https://")) else None
     kind = detect_kind(data, name=name, content_type=content_type)
     if kind == FEED:
         if data[:2] == b"\x1f\x8b":
             raise FeedError(f"{name}: gzip-compressed data; decompress it first")
         feed = parse_feed(data, url=url, content_type=content_type, source=name)
-        return [brief_from_entry(entry) for entry in feed.entries]
+        return [brief_from_entry(entry, template) for entry in feed.entries]
     if not data.strip():
         raise FeedError(f"{name}: empty document, nothing to parse")
     text = decode(data, content_type)
     if kind == HTML:
-        return [split_html(text, url=url, key=name)]
-    return [split_text(text, url=url, key=name)]
+        return [split_html(text, url=url, key=name, template=template)]
+    return [split_text(text, url=url, key=name, template=template)]
 
 
 def brief_to_json(brief: BriefDraft) -> dict[str, Any]:
@@ -272,6 +280,8 @@ def brief_to_json(brief: BriefDraft) -> dict[str, Any]:
             {"title": s.title, "text": s.text, "topics": list(s.topics), "url": s.url}
             for s in brief.stories
         ],
+        "whole": brief.whole,
+        "dropped": [{"reason": d.reason, "text": d.text} for d in brief.dropped],
     }
 
 
@@ -305,16 +315,24 @@ class Reading:
     summary_only: frozenset[str] = frozenset()
 
 
-def read(data: bytes, *, name: str, content_type: str | None, feed_only: bool) -> Reading:
+def read(
+    data: bytes,
+    *,
+    name: str,
+    content_type: str | None,
+    feed_only: bool,
+    template: frozenset[str] = frozenset(),
+) -> Reading:
     """Feeds give one brief per item; pages and files one brief split into stories.
 
     Raises ``FeedError`` for what cannot be read, and with ``feed_only`` for
     anything that is not a feed, such as an HTML page."""
     if not feed_only and detect_kind(data, name=name, content_type=content_type) != FEED:
-        return Reading(None, briefs_from_bytes(data, name=name, content_type=content_type))
+        briefs = briefs_from_bytes(data, name=name, content_type=content_type, template=template)
+        return Reading(None, briefs)
     url = name if name.startswith(("http://", "https://")) else None
     feed = parse_feed(data, url=url, content_type=content_type)
-    briefs = [brief_from_entry(entry) for entry in feed.entries]
+    briefs = [brief_from_entry(entry, template) for entry in feed.entries]
     summary_only = frozenset(
         brief.key for brief, entry in zip(briefs, feed.entries, strict=True) if entry.summary_only
     )

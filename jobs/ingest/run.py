@@ -1,5 +1,9 @@
 """Ingesting: fetch > read (parse, split) > fetch article pages > tag > store.
 
+A feed's template (the blocks its earlier issues repeat, ``storage.templates``)
+is loaded before its bytes are read and handed to the splitter; each new issue
+then adds its blocks to the template, in the same transaction as its stories.
+
 One feed's trouble never stops the others: each feed is fetched, read and
 stored on its own, a bounded number at a time, and every failure is written
 to the feed's row (last error, failures in a row, back-off) and to its report.
@@ -23,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from jobs.ingest.fetch import FetchStatus, fetch, redact_url
 from jobs.ingest.parse import read
 from jobs.ingest.reports import FeedReport, ReportStatus, summarise
+from jobs.ingest.split.layout import MIN_ISSUES
 from jobs.ingest.store import (
     DEFAULT_OPTIONS,
     Counts,
@@ -34,6 +39,7 @@ from jobs.ingest.store import (
 )
 from jobs.ingest.tag import KeywordMatcher, Tagger
 from storage import feeds as feed_store
+from storage import templates
 from storage.job_runs import record_job_run
 from storage.models import Feed
 from storage.subscribers import all_tracked_keywords
@@ -59,6 +65,7 @@ async def ingest_feed(
         if feed is None:
             return FeedReport(f"feed {feed_id}", feed_id, ReportStatus.FAILED, error="no such feed")
         url, etag, last_modified = feed.url, feed.etag, feed.last_modified
+        template = await templates.template_of(session, feed_id, MIN_ISSUES)
     name = redact_url(url)
     try:
         result = await fetch(
@@ -87,6 +94,7 @@ async def ingest_feed(
                 name=result.final_url,
                 content_type=result.content_type,
                 feed_only=True,
+                template=template,
             )
         except ValueError as exc:
             error = _unprefixed(one_line(exc), result.final_url, url)
@@ -97,6 +105,9 @@ async def ingest_feed(
         )
         async with sessions.begin() as session:
             await store(session, feed_id, prepared, now, counts)
+            # Only new issues teach the template: a re-fetched one must not count twice.
+            layouts = [p.draft.layout for p in prepared if p.draft.layout]
+            await templates.learn(session, feed_id, layouts, now)
             feed = await _feed(session, feed_id)
             await feed_store.record_success(
                 session,

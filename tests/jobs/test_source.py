@@ -52,7 +52,7 @@ def test_json_is_one_object_for_one_brief_and_a_list_for_several():
     one = briefs_to_json(
         briefs_from_bytes(b"Title\n\nJust one paragraph of text here.", name="a.txt")
     )
-    assert isinstance(one, dict) and set(one) == {"title", "stories"}
+    assert isinstance(one, dict) and set(one) == {"title", "stories", "whole", "dropped"}
     assert set(one["stories"][0]) == {"title", "text", "topics", "url"}
     several = briefs_to_json(briefs_from_bytes(FEED_BYTES, name="feed.xml"))
     assert isinstance(several, list) and len(several) == 3

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from jobs.ingest.split.layout import recurring
 from jobs.ingest.split.segment import split_html, split_item_html, split_text
 from tests.conftest import SEEDS
 
@@ -183,3 +184,71 @@ def test_any_text_or_markup_splits_without_error_into_numbered_titled_stories(te
         assert [s.position for s in brief.stories] == list(range(1, len(brief.stories) + 1))
         assert all(s.title and s.text for s in brief.stories)
         assert brief.title
+
+
+BOILERPLATE_HEAVY = """# The Weekly Letter
+
+## Our first story
+
+Parliament passed the budget after a night of debate.
+
+## Most Read
+
+- A story from last week that everyone read
+- Another story from last week that everyone read
+- A third story from last month that people liked a lot
+- A fourth story from last year that people still read
+
+## Sponsored
+
+An advertiser would like you to try their product, which is very good and costs little.
+
+Unsubscribe from these emails at any time; we will miss you.
+"""
+
+
+def test_a_brief_that_would_lose_most_of_its_text_is_kept_whole_as_one_story():
+    brief = split_text(BOILERPLATE_HEAVY)
+    assert brief.whole
+    [story] = brief.stories
+    assert "Parliament passed the budget" in story.text
+    assert "A story from last week" in story.text
+    assert "Unsubscribe" not in story.text
+
+
+def test_a_brief_of_one_story_is_marked_as_not_split():
+    brief = split_text("# One thing\n\nOnly one item is in this brief, and it is short.")
+    assert brief.whole and len(brief.stories) == 1
+
+
+def test_a_well_split_brief_reports_each_dropped_block_with_its_reason(seed):
+    assert not seed.whole
+    dropped = {(d.reason, d.text) for d in seed.dropped}
+    assert ("section", "Today’s Most Read") in dropped
+    assert any(
+        reason == "footer" and text.startswith("Join the Conversation") for reason, text in dropped
+    )
+    assert any(reason == "caption" and "Getty Images" in text for reason, text in dropped)
+
+
+def _issue(n: int, story: str) -> str:
+    return (
+        f"# Issue {n}\n\n## {story}\n\n"
+        f"The council met on day {n} and voted on the {story.lower()} after a long debate.\n\n"
+        "Market data may be delayed and is provided for information only by our partners.\n\n"
+        "## Our sponsor this week\n\n"
+        "Try the planner that thousands of teams use every single day to ship faster.\n\n"
+        f"## Second item {n}\n\nA second story about item {n}, told in one short paragraph."
+    )
+
+
+def test_blocks_that_recur_in_earlier_issues_are_dropped_as_the_feeds_template():
+    first, second = split_text(_issue(1, "Budget")), split_text(_issue(2, "Roads"))
+    template = recurring([first.layout, second.layout])
+    third = split_text(_issue(3, "Schools"), template=template)
+    without = split_text(_issue(3, "Schools"))
+    assert any("Market data" in s.text for s in without.stories)
+    assert not any("Market data" in s.text or "planner" in s.text for s in third.stories)
+    assert [s.title for s in third.stories] == ["Schools", "Second item 3"]
+    assert {d.reason for d in third.dropped} >= {"template"}
+    assert "The council met on day 3" in third.stories[0].text

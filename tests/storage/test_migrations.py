@@ -203,6 +203,26 @@ async def test_story_lists_migration_downgrades_and_upgrades_again_without_loss(
         await engine.dispose()
 
 
+@pytest.mark.parametrize("empty_database_url", BACKENDS, indirect=True)
+async def test_feed_templates_migration_downgrades_and_upgrades_again(
+    empty_database_url: str,
+) -> None:
+    engine = db.create_engine(empty_database_url)
+    try:
+        await db.upgrade(engine)
+        await _downgrade(engine, "0007")
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+        assert "feed_templates" not in tables and "feeds" in tables
+        await db.upgrade(engine)
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+        assert "feed_templates" in tables
+        assert await db.current_revision(engine) == db.head_revision()
+    finally:
+        await engine.dispose()
+
+
 async def _downgrade(engine: AsyncEngine, revision: str) -> None:
     def run(connection: Connection) -> None:
         cfg = db.alembic_config()

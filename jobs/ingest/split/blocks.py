@@ -14,16 +14,23 @@ serves plain text, Markdown and HTML alike:
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 import lxml.etree
 import lxml.html
 
-HEADING = "heading"
-PARA = "para"
-ITEM = "item"
-CAPTION = "caption"
+
+class Kind(StrEnum):
+    """What a block is: a heading, a paragraph, a list item or a photo caption."""
+
+    HEADING = "heading"
+    PARA = "para"
+    ITEM = "item"
+    CAPTION = "caption"
+
 
 # Rank of a heading: h1..h6 -> 1..6, a whole-bold paragraph -> 7, a short
 # title-like line of plain text -> 8 (decided by the segmenter).
@@ -33,7 +40,7 @@ LINE_RANK = 8
 
 @dataclass(slots=True)
 class Block:
-    kind: str
+    kind: Kind
     text: str
     lead: str = ""
     bold: bool = False
@@ -42,14 +49,19 @@ class Block:
     anchor: str | None = None
     linked: bool = False
     marked: bool = False
+    links: int = 0
+    ends: bool = False  # a "Read more" link or a rule followed it: its item ends here
 
 
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b\u200c\u034f\u2007\u202f]+")
 
 
+_ICON_GLYPHS = re.compile("[\ue000-\uf8ff]")  # private-use characters: icon fonts, no text
+
+
 def clean_space(text: str) -> str:
-    """Collapse runs of spaces (including invisible ones) and trim."""
-    return _SPACE.sub(" ", text).strip()
+    """Collapse runs of spaces (including invisible ones and icon glyphs) and trim."""
+    return _SPACE.sub(" ", _ICON_GLYPHS.sub(" ", text)).strip()
 
 
 # ---------------------------------------------------------------- plain text / Markdown
@@ -57,12 +69,16 @@ def clean_space(text: str) -> str:
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\((?:[^()\s]|\([^)]*\))*\)")
+# Addresses written out in plain-text emails: "Title [https://…]", "<https://…>"
+_BARE_URL = re.compile(r"\s*(?:\[\s*https?://[^\]\s]*\s*\]|<https?://[^>\s]*>)")
+_BARE_URL_END = re.compile(r"(?:\[\s*https?://[^\]\s]*\s*\]|<https?://[^>\s]*>)\s*$")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
 _MD_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+(.*)$")
 _MD_RULE = re.compile(r"^\s*(?:[-*_—–=]\s*){3,}$")
 _MD_META = re.compile(r"^\*\*(?:From|To|Date|Sent|Source|Subject):\*\*", re.I)
 _MARKER = re.compile(r"^[↓→▶►■]+\s*")
-_DOUBLED_NUMBER = re.compile(r"^(\d{1,2})\1(?!\d)\s*(.*)$")
+# "11Title", "1010Title", also after a label: "Semafor Exclusive22Title"
+_DOUBLED_NUMBER = re.compile(r"^(?:(.*?\D)\s*)?(\d{1,2})\2(?!\d)\s*(\S.*)$")
 _BOLD_LEAD = re.compile(r"^\*\*(.+?)\*\*\s*(.*)$")
 
 
@@ -111,46 +127,61 @@ def _text_lines(text: str) -> list[str]:
     return paragraphs
 
 
+def _text_block(line: str) -> Block | None:
+    """One line of plain text or Markdown (links already reduced to their text) as a block."""
+    if _MARKER.match(line):
+        label = _MARKER.sub("", line)
+        numbered = _DOUBLED_NUMBER.match(label)
+        if numbered:
+            block = Block(Kind.HEADING, clean_space(numbered.group(3)), rank=LINE_RANK)
+            block.number = int(numbered.group(2))
+            return block
+        return Block(Kind.HEADING, _undouble(label), rank=LINE_RANK) if label else None
+    heading = _MD_HEADING.match(line)
+    if heading:
+        return Block(Kind.HEADING, heading.group(2).replace("**", ""), rank=len(heading.group(1)))
+    item = _MD_ITEM.match(line)
+    if item:
+        return Block(Kind.ITEM, item.group(1).replace("**", "").strip(), marked=True)
+    if line.startswith("**") and line.endswith("**") and len(line) > 4:
+        return Block(Kind.PARA, line.replace("**", "").strip(), bold=True, marked=True)
+    lead = _BOLD_LEAD.match(line)
+    if lead and lead.group(2):
+        head = lead.group(1).strip()
+        text = f"{head} {lead.group(2).replace('**', '')}"
+        return Block(Kind.PARA, text, lead=head, marked=True)
+    return Block(Kind.PARA, line.replace("**", ""))
+
+
 def blocks_from_text(text: str) -> list[Block]:
     """The blocks of a plain-text or Markdown brief."""
     blocks: list[Block] = []
     for raw in _text_lines(text.replace("\r\n", "\n").replace("\r", "\n")):
         line = clean_space(raw)
+        if line and _MD_RULE.match(line) and blocks:
+            blocks[-1].ends = True  # a rule between items ends the one above it
+            continue
         if not line or _MD_RULE.match(line) or _MD_META.match(line):
             continue
-        line = clean_space(_MD_LINK.sub(r"\1", _MD_IMAGE.sub("", line)))
-        if not line:
-            continue
-        if _MARKER.match(line):
-            label = _MARKER.sub("", line)
-            numbered = _DOUBLED_NUMBER.match(label)
-            if numbered:
-                blocks.append(Block(HEADING, clean_space(numbered.group(2)), rank=LINE_RANK))
-                blocks[-1].number = int(numbered.group(1))
-            elif label:
-                blocks.append(Block(HEADING, _undouble(label), rank=LINE_RANK))
-            continue
-        heading = _MD_HEADING.match(line)
-        if heading:
-            blocks.append(
-                Block(HEADING, heading.group(2).replace("**", ""), rank=len(heading.group(1)))
-            )
-            continue
-        item = _MD_ITEM.match(line)
-        if item:
-            blocks.append(Block(ITEM, item.group(1).replace("**", "").strip(), marked=True))
-            continue
-        if line.startswith("**") and line.endswith("**") and len(line) > 4:
-            blocks.append(Block(PARA, line.replace("**", "").strip(), bold=True, marked=True))
-            continue
-        lead = _BOLD_LEAD.match(line)
-        if lead and lead.group(2):
-            head = lead.group(1).strip()
-            blocks.append(Block(PARA, f"{head} {lead.group(2).replace('**', '')}", lead=head))
-            blocks[-1].marked = True
-            continue
-        blocks.append(Block(PARA, line.replace("**", "")))
+        line = _MD_IMAGE.sub("", html.unescape(line) if "&" in line else line)
+        links = _MD_LINK.findall(line)
+        bare = _BARE_URL.findall(line)
+        line = clean_space(_BARE_URL.sub("", _MD_LINK.sub(r"\1", line)))
+        block = _text_block(line) if line else None
+        if block is not None:
+            _mark_links(block, links, line)
+            if bare and not links:  # "Title [https://…]": the text before the address is linked
+                block.links = len(bare)
+                block.linked = len(bare) == 1 and _BARE_URL_END.search(raw) is not None
+            blocks.append(block)
     return blocks
+
+
+def _mark_links(block: Block, links: list[str], line: str) -> None:
+    """How many links a Markdown line holds and whether it is all link text."""
+    block.links = len(links)
+    linked = sum(len(t.replace("*", "").replace("#", "").strip()) for t in links)
+    block.linked = bool(links) and linked >= len(line.replace("*", "").strip()) * 0.9
 
 
 # ---------------------------------------------------------------- HTML
@@ -180,6 +211,7 @@ class _Builder:
         self.tag = "p"
         self.anchor: str | None = None
         self.link_chars = 0
+        self.links = 0
         self.caption = False
 
     def text(self, text: str | None, bold: bool, linked: bool) -> None:
@@ -202,18 +234,20 @@ class _Builder:
             whole_bold = lead == text
             linked = self.link_chars >= len(text.replace(" ", "")) * 0.9
             if self.caption:
-                kind = CAPTION
+                kind = Kind.CAPTION
             elif self.tag[0] == "h" and self.tag[1:].isdigit():
-                kind = HEADING
+                kind = Kind.HEADING
             else:
-                kind = ITEM if self.tag in {"li", "dd"} else PARA
-            rank = int(self.tag[1]) if kind == HEADING else 0
+                kind = Kind.ITEM if self.tag in {"li", "dd"} else Kind.PARA
+            rank = int(self.tag[1]) if kind == Kind.HEADING else 0
             block = Block(kind, text, lead="" if whole_bold else lead, bold=whole_bold, rank=rank)
             block.anchor, block.linked, block.marked = self.anchor, linked, True
+            block.links = self.links
             self.blocks.append(block)
         self.parts = []
         self.anchor = None
         self.link_chars = 0
+        self.links = 0
 
 
 def _walk(
@@ -244,6 +278,8 @@ def _walk(
         out.anchor = ident
     inner_bold = bold or tag in _BOLD_TAGS
     inner_linked = linked or (tag == "a" and bool(el.get("href")))
+    if tag == "a" and el.get("href"):
+        out.links += 1
     out.text(el.text, inner_bold, inner_linked)
     for child in el:
         _walk(child, out, inner_bold, inner_linked, out.caption if is_block else caption)

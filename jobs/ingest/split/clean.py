@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 
+from jobs.ingest.drafts import Dropped
 from jobs.ingest.split import rules
-from jobs.ingest.split.blocks import BOLD_RANK, CAPTION, HEADING, LINE_RANK, PARA, Block
+from jobs.ingest.split.blocks import BOLD_RANK, LINE_RANK, Block, Kind
+from jobs.ingest.split.layout import MIN_WORDS, layout_key
 
 _KEY = re.compile(r"[\W_]+")
 
@@ -20,62 +22,166 @@ def norm(text: str) -> str:
     return _KEY.sub("", text.lower())
 
 
-def clean_blocks(blocks: list[Block]) -> list[Block]:
-    """Blocks without noise, captions, repeats and footer, with numbers moved onto headings."""
+def _is_link_bar(block: Block) -> bool:
+    """A line of short links ("Privacy Careers Advertise"), or one such link."""
+    if not block.linked or rules.words(block.text) > 3 * max(block.links, 1):
+        return False
+    return block.links >= 3 or rules.words(block.text) <= 2
+
+
+def navigation(blocks: list[Block]) -> set[int]:
+    """Indexes of navigation: link bars, and runs of three or more one-to-three-word links."""
+    found: set[int] = set()
+    run: list[int] = []
+    for i, block in enumerate([*blocks, Block(Kind.PARA, "")]):
+        if block.text and _is_link_bar(block):
+            if block.links >= 3:
+                found.add(i)
+            run.append(i)
+            continue
+        if len(run) >= 3:
+            found.update(run)
+        run = []
+    return found
+
+
+def _under_headline(kept: list[Block], i: int) -> bool:
+    """Block ``i`` sits right under a heading, or between two linked headlines."""
+    if kept[i - 1].kind == Kind.HEADING:
+        return True
+    following = kept[i + 1] if i + 1 < len(kept) else None
+    return (
+        rules.is_headline_item(kept[i - 1])
+        and following is not None
+        and (following.kind == Kind.HEADING or rules.is_headline_item(following))
+    )
+
+
+def _in_front(kept: list[Block], block: Block) -> bool:
+    """Whether ``block`` comes before the brief's stories begin: before its first linked
+    headline and its second heading (the first is usually the issue's own title)."""
+    headings = 0
+    for other in kept:
+        if other is block:
+            return True
+        if other.linked:
+            return False
+        headings += other.kind == Kind.HEADING
+        if headings >= 2:
+            return False
+    return False
+
+
+def clean_blocks(
+    blocks: list[Block], dropped: list[Dropped], template: frozenset[str] = frozenset()
+) -> list[Block]:
+    """Blocks without noise, captions, repeats, footer and the feed's template (the keys
+    of its recurring blocks), with numbers moved onto headings.
+
+    What is left out goes to ``dropped`` with its reason."""
     kept: list[Block] = []
-    seen: set[str] = set()
+    seen: dict[str, Block] = {}
     caption = ""
     number: int | None = None
-    for block in blocks:
+    links = navigation(blocks)
+    for index, block in enumerate(blocks):
         text = block.text
+        if index in links:
+            dropped.append(Dropped("navigation", text))
+            continue
+        if (
+            template
+            and block.kind != Kind.HEADING
+            and len(text.split()) >= MIN_WORDS
+            and layout_key(text) in template
+        ):
+            dropped.append(Dropped("template", text))
+            continue
         if rules.FOOTER.match(text):
+            dropped.extend(Dropped("footer", b.text) for b in blocks[index:] if b.text)
             break
         if caption and text.startswith(caption) and len(text) > len(caption):
             text = block.text = text[len(caption) :].strip()
-        if block.kind == CAPTION or rules.is_caption(text):
+        if block.kind == Kind.CAPTION or rules.is_caption(text):
             caption = text
             previous = kept[-1] if kept else None
             if (
                 previous
-                and previous.kind == PARA
+                and previous.kind == Kind.PARA
                 and not previous.lead
                 and rules.words(previous.text) <= 25
             ):
-                kept.pop()  # the caption's own first line, before its credit
+                dropped.append(Dropped("caption", kept.pop().text))  # its first line
+            dropped.append(Dropped("caption", text))
             continue
         caption = ""
         if rules.NUMBER_LABEL.match(text):
             number = int(text)
             continue
-        if not rules.has_letters(text) or rules.is_noise(text):
+        if not rules.has_letters(text):
+            continue
+        following = blocks[index + 1].text if index + 1 < len(blocks) else ""
+        if rules.QUOTED.match(text) and rules.SIGNATURE.match(following):
+            dropped.append(Dropped("boilerplate", text))  # an epigraph and its author
+            continue
+        if rules.is_noise(text):
+            dropped.append(Dropped("boilerplate", text))
+            if kept and rules.READ_MORE.match(text):
+                kept[-1].ends = True
             continue
         key = f"{block.kind}:{norm(text)}"
         if key in seen:
-            continue
+            earlier = seen[key]
+            if not _in_front(kept, earlier):
+                dropped.append(Dropped("repeat", text))
+                continue
+            # the first copy was a preheader before the stories: keep the copy in place
+            kept.remove(earlier)
+            dropped.append(Dropped("repeat", earlier.text))
         previous = kept[-1] if kept else None
         if (
             previous
-            and previous.kind == PARA
+            and previous.kind == Kind.PARA
             and text.startswith(previous.text + " ")
             and rules.words(previous.text) <= 40
         ):
-            kept.pop()  # a caption line repeated as the start of the next paragraph
+            # a caption line repeated as the start of the next paragraph
+            dropped.append(Dropped("caption", kept.pop().text))
             text = block.text = text[len(previous.text) :].strip()
-        seen.add(key)
-        if number is not None and (block.kind == HEADING or rules.is_title_like(text)):
+        seen[key] = block
+        if number is not None and (block.kind == Kind.HEADING or rules.is_title_like(text)):
             block.number, number = number, None
         kept.append(block)
-    for block in kept[:-1]:
-        if block.kind == PARA and not block.lead and not rules.is_headline_item(block):
-            if rules.is_title_like(block.text) and not block.linked:
-                block.kind, block.rank = HEADING, LINE_RANK
+    for index, block in enumerate(kept[:-1]):
+        after_headline = index > 0 and rules.is_headline_item(kept[index - 1])
+        label = (
+            rules.MORE_LABEL.match(block.text)
+            or rules.SPONSORED_LABEL.fullmatch(block.text)
+            or (block.text.endswith(":") and rules.words(block.text) <= 6 and not block.lead)
+            or rules.SALUTATION.match(block.text)
+        )
+        if block.kind == Kind.PARA and label:  # "Hacker News ...", "Sponsored", "Afterthought:"
+            block.kind, block.rank = Kind.HEADING, LINE_RANK
+            continue
+        if block.kind == Kind.PARA and not block.lead and not rules.is_headline_item(block):
+            if rules.is_title_like(block.text) and not block.linked and not after_headline:
+                block.kind, block.rank = Kind.HEADING, LINE_RANK
             elif block.bold and rules.words(block.text) <= 30 and block.text[-1] not in ".,;:":
-                block.kind, block.rank = HEADING, BOLD_RANK
-    return kept
+                block.kind, block.rank = Kind.HEADING, BOLD_RANK
+    last = kept[-1] if kept else None
+    if last and last.text.endswith(":") and rules.words(last.text) <= 6 and not last.lead:
+        dropped.append(Dropped("section", kept.pop().text))  # a label with nothing under it
+    bylines = {
+        i
+        for i in range(1, len(kept))
+        if rules.PERSON_NAME.match(kept[i].text) and _under_headline(kept, i)
+    }  # the author's name under a headline
+    dropped.extend(Dropped("boilerplate", kept[i].text) for i in sorted(bylines))
+    return [b for i, b in enumerate(kept) if i not in bylines]
 
 
 def fill_leads(blocks: list[Block]) -> None:
     """Fill in lead-ins of unformatted paragraphs ("Renewing war. The Israeli military ...")."""
     for block in blocks:
-        if block.kind == PARA and not block.marked and not block.lead:
+        if block.kind == Kind.PARA and not block.marked and not block.lead:
             block.lead = rules.plain_lead(block.text)

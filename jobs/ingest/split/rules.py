@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from jobs.ingest.split.blocks import HEADING, PARA, Block
+from jobs.ingest.split.blocks import Block, Kind
 
 _Q = "’'"  # apostrophes as they appear in real newsletters
 
@@ -21,13 +21,19 @@ INTRO = re.compile(
 )
 FOOTER = re.compile(
     rf"^(?:Join the conversation|Thanks? (?:you )?for reading|You[{_Q}]re receiving this|"
-    rf"You (?:received|are receiving) this|Was this email forwarded|Manage your preferences|"
-    rf"Unsubscribe|You are reading a plain text version|Follow us$|Copyright\b|©)",
+    rf"You (?:received|are receiving) this|This (?:email|message|newsletter) was sent to\b|"
+    rf"Was this email forwarded|Manage your preferences|"
+    rf"Unsubscribe|You are reading a plain text version|Follow us$|Copyright\b|©|"
+    rf"This (?:post|email|issue) is (?:only )?for (?:paying|paid) subscribers|"
+    rf"This has been (?:the|today[{_Q}]s|this week[{_Q}]s)\b.{{0,40}}\bnewsletter|"
+    rf"That[{_Q}]s (?:all|it) for (?:today|this week|now)\b|"
+    # a publisher's postal address: "Example Media Ltd., 3rd Floor, 18 High Street, London"
+    rf"[\w .&’'-]{{2,60}}\b(?:Ltd|Inc|LLC|GmbH|Limited|PBC|Media)\.?,\s[^\n]{{0,80}}\d)",
     re.I,
 )
 JUNK_HEADING = re.compile(
     rf"^(?:Today[{_Q}]?s Most Read|Most (?:Read|Popular|Viewed|Shared)\b|"
-    r"More (?:from|Opinions?|Stories|Newsletters|Headlines|Reading|to Read|Coverage)\b|"
+    r"More (?:from|Stories|Newsletters|Headlines|Reading|to Read|Coverage)\b|"
     r"Related(?: Stories| Articles| Coverage| Content)?$|Recommended\b|Sponsored\b|"
     r"Advertisement\b|Partner Content|Play\b|Listen\b|Watch\b|Podcasts?\b|"
     r"Market(?:s)? (?:Snapshot|Data|Summary|Wrap)\b|Your watchlist|Sign up|Subscribe|"
@@ -41,15 +47,25 @@ JUNK_LINE = re.compile(
     r"Not your account|Log (?:in|out)\b|Change your username|Confirm your username|Cancel$|"
     r"Please follow our comment guidelines|Commenting on this|Explore all newsletters|"
     r"Enjoying\b.*\?|Get the world in your inbox|Your watchlist|Market data as of|"
-    r"The default username below|.*\byour feedback\b)",
+    r"The default username below|.*\byour feedback\b|You need a .{0,30}email client|"
+    r"(?:Puzzle|Quiz|Crossword|Word game|Games?):|(?:\w{1,3} = [^.=]{1,80}\.\s*){3,}|"
+    r".*\b(?:view|read) (?:this email|it) (?:in|on) (?:your|a|the) (?:browser|web)\b)",
     re.I,
 )
-PROMO = re.compile(r"\bsubscribe\b|\bsign up (?:for|to|now|here)\b", re.I)
+PROMO = re.compile(
+    r"\bsubscribe\b|\bsign up (?:for|to|now|here)\b|"
+    r"\bjoin [\d,.]+ (?:\w+ )?(?:readers|subscribers)\b|\bdelivered (?:to your inbox|in a free)\b",
+    re.I,
+)
+READ_MORE = re.compile(
+    r"^(?:Read (?:more|the (?:full )?story)|Continue reading)\b|^(?:[•·]\s*)?(?:\d+\s+)?comments?$",
+    re.I,
+)
 TRAILING_JUNK = re.compile(r"[:\s]*\b(?:Read more|Continue reading|Read the full story)\W*$", re.I)
 CREDIT = re.compile(
     r"^(?:Photo(?:graph)?s?|Photographer|Illustration|Image|Credit|Picture)(?: by)?\s*:"
     r"|(?:/|\bvia\b)[\w .()&’'/-]{0,60}\b(?:Reuters|AFP|AP|AP Photo|Getty Images|Bloomberg|EPA|"
-    r"Shutterstock|Alamy|Anadolu|Pool|Scanpix|NurPhoto|SOPA Images|Sipa|TASS|Xinhua|Redux|"
+    r"Getty|Shutterstock|Alamy|Anadolu|Pool|Scanpix|NurPhoto|SOPA Images|Sipa|TASS|Xinhua|Redux|"
     r"Corbis[\w ]*|File Photo|The New York Times)\s*$"
     r"|^View image:",
 )
@@ -60,6 +76,40 @@ BIO = re.compile(
     r"|(?:^|\s)(?:X|Twitter|Bluesky|Threads):\s*@\w+\s*$"
 )
 SIGNATURE = re.compile(r"^[—–-]{1,2}\s*[A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){0,3}$")
+CALL_TO_ACTION = re.compile(
+    r"(?:→|»|>>)\s*$|^(?:Listen|Watch|Read|Register|RSVP|Sign up|Subscribe|Learn more|Join|Buy|"
+    r"Shop|Download|Try|Get (?:tickets|started|the app)|Apply|Book|Reserve|Click|Tune in)\b",
+    re.I,
+)
+BYLINE = re.compile(
+    r"^(?:By|Words by|Written by|Reporting by)\s+[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,3}"
+    r"(?:(?:,|\s+and|\s+&)\s+[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,3})*"
+    r"(?:\s*[•|·,–—-]\s*.{0,40})?$"
+)
+PERSON_NAME = re.compile(r"^[A-Z][a-z’'-]+(?:\s+[A-Z][.a-z’'-]*){1,2}$")
+DATE_LINE = re.compile(
+    r"^(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?,?\s+)?"
+    r"(?:\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+,?\s+\d{4}|\d{4}-\d{2}-\d{2}|"
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*,?\s+\d{4})$",
+    re.I,
+)
+MORE_LABEL = re.compile(r"^\S+(?:\s+\S+){0,3}\s*(?:\.\.\.|…)$")  # "Hacker News ..."
+# "467250techtrenches.dev", "news.ycombinator.com", "Author | Outlet | 12th January 2026 | U":
+# an item's source line
+SOURCE_LINE = re.compile(
+    r"^\d*(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$|^[^|!?]{1,60}(?:\s\|\s[^|!?]{1,60}){2,}$"
+)
+EMBED = re.compile(r"^(?:A post shared by|View this post on|Watch on YouTube$|Timestamp:\s*\d+$)")
+SPONSOR = re.compile(
+    r"\$\d[\d,.]*k?\s*[-–]\s*\$?\d[\d,.]*k\b|"  # a job ad's salary range
+    r"\((?:Sponsor(?:ed)?|Ad|Advertisement|Partner)\)|^(?:Sponsored|Presented|Brought to you) by\b|"
+    r"^(?:A )?(?:MESSAGE|WORD) FROM (?:OUR )?\b",
+    re.I,
+)
+SPONSORED_LABEL = re.compile(r"^(?:Sponsored|Advertisement|Partner content|Promoted)\b", re.I)
+JOB_AD = re.compile(r"\bjob openings\b|\b(?:is|are|we[’']re) hiring\b|\bopen roles\b", re.I)
+SALUTATION = re.compile(r"^Dear [\w ]{1,30},$")  # "Dear friends,": a letter begins
+QUOTED = re.compile(r"^[“\"][^“”\"]{3,300}[”\"]$")
 NUMBER_LABEL = re.compile(r"^\d{1,2}$")
 SOURCE_SUFFIX = re.compile(r"\s+[—–-]\s+(?:www\.)?[\w-]+(?:\.[\w-]+)+\b.*$")
 SCORE_PREFIX = re.compile(r"^\[\d+(?:\.\d+)?\]\s*")
@@ -86,10 +136,30 @@ def is_caption(text: str) -> bool:
 
 
 def is_noise(text: str) -> bool:
-    """Boilerplate that is never part of a story: promos, bios, signatures, login prompts."""
-    return bool(JUNK_LINE.match(text) or SIGNATURE.match(text)) or (
-        len(text) < 300 and bool(BIO.search(text))
-    )
+    """Boilerplate that is never part of a story: promos, bios, signatures, login prompts,
+    bylines, date lines, "Read more" and "comments" links and the text of embedded posts."""
+    if JUNK_LINE.match(text) or READ_MORE.match(text) or SIGNATURE.match(text) or EMBED.match(text):
+        return True
+    if len(text) < 120 and (BYLINE.match(text) or DATE_LINE.match(text)):
+        return True
+    if SOURCE_LINE.match(text):
+        return True
+    return len(text) < 300 and bool(BIO.search(text))
+
+
+def is_house_ad(title: str, first: str) -> bool:
+    """An item that sells rather than reports: a sponsor marker or a salary range in its
+    title, an exclamation for a headline ("Learn More With Our App!"), a job ad."""
+    return bool(SPONSOR.search(title) or title.endswith("!") or JOB_AD.search(first))
+
+
+def is_promo_section(label: str, body: list[str]) -> bool:
+    """A section that is no story: it names its own label (a podcast, event or product
+    promoting itself), ends in a call to action, or is short."""
+    text = " ".join(body)
+    if words(text) < 50 or (body and CALL_TO_ACTION.search(body[-1])):
+        return True
+    return bool(label) and label.lower() in text.lower()
 
 
 def is_title_like(text: str) -> bool:
@@ -106,7 +176,13 @@ def is_title_like(text: str) -> bool:
 def is_headline_item(block: Block) -> bool:
     """A one-line story: a linked headline, or "headline — source.com" in a list of such."""
     text = block.text
-    if block.kind != PARA or block.bold or block.lead or words(text) > 30 or text[-1] in ".!?:":
+    if (
+        block.kind != Kind.PARA
+        or block.bold
+        or block.lead
+        or words(text) > 30
+        or text[-1] in ".!?:"
+    ):
         return False
     return block.linked or bool(SOURCE_SUFFIX.search(text))
 
@@ -169,7 +245,3 @@ def drop_promos(text: str) -> str:
     if tail and not PROMO.search(tail):
         kept.append(tail)
     return " ".join(kept).strip(" →")
-
-
-def is_heading(block: Block) -> bool:
-    return block.kind == HEADING

@@ -25,24 +25,29 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
-from jobs.ingest.drafts import BriefDraft, StoryDraft
+from jobs.ingest.drafts import BriefDraft, Dropped, StoryDraft
 from jobs.ingest.split import rules
 from jobs.ingest.split.blocks import (
-    CAPTION,
-    HEADING,
-    ITEM,
-    PARA,
     Block,
+    Kind,
     blocks_from_html,
     blocks_from_text,
     clean_space,
     front_matter,
 )
 from jobs.ingest.split.clean import clean_blocks, fill_leads, norm
+from jobs.ingest.split.layout import layout_keys
+
+# A brief that drops more text than this share of what its stories keep is kept whole.
+WHOLE_WHEN_DROPPED = 1.0
+_NOT_LOST = frozenset(
+    {"repeat", "caption", "promo", "preamble", "navigation", "template", "sponsor", "boilerplate"}
+)
 
 
 @dataclass(slots=True)
@@ -59,7 +64,7 @@ def _preamble(blocks: list[Block], title: str) -> tuple[str | None, int]:
     start = 0
     summary = None
     for i, block in enumerate(blocks[:12]):
-        if block.kind == PARA and rules.INTRO.match(block.text):
+        if block.kind == Kind.PARA and rules.INTRO.match(block.text):
             summary, start = block.text, i + 1
             break
     while start < len(blocks) and norm(blocks[start].text) == norm(title):
@@ -68,29 +73,119 @@ def _preamble(blocks: list[Block], title: str) -> tuple[str | None, int]:
 
 
 def _starts_story(block: Block, lead_mode: bool) -> bool:
-    return (lead_mode and block.kind == PARA and bool(block.lead)) or rules.is_headline_item(block)
+    return (lead_mode and block.kind == Kind.PARA and bool(block.lead)) or rules.is_headline_item(
+        block
+    )
 
 
-def _segment(blocks: list[Block]) -> tuple[list[_Story], list[Block]]:
-    numbered = any(b.number is not None for b in blocks)
-    lead_mode = not numbered and sum(1 for b in blocks if b.kind == PARA and b.lead) >= 2
+def _story_sections(blocks: list[Block]) -> set[int]:
+    """In a numbered brief, the unnumbered sections before the first numbered story that
+    are stories all the same (an opening column): a paragraph of substantive prose, no
+    promo, and a label not opening with the word other unnumbered labels open with
+    (the house's own sections)."""
+    first = next((i for i, b in enumerate(blocks) if b.number is not None), len(blocks))
+    labels = [i for i, b in enumerate(blocks) if b.kind == Kind.HEADING and b.number is None]
+    firsts = Counter(blocks[i].text.split()[0].lower() for i in labels if blocks[i].text.split())
+    house = {word for word, count in firsts.items() if count >= 3}
+    kept = set()
+    for i in (i for i in labels if i < first):
+        label = blocks[i].text
+        if not label.split() or label.split()[0].lower() in house:
+            continue
+        if rules.JUNK_HEADING.match(label):
+            continue
+        body = []
+        for block in blocks[i + 1 :]:
+            if block.kind == Kind.HEADING:
+                break
+            body.append(block.text)
+        if max(map(rules.words, body), default=0) >= 40 and not rules.is_promo_section(label, body):
+            kept.add(i)
+    return kept
+
+
+def _quick_hits(blocks: list[Block]) -> tuple[set[int], set[int]]:
+    """In a numbered brief, unnumbered quick-hits sections ("ICYMI"): two or more
+    paragraphs with bold lead-ins, of eight words or more each, under a
+    label that is not the house's own and does not end in a call to action. Gives the
+    labels and the blocks that each start a story."""
+    labels = [i for i, b in enumerate(blocks) if b.kind == Kind.HEADING and b.number is None]
+    firsts = Counter(blocks[i].text.split()[0].lower() for i in labels if blocks[i].text.split())
+    house = {word for word, count in firsts.items() if count >= 3}
+    found_labels: set[int] = set()
+    hits: set[int] = set()
+    for i in labels:
+        label = blocks[i].text
+        if not label.split() or label.split()[0].lower() in house:
+            continue
+        if rules.JUNK_HEADING.match(label):
+            continue
+        body = []
+        for k in range(i + 1, len(blocks)):
+            if blocks[k].kind == Kind.HEADING:
+                break
+            body.append(k)
+        items = [
+            k
+            for k in body
+            if rules.words(blocks[k].text) >= 8 and blocks[k].kind == Kind.PARA and blocks[k].lead
+        ]
+        if (
+            len(body) >= 2
+            and items == body
+            and not rules.CALL_TO_ACTION.search(blocks[body[-1]].text)
+        ):
+            found_labels.add(i)
+            hits.update(body)
+    return found_labels, hits
+
+
+def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story], list[Block]]:
+    numbered = sum(b.number is not None for b in blocks) >= 2  # one stray number is no numbering
+    sections = _story_sections(blocks) if numbered else set()
+    quick_labels, hits = _quick_hits(blocks) if numbered else (set(), set())
+    lead_mode = not numbered and sum(1 for b in blocks if b.kind == Kind.PARA and b.lead) >= 2
     stories: list[_Story] = []
     preamble: list[Block] = []
     current: _Story | None = None
     skip_rank: int | None = None
+    ended = False  # the block before ended its item ("Read more")
+    sponsored = False  # the section being skipped is an ad
+    skipped_at = -1  # where it began
     for i, block in enumerate(blocks):
         following = blocks[i + 1] if i + 1 < len(blocks) else None
-        if block.kind == HEADING:
-            if skip_rank is not None and block.rank > skip_rank and not (numbered and block.number):
+        ended, previous_ended = block.ends, ended
+        if (
+            block.kind == Kind.HEADING
+            and sponsored
+            and skip_rank is not None
+            and i == skipped_at + 1
+        ):
+            dropped.append(Dropped("sponsor", block.text))  # the advertiser's name
+            continue
+        if block.kind == Kind.HEADING:
+            if (
+                skip_rank is not None
+                and block.rank > skip_rank
+                and not (numbered and (block.number or i in sections))
+            ):
+                dropped.append(Dropped("section", block.text))
                 continue
             skip_rank = None
             current = None
-            if rules.JUNK_HEADING.match(block.text) or (numbered and block.number is None):
+            if i in quick_labels:
+                continue  # a quick-hits label: its items are the stories
+            extra = numbered and block.number is None and i not in sections
+            if rules.JUNK_HEADING.match(block.text) or extra:
                 skip_rank = 0 if numbered else block.rank
+                sponsored = bool(rules.SPONSORED_LABEL.match(block.text))
+                skipped_at = i
+                dropped.append(Dropped("sponsor" if sponsored else "section", block.text))
                 continue
             title = rules.clean_title(block.text)
-            if block.linked and block.rank <= 6:  # a headline card linking elsewhere
-                stories.append(_Story(title, block.anchor, headline_only=True))
+            if block.linked and block.rank <= 6:  # a linked headline, maybe with a summary
+                current = _Story(title, block.anchor, headline_only=True, from_heading=True)
+                stories.append(current)
                 continue
             if following is not None and _starts_story(following, lead_mode) and not numbered:
                 continue  # a section label such as "What We're Following"
@@ -98,55 +193,115 @@ def _segment(blocks: list[Block]) -> tuple[list[_Story], list[Block]]:
             stories.append(current)
             continue
         if skip_rank is not None and not (
-            skip_rank and lead_mode and block.kind == PARA and block.lead
+            skip_rank and lead_mode and block.kind == Kind.PARA and block.lead
         ):
+            dropped.append(Dropped("section", block.text))
             continue
         skip_rank = None
         if rules.is_headline_item(block):
-            stories.append(_Story(rules.clean_title(block.text), block.anchor, [block.text], True))
+            current = _Story(rules.clean_title(block.text), block.anchor, [block.text], True)
+            stories.append(current)  # a summary paragraph may follow
+            continue
+        if i in hits:
+            title = rules.lead_title(block.lead, block.text)[0] if block.lead else ""
+            current = _Story(title or rules.lead_title("", block.text)[0], block.anchor)
+            current.paragraphs.append(block.text)
+            stories.append(current)
             current = None
             continue
-        if lead_mode and block.kind == PARA and block.lead:
-            if current is not None and current.from_heading and not current.paragraphs:
+        if previous_ended and block.kind == Kind.PARA and stories:
+            current = _Story(rules.lead_title(block.lead, block.text)[0], block.anchor)
+            current.paragraphs.append(block.text)
+            stories.append(current)
+            continue
+        if lead_mode and block.kind == Kind.PARA and block.lead:
+            bare_headline = (
+                current is not None
+                and current.headline_only
+                and current.paragraphs in ([], [current.title])
+            )
+            if current is not None and (
+                (current.from_heading and not current.paragraphs) or bare_headline
+            ):
                 current.paragraphs.append(block.text)
                 continue
             story_title, body = rules.lead_title(block.lead, block.text)
             current = _Story(story_title, block.anchor, [body])
             stories.append(current)
             continue
-        text = f"- {block.text}" if block.kind == ITEM else block.text
+        text = f"- {block.text}" if block.kind == Kind.ITEM else block.text
         if current is None and stories and not stories[-1].headline_only:
             current = stories[-1]
         if current is not None:
             current.paragraphs.append(text)
         elif not stories:
             preamble.append(block)
+        else:
+            dropped.append(Dropped("section", block.text))
     return stories, preamble
+
+
+def _whole_text(blocks: list[Block]) -> list[str]:
+    """Every paragraph a reader would see, once, up to the footer: a brief kept whole."""
+    texts: list[str] = []
+    for b in blocks:
+        if rules.FOOTER.match(b.text):
+            break
+        if b.kind == Kind.CAPTION or not rules.has_letters(b.text):
+            continue
+        if rules.is_caption(b.text) or rules.is_noise(b.text):
+            continue
+        texts.append(f"- {b.text}" if b.kind == Kind.ITEM else b.text)
+    return list(dict.fromkeys(texts))
+
+
+def _most_dropped(stories: list[StoryDraft], dropped: list[Dropped]) -> bool:
+    """More text dropped than kept, counting only what was dropped as a whole section or
+    as the footer (where a wrong guess costs most)."""
+    kept = sum(len(s.text) for s in stories)
+    lost = sum(len(d.text) for d in dropped if d.reason not in _NOT_LOST)
+    return lost > kept * WHOLE_WHEN_DROPPED
 
 
 def _brief(
     blocks: list[Block],
     *,
+    template: frozenset[str],
     title: str | None,
     url: str | None,
     published_at: datetime | None,
     key: str | None,
 ) -> BriefDraft:
-    blocks = clean_blocks(blocks)
+    whole = _whole_text(blocks)
+    layout = layout_keys(blocks)
+    dropped: list[Dropped] = []
+    blocks = clean_blocks(blocks, dropped, template)
     fill_leads(blocks)
     brief_title = clean_space(title or "")
     summary, start = _preamble(blocks, brief_title)
-    found, preamble = _segment(blocks[start:])
-    if not found and preamble:  # no story boundaries at all: the whole text is one story
-        body = [f"- {b.text}" if b.kind == ITEM else b.text for b in preamble]
+    dropped.extend(Dropped("preamble", b.text) for b in blocks[:start])
+    found, preamble = _segment(blocks[start:], dropped)
+    if found:
+        dropped.extend(Dropped("preamble", b.text) for b in preamble)
+    elif preamble:  # no story boundaries at all: the whole text is one story
+        body = [f"- {b.text}" if b.kind == Kind.ITEM else b.text for b in preamble]
         found = [_Story(brief_title or rules.lead_title("", body[0])[0], paragraphs=body)]
     if summary is None:
         summary = next(
-            (b.text for b in preamble if b.kind == PARA and rules.words(b.text) >= 8), None
+            (b.text for b in preamble if b.kind == Kind.PARA and rules.words(b.text) >= 8), None
         )
     stories: list[StoryDraft] = []
     for story in found:
-        paragraphs = [p for p in (rules.drop_promos(p) for p in story.paragraphs) if p]
+        if rules.is_house_ad(story.title, story.paragraphs[0] if story.paragraphs else ""):
+            dropped.append(Dropped("sponsor", "\n\n".join([story.title, *story.paragraphs])))
+            continue
+        paragraphs = []
+        for paragraph in story.paragraphs:
+            kept = rules.drop_promos(paragraph)
+            if len(kept) < len(paragraph):
+                dropped.append(Dropped("promo", paragraph))
+            if kept:
+                paragraphs.append(kept)
         if not paragraphs and story.headline_only:
             paragraphs = [story.title]
         if not paragraphs:
@@ -161,6 +316,11 @@ def _brief(
                 published_at=published_at,
             )
         )
+    rewrite = bool(whole) and (not stories or _most_dropped(stories, dropped))
+    if rewrite:
+        first = stories[0].title if stories else rules.lead_title("", whole[0])[0]
+        stories = [StoryDraft(1, brief_title or first, "\n\n".join(whole), url, published_at)]
+    split_badly = rewrite or len(stories) == 1
     brief_title = brief_title or (stories[0].title if stories else "Untitled brief")
     digest = hashlib.sha256("\n".join(s.text for s in stories).encode()).hexdigest()[:16]
     return BriefDraft(
@@ -170,6 +330,9 @@ def _brief(
         summary=summary,
         published_at=published_at,
         stories=tuple(stories),
+        dropped=() if rewrite else tuple(dropped),
+        whole=split_badly,
+        layout=layout,
     )
 
 
@@ -189,6 +352,7 @@ def split_text(
     url: str | None = None,
     published_at: datetime | None = None,
     key: str | None = None,
+    template: frozenset[str] = frozenset(),
 ) -> BriefDraft:
     """Split a plain-text or Markdown brief into stories."""
     meta, body = front_matter(text.lstrip("\ufeff"))
@@ -198,6 +362,7 @@ def split_text(
         title = blocks[0].text
     return _brief(
         blocks,
+        template=template,
         title=title,
         url=url or meta.get("source_url") or meta.get("url"),
         published_at=published_at or _email_date(meta.get("date")),
@@ -212,12 +377,20 @@ def split_html(
     url: str | None = None,
     published_at: datetime | None = None,
     key: str | None = None,
+    template: frozenset[str] = frozenset(),
 ) -> BriefDraft:
     """Split an HTML brief (newsletter email, web page, feed item body) into stories."""
     blocks, doc_title = blocks_from_html(html)
     if not title and not doc_title:
-        doc_title = next((b.text for b in blocks if b.kind == HEADING and b.rank <= 2), None)
-    return _brief(blocks, title=title or doc_title, url=url, published_at=published_at, key=key)
+        doc_title = next((b.text for b in blocks if b.kind == Kind.HEADING and b.rank <= 2), None)
+    return _brief(
+        blocks,
+        template=template,
+        title=title or doc_title,
+        url=url,
+        published_at=published_at,
+        key=key,
+    )
 
 
 _DIGEST_TITLE = re.compile(
@@ -235,6 +408,7 @@ def split_item_html(
     url: str | None = None,
     published_at: datetime | None = None,
     key: str | None = None,
+    template: frozenset[str] = frozenset(),
 ) -> BriefDraft:
     """A feed item: one story, unless its body is a newsletter of several stories.
 
@@ -243,14 +417,16 @@ def split_item_html(
     at least three paragraphs open in bold.
     """
     if _DIGEST_TITLE.search(title) or len(_BOLD_OPENING.findall(html)) >= 3:
-        brief = split_html(html, title=title, url=url, published_at=published_at, key=key)
+        brief = split_html(
+            html, title=title, url=url, published_at=published_at, key=key, template=template
+        )
         if len(brief.stories) >= 3:
             return brief
     blocks, _ = blocks_from_html(html)
     paragraphs = [
         b.text
         for b in blocks
-        if b.kind != CAPTION and not rules.is_caption(b.text) and not rules.is_noise(b.text)
+        if b.kind != Kind.CAPTION and not rules.is_caption(b.text) and not rules.is_noise(b.text)
     ]
     text = "\n\n".join(dict.fromkeys(rules.drop_promos(p) for p in paragraphs if p)) or title
     story = StoryDraft(1, title, text.strip(), url=url, published_at=published_at)
