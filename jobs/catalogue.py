@@ -16,16 +16,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from jobs.errors import CatalogueError
 from storage import db
 from storage.feeds import add_feed
 from storage.models import Feed
 from storage.topics import TopicRow, sync_topics
 
 SLUG = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
-
-
-class CatalogueError(ValueError):
-    """The topics or feeds file is malformed."""
 
 
 @dataclass(frozen=True, slots=True)

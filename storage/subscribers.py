@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_ignoring_conflicts
 from storage.digests import delete_unused_lists
+from storage.errors import UnknownTopicError
 from storage.models import (
     Digest,
     MutedKeyword,
@@ -28,14 +29,6 @@ from storage.types import utcnow
 
 MAX_KEYWORD_LENGTH = 64
 QUIET_DEFAULT: Final = "default"  # in Preferences: back to the operator's quiet hours
-
-
-class UnknownTopicError(ValueError):
-    """A topic slug that the topics table does not have."""
-
-    def __init__(self, slugs: list[str]) -> None:
-        super().__init__(f"unknown topic(s): {', '.join(slugs)}")
-        self.slugs = slugs
 
 
 async def subscribe(

@@ -40,7 +40,7 @@ def _asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def _postgres_problem() -> str | None:
+async def postgres_problem() -> str | None:
     try:
         conn = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL), timeout=3)
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
@@ -75,7 +75,7 @@ class PostgresDatabases:
 
 @pytest.fixture(scope="session")
 def postgres_databases() -> Iterator[PostgresDatabases]:
-    problem = asyncio.run(_postgres_problem())
+    problem = asyncio.run(postgres_problem())
     if problem:
         pytest.skip(problem)
     databases = PostgresDatabases()

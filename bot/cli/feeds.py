@@ -12,7 +12,8 @@ from bot.cli.support import (
     run_async,
     with_database,
 )
-from jobs.feeds.opml import OpmlError, read_opml, write_opml
+from jobs.errors import OpmlError
+from jobs.feeds.opml import read_opml, write_opml
 from storage import feeds as feed_store
 
 

@@ -10,7 +10,8 @@ import re
 import pytest
 
 from jobs.catalogue import load_topics
-from jobs.ingest.parse import FeedError, briefs_from_bytes, parse_feed
+from jobs.errors import FeedError
+from jobs.ingest.parse import briefs_from_bytes, parse_feed
 from jobs.ingest.tag import Tagger, tag_briefs
 from tests.conftest import CORPUS, SEEDS
 

@@ -280,6 +280,72 @@ async def test_a_feed_removed_mid_run_is_reported_not_raised(
     assert report.status is ReportStatus.FAILED and report.error == "no such feed"
 
 
+class BrokenTagger(Tagger):
+    """A tagger with a bug: every story makes it raise ``TypeError``."""
+
+    def tag(self, title: str, text: str) -> dict[str, tuple[str, ...]]:
+        raise TypeError("a bug in tagging")
+
+
+async def feed_row(sessions: async_sessionmaker[AsyncSession], feed_id: int) -> feed_store.Feed:
+    async with sessions() as session:
+        feed = await session.get(feed_store.Feed, feed_id)
+        assert feed is not None
+        return feed
+
+
+async def test_a_bug_in_splitting_propagates_and_is_not_recorded_as_the_feed_failing(
+    sessions: async_sessionmaker[AsyncSession],
+    server: FeedServer,
+    client: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    feed_id = await add_feed(sessions, server.add("world.xml", rss("W", [Item("Gaza", GAZA)])))
+
+    def broken_split(*args: object, **kwargs: object) -> None:
+        raise ValueError("a bug in splitting")
+
+    monkeypatch.setattr("jobs.ingest.parse.split_item_html", broken_split)
+
+    with pytest.raises(ValueError, match="a bug in splitting"):
+        await ingest_feed(sessions, client, feed_id, TAGGER, None, NOW, options=OPTIONS)
+
+    feed = await feed_row(sessions, feed_id)
+    assert (feed.consecutive_failures, feed.last_error, feed.next_poll_at) == (0, None, None)
+    assert await count(sessions) == 0
+
+
+async def test_a_bug_in_tagging_propagates_and_is_not_recorded_as_the_feed_failing(
+    sessions: async_sessionmaker[AsyncSession], server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    feed_id = await add_feed(sessions, server.add("world.xml", rss("W", [Item("Gaza", GAZA)])))
+    broken = BrokenTagger(load_topics(SEEDS / "topics.toml"))
+
+    with pytest.raises(TypeError, match="a bug in tagging"):
+        await ingest_feed(sessions, client, feed_id, broken, None, NOW, options=OPTIONS)
+    reports = await ingest_due_feeds(sessions, client, broken, NOW, options=OPTIONS)
+
+    assert [(r.status, r.error) for r in reports] == [
+        (ReportStatus.FAILED, "internal error: TypeError: a bug in tagging")
+    ]
+    feed = await feed_row(sessions, feed_id)
+    assert (feed.consecutive_failures, feed.last_error, feed.next_poll_at) == (0, None, None)
+
+
+async def test_a_feed_that_is_not_a_feed_is_still_recorded_as_failing(
+    sessions: async_sessionmaker[AsyncSession], server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    feed_id = await add_feed(sessions, server.add("empty.xml", ""))
+
+    report = await ingest_feed(sessions, client, feed_id, TAGGER, None, NOW, options=OPTIONS)
+
+    assert report.status is ReportStatus.FAILED
+    assert report.error == "empty document, not a feed"
+    feed = await feed_row(sessions, feed_id)
+    assert (feed.consecutive_failures, feed.last_error) == (1, report.error)
+    assert feed.next_poll_at == NOW + OPTIONS.backoff_base
+
+
 @both_databases
 async def test_files_and_urls_are_ingested_once(
     sessions: async_sessionmaker[AsyncSession],
