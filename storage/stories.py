@@ -22,6 +22,7 @@ from storage.models import Brief, Story, StoryKeyword, StoryTopic
 from storage.types import utcnow
 
 NEAR_DUPLICATE_WINDOW = timedelta(days=3)
+# Stories whose fingerprints differ in at most this many bits are near-duplicates.
 NEAR_DUPLICATE_BITS = 8
 _MASK = (1 << 64) - 1
 
@@ -50,8 +51,12 @@ class StoreResult:
     story_ids: tuple[int, ...] = ()
 
 
-def _near(a: int, b: int, bits: int) -> bool:
-    return ((a ^ b) & _MASK).bit_count() <= bits
+def hamming(a: int, b: int) -> int:
+    """How many of the 64 bits differ between two SimHash fingerprints (signed or not).
+
+    The near-duplicate rule is ``hamming(a, b) <= NEAR_DUPLICATE_BITS``.
+    """
+    return ((a ^ b) & _MASK).bit_count()
 
 
 async def _existing_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
@@ -140,7 +145,7 @@ async def store_briefs(
             if story.content_key in known:
                 duplicates += 1
             elif story.simhash is not None and any(
-                _near(story.simhash, h, near_bits) for h in fingerprints
+                hamming(story.simhash, h) <= near_bits for h in fingerprints
             ):
                 near += 1
             else:

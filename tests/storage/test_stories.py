@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jobs.ingest.dedupe import content_key, simhash
+from jobs.ingest.dedupe import content_key, simhash, to_signed
 from storage import stories
 from storage.models import Brief, StoryKeyword
 from storage.stories import NewStory
@@ -105,6 +106,25 @@ async def test_a_lightly_edited_copy_is_a_near_duplicate(session: AsyncSession) 
     result = await store(session, uuid.uuid4().hex, [story("EU extends sanctions", edited)])
 
     assert (result.new, result.duplicates, result.near_duplicates) == (0, 0, 1)
+
+
+async def test_a_near_duplicate_is_at_most_eight_bits_away_from_a_recent_story(
+    session: AsyncSession,
+) -> None:
+    base = to_signed(uuid.uuid4().int)
+    eight, nine = base ^ 0xFF, base ^ 0x1FF  # the lowest eight and nine bits flipped
+
+    def fingerprinted(title: str, fingerprint: int) -> NewStory:
+        return dataclasses.replace(story(title, unique(WIRE)), simhash=fingerprint)
+
+    await store(session, uuid.uuid4().hex, [fingerprinted("Original", base)])
+    near = await store(session, uuid.uuid4().hex, [fingerprinted("Eight bits off", eight)])
+    far = await store(session, uuid.uuid4().hex, [fingerprinted("Nine bits off", nine)])
+
+    assert stories.NEAR_DUPLICATE_BITS == 8
+    assert stories.hamming(base, eight) == 8 and stories.hamming(base, nine) == 9
+    assert (near.new, near.near_duplicates) == (0, 1)
+    assert (far.new, far.near_duplicates) == (1, 0)
 
 
 async def test_an_old_lookalike_is_not_a_near_duplicate(session: AsyncSession) -> None:
