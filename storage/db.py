@@ -133,7 +133,11 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def head_revision() -> str:
-    """The newest migration this version of briefbot knows."""
+    """The newest migration this version of briefbot knows.
+
+    Public for checking a database from outside the bot (the migration tests, an
+    operator's script before an upgrade); the bot itself only calls ``upgrade``.
+    """
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "no migrations found"
     return head
@@ -159,7 +163,11 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> tuple[str | No
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
-    """The revision the database is at, or None for an empty database."""
+    """The revision the database is at, or None for an empty database.
+
+    Public for the same reason as ``head_revision``: together they say whether
+    a database needs ``briefbot db upgrade`` without changing it.
+    """
 
     def run(connection: Connection) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()

@@ -36,13 +36,6 @@ async def record_job_run(
     )
 
 
-async def get_job_run(session: AsyncSession, name: str) -> JobRun | None:
-    result = await session.scalars(
-        select(JobRun).where(JobRun.name == name).execution_options(populate_existing=True)
-    )
-    return result.one_or_none()
-
-
 async def job_runs(session: AsyncSession) -> dict[str, JobRun]:
     """Every job's last run, by name."""
     return {run.name: run for run in await session.scalars(select(JobRun))}

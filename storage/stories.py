@@ -94,28 +94,6 @@ class NewBrief:
     stories: Sequence[NewStory]
 
 
-async def store_brief(
-    session: AsyncSession,
-    *,
-    feed_id: int | None,
-    key: str,
-    title: str,
-    url: str | None,
-    summary: str | None,
-    published_at: datetime | None,
-    stories: Sequence[NewStory],
-    now: datetime | None = None,
-    near_window: timedelta = NEAR_DUPLICATE_WINDOW,
-    near_bits: int = NEAR_DUPLICATE_BITS,
-) -> StoreResult:
-    """Store one brief; see ``store_briefs``."""
-    brief = NewBrief(key, title, url, summary, published_at, stories)
-    (result,) = await store_briefs(
-        session, [brief], feed_id=feed_id, now=now, near_window=near_window, near_bits=near_bits
-    )
-    return result
-
-
 async def store_briefs(
     session: AsyncSession,
     briefs: Sequence[NewBrief],
@@ -281,26 +259,6 @@ async def recent_stories(session: AsyncSession, since: datetime) -> list[Story]:
         select(Story).where(Story.ingested_at >= since).order_by(Story.ingested_at, Story.id)
     )
     return list(result)
-
-
-async def latest_stories(session: AsyncSession, limit: int = 10) -> list[Story]:
-    """The ``limit`` most recently stored stories, newest first."""
-    result = await session.scalars(
-        select(Story).order_by(Story.ingested_at.desc(), Story.id.desc()).limit(limit)
-    )
-    return list(result)
-
-
-async def get_story(session: AsyncSession, story_id: int) -> Story | None:
-    return await session.get(Story, story_id)
-
-
-async def count_stories(session: AsyncSession, *, since: datetime | None = None) -> int:
-    """How many stories are stored (since ``since`` when given)."""
-    query = select(func.count()).select_from(Story)
-    if since is not None:
-        query = query.where(Story.ingested_at >= since)
-    return int(await session.scalar(query) or 0)
 
 
 def _clip(text: str | None, length: int) -> str | None:

@@ -23,11 +23,10 @@ from jobs.ingest.store import IngestOptions
 from jobs.ingest.tag import Tagger
 from storage import db
 from storage import feeds as feed_store
-from storage import stories as story_store
-from storage.job_runs import get_job_run
 from storage.models import Story, StoryKeyword, StoryTopic
 from storage.subscribers import follow_keywords, subscribe
 from tests.conftest import BACKENDS, CORPUS, SEEDS
+from tests.factories import count_stories, get_job_run, latest_stories
 from tests.feedserver import HTML, FeedServer, Item, article_page, rss
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
@@ -82,7 +81,7 @@ async def add_feed(sessions: async_sessionmaker[AsyncSession], url: str) -> int:
 
 async def count(sessions: async_sessionmaker[AsyncSession]) -> int:
     async with sessions() as session:
-        return await story_store.count_stories(session)
+        return await count_stories(session)
 
 
 @both_databases
@@ -236,7 +235,7 @@ async def test_a_summary_only_item_is_stored_with_its_article_text(
 
     assert [(r.new, r.articles) for r in reports] == [(1, 1)]
     async with sessions() as session:
-        (story,) = await story_store.latest_stories(session, 1)
+        (story,) = await latest_stories(session, 1)
     assert "resume in Cairo next week" in story.text
     assert "Subscribe to our newsletter" not in story.text
     assert story.url == link
@@ -405,7 +404,7 @@ async def test_a_summary_only_item_whose_page_fails_keeps_its_summary(
 
     assert [(r.status, r.new, r.articles) for r in reports] == [(ReportStatus.OK, 1, 1)]
     async with sessions() as session:
-        (story,) = await story_store.latest_stories(session, 1)
+        (story,) = await latest_stories(session, 1)
     assert story.text == GAZA[:80]
 
 
