@@ -25,7 +25,7 @@ from storage import db
 from storage import feeds as feed_store
 from storage.models import Story, StoryKeyword, StoryTopic
 from storage.subscribers import follow_keywords, subscribe
-from tests.conftest import BACKENDS, CORPUS, SEEDS
+from tests.conftest import BACKENDS, CORPUS, SEEDS, corpus_files
 from tests.factories import count_stories, get_job_run, latest_stories
 from tests.feedserver import HTML, FeedServer, Item, article_page, rss
 
@@ -439,8 +439,8 @@ def test_the_main_text_of_a_page_leaves_out_navigation_and_footer() -> None:
 async def test_every_corpus_feed_served_over_http_ingests_without_a_surprise(
     sessions: async_sessionmaker[AsyncSession], server: FeedServer, client: httpx.AsyncClient
 ) -> None:
-    good = sorted((CORPUS / "feeds" / "good").iterdir())
-    bad = sorted((CORPUS / "feeds" / "bad").iterdir())
+    good = corpus_files("feeds/good")
+    bad = corpus_files("feeds/bad")
     for path in [*good, *bad]:
         await add_feed(
             sessions, server.add(path.name, path.read_bytes(), content_type="application/xml")
