@@ -30,7 +30,7 @@ async def record_job_run(
     if error is None:
         values["last_success_at"] = finished_at
     await session.execute(
-        upsert(session, JobRun.__table__, ["name"], [k for k in values if k != "name"]).values(  # type: ignore[arg-type]
+        upsert(session, JobRun.__table__, ["name"], [k for k in values if k != "name"]).values(
             **values
         )
     )

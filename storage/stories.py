@@ -150,7 +150,7 @@ async def _insert_briefs(
     if not briefs:
         return {}
     await session.execute(
-        insert_ignoring_conflicts(session, Brief.__table__),  # type: ignore[arg-type]
+        insert_ignoring_conflicts(session, Brief.__table__),
         [
             {
                 "key": b.key,
@@ -210,7 +210,7 @@ async def _insert_stories(
     rows.sort(key=lambda row: str(row["content_key"]))
     table = Story.__table__
     inserted = await session.execute(
-        insert_ignoring_conflicts(session, table).returning(table.c.content_key, table.c.id),  # type: ignore[arg-type]
+        insert_ignoring_conflicts(session, table).returning(table.c.content_key, table.c.id),
         rows,
     )
     # Only the rows this call inserted come back: one stored a moment ago by another
@@ -224,7 +224,7 @@ async def _insert_stories(
     ]
     if topics:
         await session.execute(
-            insert_ignoring_conflicts(session, StoryTopic.__table__),  # type: ignore[arg-type]
+            insert_ignoring_conflicts(session, StoryTopic.__table__),
             topics,
         )
     await store_story_keywords(
@@ -248,7 +248,7 @@ async def store_story_keywords(
     ]
     if values:
         await session.execute(
-            insert_ignoring_conflicts(session, StoryKeyword.__table__),  # type: ignore[arg-type]
+            insert_ignoring_conflicts(session, StoryKeyword.__table__),
             values,
         )
 
