@@ -345,6 +345,26 @@ async def test_a_feed_that_is_not_a_feed_is_still_recorded_as_failing(
     assert feed.next_poll_at == NOW + OPTIONS.backoff_base
 
 
+async def test_a_feed_removed_while_it_is_fetched_is_reported_not_raised(
+    sessions: async_sessionmaker[AsyncSession], server: FeedServer
+) -> None:
+    feed_id = await add_feed(sessions, server.url("slow/2"))
+    patient = dataclasses.replace(OPTIONS, limits=FetchLimits(read_timeout=5, total_timeout=10))
+
+    async with make_client(patient.limits) as client:
+        fetching = asyncio.create_task(
+            ingest_feed(sessions, client, feed_id, TAGGER, None, NOW, options=patient)
+        )
+        await asyncio.sleep(0.5)  # the page answers after 2 s
+        assert server.hits("slow/2") == 1
+        async with sessions.begin() as session:
+            await feed_store.remove_feed(session, str(feed_id))
+        report = await fetching
+
+    assert report.status is ReportStatus.FAILED
+    assert report.error == f"feed {feed_id} was removed while it was being fetched"
+
+
 @both_databases
 async def test_files_and_urls_are_ingested_once(
     sessions: async_sessionmaker[AsyncSession],
