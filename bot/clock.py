@@ -9,12 +9,10 @@ from datetime import time
 from functools import cache
 from zoneinfo import available_timezones
 
+from bot.errors import NotATimeError
+
 _TIME = re.compile(r"(\d{1,2})(?:[:.h](\d{2})|(\d{2}))?")
 _RANGE_SEPARATOR = re.compile(r"\s*[-–—]\s*|\s+")
-
-
-class NotATimeError(ValueError):
-    """Text that does not have the shape of a time of day (or of a range of two)."""
 
 
 def read_time(text: str) -> time:
@@ -39,7 +37,7 @@ def parse_time(text: str) -> time | None:
     """``read_time``, or None for anything that is not a time."""
     try:
         return read_time(text)
-    except ValueError:
+    except (NotATimeError, ValueError):  # ValueError: a time that does not exist (25:00)
         return None
 
 
@@ -47,7 +45,7 @@ def parse_time_range(text: str) -> tuple[time, time] | None:
     """``read_time_range``, or None for anything that is not a range of two times."""
     try:
         return read_time_range(text)
-    except ValueError:
+    except (NotATimeError, ValueError):
         return None
 
 

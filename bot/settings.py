@@ -16,7 +16,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.clock import NotATimeError, read_time_range
+from bot.clock import read_time_range
+from bot.errors import NotATimeError, SettingsError
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
@@ -32,10 +33,6 @@ ASYNC_DRIVERS = {
     "postgresql+psycopg": "postgresql+asyncpg",
 }
 SUPPORTED_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}
-
-
-class SettingsError(Exception):
-    """A setting is missing or wrong; the message says which and how to fix it."""
 
 
 class Settings(BaseSettings):

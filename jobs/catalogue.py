@@ -15,15 +15,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from jobs.errors import CatalogueError
 from storage import db
 from storage.feeds import add_feed, mark_defaults_seeded
 from storage.topics import TopicRow, sync_topics
 
 SLUG = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
-
-
-class CatalogueError(ValueError):
-    """The topics or feeds file is malformed."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,6 +124,11 @@ class Scheduler:
 
     @property
     def job_ids(self) -> list[str]:
+        """The ids of the scheduled jobs ("poll", "sweep"); empty once stopped.
+
+        Public so that whoever starts the scheduler can see what it runs; the
+        scheduler's own tests read it to check that start and stop took effect.
+        """
         return [job.id for job in self._scheduler.get_jobs()] if self._scheduler else []
 
     async def sweep(self) -> tuple[PlanReport, PlanReport]:

@@ -3,6 +3,10 @@
 One engine and one ``async_sessionmaker`` per process. SQLite files are opened
 in WAL mode with a busy timeout so the bot, the scheduler and a CLI command can
 share one file; foreign keys are switched on, as PostgreSQL always has them.
+A database that cannot be reached (refused, unknown host, wrong credentials,
+no such database, a SQLite file that cannot be opened or created) raises
+``DatabaseUnreachableError`` when the first connection is opened; every other
+error is left as it is.
 """
 
 from __future__ import annotations
@@ -17,13 +21,20 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+from storage.errors import DatabaseUnreachableError
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# PostgreSQL's SQLSTATEs for "no connection": connection exceptions (class 08), invalid
+# authorization (class 28: no such role, wrong password), no such database, not accepting yet.
+_UNREACHABLE_SQLSTATE_CLASSES = ("08", "28")
+_UNREACHABLE_SQLSTATES = frozenset({"3D000", "57P03"})
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -32,7 +43,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                reason = f"cannot create {folder}: {exc.strerror or exc}"
+                raise DatabaseUnreachableError(reason) from exc
         kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
     engine = _create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
@@ -70,6 +86,38 @@ def include_object(
     return name not in UNMODELLED
 
 
+def unreachable_reason(exc: BaseException) -> str | None:
+    """Why no connection could be opened, when ``exc`` (raised while connecting) says the
+    database cannot be reached; None for any other error."""
+    if isinstance(exc, OSError):  # refused, unknown host, timed out, no route
+        return " ".join(str(exc).split()) or type(exc).__name__
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    sqlstate = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+    unreachable = sqlstate.startswith(_UNREACHABLE_SQLSTATE_CLASSES) or (
+        sqlstate in _UNREACHABLE_SQLSTATES
+    )
+    if not unreachable and not str(orig).startswith("unable to open database file"):
+        return None
+    return " ".join(str(orig).split())
+
+
+async def connect(engine: AsyncEngine) -> AsyncConnection:
+    """A new connection; ``DatabaseUnreachableError`` saying why when none can be opened.
+
+    Errors that are not about reaching the database (a file that is not a
+    database, a failing statement) propagate as they are.
+    """
+    try:
+        return await engine.connect()
+    except (OSError, DBAPIError) as exc:
+        reason = unreachable_reason(exc)
+        if reason is None:
+            raise
+        raise DatabaseUnreachableError(reason) from exc
+
+
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """The session factory: objects stay usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)
@@ -85,7 +133,11 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def head_revision() -> str:
-    """The newest migration this version of briefbot knows."""
+    """The newest migration this version of briefbot knows.
+
+    Public for checking a database from outside the bot (the migration tests, an
+    operator's script before an upgrade); the bot itself only calls ``upgrade``.
+    """
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "no migrations found"
     return head
@@ -102,12 +154,20 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> tuple[str | No
         after = MigrationContext.configure(connection).get_current_revision()
         return before, after
 
-    async with engine.begin() as connection:
-        return await connection.run_sync(run)
+    connection = await connect(engine)
+    try:
+        async with connection.begin():
+            return await connection.run_sync(run)
+    finally:
+        await connection.close()
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
-    """The revision the database is at, or None for an empty database."""
+    """The revision the database is at, or None for an empty database.
+
+    Public for the same reason as ``head_revision``: together they say whether
+    a database needs ``briefbot db upgrade`` without changing it.
+    """
 
     def run(connection: Connection) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()

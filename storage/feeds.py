@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.dialect import insert_ignoring_conflicts
+from storage.dialect import insert_ignoring_conflicts, rowcount
 from storage.models import Feed, SeededDefault
 from storage.types import utcnow
 
@@ -17,13 +17,13 @@ MAX_BACKOFF = timedelta(hours=24)
 async def add_feed(session: AsyncSession, url: str, title: str | None = None) -> tuple[Feed, bool]:
     """Add a feed by URL; returns (feed, created). Adding it twice changes nothing."""
     result = await session.execute(
-        insert_ignoring_conflicts(session, Feed.__table__).values(  # type: ignore[arg-type]
+        insert_ignoring_conflicts(session, Feed.__table__).values(
             url=url, title=title, enabled=True, consecutive_failures=0, created_at=utcnow()
         )
     )
     feed = await get_feed(session, url)
     assert feed is not None
-    return feed, bool(result.rowcount)  # type: ignore[attr-defined]
+    return feed, bool(rowcount(result))
 
 
 async def mark_defaults_seeded(session: AsyncSession) -> bool:
@@ -54,7 +54,7 @@ async def remove_feed(session: AsyncSession, url_or_id: str) -> bool:
     if url_or_id.isdigit():
         condition = or_(condition, Feed.id == int(url_or_id))
     result = await session.execute(delete(Feed).where(condition))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))
 
 
 async def due_feeds(session: AsyncSession, now: datetime) -> list[Feed]:

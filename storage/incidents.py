@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.dialect import rowcount
 from storage.models import Brief, Feed, OutboxMessage, Story
 from storage.states import FeedAlertKind, OutboxKind, OutboxStatus
 
@@ -76,7 +77,7 @@ async def mark_alerted(
         .values(alert_kind=kind, alert_note=note[:2000], alerted_at=now)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))
 
 
 async def clear_alerts(session: AsyncSession, feed_ids: list[int]) -> None:

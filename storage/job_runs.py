@@ -30,17 +30,10 @@ async def record_job_run(
     if error is None:
         values["last_success_at"] = finished_at
     await session.execute(
-        upsert(session, JobRun.__table__, ["name"], [k for k in values if k != "name"]).values(  # type: ignore[arg-type]
+        upsert(session, JobRun.__table__, ["name"], [k for k in values if k != "name"]).values(
             **values
         )
     )
-
-
-async def get_job_run(session: AsyncSession, name: str) -> JobRun | None:
-    result = await session.scalars(
-        select(JobRun).where(JobRun.name == name).execution_options(populate_existing=True)
-    )
-    return result.one_or_none()
 
 
 async def job_runs(session: AsyncSession) -> dict[str, JobRun]:

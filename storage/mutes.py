@@ -86,7 +86,7 @@ async def mute_topic(session: AsyncSession, subscriber_id: int, slug: str) -> bo
     if await session.get(Topic, slug) is None:
         return False
     await session.execute(
-        insert_ignoring_conflicts(session, MutedTopic.__table__),  # type: ignore[arg-type]
+        insert_ignoring_conflicts(session, MutedTopic.__table__),
         [{"subscriber_id": subscriber_id, "topic_slug": slug}],
     )
     return True
@@ -109,7 +109,7 @@ async def mute_keyword(
     once, whatever the search index says. Newer stories get their hits at ingest.
     """
     await session.execute(
-        insert_ignoring_conflicts(session, MutedKeyword.__table__),  # type: ignore[arg-type]
+        insert_ignoring_conflicts(session, MutedKeyword.__table__),
         [{"subscriber_id": subscriber_id, "keyword": keyword}],
     )
     await record_keyword_hits(session, keyword, story_ids=[story_id] if story_id else [])
@@ -131,7 +131,7 @@ async def record_keyword_hits(
     rows = [{"story_id": i, "keyword": keyword, "terms": [keyword]} for i in dict.fromkeys(ids)]
     if rows:
         await session.execute(
-            insert_ignoring_conflicts(session, StoryKeyword.__table__),  # type: ignore[arg-type]
+            insert_ignoring_conflicts(session, StoryKeyword.__table__),
             rows,
         )
     return len(rows)

@@ -24,6 +24,7 @@ from sqlalchemy import and_, bindparam, func, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningUpdate
 
+from storage.dialect import rowcount
 from storage.models import Digest, OutboxMessage, Story, StoryListItem, Subscriber
 from storage.states import DigestKind, OutboxKind, OutboxStatus
 from storage.types import utcnow
@@ -262,4 +263,4 @@ async def retarget_chat(session: AsyncSession, old_chat_id: int, new_chat_id: in
         )
         .values(chat_id=new_chat_id)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return rowcount(result)

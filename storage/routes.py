@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.dialect import rowcount
 from storage.models import Topic, TopicRoute
 
 
@@ -35,7 +36,7 @@ async def unroute_topics(session: AsyncSession, subscriber_id: int, slugs: Itera
             TopicRoute.subscriber_id == subscriber_id, TopicRoute.topic_slug.in_(list(slugs))
         )
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return rowcount(result)
 
 
 async def routes_of(session: AsyncSession, subscriber_id: int) -> dict[str, int]:

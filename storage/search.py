@@ -16,16 +16,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Date, cast, func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.errors import SearchQueryError
 from storage.models import Story
 
 CANDIDATES = 500  # newest matches ranked per search
 POSTGRES_DOCUMENT = "to_tsvector('english', stories.title || ' ' || stories.text)"
 TOKEN = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
 WORD = re.compile(r"\w+", re.UNICODE)
-
-
-class SearchQueryError(ValueError):
-    """A query with nothing to look for (empty, or only exclusions)."""
 
 
 @dataclass(frozen=True, slots=True)

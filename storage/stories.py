@@ -22,6 +22,7 @@ from storage.models import Brief, Story, StoryKeyword, StoryTopic
 from storage.types import utcnow
 
 NEAR_DUPLICATE_WINDOW = timedelta(days=3)
+# Stories whose fingerprints differ in at most this many bits are near-duplicates.
 NEAR_DUPLICATE_BITS = 8
 _MASK = (1 << 64) - 1
 
@@ -50,8 +51,12 @@ class StoreResult:
     story_ids: tuple[int, ...] = ()
 
 
-def _near(a: int, b: int, bits: int) -> bool:
-    return ((a ^ b) & _MASK).bit_count() <= bits
+def hamming(a: int, b: int) -> int:
+    """How many of the 64 bits differ between two SimHash fingerprints (signed or not).
+
+    The near-duplicate rule is ``hamming(a, b) <= NEAR_DUPLICATE_BITS``.
+    """
+    return ((a ^ b) & _MASK).bit_count()
 
 
 async def _existing_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
@@ -89,28 +94,6 @@ class NewBrief:
     stories: Sequence[NewStory]
 
 
-async def store_brief(
-    session: AsyncSession,
-    *,
-    feed_id: int | None,
-    key: str,
-    title: str,
-    url: str | None,
-    summary: str | None,
-    published_at: datetime | None,
-    stories: Sequence[NewStory],
-    now: datetime | None = None,
-    near_window: timedelta = NEAR_DUPLICATE_WINDOW,
-    near_bits: int = NEAR_DUPLICATE_BITS,
-) -> StoreResult:
-    """Store one brief; see ``store_briefs``."""
-    brief = NewBrief(key, title, url, summary, published_at, stories)
-    (result,) = await store_briefs(
-        session, [brief], feed_id=feed_id, now=now, near_window=near_window, near_bits=near_bits
-    )
-    return result
-
-
 async def store_briefs(
     session: AsyncSession,
     briefs: Sequence[NewBrief],
@@ -140,7 +123,7 @@ async def store_briefs(
             if story.content_key in known:
                 duplicates += 1
             elif story.simhash is not None and any(
-                _near(story.simhash, h, near_bits) for h in fingerprints
+                hamming(story.simhash, h) <= near_bits for h in fingerprints
             ):
                 near += 1
             else:
@@ -167,7 +150,7 @@ async def _insert_briefs(
     if not briefs:
         return {}
     await session.execute(
-        insert_ignoring_conflicts(session, Brief.__table__),  # type: ignore[arg-type]
+        insert_ignoring_conflicts(session, Brief.__table__),
         [
             {
                 "key": b.key,
@@ -227,7 +210,7 @@ async def _insert_stories(
     rows.sort(key=lambda row: str(row["content_key"]))
     table = Story.__table__
     inserted = await session.execute(
-        insert_ignoring_conflicts(session, table).returning(table.c.content_key, table.c.id),  # type: ignore[arg-type]
+        insert_ignoring_conflicts(session, table).returning(table.c.content_key, table.c.id),
         rows,
     )
     # Only the rows this call inserted come back: one stored a moment ago by another
@@ -241,7 +224,7 @@ async def _insert_stories(
     ]
     if topics:
         await session.execute(
-            insert_ignoring_conflicts(session, StoryTopic.__table__),  # type: ignore[arg-type]
+            insert_ignoring_conflicts(session, StoryTopic.__table__),
             topics,
         )
     await store_story_keywords(
@@ -265,7 +248,7 @@ async def store_story_keywords(
     ]
     if values:
         await session.execute(
-            insert_ignoring_conflicts(session, StoryKeyword.__table__),  # type: ignore[arg-type]
+            insert_ignoring_conflicts(session, StoryKeyword.__table__),
             values,
         )
 
@@ -276,26 +259,6 @@ async def recent_stories(session: AsyncSession, since: datetime) -> list[Story]:
         select(Story).where(Story.ingested_at >= since).order_by(Story.ingested_at, Story.id)
     )
     return list(result)
-
-
-async def latest_stories(session: AsyncSession, limit: int = 10) -> list[Story]:
-    """The ``limit`` most recently stored stories, newest first."""
-    result = await session.scalars(
-        select(Story).order_by(Story.ingested_at.desc(), Story.id.desc()).limit(limit)
-    )
-    return list(result)
-
-
-async def get_story(session: AsyncSession, story_id: int) -> Story | None:
-    return await session.get(Story, story_id)
-
-
-async def count_stories(session: AsyncSession, *, since: datetime | None = None) -> int:
-    """How many stories are stored (since ``since`` when given)."""
-    query = select(func.count()).select_from(Story)
-    if since is not None:
-        query = query.where(Story.ingested_at >= since)
-    return int(await session.scalar(query) or 0)
 
 
 def _clip(text: str | None, length: int) -> str | None:

@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.dialect import insert_ignoring_conflicts
+from storage.dialect import insert_ignoring_conflicts, rowcount
 from storage.digests import delete_unused_lists
+from storage.errors import UnknownTopicError
 from storage.models import (
     Digest,
     MutedKeyword,
@@ -28,14 +29,6 @@ from storage.types import utcnow
 
 MAX_KEYWORD_LENGTH = 64
 QUIET_DEFAULT: Final = "default"  # in Preferences: back to the operator's quiet hours
-
-
-class UnknownTopicError(ValueError):
-    """A topic slug that the topics table does not have."""
-
-    def __init__(self, slugs: list[str]) -> None:
-        super().__init__(f"unknown topic(s): {', '.join(slugs)}")
-        self.slugs = slugs
 
 
 async def subscribe(
@@ -54,7 +47,7 @@ async def subscribe(
     created = False
     if await get_subscriber(session, chat_id) is None:
         result = await session.execute(
-            insert_ignoring_conflicts(session, Subscriber.__table__).values(  # type: ignore[arg-type]
+            insert_ignoring_conflicts(session, Subscriber.__table__).values(
                 chat_id=chat_id,
                 user_id=user_id,
                 chat_type=chat_type,
@@ -67,7 +60,7 @@ async def subscribe(
                 updated_at=utcnow(),
             )
         )
-        created = bool(result.rowcount)  # type: ignore[attr-defined]
+        created = bool(rowcount(result))
     subscriber = await _require(session, chat_id)
     if not created:
         subscriber.state = SubscriberState.ACTIVE
@@ -129,7 +122,7 @@ async def _set_state(session: AsyncSession, chat_id: int, state: SubscriberState
         .where(Subscriber.chat_id == chat_id)
         .values(state=state, updated_at=utcnow())
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))
 
 
 async def forget(session: AsyncSession, chat_id: int) -> bool:
@@ -146,7 +139,7 @@ async def forget(session: AsyncSession, chat_id: int) -> bool:
     list_ids = [i for i in lists if i is not None]
     result = await session.execute(delete(Subscriber).where(Subscriber.chat_id == chat_id))
     await delete_unused_lists(session, list_ids)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))
 
 
 async def migrate_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> bool:
@@ -156,7 +149,7 @@ async def migrate_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int
         .where(Subscriber.chat_id == old_chat_id)
         .values(chat_id=new_chat_id, chat_type="supergroup", updated_at=utcnow())
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))
 
 
 async def set_topics(session: AsyncSession, chat_id: int, slugs: Iterable[str]) -> Subscriber:
@@ -173,7 +166,7 @@ async def set_topics(session: AsyncSession, chat_id: int, slugs: Iterable[str]) 
     )
     if wanted:
         await session.execute(
-            insert_ignoring_conflicts(session, SubscriberTopic.__table__),  # type: ignore[arg-type]
+            insert_ignoring_conflicts(session, SubscriberTopic.__table__),
             [{"subscriber_id": subscriber.id, "topic_slug": s} for s in wanted],
         )
     return await _touch(session, chat_id)
@@ -202,7 +195,7 @@ async def follow_keywords(session: AsyncSession, chat_id: int, words: Iterable[s
     ]
     if rows:
         await session.execute(
-            insert_ignoring_conflicts(session, SubscriberKeyword.__table__),  # type: ignore[arg-type]
+            insert_ignoring_conflicts(session, SubscriberKeyword.__table__),
             rows,
         )
     return await _touch(session, chat_id)

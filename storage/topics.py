@@ -31,7 +31,7 @@ async def sync_topics(session: AsyncSession, topics: Iterable[TopicRow]) -> None
     if rows:
         table = Topic.__table__
         await session.execute(
-            upsert(session, table, ["slug"], ["name", "emoji", "position"]),  # type: ignore[arg-type]
+            upsert(session, table, ["slug"], ["name", "emoji", "position"]),
             rows,
         )
     await session.execute(delete(Topic).where(Topic.slug.not_in([r["slug"] for r in rows])))

@@ -30,6 +30,24 @@ CORPUS = next(
     (p / "shared" / "corpus" for p in ROOT.parents if (p / "shared" / "corpus").is_dir()),
     ROOT.parent / "shared" / "corpus",
 )
+
+
+def corpus_files(folder: str, pattern: str = "*", *, root: Path | None = None) -> list[Path]:
+    """The corpus files in ``folder`` matching ``pattern``, sorted.
+
+    Skips the test, saying why, when the corpus is absent; fails it when the
+    corpus is there but nothing matches, so a renamed folder or file cannot
+    turn a test into one that checks nothing.
+    """
+    root = CORPUS if root is None else root
+    if not root.is_dir():
+        pytest.skip(f"no corpus at {root}")
+    found = sorted(p for p in (root / folder).glob(pattern) if p.is_file())
+    if not found:
+        pytest.fail(f"no corpus files match {folder}/{pattern} in {root}")
+    return found
+
+
 POSTGRES_URL = os.environ.get(
     "BRIEFBOT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
@@ -40,7 +58,7 @@ def _asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def _postgres_problem() -> str | None:
+async def postgres_problem() -> str | None:
     try:
         conn = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL), timeout=3)
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
@@ -75,7 +93,7 @@ class PostgresDatabases:
 
 @pytest.fixture(scope="session")
 def postgres_databases() -> Iterator[PostgresDatabases]:
-    problem = asyncio.run(_postgres_problem())
+    problem = asyncio.run(postgres_problem())
     if problem:
         pytest.skip(problem)
     databases = PostgresDatabases()

@@ -1,18 +1,36 @@
-"""Rows for tests, written straight through the models: subscribers, briefs and stories."""
+"""Rows for tests, written straight through the models: subscribers, briefs and stories;
+and the few reads only tests need."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import subscribers
-from storage.models import Brief, Digest, OutboxMessage, Story, StoryKeyword, StoryTopic, Subscriber
+from storage.models import (
+    Brief,
+    Digest,
+    JobRun,
+    OutboxMessage,
+    Story,
+    StoryKeyword,
+    StoryTopic,
+    Subscriber,
+)
 from storage.states import DeliveryMode, SubscriberState
+from storage.stories import (
+    NEAR_DUPLICATE_BITS,
+    NEAR_DUPLICATE_WINDOW,
+    NewBrief,
+    NewStory,
+    StoreResult,
+    store_briefs,
+)
 
 
 async def add_subscriber(
@@ -120,3 +138,49 @@ async def sent_story_titles(session: AsyncSession, chat_id: int) -> list[list[st
         )
         titles.append([by_id[item.story_id] for item in digest.items])
     return titles
+
+
+async def store_brief(
+    session: AsyncSession,
+    *,
+    feed_id: int | None,
+    key: str,
+    title: str,
+    url: str | None,
+    summary: str | None,
+    published_at: datetime | None,
+    stories: Sequence[NewStory],
+    now: datetime | None = None,
+    near_window: timedelta = NEAR_DUPLICATE_WINDOW,
+    near_bits: int = NEAR_DUPLICATE_BITS,
+) -> StoreResult:
+    """Store one brief as ingesting does, through ``storage.stories.store_briefs``."""
+    brief = NewBrief(key, title, url, summary, published_at, stories)
+    (result,) = await store_briefs(
+        session, [brief], feed_id=feed_id, now=now, near_window=near_window, near_bits=near_bits
+    )
+    return result
+
+
+async def latest_stories(session: AsyncSession, limit: int = 10) -> list[Story]:
+    """The ``limit`` most recently stored stories, newest first."""
+    result = await session.scalars(
+        select(Story).order_by(Story.ingested_at.desc(), Story.id.desc()).limit(limit)
+    )
+    return list(result)
+
+
+async def count_stories(session: AsyncSession, *, since: datetime | None = None) -> int:
+    """How many stories are stored (since ``since`` when given)."""
+    query = select(func.count()).select_from(Story)
+    if since is not None:
+        query = query.where(Story.ingested_at >= since)
+    return int(await session.scalar(query) or 0)
+
+
+async def get_job_run(session: AsyncSession, name: str) -> JobRun | None:
+    """The job's row as the database has it now."""
+    result = await session.scalars(
+        select(JobRun).where(JobRun.name == name).execution_options(populate_existing=True)
+    )
+    return result.one_or_none()

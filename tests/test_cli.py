@@ -9,11 +9,13 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from sqlalchemy.engine import make_url
 
 from bot.cli.main import main
+from bot.cli.support import run_async
 from jobs.catalogue import load_feeds
 from storage import db
-from tests.conftest import ROOT
+from tests.conftest import POSTGRES_URL, ROOT, postgres_problem
 
 CONTRACT = ["run", "ingest", "parse", "preview", "digest", "feeds", "topics", "db"]
 
@@ -108,17 +110,62 @@ def test_run_without_a_token_explains_botfather_and_fails(cli_env: Path) -> None
     assert "TELEGRAM_BOT_TOKEN" in result.output
 
 
+def unreachable_urls(tmp_path: Path) -> dict[str, str]:
+    """Databases that cannot be reached, each with what the one line should say."""
+    (tmp_path / "a-file").write_text("not a folder")
+    server = make_url(POSTGRES_URL)
+    return {
+        "postgresql://nobody@127.0.0.1:1/none": "Connect call failed",
+        f"sqlite:///{tmp_path / 'a-file' / 'b.db'}": "cannot create",
+        server.set(username="briefbot_no_such_role").render_as_string(hide_password=False): (
+            'role "briefbot_no_such_role" does not exist'
+        ),
+        server.set(database="briefbot_no_such_database").render_as_string(hide_password=False): (
+            'database "briefbot_no_such_database" does not exist'
+        ),
+    }
+
+
+@pytest.mark.parametrize("case", range(4), ids=["refused", "no-folder", "no-role", "no-database"])
 def test_an_unreachable_database_is_one_line_not_a_traceback(
-    cli_env: Path, monkeypatch: pytest.MonkeyPatch
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, case: int
 ) -> None:
-    monkeypatch.setenv("BRIEFBOT_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    url, says = list(unreachable_urls(cli_env).items())[case]
+    if case >= 2 and (problem := asyncio.run(postgres_problem())):
+        pytest.skip(problem)
+    monkeypatch.setenv("BRIEFBOT_DATABASE_URL", url)
 
     result = CliRunner().invoke(main, ["db", "upgrade"])
 
-    assert result.exit_code == 1
+    assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
-    assert "cannot reach the database" in result.output
-    assert "BRIEFBOT_DATABASE_URL" in result.output
+    assert result.output.startswith("Error: cannot reach the database (")
+    assert says in result.output
+    assert "check BRIEFBOT_DATABASE_URL" in result.output
+
+
+def test_a_file_that_is_not_a_database_is_not_called_unreachable(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (cli_env / "notes.db").write_bytes(b"these are my notes, not a database\n" * 200)
+    monkeypatch.setenv("BRIEFBOT_DATABASE_URL", f"sqlite:///{cli_env / 'notes.db'}")
+
+    result = CliRunner().invoke(main, ["feeds", "list"])
+
+    assert result.exit_code == 1
+    assert "cannot reach" not in result.output
+    assert result.output.strip() == (
+        "Error: the database answered with an error (file is not a database); "
+        "check BRIEFBOT_DATABASE_URL"
+    )
+
+
+def test_an_os_error_that_is_not_about_the_database_is_not_blamed_on_it() -> None:
+    async def export_to_a_folder() -> None:
+        raise IsADirectoryError(21, "Is a directory", "feeds.opml")
+
+    with pytest.raises(IsADirectoryError):
+        run_async(export_to_a_folder())
 
 
 def test_topics_lists_the_seed_topics(cli_env: Path) -> None:

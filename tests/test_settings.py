@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings, SettingsError, env_name, load_settings
+from bot.errors import SettingsError
+from bot.settings import Settings, env_name, load_settings
 
 
 @pytest.fixture(autouse=True)

@@ -18,9 +18,10 @@ from bot.cli.support import (
     with_database,
 )
 from bot.settings import Settings
-from jobs.catalogue import CatalogueError, load_topics
+from jobs.catalogue import load_topics
+from jobs.errors import CatalogueError, FeedError, SourceError
 from jobs.ingest.fetch import make_client
-from jobs.ingest.parse import FeedError, SourceError, briefs_from_bytes, briefs_to_json, download
+from jobs.ingest.parse import briefs_from_bytes, briefs_to_json, download
 from jobs.ingest.reports import FeedReport, ReportStatus, summarise
 from jobs.ingest.run import ingest_due_feeds, ingest_sources
 from jobs.ingest.store import IngestOptions

@@ -13,7 +13,8 @@ from bot.cli.support import (
     with_database,
 )
 from jobs.catalogue import CatalogueError, add_default_feeds, load_feeds
-from jobs.feeds.opml import OpmlError, read_opml, write_opml
+from jobs.errors import OpmlError
+from jobs.feeds.opml import read_opml, write_opml
 from storage import feeds as feed_store
 
 

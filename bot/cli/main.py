@@ -16,9 +16,11 @@ from bot.cli.support import (
     run_async,
     with_database,
 )
-from bot.runtime.background import NotSubscribedError, deliver_now
-from bot.runtime.serve import Endpoints, StartError, serve
-from jobs.catalogue import CatalogueError, load_topics, prepare_database
+from bot.errors import NotSubscribedError, StartError
+from bot.runtime.background import deliver_now
+from bot.runtime.serve import Endpoints, serve
+from jobs.catalogue import load_topics, prepare_database
+from jobs.errors import CatalogueError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -8,12 +8,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.errors import SettingsError
 from bot.runtime.logs import configure_logging
-from bot.settings import Settings, SettingsError, load_settings
-from jobs.catalogue import CatalogueError, prepare_database
+from bot.settings import Settings, load_settings
+from jobs.catalogue import prepare_database
+from jobs.errors import CatalogueError
 from storage import db
+from storage.errors import DatabaseUnreachableError
 
 T = TypeVar("T")
 
@@ -45,13 +49,24 @@ def cli_settings(*, quiet: bool = False) -> Settings:
 
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a command's coroutine; what it reports on purpose becomes one line.
+
+    "cannot reach the database" is said only when no connection could be opened;
+    a database that answers with an error says what it answered. Other errors
+    (an ``OSError`` of the command's own, a bug) propagate as they are.
+    """
     try:
         return asyncio.run(coro)
     except CatalogueError as exc:
         raise click.ClickException(str(exc)) from None
-    except OSError as exc:
+    except DatabaseUnreachableError as exc:
         raise click.ClickException(
             f"cannot reach the database ({exc}); check BRIEFBOT_DATABASE_URL"
+        ) from None
+    except DBAPIError as exc:
+        answer = " ".join(str(exc.orig).split())
+        raise click.ClickException(
+            f"the database answered with an error ({answer}); check BRIEFBOT_DATABASE_URL"
         ) from None
 
 

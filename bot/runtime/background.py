@@ -19,6 +19,7 @@ from telegram.ext import Application, ExtBot
 
 from bot.app import rate_limiter
 from bot.delivery.sender import OutboxSender
+from bot.errors import NotSubscribedError
 from bot.settings import Settings
 from jobs import metrics
 from jobs.catalogue import load_topics
@@ -121,10 +122,6 @@ class DeliveryBackground:
     def running(self) -> bool:
         """Whether the scheduler runs (for /healthz)."""
         return self.scheduler is not None
-
-
-class NotSubscribedError(LookupError):
-    """``digest --now --chat`` named a chat that is not subscribed."""
 
 
 async def deliver_now(

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
 from bot.app import Background, build_application, start_polling, start_worker, stop_polling
+from bot.errors import StartError
 from bot.runtime.background import DeliveryBackground, FeedPoll
 from bot.runtime.endpoint import start_health_server
 from bot.runtime.webhook import new_secret, start_webhook
@@ -26,10 +27,6 @@ from jobs.catalogue import prepare_database
 from storage import db
 
 log = logging.getLogger(__name__)
-
-
-class StartError(Exception):
-    """Telegram refused to start the bot; the message says what to check."""
 
 
 @dataclass(frozen=True, slots=True)

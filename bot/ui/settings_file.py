@@ -25,6 +25,7 @@ from datetime import datetime, time
 from typing import Any, Literal
 
 from bot.clock import lookup_timezone, parse_time, parse_time_range
+from bot.errors import SettingsFileError
 from bot.ui.i18n import LANGUAGES, N_, Translator, translator
 from storage.models import Subscriber
 from storage.mutes import Mutes
@@ -41,10 +42,6 @@ VERSION = 1
 FILE_NAME = "briefbot-settings.json"
 MAX_FILE_BYTES = 64 * 1024
 MAX_WORDS = 50  # keywords, and muted keywords, per file (as /follow allows)
-
-
-class SettingsFileError(ValueError):
-    """A file that is not a settings file this bot can restore; the message says why."""
 
 
 Gettext = Callable[[str], str]

@@ -9,10 +9,7 @@ from email.utils import format_datetime
 from lxml import etree
 
 from jobs.catalogue import FeedDefinition
-
-
-class OpmlError(ValueError):
-    """The file is not an OPML document we can read."""
+from jobs.errors import OpmlError
 
 
 def read_opml(data: bytes) -> list[FeedDefinition]:

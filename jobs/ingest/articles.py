@@ -34,15 +34,9 @@ async def with_article(
     if text is None:
         log.info("no article text in %s; keeping the summary", redact_url(brief.url))
         return brief, 1
-    try:
-        expanded = await asyncio.to_thread(article, brief, text)
-    except ValueError as exc:
-        log.info("article %s not split: %s", redact_url(brief.url), exc)
-        return brief, 1
+    expanded = await asyncio.to_thread(article, brief, text)
     return (expanded if expanded.stories else brief), 1
 
-
-log = logging.getLogger(__name__)
 
 # Pages whose extracted text is shorter than this are not worth more than the summary.
 MIN_ARTICLE_CHARS = 200

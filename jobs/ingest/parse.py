@@ -10,6 +10,7 @@ entries are accepted, as a reader would.
 from __future__ import annotations
 
 import calendar
+import enum
 import logging
 import re
 import warnings
@@ -23,6 +24,7 @@ import feedparser
 import lxml.etree
 import lxml.html
 
+from jobs.errors import FeedError, SourceError
 from jobs.ingest.drafts import BriefDraft
 from jobs.ingest.fetch import fetch, make_client
 from jobs.ingest.split.segment import split_html, split_item_html, split_text
@@ -41,10 +43,6 @@ _DANGEROUS_TAGS = (
 )
 _UNSAFE_URL = re.compile(r"^\s*(?:javascript|vbscript|data|livescript):", re.I)
 _URL_ATTRS = ("href", "src", "action", "formaction", "background", "poster", "xlink:href")
-
-
-class FeedError(ValueError):
-    """The bytes are not a feed we can read; the message is one line for the user."""
 
 
 @dataclass(slots=True)
@@ -185,7 +183,13 @@ def parse_feed(
     )
 
 
-FEED, HTML, TEXT = "feed", "html", "text"
+class SourceKind(enum.StrEnum):
+    """What a source's bytes look like, and so how they are read."""
+
+    FEED = "feed"  # RSS or Atom: one brief per item
+    HTML = "html"  # a web page or newsletter: one brief, split into stories
+    TEXT = "text"  # plain text or Markdown: one brief, split into stories
+
 
 _FEED_START = re.compile(
     rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml|<rss\b|<feed\b|<rdf:RDF\b|<channel\b)", re.I
@@ -196,31 +200,31 @@ _HTML_START = re.compile(
 _CHARSET = re.compile(rb"""charset=["']?([\w.:-]+)""", re.I)
 _UTF16_32 = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"\x00<\x00?", b"<\x00?\x00")
 _EXTENSIONS = {
-    ".xml": FEED, ".rss": FEED, ".atom": FEED, ".rdf": FEED, ".bin": FEED,
-    ".html": HTML, ".htm": HTML, ".xhtml": HTML,
-    ".md": TEXT, ".markdown": TEXT, ".txt": TEXT, ".text": TEXT,
-}  # fmt: skip
+    **dict.fromkeys((".xml", ".rss", ".atom", ".rdf", ".bin"), SourceKind.FEED),
+    **dict.fromkeys((".html", ".htm", ".xhtml"), SourceKind.HTML),
+    **dict.fromkeys((".md", ".markdown", ".txt", ".text"), SourceKind.TEXT),
+}
 
 
-def detect_kind(data: bytes, *, name: str, content_type: str | None = None) -> str:
-    """``feed``, ``html`` or ``text``: what the bytes look like."""
+def detect_kind(data: bytes, *, name: str, content_type: str | None = None) -> SourceKind:
+    """What the bytes look like: a feed, an HTML page or plain text."""
     head = data[:1024]
     path = name.split("?")[0].split("#")[0].lower()
     if head.startswith(b"\x1f\x8b") or head.startswith(_UTF16_32) or _FEED_START.match(head):
-        return FEED
-    if _EXTENSIONS.get("." + path.rsplit(".", 1)[-1]) == FEED:
-        return FEED  # named as a feed: refuse it if it is not one
+        return SourceKind.FEED
+    if _EXTENSIONS.get("." + path.rsplit(".", 1)[-1]) is SourceKind.FEED:
+        return SourceKind.FEED  # named as a feed: refuse it if it is not one
     mime = (content_type or "").split(";")[0].strip().lower()
     if mime.endswith(("rss+xml", "atom+xml", "rdf+xml", "/xml")):
-        return FEED
+        return SourceKind.FEED
     if mime in {"text/html", "application/xhtml+xml"} or _HTML_START.match(head):
-        return HTML
+        return SourceKind.HTML
     if mime in {"text/plain", "text/markdown"}:
-        return TEXT
+        return SourceKind.TEXT
     for extension, kind in _EXTENSIONS.items():
         if path.endswith(extension):
             return kind
-    return TEXT
+    return SourceKind.TEXT
 
 
 def decode(data: bytes, content_type: str | None = None) -> str:
@@ -260,7 +264,7 @@ def briefs_from_bytes(
     (``jobs.ingest.split.layout``): blocks with those keys are not stories."""
     url = name if name.startswith(("http://", "https://")) else None
     kind = detect_kind(data, name=name, content_type=content_type)
-    if kind == FEED:
+    if kind is SourceKind.FEED:
         if data[:2] == b"\x1f\x8b":
             raise FeedError(f"{name}: gzip-compressed data; decompress it first")
         feed = parse_feed(data, url=url, content_type=content_type, source=name)
@@ -268,7 +272,7 @@ def briefs_from_bytes(
     if not data.strip():
         raise FeedError(f"{name}: empty document, nothing to parse")
     text = decode(data, content_type)
-    if kind == HTML:
+    if kind is SourceKind.HTML:
         return [split_html(text, url=url, key=name, template=template)]
     return [split_text(text, url=url, key=name, template=template)]
 
@@ -290,10 +294,6 @@ def briefs_to_json(briefs: Sequence[BriefDraft]) -> object:
     if len(briefs) == 1:
         return brief_to_json(briefs[0])
     return [brief_to_json(b) for b in briefs]
-
-
-class SourceError(ValueError):
-    """A URL could not be fetched; the message is one line for the user."""
 
 
 async def download(url: str) -> tuple[bytes, str | None]:
@@ -327,9 +327,13 @@ def read(
 
     Raises ``FeedError`` for what cannot be read, and with ``feed_only`` for
     anything that is not a feed, such as an HTML page."""
-    if not feed_only and detect_kind(data, name=name, content_type=content_type) != FEED:
-        briefs = briefs_from_bytes(data, name=name, content_type=content_type, template=template)
-        return Reading(None, briefs)
+    if not feed_only:
+        kind = detect_kind(data, name=name, content_type=content_type)
+        if kind is not SourceKind.FEED:
+            briefs = briefs_from_bytes(
+                data, name=name, content_type=content_type, template=template
+            )
+            return Reading(None, briefs)
     url = name if name.startswith(("http://", "https://")) else None
     feed = parse_feed(data, url=url, content_type=content_type)
     briefs = [brief_from_entry(entry, template) for entry in feed.entries]

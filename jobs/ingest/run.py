@@ -5,8 +5,11 @@ is loaded before its bytes are read and handed to the splitter; each new issue
 then adds its blocks to the template, in the same transaction as its stories.
 
 One feed's trouble never stops the others: each feed is fetched, read and
-stored on its own, a bounded number at a time, and every failure is written
-to the feed's row (last error, failures in a row, back-off) and to its report.
+stored on its own, a bounded number at a time, and every failure of the feed
+(the fetch layer's, or a ``FeedError`` from reading it) is written to the
+feed's row (last error, failures in a row, back-off) and to its report. Any
+other exception is a bug of ours, not the feed's: it propagates from
+``ingest_feed`` and is never recorded as the feed failing.
 No session is held across a network wait: the fetches come first, then one
 short transaction per feed stores what they brought.
 """
@@ -24,6 +27,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from jobs.errors import FeedError, FeedGoneError, SourceError
 from jobs.ingest.fetch import FetchStatus, fetch, redact_url
 from jobs.ingest.parse import read
 from jobs.ingest.reports import FeedReport, ReportStatus, summarise
@@ -59,7 +63,11 @@ async def ingest_feed(
     *,
     options: IngestOptions = DEFAULT_OPTIONS,
 ) -> FeedReport:
-    """Fetch one feed conditionally, store its new stories, and record how it went."""
+    """Fetch one feed conditionally, store its new stories, and record how it went.
+
+    A fetch failure or a ``FeedError`` is the feed's failure (recorded, with
+    back-off); any other exception propagates untouched.
+    """
     async with sessions() as session:
         feed = await session.get(Feed, feed_id)
         if feed is None:
@@ -96,7 +104,7 @@ async def ingest_feed(
                 feed_only=True,
                 template=template,
             )
-        except ValueError as exc:
+        except FeedError as exc:
             error = _unprefixed(one_line(exc), result.final_url, url)
             return await _failed(sessions, feed_id, name, now, error, options)
         counts = Counts()
@@ -118,10 +126,8 @@ async def ingest_feed(
                 title=reading.title,
             )
         return report(name, feed_id, counts)
-    except Exception as exc:  # one feed's surprise must not stop the others
-        log.warning("ingesting %s failed", name, exc_info=True)
-        text = f"internal error: {type(exc).__name__}: {one_line(exc)}"
-        return await _failed(sessions, feed_id, name, now, text, options)
+    except FeedGoneError as exc:
+        return FeedReport(name, feed_id, ReportStatus.FAILED, error=str(exc))
 
 
 async def ingest_due_feeds(
@@ -153,9 +159,9 @@ async def ingest_due_feeds(
                 return await ingest_feed(
                     sessions, client, feed_id, tagger, matcher, now, options=options
                 )
-            except Exception as exc:  # even recording the failure failed (database down?)
+            except Exception as exc:  # a bug, or the database is down: not the feed's fault
                 log.error("ingesting feed %s failed", feed_id, exc_info=True)
-                text = f"{type(exc).__name__}: {one_line(exc)}"
+                text = f"internal error: {type(exc).__name__}: {one_line(exc)}"
                 return FeedReport(f"feed {feed_id}", feed_id, ReportStatus.FAILED, error=text)
 
     reports = list(await asyncio.gather(*(one(i) for i in feed_ids)))
@@ -220,7 +226,7 @@ async def _ingest_source(
         except OSError as exc:
             error = f"cannot read {source}: {exc.strerror or exc}"
             return FeedReport(name, None, ReportStatus.FAILED, error=error)
-        except ValueError as exc:
+        except SourceError as exc:
             return FeedReport(name, None, ReportStatus.FAILED, error=str(exc))
         content_type = mimetypes.guess_type(source)[0]
         origin = "file:" + hashlib.sha256(data).hexdigest()
@@ -228,7 +234,7 @@ async def _ingest_source(
         reading = await asyncio.to_thread(
             read, data, name=source, content_type=content_type, feed_only=False
         )
-    except ValueError as exc:
+    except FeedError as exc:
         error = _unprefixed(one_line(exc), source)
         return FeedReport(name, None, ReportStatus.FAILED, error=error)
     counts = Counts()
@@ -251,14 +257,14 @@ def _unprefixed(error: str, *urls: str) -> str:
 def _read_file(path: Path, max_bytes: int) -> bytes:
     size = path.stat().st_size
     if size > max_bytes:
-        raise ValueError(f"{path} is {size:,} bytes, over the {max_bytes:,}-byte limit")
+        raise SourceError(f"{path} is {size:,} bytes, over the {max_bytes:,}-byte limit")
     return path.read_bytes()
 
 
 async def _feed(session: AsyncSession, feed_id: int) -> Feed:
     feed = await session.get(Feed, feed_id, populate_existing=True)
     if feed is None:
-        raise LookupError(f"feed {feed_id} was removed while it was being fetched")
+        raise FeedGoneError(f"feed {feed_id} was removed while it was being fetched")
     return feed
 
 

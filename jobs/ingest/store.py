@@ -14,7 +14,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobs.ingest.articles import with_article
-from jobs.ingest.dedupe import NEAR_DUPLICATE_BITS, content_key, simhash
+from jobs.ingest.dedupe import content_key, simhash
 from jobs.ingest.drafts import BriefDraft
 from jobs.ingest.fetch import FetchLimits
 from jobs.ingest.parse import Reading
@@ -127,9 +127,7 @@ async def store(
         )
         for key, draft, stories in prepared
     ]
-    results = await store_briefs(
-        session, briefs, feed_id=feed_id, now=now, near_bits=NEAR_DUPLICATE_BITS
-    )
+    results = await store_briefs(session, briefs, feed_id=feed_id, now=now)
     counts.briefs += len(results)
     for result in results:
         counts.new += result.new

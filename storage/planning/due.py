@@ -104,7 +104,7 @@ async def take_planning_lock(session: AsyncSession, name: str, now: datetime) ->
         if not locked:
             return False
     await session.execute(
-        upsert(session, JobRun.__table__, ["name"], ["last_started_at"]),  # type: ignore[arg-type]
+        upsert(session, JobRun.__table__, ["name"], ["last_started_at"]),
         {"name": name, "last_started_at": now},
     )
     return True

@@ -146,7 +146,7 @@ def _recent_lists(subscriber_id: Any, recent: datetime) -> list[ColumnElement[bo
 async def _read_histories(session: AsyncSession, recent: datetime) -> None:
     """plan_history: the recent story lists of each due LISTS subscriber who has any."""
     p = plan_due.c
-    lists = ordered_id_list(session, Digest.list_id, Digest.subscriber_id)  # type: ignore[arg-type]
+    lists = ordered_id_list(session, Digest.list_id, Digest.subscriber_id)
     await session.execute(
         insert(plan_history).from_select(
             ["subscriber_id", "history"],

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import case, exists, func, insert, literal, or_, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.dialect import fresh_ids
+from storage.dialect import fresh_ids, rowcount
 from storage.models import Digest, OutboxMessage, StoryList, StoryListItem
 from storage.planning.due import PlanCounts
 from storage.planning.tables import (
@@ -140,7 +140,7 @@ async def write_digests(
     )
     empty = counts.get("empty", 0)
     return PlanCounts(
-        digests=sent.rowcount,  # type: ignore[attr-defined]
+        digests=rowcount(sent),
         stories=stories or 0,
         empty=empty if (mark_empty and not notify_empty) else 0,
         skipped=counts.get("skipped", 0),

@@ -20,7 +20,8 @@ import time
 
 import feedparser
 
-from jobs.ingest.dedupe import MIN_SIMHASH_WORDS, NEAR_DUPLICATE_BITS, hamming, simhash
+from jobs.ingest.dedupe import MIN_SIMHASH_WORDS, simhash
+from storage.stories import NEAR_DUPLICATE_BITS, hamming
 from tests.conftest import CORPUS
 
 TAG = re.compile(r"<[^>]+>")

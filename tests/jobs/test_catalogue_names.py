@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from jobs.catalogue import CatalogueError, load_topics
+from jobs.catalogue import load_topics
+from jobs.errors import CatalogueError
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,9 +10,10 @@ import re
 import pytest
 
 from jobs.catalogue import load_topics
-from jobs.ingest.parse import FeedError, briefs_from_bytes, parse_feed
+from jobs.errors import FeedError
+from jobs.ingest.parse import briefs_from_bytes, parse_feed
 from jobs.ingest.tag import Tagger, tag_briefs
-from tests.conftest import CORPUS, SEEDS
+from tests.conftest import CORPUS, SEEDS, corpus_files
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no corpus at {CORPUS}")
 BRIEFS = CORPUS / "briefs"
@@ -34,7 +35,7 @@ def stories(name: str):
 
 def test_every_good_feed_yields_the_entries_its_manifest_lists():
     expected = manifest_entry_counts()
-    good = sorted((CORPUS / "feeds" / "good").iterdir())
+    good = corpus_files("feeds/good")
     assert len(good) == 27
     for path in good:
         feed = parse_feed(path.read_bytes(), source=path.name)
@@ -44,7 +45,7 @@ def test_every_good_feed_yields_the_entries_its_manifest_lists():
 
 def test_every_bad_feed_is_read_or_refused_with_one_line():
     refused = []
-    for path in sorted((CORPUS / "feeds" / "bad").iterdir()):
+    for path in corpus_files("feeds/bad"):
         try:
             briefs_from_bytes(path.read_bytes(), name=path.name)
         except FeedError as exc:
@@ -62,11 +63,14 @@ def test_the_broken_el_pais_feed_still_gives_its_81_items():
 
 
 def test_sanitize_fixtures_lose_their_scripts_and_handlers():
-    for path in sorted((CORPUS / "feeds" / "bad").glob("fp_sanitize_*")):
+    checked = 0
+    for path in corpus_files("feeds/bad", "fp_sanitize_*"):
         for entry in parse_feed(path.read_bytes(), source=path.name).entries:
             html = entry.html.lower()
             assert "<script" not in html and "javascript:" not in html, path.name
             assert "onerror" not in html and "<iframe" not in html, path.name
+            checked += 1
+    assert checked >= 10  # most fixtures have an entry; a few are only broken XML
 
 
 def test_ordinary_news_feed_items_are_one_story_each():

@@ -23,11 +23,10 @@ from jobs.ingest.store import IngestOptions
 from jobs.ingest.tag import Tagger
 from storage import db
 from storage import feeds as feed_store
-from storage import stories as story_store
-from storage.job_runs import get_job_run
 from storage.models import Story, StoryKeyword, StoryTopic
 from storage.subscribers import follow_keywords, subscribe
-from tests.conftest import BACKENDS, CORPUS, SEEDS
+from tests.conftest import BACKENDS, CORPUS, SEEDS, corpus_files
+from tests.factories import count_stories, get_job_run, latest_stories
 from tests.feedserver import HTML, FeedServer, Item, article_page, rss
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
@@ -82,7 +81,7 @@ async def add_feed(sessions: async_sessionmaker[AsyncSession], url: str) -> int:
 
 async def count(sessions: async_sessionmaker[AsyncSession]) -> int:
     async with sessions() as session:
-        return await story_store.count_stories(session)
+        return await count_stories(session)
 
 
 @both_databases
@@ -236,7 +235,7 @@ async def test_a_summary_only_item_is_stored_with_its_article_text(
 
     assert [(r.new, r.articles) for r in reports] == [(1, 1)]
     async with sessions() as session:
-        (story,) = await story_store.latest_stories(session, 1)
+        (story,) = await latest_stories(session, 1)
     assert "resume in Cairo next week" in story.text
     assert "Subscribe to our newsletter" not in story.text
     assert story.url == link
@@ -278,6 +277,92 @@ async def test_a_feed_removed_mid_run_is_reported_not_raised(
     report = await ingest_feed(sessions, client, 999_999, TAGGER, None, NOW, options=OPTIONS)
 
     assert report.status is ReportStatus.FAILED and report.error == "no such feed"
+
+
+class BrokenTagger(Tagger):
+    """A tagger with a bug: every story makes it raise ``TypeError``."""
+
+    def tag(self, title: str, text: str) -> dict[str, tuple[str, ...]]:
+        raise TypeError("a bug in tagging")
+
+
+async def feed_row(sessions: async_sessionmaker[AsyncSession], feed_id: int) -> feed_store.Feed:
+    async with sessions() as session:
+        feed = await session.get(feed_store.Feed, feed_id)
+        assert feed is not None
+        return feed
+
+
+async def test_a_bug_in_splitting_propagates_and_is_not_recorded_as_the_feed_failing(
+    sessions: async_sessionmaker[AsyncSession],
+    server: FeedServer,
+    client: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    feed_id = await add_feed(sessions, server.add("world.xml", rss("W", [Item("Gaza", GAZA)])))
+
+    def broken_split(*args: object, **kwargs: object) -> None:
+        raise ValueError("a bug in splitting")
+
+    monkeypatch.setattr("jobs.ingest.parse.split_item_html", broken_split)
+
+    with pytest.raises(ValueError, match="a bug in splitting"):
+        await ingest_feed(sessions, client, feed_id, TAGGER, None, NOW, options=OPTIONS)
+
+    feed = await feed_row(sessions, feed_id)
+    assert (feed.consecutive_failures, feed.last_error, feed.next_poll_at) == (0, None, None)
+    assert await count(sessions) == 0
+
+
+async def test_a_bug_in_tagging_propagates_and_is_not_recorded_as_the_feed_failing(
+    sessions: async_sessionmaker[AsyncSession], server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    feed_id = await add_feed(sessions, server.add("world.xml", rss("W", [Item("Gaza", GAZA)])))
+    broken = BrokenTagger(load_topics(SEEDS / "topics.toml"))
+
+    with pytest.raises(TypeError, match="a bug in tagging"):
+        await ingest_feed(sessions, client, feed_id, broken, None, NOW, options=OPTIONS)
+    reports = await ingest_due_feeds(sessions, client, broken, NOW, options=OPTIONS)
+
+    assert [(r.status, r.error) for r in reports] == [
+        (ReportStatus.FAILED, "internal error: TypeError: a bug in tagging")
+    ]
+    feed = await feed_row(sessions, feed_id)
+    assert (feed.consecutive_failures, feed.last_error, feed.next_poll_at) == (0, None, None)
+
+
+async def test_a_feed_that_is_not_a_feed_is_still_recorded_as_failing(
+    sessions: async_sessionmaker[AsyncSession], server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    feed_id = await add_feed(sessions, server.add("empty.xml", ""))
+
+    report = await ingest_feed(sessions, client, feed_id, TAGGER, None, NOW, options=OPTIONS)
+
+    assert report.status is ReportStatus.FAILED
+    assert report.error == "empty document, not a feed"
+    feed = await feed_row(sessions, feed_id)
+    assert (feed.consecutive_failures, feed.last_error) == (1, report.error)
+    assert feed.next_poll_at == NOW + OPTIONS.backoff_base
+
+
+async def test_a_feed_removed_while_it_is_fetched_is_reported_not_raised(
+    sessions: async_sessionmaker[AsyncSession], server: FeedServer
+) -> None:
+    feed_id = await add_feed(sessions, server.url("slow/2"))
+    patient = dataclasses.replace(OPTIONS, limits=FetchLimits(read_timeout=5, total_timeout=10))
+
+    async with make_client(patient.limits) as client:
+        fetching = asyncio.create_task(
+            ingest_feed(sessions, client, feed_id, TAGGER, None, NOW, options=patient)
+        )
+        await asyncio.sleep(0.5)  # the page answers after 2 s
+        assert server.hits("slow/2") == 1
+        async with sessions.begin() as session:
+            await feed_store.remove_feed(session, str(feed_id))
+        report = await fetching
+
+    assert report.status is ReportStatus.FAILED
+    assert report.error == f"feed {feed_id} was removed while it was being fetched"
 
 
 @both_databases
@@ -339,7 +424,7 @@ async def test_a_summary_only_item_whose_page_fails_keeps_its_summary(
 
     assert [(r.status, r.new, r.articles) for r in reports] == [(ReportStatus.OK, 1, 1)]
     async with sessions() as session:
-        (story,) = await story_store.latest_stories(session, 1)
+        (story,) = await latest_stories(session, 1)
     assert story.text == GAZA[:80]
 
 
@@ -374,8 +459,8 @@ def test_the_main_text_of_a_page_leaves_out_navigation_and_footer() -> None:
 async def test_every_corpus_feed_served_over_http_ingests_without_a_surprise(
     sessions: async_sessionmaker[AsyncSession], server: FeedServer, client: httpx.AsyncClient
 ) -> None:
-    good = sorted((CORPUS / "feeds" / "good").iterdir())
-    bad = sorted((CORPUS / "feeds" / "bad").iterdir())
+    good = corpus_files("feeds/good")
+    bad = corpus_files("feeds/bad")
     for path in [*good, *bad]:
         await add_feed(
             sessions, server.add(path.name, path.read_bytes(), content_type="application/xml")

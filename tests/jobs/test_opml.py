@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from jobs.feeds.opml import OpmlError, read_opml, write_opml
+from jobs.errors import OpmlError
+from jobs.feeds.opml import read_opml, write_opml
 
 # Shaped like the exports of common readers: categories nest outlines, some
 # outlines carry only text=, some use an upper-case xmlUrl twin, one is a duplicate.

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jobs.ingest.parse import FeedError, parse_feed
+from jobs.errors import FeedError
+from jobs.ingest.parse import parse_feed
 
 
 def rss(items: str, *, head: str = "") -> bytes:

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.ingest.parse import (
-    FEED,
-    HTML,
-    TEXT,
-    FeedError,
-    briefs_from_bytes,
-    briefs_to_json,
-    detect_kind,
-)
+from jobs.errors import FeedError
+from jobs.ingest.parse import SourceKind, briefs_from_bytes, briefs_to_json, detect_kind
 
 FEED_BYTES = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>
 <item><guid>g-1</guid><title>With guid</title><link>https://f.test/1</link>
@@ -25,19 +18,19 @@ FEED_BYTES = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>F</titl
 @pytest.mark.parametrize(
     ("data", "name", "content_type", "kind"),
     [
-        (FEED_BYTES, "feed", None, FEED),
-        (b"<html><body><p>x</p></body></html>", "page", None, HTML),
-        (b"Plain words", "notes.txt", None, TEXT),
-        (b"# Title\n\nBody", "brief.md", None, TEXT),
-        (b"<p>fragment</p>", "x", None, HTML),
-        (b"anything", "https://s.test/feed", "application/rss+xml; charset=utf-8", FEED),
-        (b"anything", "x.html", None, HTML),
+        (FEED_BYTES, "feed", None, SourceKind.FEED),
+        (b"<html><body><p>x</p></body></html>", "page", None, SourceKind.HTML),
+        (b"Plain words", "notes.txt", None, SourceKind.TEXT),
+        (b"# Title\n\nBody", "brief.md", None, SourceKind.TEXT),
+        (b"<p>fragment</p>", "x", None, SourceKind.HTML),
+        (b"anything", "https://s.test/feed", "application/rss+xml; charset=utf-8", SourceKind.FEED),
+        (b"anything", "x.html", None, SourceKind.HTML),
     ],
 )
 def test_source_kind_is_read_from_content_type_extension_and_first_bytes(
     data, name, content_type, kind
 ):
-    assert detect_kind(data, name=name, content_type=content_type) == kind
+    assert detect_kind(data, name=name, content_type=content_type) is kind
 
 
 def test_a_feed_gives_one_brief_per_item_keyed_by_guid_then_link_then_title():

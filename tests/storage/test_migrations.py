@@ -297,3 +297,41 @@ async def test_dropping_the_planners_redundant_keys_keeps_every_row_both_ways(
                 )
     finally:
         await engine.dispose()
+
+
+async def _outbox_columns(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as connection:
+        return await connection.run_sync(
+            lambda c: {column["name"] for column in inspect(c).get_columns("outbox")}
+        )
+
+
+@pytest.mark.parametrize("empty_database_url", BACKENDS, indirect=True)
+async def test_dropping_reply_markup_keeps_the_outbox_rows_and_downgrades_again(
+    empty_database_url: str,
+) -> None:
+    engine = db.create_engine(empty_database_url)
+    try:
+        await _at_0005_with_digests(engine)
+        await db.upgrade(engine, "0007")
+        assert "reply_markup" in await _outbox_columns(engine)
+
+        await db.upgrade(engine, "0008")
+        dropped = await _outbox_columns(engine)
+        async with engine.connect() as connection:
+            rows = (await connection.execute(text("SELECT chat_id, status FROM outbox"))).all()
+        await _downgrade(engine, "0007")
+        restored = await _outbox_columns(engine)
+        async with engine.connect() as connection:
+            markup = (await connection.execute(text("SELECT reply_markup FROM outbox"))).all()
+        await db.upgrade(engine)
+
+        assert "reply_markup" not in dropped and {"chat_id", "status", "text"} <= dropped
+        assert rows == [(4242, "sent")]
+        assert "reply_markup" in restored and markup == [(None,)]
+        # The status check still holds after the column went and came back.
+        with pytest.raises(IntegrityError):
+            async with engine.begin() as connection:
+                await connection.execute(text("UPDATE outbox SET status = 'lost'"))
+    finally:
+        await engine.dispose()

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.errors import SearchQueryError
 from storage.models import Brief, Story
-from storage.search import SearchQuery, SearchQueryError, parse_query, search_stories
+from storage.search import SearchQuery, parse_query, search_stories
 
 DAY = datetime(2025, 2, 12, 9, 0, tzinfo=UTC)
 

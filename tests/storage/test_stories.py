@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jobs.ingest.dedupe import content_key, simhash
+from jobs.ingest.dedupe import content_key, simhash, to_signed
 from storage import stories
-from storage.models import Brief, StoryKeyword
+from storage.models import Brief, Story, StoryKeyword
 from storage.stories import NewStory
+from tests.factories import count_stories, latest_stories, store_brief
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 WIRE = (
@@ -42,7 +44,7 @@ def unique(text: str) -> str:
 
 
 async def store(session: AsyncSession, key: str, items: list[NewStory], **extra: object):  # type: ignore[no-untyped-def]
-    return await stories.store_brief(
+    return await store_brief(
         session,
         feed_id=None,
         key=key,
@@ -63,7 +65,7 @@ async def test_a_brief_and_its_stories_are_stored_with_tags(session: AsyncSessio
     result = await store(session, uuid.uuid4().hex, [tagged])
 
     assert (result.new, result.duplicates, result.near_duplicates) == (1, 0, 0)
-    stored = await stories.get_story(session, result.story_ids[0])
+    stored = await session.get(Story, result.story_ids[0])
     assert stored is not None
     assert (stored.title, stored.text, stored.position) == ("Sanctions extended", text, 1)
     assert [(t.topic_slug, t.terms) for t in stored.tags] == [
@@ -74,7 +76,7 @@ async def test_a_brief_and_its_stories_are_stored_with_tags(session: AsyncSessio
 async def test_storing_the_same_brief_twice_adds_nothing(session: AsyncSession) -> None:
     key = uuid.uuid4().hex
     items = [story("One", unique(WIRE), 1), story("Two", unique("Elsewhere, rain."), 2)]
-    before = await stories.count_stories(session)
+    before = await count_stories(session)
 
     first = await store(session, key, items)
     second = await store(session, key, items)
@@ -82,7 +84,7 @@ async def test_storing_the_same_brief_twice_adds_nothing(session: AsyncSession) 
     assert (first.new, first.duplicates) == (2, 0)
     assert (second.new, second.duplicates) == (0, 2)
     assert second.brief_id == first.brief_id
-    assert await stories.count_stories(session) == before + 2
+    assert await count_stories(session) == before + 2
 
 
 async def test_the_same_story_from_two_briefs_is_stored_once(session: AsyncSession) -> None:
@@ -107,12 +109,31 @@ async def test_a_lightly_edited_copy_is_a_near_duplicate(session: AsyncSession) 
     assert (result.new, result.duplicates, result.near_duplicates) == (0, 0, 1)
 
 
+async def test_a_near_duplicate_is_at_most_eight_bits_away_from_a_recent_story(
+    session: AsyncSession,
+) -> None:
+    base = to_signed(uuid.uuid4().int)
+    eight, nine = base ^ 0xFF, base ^ 0x1FF  # the lowest eight and nine bits flipped
+
+    def fingerprinted(title: str, fingerprint: int) -> NewStory:
+        return dataclasses.replace(story(title, unique(WIRE)), simhash=fingerprint)
+
+    await store(session, uuid.uuid4().hex, [fingerprinted("Original", base)])
+    near = await store(session, uuid.uuid4().hex, [fingerprinted("Eight bits off", eight)])
+    far = await store(session, uuid.uuid4().hex, [fingerprinted("Nine bits off", nine)])
+
+    assert stories.NEAR_DUPLICATE_BITS == 8
+    assert stories.hamming(base, eight) == 8 and stories.hamming(base, nine) == 9
+    assert (near.new, near.near_duplicates) == (0, 1)
+    assert (far.new, far.near_duplicates) == (1, 0)
+
+
 async def test_an_old_lookalike_is_not_a_near_duplicate(session: AsyncSession) -> None:
     text = WIRE
     edited = text.replace("late in the evening", "late on Tuesday evening")
     await store(session, uuid.uuid4().hex, [story("Sanctions extended", text)])
 
-    result = await stories.store_brief(
+    result = await store_brief(
         session,
         feed_id=None,
         key=uuid.uuid4().hex,
@@ -176,7 +197,7 @@ async def test_an_updated_item_adds_its_new_story_after_the_old_ones(
     result = await store(session, key, [first, update])
 
     assert (result.new, result.duplicates) == (1, 1)
-    added = await stories.get_story(session, result.story_ids[0])
+    added = await session.get(Story, result.story_ids[0])
     assert added is not None and added.position == 2
 
 
@@ -198,9 +219,9 @@ async def test_keywords_found_in_a_story_are_stored_with_it(session: AsyncSessio
     assert sorted(rows.all()) == [("brussels", ["Brussels"]), ("hungary", ["Hungary"])]
 
 
-async def test_latest_stories_come_newest_first(session: AsyncSession) -> None:
+async def test_stories_are_stored_at_the_time_given(session: AsyncSession) -> None:
     for hours in (3, 1, 2):
-        await stories.store_brief(
+        await store_brief(
             session,
             feed_id=None,
             key=uuid.uuid4().hex,
@@ -212,11 +233,11 @@ async def test_latest_stories_come_newest_first(session: AsyncSession) -> None:
             now=NOW + timedelta(days=30, hours=hours),
         )
 
-    latest = await stories.latest_stories(session, 3)
+    latest = await latest_stories(session, 3)
 
     assert [s.title for s in latest] == ["3 hours", "2 hours", "1 hours"]
-    assert await stories.count_stories(session, since=NOW + timedelta(days=30)) == 3
-    assert await stories.get_story(session, -1) is None
+    assert await count_stories(session, since=NOW + timedelta(days=30)) == 3
+    assert await session.get(Story, -1) is None
 
 
 async def test_many_briefs_stored_at_once_are_checked_against_each_other(

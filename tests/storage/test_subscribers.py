@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import subscribers
+from storage.errors import UnknownTopicError
 from storage.models import Subscriber, SubscriberTopic
 from storage.states import DeliveryMode, SubscriberState
-from storage.subscribers import UnknownTopicError
 
 
 async def test_a_new_chat_is_subscribed_with_defaults(session: AsyncSession) -> None:
