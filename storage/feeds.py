@@ -33,11 +33,11 @@ async def mark_defaults_seeded(session: AsyncSession) -> bool:
     starting on one new database seed them once.
     """
     result = await session.execute(
-        insert_ignoring_conflicts(session, SeededDefault.__table__).values(  # type: ignore[arg-type]
+        insert_ignoring_conflicts(session, SeededDefault.__table__).values(
             name="feeds", seeded_at=utcnow()
         )
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))
 
 
 async def get_feed(session: AsyncSession, url: str) -> Feed | None:
