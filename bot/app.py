@@ -41,6 +41,7 @@ from bot.handlers import (
 )
 from bot.handlers.basics import on_error
 from bot.handlers.common import Deps, remember_language, tr
+from bot.runtime.updates import PerChatUpdateProcessor
 from bot.settings import Settings
 from bot.ui import keyboards
 from bot.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
@@ -100,6 +101,7 @@ def build_application(
         .base_url(base)
         .base_file_url(base.removesuffix("/bot") + "/file/bot")
         .rate_limiter(rate_limiter(settings))
+        .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_post_init(background))
         .post_stop(_post_stop(background))
         .post_shutdown(_post_shutdown(sessions))
@@ -183,7 +185,9 @@ def build_application(
 
 def rate_limiter(settings: Settings) -> BriefbotRateLimiter:
     """The bot's one rate limiter, at BRIEFBOT_MAX_MESSAGES_PER_SECOND."""
-    return BriefbotRateLimiter(settings.max_messages_per_second)
+    return BriefbotRateLimiter(
+        settings.max_messages_per_second, private_burst=settings.private_burst
+    )
 
 
 def _post_init(background: Background | None) -> Hook:

@@ -34,6 +34,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        # One connection per process: SQLite writes one transaction at a time anyway, and
+        # a transaction that read first and then writes fails at once ("database is
+        # locked", no busy wait) when another connection of ours wrote in between. Many
+        # people's commands at once then queue for the connection, in order.
+        if database and database != ":memory:":
+            kwargs.setdefault("pool_size", 1)
+            kwargs.setdefault("max_overflow", 0)
     engine = _create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -29,6 +29,7 @@ TOKEN = "123456789:TEST-token-for-the-double-0123456789"
 ME = 4242  # a person in a private chat: chat id == user id
 ADMIN = 9001
 LAST_GROUP = 1_000_000
+PRIVATE_BURST = 3  # three in any three seconds: a reply in parts goes at once
 
 
 @pytest.fixture(scope="session")
@@ -119,8 +120,19 @@ def limits() -> Limits | None:
 
 
 @pytest.fixture
+def pacing() -> dict[str, Any]:
+    """The bot's pacing settings. Most tests are not about pacing: a reply in parts goes
+    at once, as with a burst allowance. Tests about the limits override this."""
+    return {"private_burst": PRIVATE_BURST}
+
+
+@pytest.fixture
 async def world(
-    tmp_path: Path, template_database: Path, admin_ids: frozenset[int], limits: Limits | None
+    tmp_path: Path,
+    template_database: Path,
+    admin_ids: frozenset[int],
+    limits: Limits | None,
+    pacing: dict[str, Any],
 ) -> AsyncIterator[World]:
     database = tmp_path / "briefbot.db"
     shutil.copy(template_database, database)
@@ -132,6 +144,7 @@ async def world(
             database_url=url,
             bot_api_url=api.base_url,
             admin_ids=admin_ids,
+            **pacing,
         )
         engine = db.create_engine(url)
         sessions = db.create_sessionmaker(engine)

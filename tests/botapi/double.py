@@ -108,6 +108,7 @@ class BotApiDouble:
         self.webhook: dict[str, Any] | None = None
         self.webhook_answers: list[int] = []
         self._failures: dict[str, list[ApiError]] = {}
+        self.flooded: dict[int, int] = {}  # chat id: retry_after for its next message
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
@@ -326,6 +327,11 @@ class BotApiDouble:
         """Answer the next call of ``method`` with this error (for error-path tests)."""
         self._failures.setdefault(method, []).append(ApiError(code, description, **parameters))
 
+    def flood_chat(self, chat_id: int, retry_after: int) -> None:
+        """The next message to ``chat_id`` is refused with 429 and this ``retry_after``
+        (Telegram's flood control about one chat, whatever the bot's own pace)."""
+        self.flooded[chat_id] = retry_after
+
     def set_admins(self, chat_id: int, user_ids: set[int]) -> None:
         self.admins[chat_id] = set(user_ids)
 
@@ -463,7 +469,9 @@ class BotApiDouble:
         return chat_id
 
     def _check_flood(self, chat_id: int) -> None:
-        wait = self.flood.retry_after(chat_id) if self.flood else 0
+        wait = self.flooded.pop(chat_id, 0)
+        if not wait:
+            wait = self.flood.retry_after(chat_id) if self.flood else 0
         if wait:
             raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
 
