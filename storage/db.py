@@ -26,6 +26,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
+# How long a unit of work may queue for the one SQLite connection before it fails.
+SQLITE_POOL_TIMEOUT = 120.0
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url``, with SQLite's pragmas set on every connection."""
     parsed = make_url(url)
@@ -41,6 +45,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         if database and database != ":memory:":
             kwargs.setdefault("pool_size", 1)
             kwargs.setdefault("max_overflow", 0)
+            kwargs.setdefault("pool_timeout", SQLITE_POOL_TIMEOUT)
     engine = _create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -59,6 +59,14 @@ class World:
         async with asyncio.timeout(within), self.done:
             await self.done.wait_for(lambda: update["update_id"] in self.processed)
 
+    async def until_all_processed(
+        self, updates: list[dict[str, Any]], within: float = 10.0
+    ) -> None:
+        """Wait for many updates with one waiter (a waiter each would be woken by every one)."""
+        ids = {u["update_id"] for u in updates}
+        async with asyncio.timeout(within), self.done:
+            await self.done.wait_for(lambda: ids <= self.processed)
+
     async def say(
         self, text: str, chat: int = ME, *, user_id: int | None = None, thread_id: int | None = None
     ) -> list[Sent]:

@@ -63,7 +63,7 @@ async def test_three_hundred_people_at_once_during_a_broadcast_all_get_every_ans
 
     drain = asyncio.create_task(sender.drain())
     updates = await everyone_says(world, people, COMMANDS)
-    await asyncio.gather(*(world.until_processed(u, within=120) for u in updates))
+    await world.until_all_processed(updates, within=120)
     report = await asyncio.wait_for(drain, 120)
 
     assert report.sent == len(BROADCAST_CHATS)
@@ -82,7 +82,7 @@ async def test_a_long_retry_after_for_one_chat_does_not_slow_anyone_elses_replie
     async def reply_seconds(people: range) -> list[float]:
         asked = time.monotonic()
         updates = await everyone_says(world, people, ["/help"])
-        await asyncio.gather(*(world.until_processed(u, within=20) for u in updates))
+        await world.until_all_processed(updates, within=20)
         return [min(c.at for c in world.api.calls_to("sendMessage") if c.chat_id == p) - asked
                 for p in people]  # fmt: skip
 
