@@ -11,7 +11,8 @@ a batch's sends are all answered, its rows are marked in one short transaction
 (every sent row in one statement). Per row:
 
 - sent: ``sent`` with Telegram's message id (of the last part, for long digests);
-- 429 after the limiter's retries: back to ``pending`` after ``retry_after``;
+- 429 after the limiter's retries, or asking for more than five seconds: back to
+  ``pending`` after ``retry_after``, and no other chat waits for it;
 - 403 (blocked, kicked): ``failed`` and the subscriber is marked blocked;
 - a group that became a supergroup: the subscriber and its unsent messages move
   to the new chat id, and the message goes again at once;
@@ -56,7 +57,9 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-BROADCAST = {"priority": "broadcast"}
+# A chat told to wait longer than this gets its digest later, from the outbox, rather
+# than hold the batch (and the batch after it) for its retry_after.
+BROADCAST = {"priority": "broadcast", "max_wait": 5.0}
 # A digest row as rendered: its digest, its reader's language, its chat's forum routes.
 Planned = tuple[PlannedDigest, Translator, Mapping[str, int] | None]
 RENDER_SLICE = 25  # digests rendered between two looks at the event loop
