@@ -40,6 +40,7 @@ from bot.handlers import (
 )
 from bot.handlers.basics import on_error
 from bot.handlers.context import CONTEXT_TYPES, BriefbotContext, Deps, remember_language
+from bot.runtime.updates import PerChatUpdateProcessor
 from bot.settings import Settings
 from bot.ui import keyboards
 from bot.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
@@ -101,6 +102,7 @@ def build_application(
         .base_file_url(base.removesuffix("/bot") + "/file/bot")
         .rate_limiter(rate_limiter(settings))
         .job_queue(None)  # the scheduler is our own (jobs.schedule), on the same loop
+        .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_post_init(background))
         .post_stop(_post_stop(background))
         .post_shutdown(_post_shutdown(sessions))
@@ -184,7 +186,9 @@ def build_application(
 
 def rate_limiter(settings: Settings) -> BriefbotRateLimiter:
     """The bot's one rate limiter, at BRIEFBOT_MAX_MESSAGES_PER_SECOND."""
-    return BriefbotRateLimiter(settings.max_messages_per_second)
+    return BriefbotRateLimiter(
+        settings.max_messages_per_second, private_burst=settings.private_burst
+    )
 
 
 def _post_init(background: Background | None) -> Hook:

@@ -37,6 +37,10 @@ _UNREACHABLE_SQLSTATE_CLASSES = ("08", "28")
 _UNREACHABLE_SQLSTATES = frozenset({"3D000", "57P03"})
 
 
+# How long a unit of work may queue for the one SQLite connection before it fails.
+SQLITE_POOL_TIMEOUT = 120.0
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url``, with SQLite's pragmas set on every connection."""
     parsed = make_url(url)
@@ -50,6 +54,14 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
                 reason = f"cannot create {folder}: {exc.strerror or exc}"
                 raise DatabaseUnreachableError(reason) from exc
         kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        # One connection per process: SQLite writes one transaction at a time anyway, and
+        # a transaction that read first and then writes fails at once ("database is
+        # locked", no busy wait) when another connection of ours wrote in between. Many
+        # people's commands at once then queue for the connection, in order.
+        if database and database != ":memory:":
+            kwargs.setdefault("pool_size", 1)
+            kwargs.setdefault("max_overflow", 0)
+            kwargs.setdefault("pool_timeout", SQLITE_POOL_TIMEOUT)
     engine = _create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

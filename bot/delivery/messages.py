@@ -42,7 +42,10 @@ from storage.states import DigestKind
 log = logging.getLogger(__name__)
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-BROADCAST = {"priority": "broadcast"}  # rate_limit_args of the limiter's broadcast queue
+# rate_limit_args of the limiter's broadcast queue. A chat told to wait longer than
+# max_wait gets its digest later, from the outbox, rather than hold the batch (and the
+# batch after it) for its retry_after.
+BROADCAST = {"priority": "broadcast", "max_wait": 5.0}
 
 # A keyboard: PTB's objects (replies), or already the Bot API's JSON (broadcasts).
 Keyboard = InlineKeyboardMarkup | str | None

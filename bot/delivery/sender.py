@@ -11,7 +11,8 @@ a batch's sends are all answered, its rows are marked in one short transaction
 (every sent row in one statement). Per row:
 
 - sent: ``sent`` with Telegram's message id (of the last part, for long digests);
-- 429 after the limiter's retries: back to ``pending`` after ``retry_after``;
+- 429 after the limiter's retries, or asking for more than five seconds: back to
+  ``pending`` after ``retry_after``, and no other chat waits for it;
 - 403 (blocked, kicked): ``failed`` and the subscriber is marked blocked;
 - a group that became a supergroup: the subscriber and its unsent messages move
   to the new chat id, and the message goes again at once;

@@ -29,6 +29,7 @@ TOKEN = "123456789:TEST-token-for-the-double-0123456789"
 ME = 4242  # a person in a private chat: chat id == user id
 ADMIN = 9001
 LAST_GROUP = 1_000_000
+PRIVATE_BURST = 3  # three in any three seconds: a reply in parts goes at once
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +58,14 @@ class World:
     async def until_processed(self, update: dict[str, Any], within: float = 10.0) -> None:
         async with asyncio.timeout(within), self.done:
             await self.done.wait_for(lambda: update["update_id"] in self.processed)
+
+    async def until_all_processed(
+        self, updates: list[dict[str, Any]], within: float = 10.0
+    ) -> None:
+        """Wait for many updates with one waiter (a waiter each would be woken by every one)."""
+        ids = {u["update_id"] for u in updates}
+        async with asyncio.timeout(within), self.done:
+            await self.done.wait_for(lambda: ids <= self.processed)
 
     async def say(
         self, text: str, chat: int = ME, *, user_id: int | None = None, thread_id: int | None = None
@@ -119,8 +128,19 @@ def limits() -> Limits | None:
 
 
 @pytest.fixture
+def pacing() -> dict[str, Any]:
+    """The bot's pacing settings. Most tests are not about pacing: a reply in parts goes
+    at once, as with a burst allowance. Tests about the limits override this."""
+    return {"private_burst": PRIVATE_BURST}
+
+
+@pytest.fixture
 async def world(
-    tmp_path: Path, template_database: Path, admin_ids: frozenset[int], limits: Limits | None
+    tmp_path: Path,
+    template_database: Path,
+    admin_ids: frozenset[int],
+    limits: Limits | None,
+    pacing: dict[str, Any],
 ) -> AsyncIterator[World]:
     database = tmp_path / "briefbot.db"
     shutil.copy(template_database, database)
@@ -132,6 +152,7 @@ async def world(
             database_url=url,
             bot_api_url=api.base_url,
             admin_ids=admin_ids,
+            **pacing,
         )
         engine = db.create_engine(url)
         sessions = db.create_sessionmaker(engine)

@@ -71,7 +71,7 @@ async def test_a_user_who_blocked_the_bot_is_marked_when_a_reply_fails(world: Wo
 
 @pytest.fixture
 def limits() -> Limits:
-    return Limits(private_per_second=1.0, private_burst=2)
+    return Limits(private_burst=2)
 
 
 async def test_replies_wait_out_telegrams_flood_limit_instead_of_getting_lost(

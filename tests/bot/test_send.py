@@ -189,6 +189,30 @@ async def test_a_flood_limit_is_waited_out_and_nothing_is_lost(setup: Setup) -> 
     assert later.sent == 1 and len(setup.api.sent_to(501)) == 1
 
 
+async def test_a_long_retry_after_for_one_chat_puts_its_digest_back_and_sends_the_rest(
+    setup: Setup,
+) -> None:
+    others = list(range(1001, 1031))
+    await subscribe_and_publish(setup, 701, *others)
+    await setup.plan()
+    setup.api.flood_chat(701, 300)
+    patient: ExtBot[None] = ExtBot(TOKEN, base_url=setup.api.base_url,
+                                   rate_limiter=BriefbotRateLimiter(100))  # fmt: skip
+    await patient.initialize()
+    try:
+        began = asyncio.get_running_loop().time()
+        report = await OutboxSender(patient, setup.sessions, clock=setup.clock).drain()
+        took = asyncio.get_running_loop().time() - began
+    finally:
+        await patient.shutdown()
+
+    assert (report.sent, report.retried) == (30, 1)
+    assert took < 5.0, "nobody waited for the chat told to wait 300 s"
+    [held] = [r for r in await setup.rows() if r.chat_id == 701]
+    assert held.status is OutboxStatus.PENDING
+    assert held.next_attempt_at == MORNING + timedelta(seconds=300)
+
+
 async def test_a_message_that_keeps_failing_is_given_up_with_the_reason(setup: Setup) -> None:
     await subscribe_and_publish(setup, 601)
     await setup.plan()

@@ -46,6 +46,7 @@ async def conversation(database: Path, script: list[str] = SCRIPT) -> str:
             TELEGRAM_BOT_TOKEN="123456789:TRANSCRIPT-token-0123456789abcdef",
             database_url=url,
             bot_api_url=api.base_url,
+            private_burst=3,  # a reply's parts at once: the transcript is not about pace
         )
         application = build_application(settings, sessions)
         await start_polling(application, poll_timeout=1)

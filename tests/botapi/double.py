@@ -4,9 +4,9 @@ Use it as ``async with BotApiDouble() as api:`` and point the bot at
 ``api.base_url`` (``http://127.0.0.1:PORT/bot``). Tests act as people do
 (``user_sends``, ``user_taps``, ``bot_blocked``...) and read back what the bot
 did (``calls``, ``sent_to``, ``wait_for_reply``). It validates like Telegram:
-HTML entities, 4096 UTF-16 units, 64-byte callback data, flood limits (429
-with retry_after), blocked chats (403), migrated groups (400 with
-migrate_to_chat_id).
+HTML entities, 4096 UTF-16 units, 64-byte callback data, blocked chats (403),
+migrated groups (400 with migrate_to_chat_id), and, given ``limits``, Telegram's
+flood limits strictly (sliding windows, 429 with retry_after; see ``limits``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from aiohttp import web
 
 from tests.botapi import updates
 from tests.botapi.html import EntityParseError, parse_html, utf16_len
-from tests.botapi.limits import FloodControl, Limits
+from tests.botapi.limits import FloodControl, Limits, busiest_window
 
 BOT_ID = 777000111
 BOT_USERNAME = "briefbot_test_bot"
@@ -108,6 +108,7 @@ class BotApiDouble:
         self.webhook: dict[str, Any] | None = None
         self.webhook_answers: list[int] = []
         self._failures: dict[str, list[ApiError]] = {}
+        self.flooded: dict[int, int] = {}  # chat id: retry_after for its next message
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
@@ -326,6 +327,11 @@ class BotApiDouble:
         """Answer the next call of ``method`` with this error (for error-path tests)."""
         self._failures.setdefault(method, []).append(ApiError(code, description, **parameters))
 
+    def flood_chat(self, chat_id: int, retry_after: int) -> None:
+        """The next message to ``chat_id`` is refused with 429 and this ``retry_after``
+        (Telegram's flood control about one chat, whatever the bot's own pace)."""
+        self.flooded[chat_id] = retry_after
+
     def set_admins(self, chat_id: int, user_ids: set[int]) -> None:
         self.admins[chat_id] = set(user_ids)
 
@@ -338,6 +344,10 @@ class BotApiDouble:
     def sent_to(self, chat_id: int) -> list[Sent]:
         """Every message the bot sent to a chat, as it reads now, in order."""
         return [m for (chat, _), m in sorted(self.messages.items()) if chat == chat_id]
+
+    def busiest_second(self) -> int:
+        """The most messages accepted in any one-second window, over all chats."""
+        return busiest_window([c.at for c in self.calls if c.method in SEND_METHODS and c.ok])
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -459,7 +469,9 @@ class BotApiDouble:
         return chat_id
 
     def _check_flood(self, chat_id: int) -> None:
-        wait = self.flood.retry_after(chat_id) if self.flood else 0
+        wait = self.flooded.pop(chat_id, 0)
+        if not wait:
+            wait = self.flood.retry_after(chat_id) if self.flood else 0
         if wait:
             raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
 

@@ -97,35 +97,64 @@ async def test_a_migrated_group_answers_with_the_new_chat_id(bot: Bot, api: BotA
     assert raised.value.new_chat_id == -1005
 
 
-async def test_a_private_chat_gets_a_burst_then_one_message_a_second(
+async def test_a_private_chat_gets_one_message_in_any_second(
     bot: Bot, api: BotApiDouble, clock: Clock
 ) -> None:
-    for i in range(3):
-        await bot.send_message(7, f"burst {i}")
+    await bot.send_message(7, "first")
+    clock.now += 0.999
     with pytest.raises(RetryAfter) as raised:
-        await bot.send_message(7, "one too many")
-    clock.now += 1.0
-    await bot.send_message(7, "after a second")
+        await bot.send_message(7, "too soon")
+    clock.now += 0.001
+    await bot.send_message(7, "a second later")
 
     assert retry_seconds(raised.value) == 1
-    assert [m.text for m in api.sent_to(7)] == ["burst 0", "burst 1", "burst 2", "after a second"]
+    assert [m.text for m in api.sent_to(7)] == ["first", "a second later"]
 
 
-async def test_a_group_gets_twenty_messages_a_minute(bot: Bot, clock: Clock) -> None:
+async def test_a_private_chat_burst_is_counted_over_as_many_seconds(clock: Clock) -> None:
+    async with (
+        BotApiDouble(limits=Limits(private_burst=3), clock=clock) as api,
+        Bot(TOKEN, base_url=api.base_url) as bot,
+    ):
+        for i in range(3):
+            await bot.send_message(7, f"part {i}")
+        clock.now += 2.5
+        with pytest.raises(RetryAfter):
+            await bot.send_message(7, "a fourth within three seconds")
+        clock.now += 0.5
+        await bot.send_message(7, "three seconds after the first")
+
+
+async def test_a_group_gets_twenty_messages_in_any_minute(bot: Bot, clock: Clock) -> None:
     for i in range(20):
         await bot.send_message(-42, f"news {i}")
         clock.now += 0.1
-    with pytest.raises(RetryAfter):
+    with pytest.raises(RetryAfter) as raised:
         await bot.send_message(-42, "twenty-first")
-    clock.now += 3.0
-    await bot.send_message(-42, "a slot freed up")
+    clock.now += 57.9
+    with pytest.raises(RetryAfter):
+        await bot.send_message(-42, "still within the first minute")
+    clock.now += 0.1
+    await bot.send_message(-42, "a minute after the first")
+
+    assert retry_seconds(raised.value) == 58
 
 
-async def test_the_overall_limit_applies_across_chats(bot: Bot) -> None:
-    for chat in range(1, 31):
+async def test_the_overall_limit_applies_in_any_one_second_window(
+    bot: Bot, api: BotApiDouble, clock: Clock
+) -> None:
+    for chat in range(1, 16):
+        await bot.send_message(chat, "broadcast")
+    clock.now += 0.5
+    for chat in range(16, 31):
+        await bot.send_message(chat, "broadcast")
+    clock.now += 0.5  # the first fifteen leave the window; a sixteenth would not fit before
+    for chat in range(31, 46):
         await bot.send_message(chat, "broadcast")
     with pytest.raises(RetryAfter):
-        await bot.send_message(31, "broadcast")
+        await bot.send_message(46, "one over thirty in the last second")
+
+    assert api.busiest_second() == 30
 
 
 async def test_updates_are_long_polled_and_confirmed_by_offset(bot: Bot, api: BotApiDouble) -> None:

@@ -32,7 +32,7 @@ from tests.ops.broadcast import (
 
 SUBSCRIBERS = 300
 RATE = 100  # messages a second: the broadcast takes about three seconds
-LIMITS = Limits(overall_per_second=RATE, overall_burst=RATE)
+LIMITS = Limits(overall_per_second=RATE)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,0 +1,161 @@
+"""The overall pace of the rate limiter: even grants under a one-second ceiling, and how
+many requests may be under way (see ``bot.delivery.limiter`` for the whole picture)."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import math
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+# How far behind its schedule the overall pace may catch up (a busy event loop, a
+# garbage collection, a slow answer), within the one-second ceiling.
+CATCH_UP_SECONDS = 0.25
+WINDOW = 1.0  # the overall limit holds in any window of this many seconds
+EPSILON = 1e-9
+# Requests in flight: never more than PTB's connection pool holds, and never fewer than
+# two, so that the next request is being made while one is answered. Against a server next
+# door, more than a few only queue: every request then costs the process more work.
+IN_FLIGHT_LOW, IN_FLIGHT_HIGH = 2, 256
+FAST_ANSWER = 1.1  # an answer at most this many times the fastest recent one: room for more
+SLOW_ANSWER = 2.0  # an answer this many times slower than the fastest recent one: queueing
+FASTEST_PERIOD = 10.0  # seconds over which the fastest answer is remembered
+
+
+class InFlight:
+    """How many requests are under way and how many may be (see the module doc)."""
+
+    def __init__(self, low: int = IN_FLIGHT_LOW, high: int = IN_FLIGHT_HIGH) -> None:
+        self.low, self.high = low, high
+        self.limit = float(low)
+        self.count = 0
+        self._fastest = [math.inf, math.inf]  # this period's fastest answer, the last period's
+        self._period_ends = -math.inf
+
+    @property
+    def full(self) -> bool:
+        return self.count >= int(self.limit)
+
+    def answered(self, seconds: float, now: float) -> None:
+        """A request took ``seconds``: one more under way if it was about as fast as the
+        fastest, one fewer if it took twice as long."""
+        if now >= self._period_ends:
+            self._fastest = [math.inf, self._fastest[0]]
+            self._period_ends = now + FASTEST_PERIOD
+        self._fastest[0] = min(self._fastest[0], seconds)
+        fastest = min(self._fastest)
+        if seconds <= FAST_ANSWER * fastest:
+            self.limit = min(float(self.high), self.limit + 1)
+        elif seconds > SLOW_ANSWER * fastest:
+            self.limit = max(float(self.low), self.limit - 1)
+
+
+class OverallGate:
+    """Grants sends at ``rate()`` per second, most urgent waiter first, while fewer than
+    the in-flight limit are under way; ``release`` after each granted request."""
+
+    def __init__(self, rate: Callable[[], float], clock: Clock, sleep: Sleep) -> None:
+        self._rate = rate
+        self._clock = clock
+        self._sleep = sleep
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._next = 0.0
+        self.in_flight = InFlight()
+        self._answered: deque[float] = deque()  # answers of the last WINDOW seconds
+        self._freed: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
+    async def acquire(self, priority: int) -> None:
+        if not self._waiters and not self.in_flight.full:
+            now = self._clock()
+            if self._next - now <= EPSILON and self._ceiling(now) == 0.0:  # go now
+                self._grant(now, catch_up=0.0)
+                return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (priority, next(self._order), future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._dispatch())
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():  # granted, then cancelled: unused
+                self.release(None)
+            raise
+
+    def release(self, seconds: float | None) -> None:
+        """A granted request is over (``seconds``: how long it took; None: never made)."""
+        self.in_flight.count -= 1
+        if seconds is not None:
+            now = self._clock()
+            self._answered.append(now)
+            self.in_flight.answered(seconds, now)
+        if self._freed is not None:
+            self._freed.set()
+
+    def _pump(self) -> float | None:
+        """Grant waiters, most urgent first, while the schedule and the in-flight limit
+        allow; the seconds until the next slot, or None when nobody waits or the limit
+        is reached."""
+        while self._waiters and not self.in_flight.full:
+            now = self._clock()
+            ceiling = self._ceiling(now)
+            if ceiling is None:  # all of the window is under way: wait for an answer
+                return None
+            wait = max(self._next - now, ceiling)
+            if wait > EPSILON:
+                return wait
+            _, _, future = heapq.heappop(self._waiters)
+            if future.done():  # the waiter was cancelled
+                continue
+            self._grant(now, catch_up=CATCH_UP_SECONDS)
+            future.set_result(None)
+        return None
+
+    async def _dispatch(self) -> None:
+        self._next = max(self._next, self._clock())  # idle time is not caught up on
+        while self._waiters:
+            wait = self._pump()
+            if wait is not None:
+                await self._sleep(wait)
+            elif self._waiters:  # as many under way as may be: wait for one to end
+                if self._freed is None:
+                    self._freed = asyncio.Event()
+                self._freed.clear()
+                await self._freed.wait()
+
+    def _ceiling(self, now: float) -> float | None:
+        """Seconds until one more request fits in the one-second ceiling (0: now; None:
+        once a request under way is answered)."""
+        answered = self._answered
+        while answered and answered[0] <= now - WINDOW:
+            answered.popleft()
+        if self.in_flight.count + len(answered) < max(1, int(self._rate() + EPSILON)):
+            return 0.0
+        # A hair past the second, so that a clock read rounded down never grants early.
+        return answered[0] + WINDOW - now + EPSILON if answered else None
+
+    def _grant(self, now: float, catch_up: float) -> None:
+        """Count a send as under way and move the schedule on by one interval; a schedule
+        behind ``now`` stays behind by at most ``catch_up`` (or one interval), which the
+        next grants make up at once."""
+        self.in_flight.count += 1
+        interval = 1.0 / self._rate()
+        self._next = max(self._next, now - max(interval, catch_up)) + interval
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        for _, _, future in self._waiters:
+            future.cancel()
+        self._waiters.clear()
