@@ -67,3 +67,15 @@ def test_what_we_write_reads_back_the_same() -> None:
 def test_bad_files_give_a_clear_error_and_entity_bombs_are_refused(data: bytes, says: str) -> None:
     with pytest.raises(OpmlError, match=says):
         read_opml(data)
+
+
+def test_a_file_with_too_many_outlines_is_refused() -> None:
+    outlines = '<outline text="x" xmlUrl="https://example.org/f.xml"/>' * 10_001
+
+    with pytest.raises(OpmlError, match="more than 10,000 outlines"):
+        read_opml(f'<opml version="2.0"><body>{outlines}</body></opml>'.encode())
+
+
+def test_a_file_over_the_size_cap_is_refused_unparsed() -> None:
+    with pytest.raises(OpmlError, match="OPML files over 4,194,304 bytes are refused"):
+        read_opml(b"<opml>" + b" " * (4 * 1024 * 1024) + b"</opml>")
