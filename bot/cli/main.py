@@ -17,11 +17,24 @@ from bot.cli.support import (
     with_database,
 )
 from bot.runtime.background import NotSubscribedError, deliver_now
+from bot.runtime.logs import redact
 from bot.runtime.serve import Endpoints, StartError, serve
 from jobs.catalogue import CatalogueError, load_topics, prepare_database
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class FrontDoor(click.Group):
+    """The command group; no message it shows carries the bot token."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            if (clean := redact(exc.message)) != exc.message:
+                raise click.ClickException(clean) from None
+            raise
+
+
+@click.group(cls=FrontDoor, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="briefbot")
 def main() -> None:
     """briefbot: daily news briefs on Telegram, split into stories, delivered by topic.

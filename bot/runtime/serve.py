@@ -20,6 +20,7 @@ from telegram.ext import Application
 from bot.app import Background, build_application, start_polling, start_worker, stop_polling
 from bot.runtime.background import DeliveryBackground, FeedPoll
 from bot.runtime.endpoint import start_health_server
+from bot.runtime.logs import redact
 from bot.runtime.webhook import new_secret, start_webhook
 from bot.settings import Settings
 from jobs.catalogue import prepare_database
@@ -71,9 +72,10 @@ async def serve(
         runners = await _start(application, sessions, endpoints, background)
     except Exception as exc:
         await stop_polling(application)
+        reason = redact(" ".join(str(exc).split()), settings.token)[:300]
         raise StartError(
-            f"Telegram refused to start the bot ({exc}); check TELEGRAM_BOT_TOKEN "
-            "and BRIEFBOT_BOT_API_URL"
+            f"Telegram refused to start the bot ({type(exc).__name__}: {reason}); "
+            "check TELEGRAM_BOT_TOKEN and BRIEFBOT_BOT_API_URL"
         ) from None
     settle_heap()
     try:
