@@ -41,6 +41,7 @@ from bot.handlers import (
 )
 from bot.handlers.basics import on_error
 from bot.handlers.common import Deps, remember_language, tr
+from bot.runtime.replays import once_per_update
 from bot.settings import Settings
 from bot.ui import keyboards
 from bot.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
@@ -110,6 +111,7 @@ def build_application(
     )
 
     command = CommandHandler
+    application.add_handler(TypeHandler(Update, once_per_update(sessions)), group=-2)
     application.add_handler(TypeHandler(Update, remember_language), group=-1)
     application.add_handlers(
         [

@@ -147,3 +147,54 @@ async def test_starting_in_polling_mode_deletes_a_webhook_left_from_before(
             await api.release_pollers()
             await stop_polling(application)
             await engine.dispose()
+
+
+NOT_UPDATES = [
+    b"[1,2]",
+    b'"x"',
+    b"null",
+    b"42",
+    b"{not json",
+    b"\xff\xfe\x00",
+    b'{"update_id": 5, "message": "x"}',
+    b'{"update_id": true}',
+    b'{"update_id": "5"}',
+    b'{"update_id": 6, "message": {"message_id": 1, "date": 0, "text": "/start"}}',
+    b'{"update_id": 7, "message": {"message_id": 1, "date": 0, "chat": 5}}',
+    b"[" * 100_000 + b"]" * 100_000,
+]
+
+
+async def post_raw(hooked: Hooked, body: bytes) -> httpx.Response:
+    async with httpx.AsyncClient() as client:
+        return await client.post(
+            hooked.url,
+            content=body,
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"},
+        )
+
+
+async def test_a_body_that_is_not_an_update_gets_400_and_is_not_processed(
+    hooked: Hooked, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        statuses = [(await post_raw(hooked, body)).status_code for body in NOT_UPDATES]
+
+    assert statuses == [400] * len(NOT_UPDATES)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    await hooked.api.user_sends(ME, "/help")
+    await hooked.api.wait_for(lambda: bool(hooked.api.sent_to(ME)))
+    assert len(hooked.api.sent_to(ME)) == 1
+
+
+async def test_the_same_update_posted_twice_is_answered_once(hooked: Hooked) -> None:
+    api = hooked.api
+    first = await api.user_sends(ME, "/help")
+    await api.wait_for(lambda: len(api.sent_to(ME)) == 1)
+
+    again = await api.post_to_webhook(first, secret=SECRET)
+    await api.user_sends(ME, "/start")
+    await api.wait_for(lambda: len(api.sent_to(ME)) >= 2)
+
+    assert again == 200  # Telegram must not send it a third time
+    assert [m.text.startswith("👋") for m in api.sent_to(ME)] == [False, True]
