@@ -41,7 +41,7 @@ from bot.handlers import (
 )
 from bot.handlers.basics import on_error
 from bot.handlers.common import Deps, remember_language, tr
-from bot.runtime.replays import once_per_update
+from bot.runtime.gate import once_per_update
 from bot.settings import Settings
 from bot.ui import keyboards
 from bot.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator

@@ -15,6 +15,7 @@ from bot.handlers.common import catalogue, chat_id, deps, edit, refuse_non_admin
 from bot.ui import keyboards, texts
 from bot.ui.i18n import Translator, translator
 from bot.ui.render import escape
+from bot.ui.wording import keyword_problem
 from jobs.ingest.store import backfill_keywords
 from storage import subscribers
 from storage.models import Subscriber, Topic
@@ -203,6 +204,9 @@ async def _keywords(update: Update, context: ContextTypes.DEFAULT_TYPE, *, addin
     ]
     command = "follow" if adding else "unfollow"
     if words and await refuse_non_admin(update, context):
+        return
+    if adding and (problem := keyword_problem(words)):
+        await reply(update, context, tr(update, context).gettext(problem))
         return
     async with deps(context).sessions.begin() as session:
         subscriber = await ensure_subscriber(session, update)

@@ -1,10 +1,13 @@
-"""Each Telegram update is handled at most once, by its ``update_id``.
+"""What every update passes before any command: handled at most once, with a chat,
+and in text that can be read.
 
 Telegram sends an update again when the answer to a webhook POST was slow,
 and a poller that lost its offset reads updates again. The first handler
 group records the id in ``seen_updates`` (a primary key decides, also
 between processes); a copy seen before, or an update whose message has no
-chat, stops there and reaches no command.
+chat, stops there and reaches no command. A message whose text holds a lone
+surrogate (which can be neither stored nor sent back) gets one line saying
+so and reaches no command either.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
+from bot.ui.i18n import translator
+from bot.ui.wording import UNREADABLE, lone_surrogates
 from storage import updates
 from storage.types import utcnow
 
@@ -46,6 +51,16 @@ def once_per_update(
                 await updates.prune(session, now)
         if not first:
             log.info("update %d arrived again; it was handled once already", update.update_id)
+            raise ApplicationHandlerStop
+        message = update.effective_message
+        if message is not None and lone_surrogates([message.text or "", message.caption or ""]):
+            log.info(
+                "update %d: text with a lone surrogate, answered in one line", update.update_id
+            )
+            user = update.effective_user
+            text = translator(user.language_code if user else None).gettext(UNREADABLE)
+            thread = message.message_thread_id if message.is_topic_message else None
+            await context.bot.send_message(message.chat.id, text, message_thread_id=thread)
             raise ApplicationHandlerStop
 
     return check
