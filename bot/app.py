@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import BotCommand, Update
+from telegram.error import Conflict, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -228,12 +229,30 @@ def _post_shutdown(
     return post_shutdown
 
 
+def _said_already(record: logging.LogRecord) -> bool:
+    return not (record.exc_info and isinstance(record.exc_info[1], Conflict))
+
+
 async def start_polling(
     application: Application,
     *,
     poll_timeout: int = DEFAULT_POLL_TIMEOUT,
+    on_conflict: Callable[[], None] | None = None,
 ) -> None:
-    """Initialise, run post_init, and start long polling and update processing."""
+    """Initialise, run post_init, and start long polling and update processing.
+
+    ``on_conflict`` is called when Telegram answers 409 Conflict: another process
+    is polling with this token.
+    """
+
+    def polling_error(error: TelegramError) -> None:
+        if isinstance(error, Conflict) and on_conflict is not None:
+            # The poller's last getUpdates, as it stops, meets the same 409: said once is enough.
+            logging.getLogger("telegram.ext.Updater").addFilter(_said_already)
+            on_conflict()
+            return
+        log.warning("polling for updates failed (%s); trying again", error)
+
     await application.initialize()
     if application.post_init is not None:
         await application.post_init(application)
@@ -241,6 +260,7 @@ async def start_polling(
     await application.updater.start_polling(
         timeout=poll_timeout,
         allowed_updates=Update.ALL_TYPES,
+        error_callback=polling_error,
     )
     await application.start()
     log.info("polling for updates as @%s", application.bot.username)

@@ -264,3 +264,36 @@ def test_opml_import_of_many_outlines_adds_them_in_bulk(cli_env: Path) -> None:
     assert result.exit_code == 0 and "5000 feeds, 5000 added" in result.output
     assert "0 added, 5000 already there" in again.output
     assert time.monotonic() - started < 15
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("postgresql+asyncpg://nobody_here@127.0.0.1:5432/test", 'role "nobody_here"'),
+        ("postgresql+asyncpg://postgres@127.0.0.1:5432/no_such_db", '"no_such_db" does not'),
+        ("sqlite+aiosqlite:///junk.db", "file is not a database"),
+    ],
+)
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["run"], ["feeds", "list"]])
+def test_a_database_that_refuses_at_start_is_one_line_naming_the_variable(
+    cli_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+    url: str,
+    reason: str,
+    command: list[str],
+) -> None:
+    if url.startswith("postgresql"):
+        request.getfixturevalue("postgres_databases")  # skips, saying why, without a server
+    (cli_env / "junk.db").write_bytes(b"this is not a database file " * 200)
+    monkeypatch.setenv("BRIEFBOT_DATABASE_URL", url)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw9")
+    monkeypatch.setenv("BRIEFBOT_BOT_API_URL", "http://127.0.0.1:9/bot")
+
+    result = CliRunner().invoke(main, command)
+
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and reason in errors[0], result.output
+    assert errors[0].endswith("check BRIEFBOT_DATABASE_URL")
+    assert "Traceback" not in result.output

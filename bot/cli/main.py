@@ -17,8 +17,9 @@ from bot.cli.support import (
     with_database,
 )
 from bot.runtime.background import NotSubscribedError, deliver_now
+from bot.runtime.exclusive import AnotherRunError
 from bot.runtime.logs import redact
-from bot.runtime.serve import Endpoints, StartError, serve
+from bot.runtime.serve import Endpoints, StartError, StoppedError, serve
 from jobs.catalogue import CatalogueError, load_topics, prepare_database
 
 
@@ -99,7 +100,7 @@ def run(
     )
     try:
         run_async(serve(settings, endpoints))
-    except StartError as exc:
+    except (StartError, StoppedError, AnotherRunError) as exc:
         raise click.ClickException(str(exc)) from None
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.runtime.logs import configure_logging
@@ -52,6 +53,11 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
     except OSError as exc:
         raise click.ClickException(
             f"cannot reach the database ({exc}); check BRIEFBOT_DATABASE_URL"
+        ) from None
+    except DBAPIError as exc:  # a wrong role, database, password, or not a database at all
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig)
+        raise click.ClickException(
+            f"the database refused: {reason}; check BRIEFBOT_DATABASE_URL"
         ) from None
 
 

@@ -83,6 +83,7 @@ async def start_webhook(
     listen: str,
     port: int,
     secret: str,
+    database_problem: Callable[[], str | None] = lambda: None,
 ) -> web.AppRunner:
     """Serve the webhook (and /healthz, /metrics), register it with Telegram, start the bot.
 
@@ -92,7 +93,7 @@ async def start_webhook(
     await application.initialize()
     if application.post_init is not None:
         await application.post_init(application)
-    server = build_health_app(sessions, scheduler_running)
+    server = build_health_app(sessions, scheduler_running, database_problem)
     server[APPLICATION] = application
     server[SECRET] = secret
     path = urlsplit(url).path or "/"
