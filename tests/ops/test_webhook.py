@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import socket
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from telegram.ext import Application
 
 from bot.app import build_application, start_polling, stop_polling
@@ -198,3 +201,36 @@ async def test_the_same_update_posted_twice_is_answered_once(hooked: Hooked) -> 
 
     assert again == 200  # Telegram must not send it a third time
     assert [m.text.startswith("👋") for m in api.sent_to(ME)] == [False, True]
+
+
+body_text = st.text(st.characters(codec=None), max_size=20)
+body_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), body_text),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(body_text, inner, max_size=3),
+    max_leaves=12,
+)
+update_like = st.fixed_dictionaries(
+    {"update_id": st.integers(1, 2**40)},
+    optional={
+        "message": body_values,
+        "callback_query": body_values,
+        "edited_message": body_values,
+        "my_chat_member": body_values,
+    },
+)
+
+
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    body=st.one_of(update_like.map(json.dumps), body_values.map(json.dumps), st.binary(max_size=80))
+)
+async def test_any_body_gets_200_or_400_and_never_a_server_error(
+    hooked: Hooked, body: str | bytes
+) -> None:
+    response = await post_raw(hooked, body.encode() if isinstance(body, str) else body)
+
+    assert response.status_code in {200, 400}, response.text
