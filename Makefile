@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint fmt migration bench clean
+.PHONY: run test lint fmt migration bench clean fresh-install
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "briefbot needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
@@ -65,6 +65,10 @@ migration: $(STAMP)
 	$(BIN)/ruff check --fix --quiet storage/migrations/versions
 	$(BIN)/ruff format --quiet storage/migrations/versions
 	@echo "now read the new revision, make it batch-safe on SQLite, and test it (README: Writing a migration)"
+
+# A new virtualenv with the interpreter's own pip, `pip install -e .`, and the CLI started.
+fresh-install: $(STAMP)
+	BRIEFBOT_FRESH_INSTALL=1 $(BIN)/pytest -q tests/test_install.py
 
 bench: $(STAMP)
 	for b in tests/bench/bench_*.py; do $(BIN)/python -m tests.bench.$$(basename $$b .py) || exit 1; done

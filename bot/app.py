@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import BotCommand, Update
+from telegram.error import Conflict, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -40,6 +41,7 @@ from bot.handlers import (
 )
 from bot.handlers.basics import on_error
 from bot.handlers.context import CONTEXT_TYPES, BriefbotContext, Deps, remember_language
+from bot.runtime.gate import once_per_update
 from bot.runtime.updates import PerChatUpdateProcessor
 from bot.settings import Settings
 from bot.ui import keyboards
@@ -113,6 +115,7 @@ def build_application(
     )
 
     command = CommandHandler
+    application.add_handler(TypeHandler(Update, once_per_update(sessions)), group=-2)
     application.add_handler(TypeHandler(Update, remember_language), group=-1)
     application.add_handlers(
         [
@@ -231,12 +234,30 @@ def _post_shutdown(
     return post_shutdown
 
 
+def _said_already(record: logging.LogRecord) -> bool:
+    return not (record.exc_info and isinstance(record.exc_info[1], Conflict))
+
+
 async def start_polling(
     application: Application,
     *,
     poll_timeout: int = DEFAULT_POLL_TIMEOUT,
+    on_conflict: Callable[[], None] | None = None,
 ) -> None:
-    """Initialise, run post_init, and start long polling and update processing."""
+    """Initialise, run post_init, and start long polling and update processing.
+
+    ``on_conflict`` is called when Telegram answers 409 Conflict: another process
+    is polling with this token.
+    """
+
+    def polling_error(error: TelegramError) -> None:
+        if isinstance(error, Conflict) and on_conflict is not None:
+            # The poller's last getUpdates, as it stops, meets the same 409: said once is enough.
+            logging.getLogger("telegram.ext.Updater").addFilter(_said_already)
+            on_conflict()
+            return
+        log.warning("polling for updates failed (%s); trying again", error)
+
     await application.initialize()
     if application.post_init is not None:
         await application.post_init(application)
@@ -244,6 +265,7 @@ async def start_polling(
     await application.updater.start_polling(
         timeout=poll_timeout,
         allowed_updates=Update.ALL_TYPES,
+        error_callback=polling_error,
     )
     await application.start()
     log.info("polling for updates as @%s", application.bot.username)

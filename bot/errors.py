@@ -27,3 +27,11 @@ class SettingsFileError(BotError):
 
 class NotATimeError(BotError):
     """Text that does not have the shape of a time of day (or of a range of two)."""
+
+
+class StoppedError(BotError):
+    """The bot stopped on its own; the message says why and what to do."""
+
+
+class AnotherRunError(BotError):
+    """Another ``briefbot run`` holds this database."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_ignoring_conflicts, rowcount
@@ -38,6 +38,23 @@ async def mark_defaults_seeded(session: AsyncSession) -> bool:
         )
     )
     return bool(rowcount(result))
+
+
+async def add_feeds(session: AsyncSession, feeds: list[tuple[str, str | None]]) -> int:
+    """Add many feeds (``(url, title)`` pairs) in a few statements; returns how many
+    were new. Feeds already there are left as they are."""
+    before = await session.scalar(select(func.count()).select_from(Feed))
+    now = utcnow()
+    rows = [
+        {"url": url, "title": title, "enabled": True, "consecutive_failures": 0, "created_at": now}
+        for url, title in feeds
+    ]
+    for start in range(0, len(rows), 500):  # under SQLite's limit of bound parameters
+        await session.execute(
+            insert_ignoring_conflicts(session, Feed.__table__).values(rows[start : start + 500])
+        )
+    after = await session.scalar(select(func.count()).select_from(Feed))
+    return int(after or 0) - int(before or 0)
 
 
 async def get_feed(session: AsyncSession, url: str) -> Feed | None:

@@ -31,12 +31,14 @@ class Page:
     etag: str | None = None
     last_modified: str | None = None
     gzip: bool = False
+    encoding: str | None = None  # body is already encoded so; sent with Content-Encoding
 
 
 class FeedServer:
     """Pages by path plus a few misbehaving routes; ``url(path)`` gives their address."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.pages: dict[str, Page] = {}
         self.requests: dict[str, list[CIMultiDictProxy[str]]] = defaultdict(list)
         self.streamed: dict[str, int] = defaultdict(int)  # bytes the endless route wrote
@@ -48,6 +50,7 @@ class FeedServer:
         app.router.add_get("/endless", self._endless)
         app.router.add_get("/loop/{n}", self._loop)
         app.router.add_get("/redirect/{path:.*}", self._redirect)
+        app.router.add_get("/away", self._away)
         app.router.add_get("/{path:.*}", self._page)
         self._runner = web.AppRunner(app, shutdown_timeout=0.1)
 
@@ -65,10 +68,10 @@ class FeedServer:
 
     async def start(self) -> None:
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, self.host, 0)
         await site.start()
         port = self._runner.addresses[0][1]
-        self.base = f"http://127.0.0.1:{port}"
+        self.base = f"http://{self.host}:{port}"
 
     async def stop(self) -> None:
         self._release.set()
@@ -91,6 +94,8 @@ class FeedServer:
             headers["ETag"] = page.etag
         if page.last_modified:
             headers["Last-Modified"] = page.last_modified
+        if page.encoding:
+            headers["Content-Encoding"] = page.encoding
         response = web.Response(body=page.body, headers=headers)
         if page.gzip:
             response.enable_compression(web.ContentCoding.gzip)
@@ -134,11 +139,16 @@ class FeedServer:
         self._record(request)
         raise web.HTTPMovedPermanently(self.url(request.match_info["path"]))
 
+    async def _away(self, request: web.Request) -> web.Response:
+        """Redirects to any URL given as ``?to=``, as a public site might."""
+        self._record(request)
+        raise web.HTTPFound(request.query["to"])
+
 
 @asynccontextmanager
-async def serving() -> AsyncIterator[FeedServer]:
+async def serving(host: str = "127.0.0.1") -> AsyncIterator[FeedServer]:
     """A started server on the current event loop."""
-    server = FeedServer()
+    server = FeedServer(host)
     await server.start()
     try:
         yield server

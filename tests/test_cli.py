@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from pathlib import Path
 
 import click
@@ -266,3 +267,102 @@ def test_preview_from_the_database_lists_stored_stories(cli_env: Path) -> None:
     assert "Modi comes to Washington." in result.output
     assert "Odds and Ends" in result.output
     assert "Renewing war." not in result.output
+
+
+def test_feeds_add_refuses_an_internal_address_in_one_line(cli_env: Path) -> None:
+    result = CliRunner().invoke(main, ["feeds", "add", "http://169.254.169.254/latest/meta-data/"])
+
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Error: http://169.254.169.254/latest/meta-data/: refused: 169.254.169.254 is not a "
+        "public address; set BRIEFBOT_ALLOW_PRIVATE_FEEDS=true to fetch an internal feed on "
+        "purpose"
+    ]
+    assert "169.254" not in CliRunner().invoke(main, ["feeds", "list"]).output
+
+
+def test_feeds_add_takes_an_internal_feed_when_the_operator_allows_it(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEFBOT_ALLOW_PRIVATE_FEEDS", "true")
+
+    result = CliRunner().invoke(main, ["feeds", "add", "http://10.0.0.5/feed.xml"])
+
+    assert result.exit_code == 0 and "added http://10.0.0.5/feed.xml" in result.output
+
+
+def test_opml_import_skips_internal_addresses_and_says_so(cli_env: Path) -> None:
+    (cli_env / "in.opml").write_text(
+        '<opml version="2.0"><body>'
+        '<outline text="Brief" xmlUrl="https://example.org/brief.xml"/>'
+        '<outline text="Meta" xmlUrl="http://169.254.169.254/latest/meta-data/"/>'
+        '<outline text="Local" xmlUrl="http://2130706433:8080/admin"/>'
+        "</body></opml>"
+    )
+
+    result = CliRunner().invoke(main, ["feeds", "import", "in.opml"])
+    listed = CliRunner().invoke(main, ["feeds", "list"]).output
+
+    assert result.exit_code == 0
+    assert "1 feeds, 1 added, 0 already there, 2 skipped (internal addresses" in result.output
+    assert "https://example.org/brief.xml" in listed
+    assert "169.254" not in listed and "2130706433" not in listed
+
+
+def test_opml_import_refuses_an_oversized_file_before_reading_it(cli_env: Path) -> None:
+    with (cli_env / "big.opml").open("wb") as out:
+        out.truncate(5 * 1024 * 1024)
+
+    result = CliRunner().invoke(main, ["feeds", "import", "big.opml"])
+
+    assert result.exit_code == 1
+    assert "OPML files over 4,194,304 bytes are refused" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_opml_import_of_many_outlines_adds_them_in_bulk(cli_env: Path) -> None:
+    outlines = "".join(
+        f'<outline text="F{n}" xmlUrl="https://example.org/{n}.xml"/>' for n in range(5000)
+    )
+    (cli_env / "many.opml").write_text(f'<opml version="2.0"><body>{outlines}</body></opml>')
+
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["feeds", "import", "many.opml"])
+    again = CliRunner().invoke(main, ["feeds", "import", "many.opml"])
+
+    assert result.exit_code == 0 and "5000 feeds, 5000 added" in result.output
+    assert "0 added, 5000 already there" in again.output
+    assert time.monotonic() - started < 15
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("postgresql+asyncpg://nobody_here@127.0.0.1:5432/test", 'role "nobody_here"'),
+        ("postgresql+asyncpg://postgres@127.0.0.1:5432/no_such_db", '"no_such_db" does not'),
+        ("sqlite+aiosqlite:///junk.db", "file is not a database"),
+    ],
+)
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["run"], ["feeds", "list"]])
+def test_a_database_that_refuses_at_start_is_one_line_naming_the_variable(
+    cli_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+    url: str,
+    reason: str,
+    command: list[str],
+) -> None:
+    if url.startswith("postgresql"):
+        request.getfixturevalue("postgres_databases")  # skips, saying why, without a server
+    (cli_env / "junk.db").write_bytes(b"this is not a database file " * 200)
+    monkeypatch.setenv("BRIEFBOT_DATABASE_URL", url)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw9")
+    monkeypatch.setenv("BRIEFBOT_BOT_API_URL", "http://127.0.0.1:9/bot")
+
+    result = CliRunner().invoke(main, command)
+
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and reason in errors[0], result.output
+    assert errors[0].endswith("check BRIEFBOT_DATABASE_URL")
+    assert "Traceback" not in result.output

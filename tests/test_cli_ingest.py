@@ -33,6 +33,7 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("BRIEFBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'b.db'}")
     (tmp_path / "feeds.toml").write_text("")
     monkeypatch.setenv("BRIEFBOT_FEEDS_FILE", str(tmp_path / "feeds.toml"))
+    monkeypatch.setenv("BRIEFBOT_ALLOW_PRIVATE_FEEDS", "true")  # the test server is local
     return tmp_path
 
 

@@ -30,6 +30,7 @@ FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
 def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("BRIEFBOT_DATABASE_URL", "sqlite+aiosqlite:////nonexistent/dir/never.db")
+    monkeypatch.setenv("BRIEFBOT_ALLOW_PRIVATE_FEEDS", "true")  # the test server is local
     return CliRunner()
 
 

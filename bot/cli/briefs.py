@@ -47,7 +47,7 @@ def ingest(sources: tuple[str, ...]) -> None:
     async def work(
         _engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
     ) -> list[FeedReport]:
-        async with make_client() as client:
+        async with make_client(allow_private=settings.allow_private_feeds) as client:
             if sources:
                 return await ingest_sources(sessions, client, list(sources), tagger, utcnow())
             return await ingest_due_feeds(
@@ -83,7 +83,9 @@ def parse(source: str, as_json: bool) -> None:
     try:
         tagger = Tagger(load_topics(settings.topics_file))
         if source.startswith(("http://", "https://")):
-            data, content_type = asyncio.run(download(source))
+            data, content_type = asyncio.run(
+                download(source, allow_private=settings.allow_private_feeds)
+            )
         else:
             data, content_type = Path(source).read_bytes(), None
         briefs = tag_briefs(tagger, briefs_from_bytes(data, name=source, content_type=content_type))

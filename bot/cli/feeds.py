@@ -14,8 +14,11 @@ from bot.cli.support import (
 )
 from jobs.catalogue import CatalogueError, add_default_feeds, load_feeds
 from jobs.errors import OpmlError
-from jobs.feeds.opml import read_opml, write_opml
+from jobs.feeds.opml import read_opml, too_large, write_opml
+from jobs.ingest.addresses import resolve_refusal, url_refusal
 from storage import feeds as feed_store
+
+PRIVATE_HINT = "set BRIEFBOT_ALLOW_PRIVATE_FEEDS=true to fetch an internal feed on purpose"
 
 
 @click.group()
@@ -30,13 +33,16 @@ def feeds_add(url: str, title: str | None) -> None:
     """Add a feed by URL."""
     if not url.startswith(("http://", "https://")):
         raise click.ClickException(f"{url!r} is not an http(s) URL")
+    settings = cli_settings()
+    if not settings.allow_private_feeds and (reason := run_async(resolve_refusal(url))):
+        raise click.ClickException(f"{url}: {reason}; {PRIVATE_HINT}")
 
     async def work(_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> bool:
         async with sessions.begin() as session:
             _, created = await feed_store.add_feed(session, url, title)
             return created
 
-    created = run_async(with_database(cli_settings(), work))
+    created = run_async(with_database(settings, work))
     click.echo(f"added {url}" if created else f"{url} is already there; nothing changed")
 
 
@@ -85,23 +91,36 @@ def feeds_remove(url_or_id: str) -> None:
 @feeds.command("import")
 @click.argument("opml_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def feeds_import(opml_file: Path) -> None:
-    """Add the feeds of an OPML file (as other feed readers export it)."""
+    """Add the feeds of an OPML file (as other feed readers export it).
+
+    Files over 4 MB or with more than 10,000 outlines are refused; outlines that
+    name an internal address are skipped unless BRIEFBOT_ALLOW_PRIVATE_FEEDS is on.
+    """
+    settings = cli_settings()
     try:
+        if reason := too_large(opml_file.stat().st_size):
+            raise OpmlError(reason)
         definitions = read_opml(opml_file.read_bytes())
     except OpmlError as exc:
         raise click.ClickException(f"{opml_file}: {exc}") from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {opml_file}: {exc.strerror or exc}") from None
+    refused = []
+    if not settings.allow_private_feeds:
+        refused = [d for d in definitions if url_refusal(d.url)]
+        definitions = [d for d in definitions if not url_refusal(d.url)]
 
     async def work(_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> int:
         async with sessions.begin() as session:
-            added = 0
-            for feed in definitions:
-                added += (await feed_store.add_feed(session, feed.url, feed.title))[1]
-            return added
+            return await feed_store.add_feeds(session, [(d.url, d.title) for d in definitions])
 
-    added = run_async(with_database(cli_settings(), work))
+    added = run_async(with_database(settings, work))
+    for feed in refused[:5]:
+        click.echo(f"skipped {feed.url}: {url_refusal(feed.url)}", err=True)
+    skipped = f", {len(refused)} skipped (internal addresses; {PRIVATE_HINT})" if refused else ""
     click.echo(
         f"{opml_file}: {len(definitions)} feeds, {added} added, "
-        f"{len(definitions) - added} already there"
+        f"{len(definitions) - added} already there{skipped}"
     )
 
 

@@ -16,14 +16,27 @@ from bot.cli.support import (
     run_async,
     with_database,
 )
-from bot.errors import NotSubscribedError, StartError
+from bot.errors import AnotherRunError, NotSubscribedError, StartError, StoppedError
 from bot.runtime.background import deliver_now
+from bot.runtime.logs import redact
 from bot.runtime.serve import Endpoints, serve
 from jobs.catalogue import load_topics, prepare_database
 from jobs.errors import CatalogueError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class FrontDoor(click.Group):
+    """The command group; no message it shows carries the bot token."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            if (clean := redact(exc.message)) != exc.message:
+                raise click.ClickException(clean) from None
+            raise
+
+
+@click.group(cls=FrontDoor, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="briefbot")
 def main() -> None:
     """briefbot: daily news briefs on Telegram, split into stories, delivered by topic.
@@ -88,7 +101,7 @@ def run(
     )
     try:
         run_async(serve(settings, endpoints))
-    except StartError as exc:
+    except (StartError, StoppedError, AnotherRunError) as exc:
         raise click.ClickException(str(exc)) from None
 
 

@@ -63,10 +63,10 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
         raise click.ClickException(
             f"cannot reach the database ({exc}); check BRIEFBOT_DATABASE_URL"
         ) from None
-    except DBAPIError as exc:
-        answer = " ".join(str(exc.orig).split())
+    except DBAPIError as exc:  # a wrong role, database, password, or not a database at all
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig)
         raise click.ClickException(
-            f"the database answered with an error ({answer}); check BRIEFBOT_DATABASE_URL"
+            f"the database refused: {reason}; check BRIEFBOT_DATABASE_URL"
         ) from None
 
 

@@ -13,6 +13,7 @@ from bot.handlers.context import BriefbotContext
 from bot.ui import keyboards, texts
 from bot.ui.i18n import Translator, translator
 from bot.ui.render import escape
+from bot.ui.wording import keyword_problem
 from jobs.ingest.store import backfill_keywords
 from storage import subscribers
 from storage.models import Topic
@@ -187,6 +188,9 @@ async def _keywords(update: Update, context: BriefbotContext, *, adding: bool) -
     ]
     command = "follow" if adding else "unfollow"
     if words and await context.refuse_non_admin():
+        return
+    if adding and (problem := keyword_problem(words)):
+        await context.reply(context.t.gettext(problem))
         return
     async with context.sessions.begin() as session:
         subscriber = await context.ensure_subscriber(session)

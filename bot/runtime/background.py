@@ -58,7 +58,7 @@ class FeedPoll:
 
     async def __call__(self) -> None:
         if self.client is None:
-            self.client = make_client()
+            self.client = make_client(allow_private=self.settings.allow_private_feeds)
         tagger = Tagger(load_topics(self.settings.topics_file))
         began = perf_counter()
         now = utcnow()

@@ -1,7 +1,7 @@
 """A small HTTP endpoint for operators: ``/healthz`` and ``/metrics``.
 
 ``/healthz`` answers 200 with a JSON report while the database answers, and
-503 when it does not. ``/metrics`` is Prometheus text, with the gauges read
+503 when it does not or when its file is gone. ``/metrics`` is Prometheus text, with the gauges read
 from the database at scrape time.
 """
 
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 DATABASE_TIMEOUT = 5.0
 SESSIONS: web.AppKey[async_sessionmaker[AsyncSession]] = web.AppKey("sessions")
 SCHEDULER_RUNNING: web.AppKey[Callable[[], bool]] = web.AppKey("scheduler_running")
+DATABASE_PROBLEM: web.AppKey[Callable[[], str | None]] = web.AppKey("database_problem")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -35,6 +36,9 @@ def _iso(value: datetime | None) -> str | None:
 async def healthz(request: web.Request) -> web.Response:
     """Database reachable, scheduler running, last successful ingest and digest run."""
     report: dict[str, object] = {"scheduler_running": request.app[SCHEDULER_RUNNING]()}
+    if problem := request.app[DATABASE_PROBLEM]():
+        report.update(status="unavailable", database="gone", error=problem)
+        return web.json_response(report, status=503)
     try:
         async with asyncio.timeout(DATABASE_TIMEOUT), request.app[SESSIONS]() as session:
             await job_runs.ping(session)
@@ -65,11 +69,14 @@ async def prometheus(request: web.Request) -> web.Response:
 
 
 def build_health_app(
-    sessions: async_sessionmaker[AsyncSession], scheduler_running: Callable[[], bool]
+    sessions: async_sessionmaker[AsyncSession],
+    scheduler_running: Callable[[], bool],
+    database_problem: Callable[[], str | None] = lambda: None,
 ) -> web.Application:
     app = web.Application()
     app[SESSIONS] = sessions
     app[SCHEDULER_RUNNING] = scheduler_running
+    app[DATABASE_PROBLEM] = database_problem
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", prometheus)
     return app
@@ -81,9 +88,12 @@ async def start_health_server(
     *,
     host: str,
     port: int,
+    database_problem: Callable[[], str | None] = lambda: None,
 ) -> web.AppRunner:
     """Serve /healthz and /metrics on host:port; stop it with ``await runner.cleanup()``."""
-    runner = web.AppRunner(build_health_app(sessions, scheduler_running), access_log=None)
+    runner = web.AppRunner(
+        build_health_app(sessions, scheduler_running, database_problem), access_log=None
+    )
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     log.info("health and metrics on http://%s:%d/healthz and /metrics", host, port)

@@ -5,11 +5,29 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
+import traceback
 from datetime import UTC, datetime
+from types import TracebackType
 
 # Bot API URLs carry the token: https://api.telegram.org/bot<token>/sendMessage
 TOKEN_PATTERN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 REDACTED = "<token>"
+_configured: list[str] = []  # the token of this process, once logging is set up
+
+
+def redact(text: str, token: str | None = None) -> str:
+    """``text`` without the bot token (given, or configured) or anything shaped like one."""
+    for secret in (token, *_configured):
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return TOKEN_PATTERN.sub(REDACTED, text)
+
+
+def _redacting_excepthook(
+    kind: type[BaseException], value: BaseException, trace: TracebackType | None
+) -> None:
+    sys.stderr.write(redact("".join(traceback.format_exception(kind, value, trace))))
 
 
 class RedactTokens(logging.Filter):
@@ -20,9 +38,7 @@ class RedactTokens(logging.Filter):
         self.token = token
 
     def redact(self, text: str) -> str:
-        if self.token:
-            text = text.replace(self.token, REDACTED)
-        return TOKEN_PATTERN.sub(REDACTED, text)
+        return redact(text, self.token)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -59,7 +75,12 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 def configure_logging(
     level: str = "INFO", token: str | None = None, *, json_lines: bool = False
 ) -> None:
-    """Log to stderr; quiet the HTTP libraries, whose INFO lines print request URLs."""
+    """Log to stderr; quiet the HTTP libraries, whose INFO lines print request URLs.
+
+    Tracebacks that reach the top of the process are redacted as well.
+    """
+    _configured[:] = [token] if token else []
+    sys.excepthook = _redacting_excepthook
     handler = logging.StreamHandler()
     handler.setFormatter(
         JsonFormatter() if json_lines else logging.Formatter(TEXT_FORMAT, "%Y-%m-%d %H:%M:%S")

@@ -45,13 +45,33 @@ async def receive_update(request: web.Request) -> web.Response:
         )
         return web.Response(status=403, text="forbidden")
     application = request.app[APPLICATION]
-    try:
-        update = Update.de_json(await request.json(), application.bot)
-    except (JSONDecodeError, ValueError, TypeError, KeyError) as exc:
-        log.warning("webhook: ignored a request whose body is not an update: %s", exc)
+    update = await _update_from(request, application)
+    if update is None:
         return web.Response(status=400, text="not an update")
     await application.update_queue.put(update)
     return web.Response(text="ok")
+
+
+async def _update_from(request: web.Request, application: Application) -> Update | None:
+    """The body as a Telegram update, or None (logged) for anything else."""
+    try:
+        body = await request.json()
+    except (JSONDecodeError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        log.warning("webhook: ignored a body that is not JSON: %s", type(exc).__name__)
+        return None
+    update_id = body.get("update_id") if isinstance(body, dict) else None
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        log.warning("webhook: ignored a JSON body without an update_id")
+        return None
+    try:
+        update = Update.de_json(body, application.bot)
+    except Exception as exc:  # any malformed field: PTB raises what its parsing meets
+        log.warning("webhook: ignored update %d, not shaped like one: %s", update_id, exc)
+        return None
+    if update.effective_message is not None and update.effective_chat is None:
+        log.warning("webhook: ignored update %d, its message has no chat", update_id)
+        return None
+    return update
 
 
 async def start_webhook(
@@ -63,6 +83,7 @@ async def start_webhook(
     listen: str,
     port: int,
     secret: str,
+    database_problem: Callable[[], str | None] = lambda: None,
 ) -> web.AppRunner:
     """Serve the webhook (and /healthz, /metrics), register it with Telegram, start the bot.
 
@@ -72,7 +93,7 @@ async def start_webhook(
     await application.initialize()
     if application.post_init is not None:
         await application.post_init(application)
-    server = build_health_app(sessions, scheduler_running)
+    server = build_health_app(sessions, scheduler_running, database_problem)
     server[APPLICATION] = application
     server[SECRET] = secret
     path = urlsplit(url).path or "/"

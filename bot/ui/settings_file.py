@@ -27,6 +27,7 @@ from typing import Any, Literal
 from bot.clock import lookup_timezone, parse_time, parse_time_range
 from bot.errors import SettingsFileError
 from bot.ui.i18n import LANGUAGES, N_, Translator, translator
+from bot.ui.wording import FILE_UNREADABLE, TOO_DEEP, keyword_problem, lone_surrogates
 from storage.models import Subscriber
 from storage.mutes import Mutes
 from storage.states import DeliveryMode
@@ -106,6 +107,8 @@ def load_settings(
         )
     try:
         document = json.loads(data.decode("utf-8-sig"))
+    except RecursionError:
+        raise SettingsFileError(_(TOO_DEEP)) from None
     except (UnicodeDecodeError, ValueError):
         raise SettingsFileError(
             _(
@@ -124,6 +127,8 @@ def load_settings(
                 version=_shown(version), supported=VERSION
             )
         )
+    if lone_surrogates(document):
+        raise SettingsFileError(_(FILE_UNREADABLE))
     notes: list[str] = []
     topics = _topics(document, "topics", known_topics, notes, _)
     muted = document.get("muted")
@@ -183,6 +188,8 @@ def _words(document: dict[str, Any], key: str, what: str, _: Gettext) -> list[st
         return None
     if any(len(w.strip()) > MAX_KEYWORD_LENGTH for w in words):
         raise SettingsFileError(_(_TOO_LONG[what]).format(max=MAX_KEYWORD_LENGTH))
+    if problem := keyword_problem(w for w in words if normalise_keyword(w)):
+        raise SettingsFileError(_(problem))
     return list(dict.fromkeys(k for k in map(normalise_keyword, words) if k))
 
 

@@ -11,13 +11,29 @@ from lxml import etree
 from jobs.catalogue import FeedDefinition
 from jobs.errors import OpmlError
 
+MAX_OPML_BYTES = 4 * 1024 * 1024
+MAX_OUTLINES = 10_000
+
+
+def too_large(size: int) -> str | None:
+    """Why a file of ``size`` bytes is refused before it is read, or None."""
+    if size > MAX_OPML_BYTES:
+        return (
+            f"the file is {size:,} bytes; OPML files over {MAX_OPML_BYTES:,} bytes are refused "
+            "(split it into smaller files)"
+        )
+    return None
+
 
 def read_opml(data: bytes) -> list[FeedDefinition]:
     """Every outline with an ``xmlUrl`` (nested categories included), in document order.
 
     Files that declare entities are refused and nothing is fetched, so a
-    hostile file cannot blow up memory or reach the network.
+    hostile file cannot blow up memory or reach the network; so are files
+    over ``MAX_OPML_BYTES`` and files with more than ``MAX_OUTLINES`` outlines.
     """
+    if reason := too_large(len(data)):
+        raise OpmlError(reason)
     if b"<!ENTITY" in data[:65536]:
         raise OpmlError("entity declarations are not allowed in OPML")
     parser = etree.XMLParser(
@@ -31,7 +47,11 @@ def read_opml(data: bytes) -> list[FeedDefinition]:
         raise OpmlError("not an OPML file: the root element is not <opml>")
     feeds: list[FeedDefinition] = []
     seen: set[str] = set()
-    for outline in root.iter("{*}outline", "outline"):
+    for count, outline in enumerate(root.iter("{*}outline", "outline"), 1):
+        if count > MAX_OUTLINES:
+            raise OpmlError(
+                f"more than {MAX_OUTLINES:,} outlines; split the file into smaller ones"
+            )
         url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
         if not url.startswith(("http://", "https://")) or url in seen:
             continue

@@ -4,8 +4,11 @@ Good manners towards the sites we poll: a conditional GET with the validators
 of the last fetch (a 304 costs both sides almost nothing), a User-Agent that
 says who we are, short timeouts, a cap on the size of a response that is
 enforced while it streams in (a 50 MB answer is cut off, never read whole),
-and a bounded number of redirects. Every failure becomes a ``FetchResult``
-with a one-line error; nothing here raises for a bad site.
+and a bounded number of redirects. Compressed answers are inflated a quarter
+of a megabyte at a time, so a gzip bomb costs no more memory than the cap.
+Connections go only to public addresses (``addresses.PublicOnlyBackend``)
+unless the operator allows private ones. Every failure becomes a
+``FetchResult`` with a one-line error; nothing here raises for a bad site.
 """
 
 from __future__ import annotations
@@ -14,13 +17,18 @@ import asyncio
 import enum
 import logging
 import re
+import zlib
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from importlib import metadata
 from urllib.parse import urlsplit, urlunsplit
 
+import httpcore
 import httpx
+
+from jobs.ingest.addresses import Address, PrivateAddressError, PublicOnlyBackend, is_public
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +39,7 @@ ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.7, text/plain;q=0.5, */*;q=0.1"
 )
+INFLATE_STEP = 256 * 1024  # the most one decompression step may produce
 
 
 def _version() -> str:
@@ -85,17 +94,42 @@ class _TooLarge(Exception):
     pass
 
 
-def make_client(limits: FetchLimits = FetchLimits()) -> httpx.AsyncClient:
-    """The shared client: our User-Agent, timeouts, redirects within the limit, gzip."""
+class _Undecodable(Exception):
+    pass
+
+
+def make_client(
+    limits: FetchLimits = FetchLimits(),
+    *,
+    allow_private: bool = False,
+    allowed: Callable[[Address], bool] = is_public,
+) -> httpx.AsyncClient:
+    """The shared client: our User-Agent, timeouts, redirects within the limit, gzip.
+
+    It connects only to addresses ``allowed`` accepts (public ones), checked at
+    connect time for every hop, unless ``allow_private`` (BRIEFBOT_ALLOW_PRIVATE_FEEDS).
+    """
+    pool = httpx.Limits(max_connections=limits.max_connections)
+    transport = None
+    if not allow_private:
+        transport = httpx.AsyncHTTPTransport(limits=pool, trust_env=False)
+        transport._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=pool.max_connections,
+            max_keepalive_connections=pool.max_keepalive_connections,
+            keepalive_expiry=pool.keepalive_expiry,
+            network_backend=PublicOnlyBackend(allowed),
+        )
     return httpx.AsyncClient(
-        headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
+        headers={"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
+        transport=transport,
         timeout=httpx.Timeout(
             connect=limits.connect_timeout,
             read=limits.read_timeout,
             write=limits.read_timeout,
             pool=limits.connect_timeout,
         ),
-        limits=httpx.Limits(max_connections=limits.max_connections),
+        limits=pool,
         follow_redirects=True,
         max_redirects=limits.max_redirects,
     )
@@ -138,7 +172,7 @@ async def fetch(
             result = await _get(client, url, headers, limits)
     except TimeoutError:
         result = _error(url, f"gave up after {limits.total_timeout:g}s (the whole fetch)")
-    except _TooLarge as exc:
+    except (_TooLarge, _Undecodable) as exc:
         result = _error(url, str(exc))
     except httpx.TooManyRedirects:
         result = _error(
@@ -153,7 +187,10 @@ async def fetch(
     except (httpx.InvalidURL, httpx.UnsupportedProtocol):
         result = _error(url, f"{shown} is not a URL briefbot can fetch (http or https only)")
     except httpx.ConnectError as exc:
-        result = _error(url, f"cannot connect: {_one_line(exc, url) or 'connection refused'}")
+        if isinstance(exc.__cause__, PrivateAddressError):
+            result = _error(url, str(exc.__cause__))
+        else:
+            result = _error(url, f"cannot connect: {_one_line(exc, url) or 'connection refused'}")
     except httpx.HTTPError as exc:
         result = _error(url, f"{type(exc).__name__}: {_one_line(exc, url)}")
     if result.error:
@@ -186,7 +223,7 @@ async def _get(
             )
         chunks: list[bytes] = []
         size = 0
-        async for chunk in response.aiter_bytes():
+        async for chunk in _inflated(response):
             size += len(chunk)
             if size > limits.max_bytes:
                 raise _TooLarge(
@@ -202,6 +239,43 @@ async def _get(
             http_status=response.status_code,
             **validators,
         )
+
+
+async def _inflated(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The body, decompressed at most ``INFLATE_STEP`` bytes at a time."""
+    coding = response.headers.get("content-encoding", "identity").strip().lower()
+    if coding in {"", "identity"}:
+        async for chunk in response.aiter_raw():
+            yield chunk
+        return
+    if coding not in {"gzip", "x-gzip", "deflate"}:
+        raise _Undecodable(f"the server sent a Content-Encoding we did not ask for: {coding}")
+    inflater = None
+    try:
+        async for chunk in response.aiter_raw():
+            data = chunk
+            while data:
+                if inflater is None:
+                    inflater = _inflater(coding, data)
+                yield inflater.decompress(data, INFLATE_STEP)
+                if inflater.unconsumed_tail:
+                    data = inflater.unconsumed_tail
+                elif inflater.eof and inflater.unused_data:  # another gzip member
+                    data, inflater = inflater.unused_data, None
+                else:
+                    data = b""
+        if inflater is not None:
+            yield inflater.flush()
+    except zlib.error as exc:
+        raise _Undecodable(f"the {coding} body is damaged: {exc}") from None
+
+
+def _inflater(coding: str, first: bytes) -> zlib._Decompress:
+    """gzip, or "deflate" with the zlib header or (as some servers send it) without."""
+    if coding != "deflate":
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    zlib_header = len(first) > 1 and first[0] & 0x0F == 8 and (first[0] << 8 | first[1]) % 31 == 0
+    return zlib.decompressobj(zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS)
 
 
 def _error(

@@ -296,9 +296,10 @@ def briefs_to_json(briefs: Sequence[BriefDraft]) -> object:
     return [brief_to_json(b) for b in briefs]
 
 
-async def download(url: str) -> tuple[bytes, str | None]:
-    """The bytes and content type at a URL, with the fetcher's limits and manners."""
-    async with make_client() as client:
+async def download(url: str, *, allow_private: bool = False) -> tuple[bytes, str | None]:
+    """The bytes and content type at a URL, with the fetcher's limits and manners
+    (public addresses only unless ``allow_private``)."""
+    async with make_client(allow_private=allow_private) as client:
         result = await fetch(client, url)
     if not result.ok:
         raise SourceError(f"{url}: {result.error}")

@@ -12,6 +12,7 @@ import asyncio
 from alembic import context
 from sqlalchemy import Connection
 
+from storage import updates as _updates  # noqa: F401  (its table is in Base.metadata)
 from storage.db import create_engine, include_object
 from storage.models import Base
 

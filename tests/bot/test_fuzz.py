@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -75,3 +78,34 @@ async def test_any_button_data_is_answered_and_never_fails(world: World, data: s
     assert "answerCallbackQuery" in _answered(world, mark, ME), f"{data!r} was not answered"
     assert world.api.open_queries == {}
     assert not [m for m in world.api.sent_to(ME) if m.text == APOLOGY]
+
+
+hostile_argument = st.one_of(
+    st.text(st.characters(codec=None, categories=("Cs", "Cf", "Zs", "Mn", "L")), max_size=12),
+    st.sampled_from(["\ud800", "\udfff", "\u202e", "\u2067x", "\u200b\u200d", "\ufeff", "a\u0301"]),
+)
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    name=st.sampled_from(COMMAND_NAMES),
+    args=st.lists(hostile_argument, min_size=1, max_size=3),
+)
+async def test_hostile_characters_in_any_command_get_an_answer_and_no_error(
+    world: World, caplog: pytest.LogCaptureFixture, name: str, args: list[str]
+) -> None:
+    caplog.set_level(logging.ERROR)
+    text = " ".join([f"/{name}", *args])
+    mark = len(world.api.calls)
+
+    await world.api.user_sends(ME, text)
+    await world.api.wait_for(lambda: bool(_answered(world, mark, ME)), within=10)
+    sent = await world.say("/help")
+
+    assert not [m for m in world.sent_since(mark) if m.text == APOLOGY], f"{text!r} failed"
+    assert sent, "the bot still answers after it"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], text

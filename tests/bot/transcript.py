@@ -36,7 +36,7 @@ async def conversation(database: Path, script: list[str] = SCRIPT) -> str:
     engine = db.create_engine(url)
     await prepare_database(engine, SEEDS / "topics.toml", SEEDS / "feeds.toml")
     sessions = db.create_sessionmaker(engine)
-    async with make_client() as client:
+    async with make_client(allow_private=True) as client:
         tagger = Tagger(load_topics(SEEDS / "topics.toml"))
         brief = str(SEEDS / "world-brief_2025-02-12.txt")
         await ingest_sources(sessions, client, [brief], tagger, utcnow())

@@ -40,7 +40,7 @@ both_databases = pytest.mark.parametrize("empty_database_url", BACKENDS, indirec
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_client(OPTIONS.limits) as client:
+    async with make_client(OPTIONS.limits, allow_private=True) as client:
         yield client
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import time
+import tracemalloc
+import zlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -32,7 +35,7 @@ async def server() -> AsyncIterator[FeedServer]:
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_client(LIMITS) as client:
+    async with make_client(LIMITS, allow_private=True) as client:
         yield client
 
 
@@ -134,7 +137,7 @@ async def test_a_slow_server_times_out_quickly(
 
 async def test_the_whole_fetch_has_a_deadline(server: FeedServer) -> None:
     limits = FetchLimits(read_timeout=5, total_timeout=0.3)
-    async with make_client(limits) as client:
+    async with make_client(limits, allow_private=True) as client:
         result = await fetch(client, server.url("slow/30"), limits=limits)
 
     assert result.status is FetchStatus.ERROR
@@ -185,7 +188,7 @@ async def test_a_moved_feed_is_followed_and_its_new_address_reported(
 
 
 async def test_nobody_listening_is_a_connect_error() -> None:
-    async with make_client(LIMITS) as client:
+    async with make_client(LIMITS, allow_private=True) as client:
         result = await fetch(client, "http://127.0.0.1:9/feed.xml", limits=LIMITS)
 
     assert result.status is FetchStatus.ERROR
@@ -218,3 +221,43 @@ def test_secrets_in_a_url_are_hidden_from_error_texts() -> None:
         "https://me:***@example.org/f?token=***&page=2"
     )
     assert redact_url("https://example.org/feed.xml") == "https://example.org/feed.xml"
+
+
+async def test_a_gzip_bomb_is_cut_off_without_inflating_a_whole_chunk_at_once(
+    server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    bomb = gzip.compress(b"\0" * (60 * 1024 * 1024), compresslevel=9)  # about 60 KB
+    url = server.add("bomb.xml", bomb, encoding="gzip")
+
+    tracemalloc.start()
+    try:
+        result = await fetch(client, url, limits=LIMITS)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert result.error and "1,048,576-byte limit" in result.error
+    assert peak < LIMITS.max_bytes + 3 * 1024 * 1024, f"peak {peak:,} bytes"
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "raw-deflate", "two-gzip-members"])
+async def test_compressed_answers_arrive_whole(
+    server: FeedServer, client: httpx.AsyncClient, coding: str
+) -> None:
+    body = FEED.encode() * 40
+    if coding == "gzip":
+        data, header = gzip.compress(body), "gzip"
+    elif coding == "deflate":
+        data, header = zlib.compress(body), "deflate"
+    elif coding == "raw-deflate":
+        packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+        data, header = packer.compress(body) + packer.flush(), "deflate"
+    else:
+        half = len(body) // 2
+        data, header = gzip.compress(body[:half]) + gzip.compress(body[half:]), "gzip"
+    url = server.add("packed.xml", data, encoding=header)
+
+    result = await fetch(client, url, limits=LIMITS)
+
+    assert result.ok, result.error
+    assert result.body == body

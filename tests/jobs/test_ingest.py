@@ -53,7 +53,7 @@ TAGGER = Tagger(load_topics(SEEDS / "topics.toml"))
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_client(OPTIONS.limits) as client:
+    async with make_client(OPTIONS.limits, allow_private=True) as client:
         yield client
 
 

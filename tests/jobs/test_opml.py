@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from xml.sax.saxutils import quoteattr
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jobs.errors import OpmlError
 from jobs.feeds.opml import read_opml, write_opml
@@ -68,3 +71,41 @@ def test_what_we_write_reads_back_the_same() -> None:
 def test_bad_files_give_a_clear_error_and_entity_bombs_are_refused(data: bytes, says: str) -> None:
     with pytest.raises(OpmlError, match=says):
         read_opml(data)
+
+
+def test_a_file_with_too_many_outlines_is_refused() -> None:
+    outlines = '<outline text="x" xmlUrl="https://example.org/f.xml"/>' * 10_001
+
+    with pytest.raises(OpmlError, match="more than 10,000 outlines"):
+        read_opml(f'<opml version="2.0"><body>{outlines}</body></opml>'.encode())
+
+
+def test_a_file_over_the_size_cap_is_refused_unparsed() -> None:
+    with pytest.raises(OpmlError, match="OPML files over 4,194,304 bytes are refused"):
+        read_opml(b"<opml>" + b" " * (4 * 1024 * 1024) + b"</opml>")
+
+
+outline_attribute = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=40
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.one_of(
+    st.binary(max_size=400),
+    st.lists(st.tuples(outline_attribute, outline_attribute), max_size=8).map(
+        lambda pairs: (
+            '<opml version="2.0"><body>'
+            + "".join(f"<outline text={quoteattr(t)} xmlUrl={quoteattr(u)}/>" for t, u in pairs)
+            + "</body></opml>"
+        ).encode()
+    ),
+    st.integers(1, 3000).map(lambda depth: b"<opml><body>" + b"<outline>" * depth + b"</body>"),
+))  # fmt: skip
+def test_any_file_gives_feeds_or_one_opml_error(data: bytes) -> None:
+    try:
+        feeds = read_opml(data)
+    except OpmlError as exc:
+        assert str(exc)
+        return
+    assert all(f.url.startswith(("http://", "https://")) for f in feeds)

@@ -105,9 +105,11 @@ def bot_env(url: str, api: BotApiDouble, feeds_file: Path, rate: float) -> dict[
     }
 
 
-async def start_bot(env: dict[str, str], cwd: Path, log: Path) -> asyncio.subprocess.Process:
+async def start_bot(
+    env: dict[str, str], cwd: Path, log: Path, *flags: str
+) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        BRIEFBOT, "run", cwd=cwd, env=env, stderr=log.open("ab")
+        BRIEFBOT, "run", *flags, cwd=cwd, env=env, stderr=log.open("ab")
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import socket
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from telegram.ext import Application
 
 from bot.app import build_application, start_polling, stop_polling
@@ -147,3 +150,87 @@ async def test_starting_in_polling_mode_deletes_a_webhook_left_from_before(
             await api.release_pollers()
             await stop_polling(application)
             await engine.dispose()
+
+
+NOT_UPDATES = [
+    b"[1,2]",
+    b'"x"',
+    b"null",
+    b"42",
+    b"{not json",
+    b"\xff\xfe\x00",
+    b'{"update_id": 5, "message": "x"}',
+    b'{"update_id": true}',
+    b'{"update_id": "5"}',
+    b'{"update_id": 6, "message": {"message_id": 1, "date": 0, "text": "/start"}}',
+    b'{"update_id": 7, "message": {"message_id": 1, "date": 0, "chat": 5}}',
+    b"[" * 100_000 + b"]" * 100_000,
+]
+
+
+async def post_raw(hooked: Hooked, body: bytes) -> httpx.Response:
+    async with httpx.AsyncClient() as client:
+        return await client.post(
+            hooked.url,
+            content=body,
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"},
+        )
+
+
+async def test_a_body_that_is_not_an_update_gets_400_and_is_not_processed(
+    hooked: Hooked, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        statuses = [(await post_raw(hooked, body)).status_code for body in NOT_UPDATES]
+
+    assert statuses == [400] * len(NOT_UPDATES)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    await hooked.api.user_sends(ME, "/help")
+    await hooked.api.wait_for(lambda: bool(hooked.api.sent_to(ME)))
+    assert len(hooked.api.sent_to(ME)) == 1
+
+
+async def test_the_same_update_posted_twice_is_answered_once(hooked: Hooked) -> None:
+    api = hooked.api
+    first = await api.user_sends(ME, "/help")
+    await api.wait_for(lambda: len(api.sent_to(ME)) == 1)
+
+    again = await api.post_to_webhook(first, secret=SECRET)
+    await api.user_sends(ME, "/start")
+    await api.wait_for(lambda: len(api.sent_to(ME)) >= 2)
+
+    assert again == 200  # Telegram must not send it a third time
+    assert [m.text.startswith("👋") for m in api.sent_to(ME)] == [False, True]
+
+
+body_text = st.text(st.characters(codec=None), max_size=20)
+body_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), body_text),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(body_text, inner, max_size=3),
+    max_leaves=12,
+)
+update_like = st.fixed_dictionaries(
+    {"update_id": st.integers(1, 2**40)},
+    optional={
+        "message": body_values,
+        "callback_query": body_values,
+        "edited_message": body_values,
+        "my_chat_member": body_values,
+    },
+)
+
+
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    body=st.one_of(update_like.map(json.dumps), body_values.map(json.dumps), st.binary(max_size=80))
+)
+async def test_any_body_gets_200_or_400_and_never_a_server_error(
+    hooked: Hooked, body: str | bytes
+) -> None:
+    response = await post_raw(hooked, body.encode() if isinstance(body, str) else body)
+
+    assert response.status_code in {200, 400}, response.text
