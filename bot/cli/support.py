@@ -63,10 +63,11 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
         raise click.ClickException(
             f"cannot reach the database ({exc}); check BRIEFBOT_DATABASE_URL"
         ) from None
-    except DBAPIError as exc:  # a wrong role, database, password, or not a database at all
-        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig)
+    except DBAPIError as exc:  # it answered, but not as a database we can use
+        lines = str(exc.orig).strip().splitlines()
+        reason = lines[0] if lines else type(exc.orig).__name__
         raise click.ClickException(
-            f"the database refused: {reason}; check BRIEFBOT_DATABASE_URL"
+            f"the database answered with an error ({reason}); check BRIEFBOT_DATABASE_URL"
         ) from None
 
 

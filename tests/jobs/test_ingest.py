@@ -351,7 +351,7 @@ async def test_a_feed_removed_while_it_is_fetched_is_reported_not_raised(
     feed_id = await add_feed(sessions, server.url("slow/2"))
     patient = dataclasses.replace(OPTIONS, limits=FetchLimits(read_timeout=5, total_timeout=10))
 
-    async with make_client(patient.limits) as client:
+    async with make_client(patient.limits, allow_private=True) as client:
         fetching = asyncio.create_task(
             ingest_feed(sessions, client, feed_id, TAGGER, None, NOW, options=patient)
         )

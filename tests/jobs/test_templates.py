@@ -63,7 +63,7 @@ def issue(n: int) -> Item:
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_client(OPTIONS.limits) as client:
+    async with make_client(OPTIONS.limits, allow_private=True) as client:
         yield client
 
 
