@@ -14,6 +14,7 @@ from tests.bot.conftest import (  # noqa: F401  (fixtures)
     World,
     admin_ids,
     limits,
+    pacing,
     template_database,
     world,
 )
