@@ -12,7 +12,6 @@ subscriber and story.
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime, time
 
 from sqlalchemy import (
@@ -24,13 +23,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     Time,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.states import (
     DeliveryMode,
@@ -40,32 +38,7 @@ from storage.states import (
     OutboxStatus,
     SubscriberState,
 )
-from storage.types import UTCDateTime, utcnow
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    """A portable enum column: stored as its string value, checked by a named constraint."""
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=16,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
+from storage.types import Base, UTCDateTime, enum_column, utcnow
 
 
 class Subscriber(Base):
@@ -85,10 +58,10 @@ class Subscriber(Base):
     quiet_start: Mapped[time | None] = mapped_column(Time)
     quiet_end: Mapped[time | None] = mapped_column(Time)
     mode: Mapped[DeliveryMode] = mapped_column(
-        _enum(DeliveryMode, "delivery_mode"), default=DeliveryMode.DIGEST
+        enum_column(DeliveryMode, "delivery_mode"), default=DeliveryMode.DIGEST
     )
     state: Mapped[SubscriberState] = mapped_column(
-        _enum(SubscriberState, "subscriber_state"), default=SubscriberState.ACTIVE, index=True
+        enum_column(SubscriberState, "subscriber_state"), default=SubscriberState.ACTIVE, index=True
     )
     paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -354,7 +327,7 @@ class Digest(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
-    kind: Mapped[DigestKind] = mapped_column(_enum(DigestKind, "digest_kind"))
+    kind: Mapped[DigestKind] = mapped_column(enum_column(DigestKind, "digest_kind"))
     local_date: Mapped[date | None] = mapped_column(Date)
     more_count: Mapped[int] = mapped_column(Integer, default=0)
     # Not a foreign key (see migration 0012): a million checks per planning run guarded
@@ -384,13 +357,13 @@ class OutboxMessage(Base):
         ForeignKey("digests.id", ondelete="CASCADE"), unique=True
     )
     kind: Mapped[OutboxKind] = mapped_column(
-        _enum(OutboxKind, "outbox_kind"), default=OutboxKind.DIGEST
+        enum_column(OutboxKind, "outbox_kind"), default=OutboxKind.DIGEST
     )
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_thread_id: Mapped[int | None] = mapped_column(BigInteger)
     text: Mapped[str | None] = mapped_column(Text)
     status: Mapped[OutboxStatus] = mapped_column(
-        _enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
+        enum_column(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
