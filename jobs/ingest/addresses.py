@@ -13,10 +13,11 @@ the check and the connect). Every redirect hop opens its connection here too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import socket
 from collections.abc import Callable, Iterable
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import httpcore
 
@@ -39,14 +40,19 @@ def refusal(address: str) -> str:
     return f"refused: {address} is not a public address"
 
 
+def split_url(url: str) -> SplitResult | None:
+    """The URL's parts, or None when it cannot be parsed (a bad IPv6 literal, say)."""
+    with contextlib.suppress(ValueError):
+        return urlsplit(url)
+    return None
+
+
 def literal_address(host: str) -> Address | None:
     """The address a host names by itself, in any spelling a resolver accepts
     (``127.0.0.1``, ``[::1]``, ``2130706433``, ``0x7f.0.0.1``), else None."""
     host = host.strip("[]")
-    try:
+    with contextlib.suppress(ValueError):  # not an address in standard notation
         return ipaddress.ip_address(host)
-    except ValueError:
-        pass
     if host and all(c in "0123456789abcdefxABCDEFX." for c in host):
         try:
             return ipaddress.IPv4Address(socket.inet_aton(host))
@@ -57,10 +63,10 @@ def literal_address(host: str) -> Address | None:
 
 def url_refusal(url: str) -> str | None:
     """Why the URL's own text names an internal host (no DNS), or None."""
-    try:
-        host = (urlsplit(url).hostname or "").rstrip(".").lower()
-    except ValueError:
+    parts = split_url(url)
+    if parts is None:
         return None
+    host = (parts.hostname or "").rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return refusal(host)
     address = literal_address(host)

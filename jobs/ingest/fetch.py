@@ -23,12 +23,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from importlib import metadata
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlunsplit
 
 import httpcore
 import httpx
 
-from jobs.ingest.addresses import Address, PrivateAddressError, PublicOnlyBackend, is_public
+from jobs.ingest.addresses import (
+    Address,
+    PrivateAddressError,
+    PublicOnlyBackend,
+    is_public,
+    split_url,
+)
 
 log = logging.getLogger(__name__)
 
@@ -137,9 +143,8 @@ def make_client(
 
 def redact_url(url: str) -> str:
     """The URL without a password or secret-looking query values, safe for logs."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
+    parts = split_url(url)
+    if parts is None:
         return "<unparseable URL>"
     netloc = parts.netloc
     if "@" in netloc:
