@@ -20,8 +20,9 @@ from bot.ui import keyboards, texts
 from bot.ui.i18n import Translator
 from bot.ui.render import escape, render_digest
 from storage import digests
+from storage.errors import SearchQueryError
 from storage.models import Story, Subscriber
-from storage.search import SearchQueryError, parse_query, search_stories
+from storage.search import parse_query, search_stories
 from storage.states import DigestKind
 from storage.types import utcnow
 
