@@ -363,48 +363,25 @@ def upgrade() -> None:
         )
 
 
+# Children before parents; dropping a table drops its indexes with it.
+TABLES_DROPPED = (
+    "story_topics",
+    "story_keywords",
+    "digest_items",
+    "deliveries",
+    "stories",
+    "outbox",
+    "subscriber_topics",
+    "subscriber_keywords",
+    "digests",
+    "briefs",
+    "topics",
+    "subscribers",
+    "job_runs",
+    "feeds",
+)
+
+
 def downgrade() -> None:
-    with op.batch_alter_table("story_topics", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_story_topics_topic_slug"))
-
-    op.drop_table("story_topics")
-    with op.batch_alter_table("story_keywords", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_story_keywords_keyword"))
-
-    op.drop_table("story_keywords")
-    op.drop_table("digest_items")
-    with op.batch_alter_table("deliveries", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_deliveries_story_id_subscriber_id"))
-
-    op.drop_table("deliveries")
-    with op.batch_alter_table("stories", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_stories_ingested_at"))
-
-    op.drop_table("stories")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index("ix_outbox_status_next_attempt_at")
-
-    op.drop_table("outbox")
-    with op.batch_alter_table("subscriber_topics", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_subscriber_topics_topic_slug_subscriber_id"))
-
-    op.drop_table("subscriber_topics")
-    with op.batch_alter_table("subscriber_keywords", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_subscriber_keywords_keyword_subscriber_id"))
-
-    op.drop_table("subscriber_keywords")
-    with op.batch_alter_table("digests", schema=None) as batch_op:
-        batch_op.drop_index("ix_digests_subscriber_id_created_at")
-
-    op.drop_table("digests")
-    with op.batch_alter_table("briefs", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_briefs_ingested_at"))
-
-    op.drop_table("briefs")
-    op.drop_table("topics")
-    with op.batch_alter_table("subscribers", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_subscribers_state"))
-
-    op.drop_table("subscribers")
-    op.drop_table("job_runs")
-    op.drop_table("feeds")
+    for table in TABLES_DROPPED:
+        op.drop_table(table)
