@@ -20,6 +20,7 @@ from bot.cli.support import (
 from bot.settings import Settings
 from jobs.catalogue import CatalogueError, load_topics
 from jobs.ingest.fetch import make_client
+from jobs.ingest.mail import MailError, is_message_file, message_reading
 from jobs.ingest.parse import FeedError, SourceError, briefs_from_bytes, briefs_to_json, download
 from jobs.ingest.reports import FeedReport, ReportStatus, summarise
 from jobs.ingest.run import ingest_due_feeds, ingest_sources
@@ -85,8 +86,12 @@ def parse(source: str, as_json: bool) -> None:
             data, content_type = asyncio.run(download(source))
         else:
             data, content_type = Path(source).read_bytes(), None
-        briefs = tag_briefs(tagger, briefs_from_bytes(data, name=source, content_type=content_type))
-    except (CatalogueError, FeedError, SourceError) as exc:
+        if is_message_file(source):
+            drafts = message_reading(data, name=source)[1].briefs
+        else:
+            drafts = briefs_from_bytes(data, name=source, content_type=content_type)
+        briefs = tag_briefs(tagger, drafts)
+    except (CatalogueError, FeedError, SourceError, MailError) as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot read {source}: {exc.strerror or exc}") from None

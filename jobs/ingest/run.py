@@ -21,6 +21,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobs.ingest.fetch import FetchStatus, fetch, redact_url
+from jobs.ingest.mail import MAX_MESSAGE_BYTES, is_message_file, message_reading
 from jobs.ingest.parse import read
 from jobs.ingest.reports import FeedReport, ReportStatus, summarise
 from jobs.ingest.store import (
@@ -204,8 +205,9 @@ async def _ingest_source(
             return FeedReport(name, None, ReportStatus.FAILED, error=result.error)
         data, content_type, origin = result.body, result.content_type, source
     else:
+        cap = MAX_MESSAGE_BYTES if is_message_file(source) else options.limits.max_bytes
         try:
-            data = _read_file(Path(source), options.limits.max_bytes)
+            data = _read_file(Path(source), cap)
         except OSError as exc:
             error = f"cannot read {source}: {exc.strerror or exc}"
             return FeedReport(name, None, ReportStatus.FAILED, error=error)
@@ -214,9 +216,12 @@ async def _ingest_source(
         content_type = mimetypes.guess_type(source)[0]
         origin = "file:" + hashlib.sha256(data).hexdigest()
     try:
-        reading = await asyncio.to_thread(
-            read, data, name=source, content_type=content_type, feed_only=False
-        )
+        if is_message_file(source):
+            origin, reading = await asyncio.to_thread(message_reading, data, name=source)
+        else:
+            reading = await asyncio.to_thread(
+                read, data, name=source, content_type=content_type, feed_only=False
+            )
     except ValueError as exc:
         error = _unprefixed(one_line(exc), source)
         return FeedReport(name, None, ReportStatus.FAILED, error=error)
