@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.clock import NotATimeError, read_time_range
+from jobs.ingest.mailbox import MailOptions
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
@@ -71,6 +72,11 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     health_host: str = "127.0.0.1"
     health_port: int | None = Field(default=None, ge=0, le=65535)
+    imap_password: SecretStr | None = None
+    imap_password_file: Path | None = None
+    imap_insecure: bool = False
+    imap_move_to: str | None = None
+    imap_timeout_seconds: float = Field(default=60, gt=0, le=600)
 
     @field_validator("database_url")
     @classmethod
@@ -129,6 +135,13 @@ class Settings(BaseSettings):
             raise ValueError(f"no such file: {value}")
         return value
 
+    @field_validator("imap_password_file")
+    @classmethod
+    def _password_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
     @field_validator("quiet_hours", mode="before")
     @classmethod
     def _quiet_hours(cls, value: object) -> object:
@@ -156,6 +169,24 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str | None:
         return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+    def mail_options(self) -> MailOptions:
+        """How mailbox sources are read; the password from its file is read here, at start."""
+        password = self.imap_password.get_secret_value() if self.imap_password else None
+        if self.imap_password_file is not None:
+            try:
+                password = self.imap_password_file.read_text(encoding="utf-8").strip() or None
+            except OSError as exc:
+                raise SettingsError(
+                    f"BRIEFBOT_IMAP_PASSWORD_FILE: cannot read {self.imap_password_file}: "
+                    f"{exc.strerror or exc}"
+                ) from None
+        return MailOptions(
+            password=password,
+            insecure=self.imap_insecure,
+            move_to=self.imap_move_to or None,
+            timeout=self.imap_timeout_seconds,
+        )
 
 
 def env_name(field: str) -> str:

@@ -404,3 +404,23 @@ class SeededDefault(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     seeded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MailMessage(Base):
+    """A message a mailbox source delivered, by Message-ID: stored once, then flagged read.
+
+    ``source`` is the newsletter it came from (List-Id, else the sender);
+    ``skipped`` says why a message was left unread in the mailbox (too large,
+    unreadable) instead of becoming a brief.
+    """
+
+    __tablename__ = "mail_messages"
+    __table_args__ = (UniqueConstraint("feed_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
+    message_id: Mapped[str] = mapped_column(String(998))
+    source: Mapped[str] = mapped_column(String(256))
+    brief_id: Mapped[int | None] = mapped_column(ForeignKey("briefs.id", ondelete="SET NULL"))
+    skipped: Mapped[str | None] = mapped_column(Text)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -57,6 +57,7 @@ def ingest(sources: tuple[str, ...]) -> None:
                 utcnow(),
                 options=IngestOptions(backoff_base=timedelta(minutes=settings.poll_minutes)),
                 include_backing_off=True,
+                mail=settings.mail_options(),
             )
 
     reports = run_async(with_database(settings, work))

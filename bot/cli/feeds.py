@@ -14,6 +14,7 @@ from bot.cli.support import (
 )
 from jobs.catalogue import CatalogueError, add_default_feeds, load_feeds
 from jobs.feeds.opml import OpmlError, read_opml, write_opml
+from jobs.ingest.mailbox import is_mailbox_url
 from storage import feeds as feed_store
 
 
@@ -136,7 +137,8 @@ def feeds_export(output: Path | None) -> None:
 
     async def work(_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> bytes:
         async with sessions() as session:
-            return write_opml((f.url, f.title) for f in await feed_store.list_feeds(session))
+            feeds = await feed_store.list_feeds(session)
+            return write_opml((f.url, f.title) for f in feeds if not is_mailbox_url(f.url))
 
     document = run_async(with_database(cli_settings(), work))
     if output is None:

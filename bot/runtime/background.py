@@ -61,7 +61,9 @@ class FeedPoll:
         tagger = Tagger(load_topics(self.settings.topics_file))
         began = perf_counter()
         now = utcnow()
-        reports = await ingest_due_feeds(self.sessions, self.client, tagger, now)
+        reports = await ingest_due_feeds(
+            self.sessions, self.client, tagger, now, mail=self.settings.mail_options()
+        )
         metrics.ingest_duration.observe(perf_counter() - began)
         for report in reports:
             metrics.feed_fetches.labels(result=report.status.value).inc()

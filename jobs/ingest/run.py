@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobs.ingest.fetch import FetchStatus, fetch, redact_url
 from jobs.ingest.mail import MAX_MESSAGE_BYTES, is_message_file, message_reading
+from jobs.ingest.mailbox import MailOptions, ingest_mailbox, is_mailbox_url
 from jobs.ingest.parse import read
 from jobs.ingest.reports import FeedReport, ReportStatus, summarise
 from jobs.ingest.store import (
@@ -53,13 +54,26 @@ async def ingest_feed(
     now: datetime,
     *,
     options: IngestOptions = DEFAULT_OPTIONS,
+    mail: MailOptions | None = None,
 ) -> FeedReport:
-    """Fetch one feed conditionally, store its new stories, and record how it went."""
+    """Fetch one feed conditionally (or poll one mailbox), store its new stories, and
+    record how it went."""
     async with sessions() as session:
         feed = await session.get(Feed, feed_id)
         if feed is None:
             return FeedReport(f"feed {feed_id}", feed_id, ReportStatus.FAILED, error="no such feed")
         url, etag, last_modified = feed.url, feed.etag, feed.last_modified
+    if is_mailbox_url(url):
+        return await ingest_mailbox(
+            sessions,
+            feed_id,
+            url,
+            tagger,
+            keyword_matcher,
+            now,
+            mail=mail or MailOptions(),
+            options=options,
+        )
     name = redact_url(url)
     try:
         result = await fetch(
@@ -122,6 +136,7 @@ async def ingest_due_feeds(
     *,
     options: IngestOptions = DEFAULT_OPTIONS,
     include_backing_off: bool = False,
+    mail: MailOptions | None = None,
 ) -> list[FeedReport]:
     """Ingest every feed that is due (or every enabled one), a few at a time.
 
@@ -141,7 +156,7 @@ async def ingest_due_feeds(
         async with gate:
             try:
                 return await ingest_feed(
-                    sessions, client, feed_id, tagger, matcher, now, options=options
+                    sessions, client, feed_id, tagger, matcher, now, options=options, mail=mail
                 )
             except Exception as exc:  # even recording the failure failed (database down?)
                 log.error("ingesting feed %s failed", feed_id, exc_info=True)
