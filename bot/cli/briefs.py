@@ -19,8 +19,8 @@ from bot.cli.support import (
 )
 from bot.settings import Settings
 from jobs.catalogue import CatalogueError, load_topics
+from jobs.ingest.emails import MailError, is_message_file, message_reading
 from jobs.ingest.fetch import make_client
-from jobs.ingest.mail import MailError, is_message_file, message_reading
 from jobs.ingest.parse import FeedError, SourceError, briefs_from_bytes, briefs_to_json, download
 from jobs.ingest.reports import FeedReport, ReportStatus, summarise
 from jobs.ingest.run import ingest_due_feeds, ingest_sources

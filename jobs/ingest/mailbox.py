@@ -26,7 +26,7 @@ from urllib.parse import quote, unquote, urlsplit
 from imapclient import IMAPClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from jobs.ingest.mail import MAX_MESSAGE_BYTES, MailBrief, MailError, read_message
+from jobs.ingest.emails import MAX_MESSAGE_BYTES, MailBrief, MailError, read_message
 from jobs.ingest.reports import FeedReport, ReportStatus
 from jobs.ingest.store import DEFAULT_OPTIONS, Counts, IngestOptions, one_line, prepare_brief
 from jobs.ingest.store import report as ok_report

@@ -20,8 +20,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from jobs.ingest.emails import MAX_MESSAGE_BYTES, is_message_file, message_reading
 from jobs.ingest.fetch import FetchStatus, fetch, redact_url
-from jobs.ingest.mail import MAX_MESSAGE_BYTES, is_message_file, message_reading
 from jobs.ingest.mailbox import MailOptions, ingest_mailbox, is_mailbox_url
 from jobs.ingest.parse import read
 from jobs.ingest.reports import FeedReport, ReportStatus, summarise

@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 
 from jobs.catalogue import load_topics, prepare_database
-from jobs.ingest.mail import read_message
+from jobs.ingest.emails import read_message
 from jobs.ingest.mailbox import MailOptions
 from jobs.ingest.run import ingest_due_feeds
 from jobs.ingest.store import prepare_brief

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.ingest.mail import MAX_MESSAGE_BYTES, MailError, read_message
+from jobs.ingest.emails import MAX_MESSAGE_BYTES, MailError, read_message
 from jobs.ingest.parse import briefs_from_bytes
 from tests.conftest import CORPUS
 from tests.mailbuild import STORIES, message, newsletter_html
