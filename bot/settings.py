@@ -17,7 +17,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.clock import NotATimeError, read_time_range
-from jobs.ingest.mailbox import MailOptions
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
@@ -169,24 +168,6 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str | None:
         return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
-
-    def mail_options(self) -> MailOptions:
-        """How mailbox sources are read; the password from its file is read here, at start."""
-        password = self.imap_password.get_secret_value() if self.imap_password else None
-        if self.imap_password_file is not None:
-            try:
-                password = self.imap_password_file.read_text(encoding="utf-8").strip() or None
-            except OSError as exc:
-                raise SettingsError(
-                    f"BRIEFBOT_IMAP_PASSWORD_FILE: cannot read {self.imap_password_file}: "
-                    f"{exc.strerror or exc}"
-                ) from None
-        return MailOptions(
-            password=password,
-            insecure=self.imap_insecure,
-            move_to=self.imap_move_to or None,
-            timeout=self.imap_timeout_seconds,
-        )
 
 
 def env_name(field: str) -> str:

@@ -68,3 +68,21 @@ def test_feeds_and_mailboxes_are_listed_together(cli_env: Path) -> None:
 def test_a_password_in_the_url_is_refused_and_not_echoed(cli_env: Path) -> None:
     code, output = briefbot("sources", "add", "imaps://me:hunter2@mail.test/INBOX")
     assert code == 1 and "hunter2" not in output and "BRIEFBOT_IMAP_PASSWORD" in output
+
+
+def test_the_mailbox_password_comes_from_its_file_and_is_never_shown(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from bot.runtime.background import mail_options
+    from bot.settings import load_settings
+
+    (tmp_path / "imap-password").write_text("app-pass-123\n")
+    monkeypatch.setenv("BRIEFBOT_IMAP_PASSWORD_FILE", str(tmp_path / "imap-password"))
+    monkeypatch.setenv("BRIEFBOT_IMAP_MOVE_TO", "Stored")
+    options = mail_options(load_settings(env_file=None))
+    assert (options.password, options.move_to, options.insecure) == (
+        "app-pass-123",
+        "Stored",
+        False,
+    )
+    assert "app-pass-123" not in repr(options)

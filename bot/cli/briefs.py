@@ -17,6 +17,7 @@ from bot.cli.support import (
     run_async,
     with_database,
 )
+from bot.runtime.background import mail_options
 from bot.settings import Settings
 from jobs.catalogue import CatalogueError, load_topics
 from jobs.ingest.emails import MailError, is_message_file, message_reading
@@ -57,7 +58,7 @@ def ingest(sources: tuple[str, ...]) -> None:
                 utcnow(),
                 options=IngestOptions(backoff_base=timedelta(minutes=settings.poll_minutes)),
                 include_backing_off=True,
-                mail=settings.mail_options(),
+                mail=mail_options(settings),
             )
 
     reports = run_async(with_database(settings, work))
