@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     health_host: str = "127.0.0.1"
     health_port: int | None = Field(default=None, ge=0, le=65535)
+    imap_password: SecretStr | None = None
+    imap_password_file: Path | None = None
+    imap_insecure: bool = False
+    imap_move_to: str | None = None
+    imap_timeout_seconds: float = Field(default=60, gt=0, le=600)
 
     @field_validator("database_url")
     @classmethod
@@ -125,6 +130,13 @@ class Settings(BaseSettings):
     @classmethod
     def _file_exists(cls, value: Path) -> Path:
         if not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @field_validator("imap_password_file")
+    @classmethod
+    def _password_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
             raise ValueError(f"no such file: {value}")
         return value
 

@@ -32,3 +32,11 @@ class CatalogueError(JobsError):
 
 class OpmlError(JobsError):
     """The file is not an OPML document we can read."""
+
+
+class MailError(FeedError):
+    """An email message we cannot read; the message is one line for the operator."""
+
+
+class MailboxError(SourceError):
+    """A mailbox URL or setting we cannot use; the message says what to fix."""

@@ -43,4 +43,4 @@ async def first_sight(session: AsyncSession, update_id: int, now: datetime) -> b
 async def prune(session: AsyncSession, now: datetime) -> int:
     """Forget ids seen longer than ``KEEP`` ago; returns how many."""
     result = await session.execute(delete(SeenUpdate).where(SeenUpdate.seen_at < now - KEEP))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rowcount(result)

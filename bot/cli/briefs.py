@@ -17,9 +17,11 @@ from bot.cli.support import (
     run_async,
     with_database,
 )
+from bot.runtime.background import mail_options
 from bot.settings import Settings
 from jobs.catalogue import load_topics
-from jobs.errors import CatalogueError, FeedError, SourceError
+from jobs.errors import CatalogueError, FeedError, MailError, SourceError
+from jobs.ingest.emails import is_message_file, message_reading
 from jobs.ingest.fetch import make_client
 from jobs.ingest.parse import briefs_from_bytes, briefs_to_json, download
 from jobs.ingest.reports import FeedReport, ReportStatus, summarise
@@ -57,6 +59,7 @@ def ingest(sources: tuple[str, ...]) -> None:
                 utcnow(),
                 options=IngestOptions(backoff_base=timedelta(minutes=settings.poll_minutes)),
                 include_backing_off=True,
+                mail=mail_options(settings),
             )
 
     reports = run_async(with_database(settings, work))
@@ -88,8 +91,12 @@ def parse(source: str, as_json: bool) -> None:
             )
         else:
             data, content_type = Path(source).read_bytes(), None
-        briefs = tag_briefs(tagger, briefs_from_bytes(data, name=source, content_type=content_type))
-    except (CatalogueError, FeedError, SourceError) as exc:
+        if is_message_file(source):
+            drafts = message_reading(data, name=source)[1].briefs
+        else:
+            drafts = briefs_from_bytes(data, name=source, content_type=content_type)
+        briefs = tag_briefs(tagger, drafts)
+    except (CatalogueError, FeedError, SourceError, MailError) as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot read {source}: {exc.strerror or exc}") from None

@@ -16,6 +16,7 @@ from jobs.catalogue import CatalogueError, add_default_feeds, load_feeds
 from jobs.errors import OpmlError
 from jobs.feeds.opml import read_opml, too_large, write_opml
 from jobs.ingest.addresses import resolve_refusal, url_refusal
+from jobs.ingest.mailbox import is_mailbox_url
 from storage import feeds as feed_store
 
 PRIVATE_HINT = "set BRIEFBOT_ALLOW_PRIVATE_FEEDS=true to fetch an internal feed on purpose"
@@ -156,7 +157,8 @@ def feeds_export(output: Path | None) -> None:
 
     async def work(_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> bytes:
         async with sessions() as session:
-            return write_opml((f.url, f.title) for f in await feed_store.list_feeds(session))
+            feeds = await feed_store.list_feeds(session)
+            return write_opml((f.url, f.title) for f in feeds if not is_mailbox_url(f.url))
 
     document = run_async(with_database(cli_settings(), work))
     if output is None:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.cli.briefs import ingest, parse, preview, print_preview
 from bot.cli.feeds import feeds
+from bot.cli.sources import sources
 from bot.cli.support import (
     BOTFATHER_HELP,
     SEED_BRIEF,
@@ -105,7 +106,7 @@ def run(
         raise click.ClickException(str(exc)) from None
 
 
-for command in (ingest, parse, preview, feeds):
+for command in (ingest, parse, preview, feeds, sources):
     main.add_command(command)
 
 

@@ -9,6 +9,7 @@ sweep in progress finish. ``FeedPoll`` is the scheduler's poll job.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from time import perf_counter
@@ -25,6 +26,7 @@ from jobs import metrics
 from jobs.catalogue import load_topics
 from jobs.feeds.alerts import check_feed_health
 from jobs.ingest.fetch import make_client
+from jobs.ingest.mailbox import MailOptions
 from jobs.ingest.run import ingest_due_feeds
 from jobs.ingest.tag import Tagger
 from jobs.schedule import Job, Scheduler, Timing
@@ -47,6 +49,29 @@ def timing(settings: Settings) -> Timing:
     )
 
 
+log = logging.getLogger(__name__)
+
+
+def mail_options(settings: Settings) -> MailOptions:
+    """How mailbox sources are read; a password file is read here, at start of a poll."""
+    password = settings.imap_password.get_secret_value() if settings.imap_password else None
+    if settings.imap_password_file is not None:
+        try:
+            password = settings.imap_password_file.read_text(encoding="utf-8").strip() or None
+        except OSError as exc:
+            log.warning(
+                "BRIEFBOT_IMAP_PASSWORD_FILE: cannot read %s: %s",
+                settings.imap_password_file,
+                exc.strerror or exc,
+            )
+    return MailOptions(
+        password=password,
+        insecure=settings.imap_insecure,
+        move_to=settings.imap_move_to or None,
+        timeout=settings.imap_timeout_seconds,
+    )
+
+
 class FeedPoll:
     """The scheduler's poll job: ingest the due feeds with one shared HTTP client, then
     alert the admins about feeds in trouble (once per incident)."""
@@ -62,7 +87,9 @@ class FeedPoll:
         tagger = Tagger(load_topics(self.settings.topics_file))
         began = perf_counter()
         now = utcnow()
-        reports = await ingest_due_feeds(self.sessions, self.client, tagger, now)
+        reports = await ingest_due_feeds(
+            self.sessions, self.client, tagger, now, mail=mail_options(self.settings)
+        )
         metrics.ingest_duration.observe(perf_counter() - began)
         for report in reports:
             metrics.feed_fetches.labels(result=report.status.value).inc()

@@ -26,6 +26,7 @@ class FeedReport:
     articles: int = 0  # article pages fetched for summary-only items
     error: str | None = None
     retry_at: datetime | None = None  # when a failing feed is tried again
+    note: str | None = None  # what was left out of a run that worked (a mailbox's skips)
 
     def describe(self) -> str:
         """One line: what was stored and skipped, or what went wrong."""
@@ -38,7 +39,8 @@ class FeedReport:
         articles = f", {self.articles} article pages fetched" if self.articles else ""
         skipped = self.duplicates + self.near_duplicates
         new = _n(self.new, "new story", "new stories")
-        return f"{self.name}: {new}, {skipped} duplicates skipped{near}{articles}"
+        note = f"; {self.note}" if self.note else ""
+        return f"{self.name}: {new}, {skipped} duplicates skipped{near}{articles}{note}"
 
 
 def _n(count: int, one: str, many: str) -> str:

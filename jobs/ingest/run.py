@@ -28,7 +28,9 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobs.errors import FeedError, FeedGoneError, SourceError
+from jobs.ingest.emails import MAX_MESSAGE_BYTES, is_message_file, message_reading
 from jobs.ingest.fetch import FetchStatus, fetch, redact_url
+from jobs.ingest.mailbox import MailOptions, ingest_mailbox, is_mailbox_url
 from jobs.ingest.parse import read
 from jobs.ingest.reports import FeedReport, ReportStatus, summarise
 from jobs.ingest.split.layout import MIN_ISSUES
@@ -62,8 +64,10 @@ async def ingest_feed(
     now: datetime,
     *,
     options: IngestOptions = DEFAULT_OPTIONS,
+    mail: MailOptions | None = None,
 ) -> FeedReport:
-    """Fetch one feed conditionally, store its new stories, and record how it went.
+    """Fetch one feed conditionally (or poll one mailbox), store its new stories, and
+    record how it went.
 
     A fetch failure or a ``FeedError`` is the feed's failure (recorded, with
     back-off); any other exception propagates untouched.
@@ -74,6 +78,17 @@ async def ingest_feed(
             return FeedReport(f"feed {feed_id}", feed_id, ReportStatus.FAILED, error="no such feed")
         url, etag, last_modified = feed.url, feed.etag, feed.last_modified
         template = await templates.template_of(session, feed_id, MIN_ISSUES)
+    if is_mailbox_url(url):
+        return await ingest_mailbox(
+            sessions,
+            feed_id,
+            url,
+            tagger,
+            keyword_matcher,
+            now,
+            mail=mail or MailOptions(),
+            options=options,
+        )
     name = redact_url(url)
     try:
         result = await fetch(
@@ -138,6 +153,7 @@ async def ingest_due_feeds(
     *,
     options: IngestOptions = DEFAULT_OPTIONS,
     include_backing_off: bool = False,
+    mail: MailOptions | None = None,
 ) -> list[FeedReport]:
     """Ingest every feed that is due (or every enabled one), a few at a time.
 
@@ -157,7 +173,7 @@ async def ingest_due_feeds(
         async with gate:
             try:
                 return await ingest_feed(
-                    sessions, client, feed_id, tagger, matcher, now, options=options
+                    sessions, client, feed_id, tagger, matcher, now, options=options, mail=mail
                 )
             except Exception as exc:  # a bug, or the database is down: not the feed's fault
                 log.error("ingesting feed %s failed", feed_id, exc_info=True)
@@ -221,8 +237,9 @@ async def _ingest_source(
             return FeedReport(name, None, ReportStatus.FAILED, error=result.error)
         data, content_type, origin = result.body, result.content_type, source
     else:
+        cap = MAX_MESSAGE_BYTES if is_message_file(source) else options.limits.max_bytes
         try:
-            data = _read_file(Path(source), options.limits.max_bytes)
+            data = _read_file(Path(source), cap)
         except OSError as exc:
             error = f"cannot read {source}: {exc.strerror or exc}"
             return FeedReport(name, None, ReportStatus.FAILED, error=error)
@@ -231,9 +248,12 @@ async def _ingest_source(
         content_type = mimetypes.guess_type(source)[0]
         origin = "file:" + hashlib.sha256(data).hexdigest()
     try:
-        reading = await asyncio.to_thread(
-            read, data, name=source, content_type=content_type, feed_only=False
-        )
+        if is_message_file(source):
+            origin, reading = await asyncio.to_thread(message_reading, data, name=source)
+        else:
+            reading = await asyncio.to_thread(
+                read, data, name=source, content_type=content_type, feed_only=False
+            )
     except FeedError as exc:
         error = _unprefixed(one_line(exc), source)
         return FeedReport(name, None, ReportStatus.FAILED, error=error)

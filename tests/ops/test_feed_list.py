@@ -121,6 +121,9 @@ async def test_removed_feeds_stay_removed_through_every_command_and_a_poll(
             "feeds add": [["feeds", "add", OWN], ["feeds", "remove", OWN]],
             "feeds import": [["feeds", "import", "own.opml"], ["feeds", "remove", OWN]],
             "feeds remove": [["feeds", "remove", "1"]],
+            "sources add": [["sources", "add", OWN], ["sources", "remove", OWN]],
+            "sources list": [["sources", "list"]],
+            "sources remove": [["sources", "add", OWN], ["sources", "remove", OWN]],
             "ingest": [["ingest"], ["ingest", seed]],
             "parse": [["parse", seed, "--json"]],
             "preview": [["preview", "--topics", "gaza"]],
@@ -138,7 +141,11 @@ async def test_removed_feeds_stay_removed_through_every_command_and_a_poll(
         hits = [server.hits(url.rsplit("/", 1)[1]) for url in operator.defaults]
 
     # A new command must be added to the steps (reset-defaults brings them back on purpose).
-    assert set(all_commands()) - set(steps) - {"run", "feeds reset-defaults"} == {"feeds", "db"}
+    assert set(all_commands()) - set(steps) - {"run", "feeds reset-defaults"} == {
+        "feeds",
+        "sources",
+        "db",
+    }
     assert {argv for argv, code in exits.items() if code} == {"feeds remove 1"}
     assert after_run == set(), run_log
     assert "no feeds" in listed and "reset-defaults" in listed

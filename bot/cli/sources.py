@@ -1,0 +1,93 @@
+"""CLI commands for every polled source, feeds and mailboxes alike: add, list, remove."""
+
+from __future__ import annotations
+
+import click
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.cli.support import cli_settings, run_async, with_database
+from jobs.errors import MailboxError
+from jobs.ingest.mailbox import is_mailbox_url, mailbox_address
+from storage import feeds as feed_store
+from storage.mailboxes import message_counts
+
+
+@click.group()
+def sources() -> None:
+    """Manage the polled sources: feeds (http/https) and mailboxes (imaps://)."""
+
+
+@sources.command("add")
+@click.argument("url")
+@click.option("--title", help="A name to show for the source.")
+def sources_add(url: str, title: str | None) -> None:
+    """Add a feed URL, or a mailbox as imaps://USER@HOST[:PORT]/FOLDER.
+
+    A mailbox's password comes from BRIEFBOT_IMAP_PASSWORD (or the file named by
+    BRIEFBOT_IMAP_PASSWORD_FILE), never from the URL; imap://USER@HOST/FOLDER
+    uses STARTTLS on port 143.
+    """
+    if is_mailbox_url(url):
+        try:
+            url = mailbox_address(url).url
+        except MailboxError as exc:
+            raise click.ClickException(str(exc)) from None
+    elif not url.startswith(("http://", "https://")):
+        raise click.ClickException(
+            f"{url!r} is neither an http(s) feed URL nor an imaps:// mailbox URL"
+        )
+
+    async def work(_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> bool:
+        async with sessions.begin() as session:
+            _, created = await feed_store.add_feed(session, url, title)
+            return created
+
+    created = run_async(with_database(cli_settings(), work))
+    click.echo(f"added {url}" if created else f"{url} is already there; nothing changed")
+
+
+@sources.command("list")
+def sources_list() -> None:
+    """List feeds and mailboxes with the health of their last poll."""
+
+    async def work(_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+        async with sessions() as session:
+            lines = []
+            for feed in await feed_store.list_feeds(session):
+                if feed.last_error:
+                    state = f"failing ({feed.consecutive_failures}x): {feed.last_error}"
+                elif feed.last_success_at:
+                    state = f"ok at {feed.last_success_at:%Y-%m-%d %H:%M} UTC"
+                else:
+                    state = "not polled yet"
+                kind = "mailbox" if is_mailbox_url(feed.url) else "feed"
+                if kind == "mailbox":
+                    stored, skipped = await message_counts(session, feed.id)
+                    state += f"; {stored} messages stored" + (
+                        f", {skipped} left unread" if skipped else ""
+                    )
+                title = f" {feed.title}" if feed.title else ""
+                alert = f" [ALERT: {feed.alert_note}]" if feed.alert_kind else ""
+                lines.append(f"{feed.id:>3}  {kind:<7}  {feed.url}{title}  [{state}]{alert}")
+            return lines
+
+    lines = run_async(with_database(cli_settings(), work))
+    click.echo(
+        "\n".join(lines)
+        if lines
+        else "no sources; add one with `briefbot sources add URL` (a feed or imaps:// mailbox)"
+    )
+
+
+@sources.command("remove")
+@click.argument("url_or_id")
+def sources_remove(url_or_id: str) -> None:
+    """Remove a feed or mailbox by URL or id (its stories stay)."""
+
+    async def work(_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> bool:
+        async with sessions.begin() as session:
+            return await feed_store.remove_feed(session, url_or_id)
+
+    if not run_async(with_database(cli_settings(), work)):
+        raise click.ClickException(f"no source {url_or_id!r}; `briefbot sources list` shows them")
+    click.echo(f"removed {url_or_id}")

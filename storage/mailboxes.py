@@ -1,0 +1,88 @@
+"""The messages mailbox sources delivered: one row per mailbox and Message-ID."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.dialect import insert_ignoring_conflicts, rowcount
+from storage.models import Brief
+from storage.types import Base, UTCDateTime, utcnow
+
+
+class MailMessage(Base):
+    """A message a mailbox source delivered, by Message-ID: stored once, then flagged read.
+
+    ``source`` is the newsletter it came from (List-Id, else the sender);
+    ``skipped`` says why a message was left unread in the mailbox (too large,
+    unreadable) instead of becoming a brief.
+    """
+
+    __tablename__ = "mail_messages"
+    __table_args__ = (UniqueConstraint("feed_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
+    message_id: Mapped[str] = mapped_column(String(998))
+    source: Mapped[str] = mapped_column(String(256))
+    brief_id: Mapped[int | None] = mapped_column(ForeignKey("briefs.id", ondelete="SET NULL"))
+    skipped: Mapped[str | None] = mapped_column(Text)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+async def known_messages(
+    session: AsyncSession, feed_id: int, message_ids: Iterable[str]
+) -> dict[str, str | None]:
+    """Which of these Message-IDs this mailbox delivered before, each with why it was
+    skipped (None: it was stored)."""
+    wanted = list(set(message_ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(MailMessage.message_id, MailMessage.skipped).where(
+            MailMessage.feed_id == feed_id, MailMessage.message_id.in_(wanted)
+        )
+    )
+    return {message_id: skipped for message_id, skipped in rows}
+
+
+async def record_message(
+    session: AsyncSession,
+    feed_id: int,
+    message_id: str,
+    *,
+    source: str,
+    now: datetime,
+    brief_key: str | None = None,
+    skipped: str | None = None,
+) -> bool:
+    """Record a delivered message (with the brief it became, by key); True the first time."""
+    brief_id = None
+    if brief_key is not None:
+        brief_id = await session.scalar(select(Brief.id).where(Brief.key == brief_key))
+    result = await session.execute(
+        insert_ignoring_conflicts(session, MailMessage.__table__).values(
+            feed_id=feed_id,
+            message_id=message_id[:998],
+            source=source[:256],
+            brief_id=brief_id,
+            skipped=skipped,
+            stored_at=now,
+        )
+    )
+    return bool(rowcount(result))
+
+
+async def message_counts(session: AsyncSession, feed_id: int) -> tuple[int, int]:
+    """How many messages this mailbox delivered: (stored, skipped)."""
+    rows = list(
+        await session.execute(
+            select(MailMessage.skipped.is_(None)).where(MailMessage.feed_id == feed_id)
+        )
+    )
+    stored = sum(1 for (ok,) in rows if ok)
+    return stored, len(rows) - stored
