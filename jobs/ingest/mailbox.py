@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -24,6 +25,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
 from imapclient import IMAPClient
+from imapclient.tls import IMAP4_TLS
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobs.errors import MailboxError, MailError
@@ -110,6 +112,23 @@ class _Unread:
     message_id: str | None
 
 
+class _TimedTLS(IMAP4_TLS):
+    """IMAPClient's TLS connection, with its connect timeout applied to the TCP connect
+    and the TLS handshake too: its own passes no timeout down, so a server that
+    accepts and never answers would hold a worker thread for good."""
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        return super()._create_socket(self._timeout if timeout is None else timeout)
+
+
+class _Client(IMAPClient):
+    def _create_IMAP4(self) -> Any:
+        if self.ssl and not self.stream:
+            connect = getattr(self._timeout, "connect", None)
+            return _TimedTLS(self.host, self.port, self.ssl_context, connect)
+        return super()._create_IMAP4()
+
+
 class _Session:
     """One IMAP connection, each blocking call run in a worker thread."""
 
@@ -127,7 +146,7 @@ class _Session:
             context.verify_mode = ssl.CERT_NONE
         a = self.address
         client: IMAPClient = await self.call(
-            lambda: IMAPClient(
+            lambda: _Client(
                 a.host,
                 port=a.port,
                 ssl=not a.starttls,
