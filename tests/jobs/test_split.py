@@ -149,6 +149,28 @@ Unions accepted a pay offer after three weeks of walkouts.
     assert brief.stories[0].text.endswith("- Polls open at 7 a.m.")
 
 
+def test_house_announcement_opening_with_a_pitch_is_dropped_whole_and_counted():
+    text = """# Weekly roundup
+
+## Election called
+
+The prime minister called a snap election for March after losing a confidence vote.
+
+## Introducing shared links
+
+Members can now share up to five articles a month with anyone. Just tap the share icon above
+any article and send the link away!
+
+## Rail strike ends
+
+Unions accepted a pay offer after three weeks of walkouts. Subscribe to our rail newsletter.
+"""
+    brief = split_text(text)
+    assert [s.title for s in brief.stories] == ["Election called", "Rail strike ends"]
+    assert brief.stories[1].text == "Unions accepted a pay offer after three weeks of walkouts."
+    assert any("Just tap the share icon" in d.text for d in brief.dropped)
+
+
 def test_ordinary_feed_item_with_subheadings_stays_one_story():
     html = """<p>The council approved the new bridge on Monday after a year of debate.</p>
     <h2>Why it matters</h2><p>The old bridge carries twice its design load every day.</p>

@@ -53,7 +53,7 @@ JUNK_LINE = re.compile(
     re.I,
 )
 PROMO = re.compile(
-    r"\bsubscribe\b|\bsign up (?:for|to|now|here)\b|"
+    r"\bsubscribe\b|\bsign up (?:for|to|now|here)\b|\b(?:subscribers|members|you) can now\b|"
     r"\bjoin [\d,.]+ (?:\w+ )?(?:readers|subscribers)\b|\bdelivered (?:to your inbox|in a free)\b",
     re.I,
 )
@@ -231,13 +231,17 @@ def lead_title(lead: str, text: str) -> tuple[str, str]:
 
 
 def drop_promos(text: str) -> str:
-    """A paragraph without its "subscribe to …" sentences and "Read more" tails."""
+    """A paragraph without its "subscribe to …" sentences and "Read more" tails; none of it
+    when it opens with such a pitch (a house announcement: "Members can now …")."""
     text = TRAILING_JUNK.sub("", text)
     if not PROMO.search(text):
         return text
-    kept, start = [], 0
+    kept: list[str] = []
+    start = 0
     for match in _SENTENCE_END.finditer(text + " X"):
         sentence = (text + " X")[start : match.end()]
+        if PROMO.search(sentence) and not kept:  # a paragraph opening with a pitch is all pitch
+            return ""
         if not PROMO.search(sentence):
             kept.append(sentence.strip())
         start = match.end()
