@@ -171,6 +171,34 @@ Unions accepted a pay offer after three weeks of walkouts. Subscribe to our rail
     assert any("Just tap the share icon" in d.text for d in brief.dropped)
 
 
+def test_link_post_without_its_comments_line_still_starts_its_own_story():
+    text = """# Links for Monday
+
+## Posts and links
+
+Scientists [found a sunken wall](https://a.test/wall) of granite blocks off the coast of France,\
+set in pairs on the bedrock.
+[ comments](https://blog.test/1)
+
+[A map of every river](https://b.test/rivers) drawn in one colour per basin, from the Amazon on.
+[ comments](https://blog.test/2)
+
+Members can now share five articles a month. [See how gift links work](https://blog.test/gift).
+
+[The kimchi trade turns](https://c.test/kimchi) as cheaper imports overtake exports.
+
+[Students gave up their phones](https://d.test/phones) for a week and wrote down what they missed.
+[ comments](https://blog.test/3)
+"""
+    brief = split_text(text)
+    assert [s.title for s in brief.stories][2:] == [
+        "The kimchi trade turns as cheaper imports overtake exports",
+        "Students gave up their phones for a week and wrote down what they missed",
+    ]
+    assert len(brief.stories) == 4
+    assert not any("gift links" in s.text for s in brief.stories)
+
+
 def test_ordinary_feed_item_with_subheadings_stays_one_story():
     html = """<p>The council approved the new bridge on Monday after a year of debate.</p>
     <h2>Why it matters</h2><p>The old bridge carries twice its design load every day.</p>
