@@ -199,6 +199,26 @@ Members can now share five articles a month. [See how gift links work](https://b
     assert not any("gift links" in s.text for s in brief.stories)
 
 
+def test_note_ending_in_a_linked_call_to_action_is_dropped_but_a_story_ending_in_one_is_kept():
+    text = """# Weekly roundup
+
+## Election called
+
+The prime minister called a snap election for March after losing a confidence vote.
+
+People left 23 comments on posts this week. [Check out the busiest threads](https://b.test/c).
+
+## Rail strike ends
+
+Unions accepted a pay offer after three weeks of walkouts. [Read our rail coverage](https://b.test/r)
+"""
+    brief = split_text(text)
+    assert [s.title for s in brief.stories] == ["Election called", "Rail strike ends"]
+    assert "comments on posts" not in brief.stories[0].text
+    assert any("comments on posts" in d.text for d in brief.dropped)
+    assert brief.stories[1].text.startswith("Unions accepted a pay offer")
+
+
 def test_ordinary_feed_item_with_subheadings_stays_one_story():
     html = """<p>The council approved the new bridge on Monday after a year of debate.</p>
     <h2>Why it matters</h2><p>The old bridge carries twice its design load every day.</p>

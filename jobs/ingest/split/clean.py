@@ -124,6 +124,9 @@ def clean_blocks(
         if rules.QUOTED.match(text) and rules.SIGNATURE.match(following):
             dropped.append(Dropped("boilerplate", text))  # an epigraph and its author
             continue
+        if block.kind == Kind.PARA and block.closes_link and rules.is_cta_note(text):
+            dropped.append(Dropped("promo", text))
+            continue
         if rules.is_noise(text):
             dropped.append(Dropped("boilerplate", text))
             if kept and rules.READ_MORE.match(text):

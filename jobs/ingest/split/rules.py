@@ -78,7 +78,8 @@ BIO = re.compile(
 SIGNATURE = re.compile(r"^[—–-]{1,2}\s*[A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){0,3}$")
 CALL_TO_ACTION = re.compile(
     r"(?:→|»|>>)\s*$|^(?:Listen|Watch|Read|Register|RSVP|Sign up|Subscribe|Learn more|Join|Buy|"
-    r"Shop|Download|Try|Get (?:tickets|started|the app)|Apply|Book|Reserve|Click|Tune in)\b",
+    r"Shop|Download|Try|Check out|Get (?:tickets|started|the app)|Apply|Book|Reserve|Click|"
+    r"Tune in)\b",
     re.I,
 )
 BYLINE = re.compile(
@@ -228,6 +229,23 @@ def lead_title(lead: str, text: str) -> tuple[str, str]:
     if words(lead) >= 6:
         return shorten(lead.rstrip(",;: ")), text
     return shorten(first_sentence(text).rstrip(".")), text
+
+
+_TO_THE_STORY = re.compile(r"(?:Read|Listen|Watch)\b", re.I)  # a call that leads to the story
+
+
+def is_cta_note(text: str) -> bool:
+    """A short note that ends in a call to action ("People left 23 comments this week.
+    Check out the threads."): the house talking about itself, when that call is its link;
+    "Read/Listen/Watch …" leads to the story and is kept."""
+    sentences = _SENTENCE_END.split(text)
+    last = sentences[-1]
+    return (
+        words(text) < 30
+        and len(sentences) >= 2
+        and bool(CALL_TO_ACTION.match(last))
+        and not _TO_THE_STORY.match(last)
+    )
 
 
 def drop_promos(text: str) -> str:
