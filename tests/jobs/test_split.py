@@ -219,6 +219,23 @@ Unions accepted a pay offer after three weeks of walkouts. [Read our rail covera
     assert brief.stories[1].text.startswith("Unions accepted a pay offer")
 
 
+def test_numbered_brief_list_of_bold_lead_ins_gives_one_story_per_item():
+    html = """<html><body><h1>Media wire</h1>
+<p>↓</p><p>1</p><h2>Network sold</h2>
+<p>The network was sold to a studio group for two billion dollars after a long auction.</p>
+<p>↓</p><p>2</p><h2>Paper cuts print days</h2>
+<p>The city paper will print three days a week from June and move its staff online.</p>
+<p>↓</p><p>Intel</p><ul>
+<li><strong>A newsletter platform</strong> is launching a campaign on Monday against rivals.</li>
+<li><strong>The Styles desk</strong> is dropping honorific titles in the coming days.</li>
+<li><strong>Ars Technica</strong> released a new AI policy.</li></ul>
+</body></html>"""
+    brief = split_html(html)
+    assert len(brief.stories) == 5
+    assert brief.stories[4].text.endswith("released a new AI policy.")
+    assert "Intel" not in [s.title for s in brief.stories]
+
+
 def test_ordinary_feed_item_with_subheadings_stays_one_story():
     html = """<p>The council approved the new bridge on Monday after a year of debate.</p>
     <h2>Why it matters</h2><p>The old bridge carries twice its design load every day.</p>
