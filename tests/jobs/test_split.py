@@ -236,6 +236,22 @@ def test_numbered_brief_list_of_bold_lead_ins_gives_one_story_per_item():
     assert "Intel" not in [s.title for s in brief.stories]
 
 
+def test_forwarded_email_line_at_the_top_is_dropped_without_cutting_the_brief():
+    html = """<html><body>
+<p>Was this email forwarded to you? Sign up here</p>
+<h1>Weekly wire</h1>
+<h2>Network sold</h2>
+<p>The network was sold to a studio group for two billion dollars after a long auction.</p>
+<h2>Paper cuts print days</h2>
+<p>The city paper will print three days a week from June and move its staff online.</p>
+<p>Was this email forwarded to you? Sign up here</p>
+<p>A closing line under the footer that belongs to nobody at all, written here.</p>
+</body></html>"""
+    brief = split_html(html)
+    assert [s.title for s in brief.stories] == ["Network sold", "Paper cuts print days"]
+    assert not any("forwarded" in s.text or "closing line" in s.text for s in brief.stories)
+
+
 def test_ordinary_feed_item_with_subheadings_stays_one_story():
     html = """<p>The council approved the new bridge on Monday after a year of debate.</p>
     <h2>Why it matters</h2><p>The old bridge carries twice its design load every day.</p>
