@@ -149,6 +149,109 @@ Unions accepted a pay offer after three weeks of walkouts.
     assert brief.stories[0].text.endswith("- Polls open at 7 a.m.")
 
 
+def test_house_announcement_opening_with_a_pitch_is_dropped_whole_and_counted():
+    text = """# Weekly roundup
+
+## Election called
+
+The prime minister called a snap election for March after losing a confidence vote.
+
+## Introducing shared links
+
+Members can now share up to five articles a month with anyone. Just tap the share icon above
+any article and send the link away!
+
+## Rail strike ends
+
+Unions accepted a pay offer after three weeks of walkouts. Subscribe to our rail newsletter.
+"""
+    brief = split_text(text)
+    assert [s.title for s in brief.stories] == ["Election called", "Rail strike ends"]
+    assert brief.stories[1].text == "Unions accepted a pay offer after three weeks of walkouts."
+    assert any("Just tap the share icon" in d.text for d in brief.dropped)
+
+
+def test_link_post_without_its_comments_line_still_starts_its_own_story():
+    text = """# Links for Monday
+
+## Posts and links
+
+Scientists [found a sunken wall](https://a.test/wall) of granite blocks off the coast of France,\
+set in pairs on the bedrock.
+[ comments](https://blog.test/1)
+
+[A map of every river](https://b.test/rivers) drawn in one colour per basin, from the Amazon on.
+[ comments](https://blog.test/2)
+
+Members can now share five articles a month. [See how gift links work](https://blog.test/gift).
+
+[The kimchi trade turns](https://c.test/kimchi) as cheaper imports overtake exports.
+
+[Students gave up their phones](https://d.test/phones) for a week and wrote down what they missed.
+[ comments](https://blog.test/3)
+"""
+    brief = split_text(text)
+    assert [s.title for s in brief.stories][2:] == [
+        "The kimchi trade turns as cheaper imports overtake exports",
+        "Students gave up their phones for a week and wrote down what they missed",
+    ]
+    assert len(brief.stories) == 4
+    assert not any("gift links" in s.text for s in brief.stories)
+
+
+def test_note_ending_in_a_linked_call_to_action_is_dropped_but_a_story_ending_in_one_is_kept():
+    text = """# Weekly roundup
+
+## Election called
+
+The prime minister called a snap election for March after losing a confidence vote.
+
+People left 23 comments on posts this week. [Check out the busiest threads](https://b.test/c).
+
+## Rail strike ends
+
+Unions accepted a pay offer after three weeks of walkouts. [Read our rail coverage](https://b.test/r)
+"""
+    brief = split_text(text)
+    assert [s.title for s in brief.stories] == ["Election called", "Rail strike ends"]
+    assert "comments on posts" not in brief.stories[0].text
+    assert any("comments on posts" in d.text for d in brief.dropped)
+    assert brief.stories[1].text.startswith("Unions accepted a pay offer")
+
+
+def test_numbered_brief_list_of_bold_lead_ins_gives_one_story_per_item():
+    html = """<html><body><h1>Media wire</h1>
+<p>↓</p><p>1</p><h2>Network sold</h2>
+<p>The network was sold to a studio group for two billion dollars after a long auction.</p>
+<p>↓</p><p>2</p><h2>Paper cuts print days</h2>
+<p>The city paper will print three days a week from June and move its staff online.</p>
+<p>↓</p><p>Intel</p><ul>
+<li><strong>A newsletter platform</strong> is launching a campaign on Monday against rivals.</li>
+<li><strong>The Styles desk</strong> is dropping honorific titles in the coming days.</li>
+<li><strong>Ars Technica</strong> released a new AI policy.</li></ul>
+</body></html>"""
+    brief = split_html(html)
+    assert len(brief.stories) == 5
+    assert brief.stories[4].text.endswith("released a new AI policy.")
+    assert "Intel" not in [s.title for s in brief.stories]
+
+
+def test_forwarded_email_line_at_the_top_is_dropped_without_cutting_the_brief():
+    html = """<html><body>
+<p>Was this email forwarded to you? Sign up here</p>
+<h1>Weekly wire</h1>
+<h2>Network sold</h2>
+<p>The network was sold to a studio group for two billion dollars after a long auction.</p>
+<h2>Paper cuts print days</h2>
+<p>The city paper will print three days a week from June and move its staff online.</p>
+<p>Was this email forwarded to you? Sign up here</p>
+<p>A closing line under the footer that belongs to nobody at all, written here.</p>
+</body></html>"""
+    brief = split_html(html)
+    assert [s.title for s in brief.stories] == ["Network sold", "Paper cuts print days"]
+    assert not any("forwarded" in s.text or "closing line" in s.text for s in brief.stories)
+
+
 def test_ordinary_feed_item_with_subheadings_stays_one_story():
     html = """<p>The council approved the new bridge on Monday after a year of debate.</p>
     <h2>Why it matters</h2><p>The old bridge carries twice its design load every day.</p>

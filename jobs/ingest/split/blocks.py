@@ -51,6 +51,8 @@ class Block:
     marked: bool = False
     links: int = 0
     ends: bool = False  # a "Read more" link or a rule followed it: its item ends here
+    opens_link: bool = False  # its first words are link text
+    closes_link: bool = False  # its last words are link text
 
 
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b\u200c\u034f\u2007\u202f]+")
@@ -180,6 +182,8 @@ def blocks_from_text(text: str) -> list[Block]:
 def _mark_links(block: Block, links: list[str], line: str) -> None:
     """How many links a Markdown line holds and whether it is all link text."""
     block.links = len(links)
+    block.opens_link = bool(links) and line.lstrip('*"“ ').startswith(links[0].lstrip('*"“ '))
+    block.closes_link = bool(links) and line.rstrip(" .→*").endswith(links[-1].strip(" .*"))
     linked = sum(len(t.replace("*", "").replace("#", "").strip()) for t in links)
     block.linked = bool(links) and linked >= len(line.replace("*", "").strip()) * 0.9
 

@@ -72,6 +72,14 @@ def _in_front(kept: list[Block], block: Block) -> bool:
     return False
 
 
+def _at_top(kept: list[Block]) -> bool:
+    """Nothing a reader came for is above: fewer than three blocks, none a paragraph of
+    twenty words or more (a footer line there is a header's, not the end of the brief)."""
+    return len(kept) < 3 and not any(
+        b.kind == Kind.PARA and rules.words(b.text) >= 20 for b in kept
+    )
+
+
 def clean_blocks(
     blocks: list[Block], dropped: list[Dropped], template: frozenset[str] = frozenset()
 ) -> list[Block]:
@@ -96,6 +104,9 @@ def clean_blocks(
             and layout_key(text) in template
         ):
             dropped.append(Dropped("template", text))
+            continue
+        if rules.FOOTER.match(text) and _at_top(kept):
+            dropped.append(Dropped("boilerplate", text))  # "Was this email forwarded…" above it all
             continue
         if rules.FOOTER.match(text):
             dropped.extend(Dropped("footer", b.text) for b in blocks[index:] if b.text)
@@ -123,6 +134,9 @@ def clean_blocks(
         following = blocks[index + 1].text if index + 1 < len(blocks) else ""
         if rules.QUOTED.match(text) and rules.SIGNATURE.match(following):
             dropped.append(Dropped("boilerplate", text))  # an epigraph and its author
+            continue
+        if block.kind == Kind.PARA and block.closes_link and rules.is_cta_note(text):
+            dropped.append(Dropped("promo", text))
             continue
         if rules.is_noise(text):
             dropped.append(Dropped("boilerplate", text))

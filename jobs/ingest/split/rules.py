@@ -53,7 +53,7 @@ JUNK_LINE = re.compile(
     re.I,
 )
 PROMO = re.compile(
-    r"\bsubscribe\b|\bsign up (?:for|to|now|here)\b|"
+    r"\bsubscribe\b|\bsign up (?:for|to|now|here)\b|\b(?:subscribers|members|you) can now\b|"
     r"\bjoin [\d,.]+ (?:\w+ )?(?:readers|subscribers)\b|\bdelivered (?:to your inbox|in a free)\b",
     re.I,
 )
@@ -78,7 +78,8 @@ BIO = re.compile(
 SIGNATURE = re.compile(r"^[—–-]{1,2}\s*[A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){0,3}$")
 CALL_TO_ACTION = re.compile(
     r"(?:→|»|>>)\s*$|^(?:Listen|Watch|Read|Register|RSVP|Sign up|Subscribe|Learn more|Join|Buy|"
-    r"Shop|Download|Try|Get (?:tickets|started|the app)|Apply|Book|Reserve|Click|Tune in)\b",
+    r"Shop|Download|Try|Check out|Get (?:tickets|started|the app)|Apply|Book|Reserve|Click|"
+    r"Tune in)\b",
     re.I,
 )
 BYLINE = re.compile(
@@ -230,14 +231,35 @@ def lead_title(lead: str, text: str) -> tuple[str, str]:
     return shorten(first_sentence(text).rstrip(".")), text
 
 
+_TO_THE_STORY = re.compile(r"(?:Read|Listen|Watch)\b", re.I)  # a call that leads to the story
+
+
+def is_cta_note(text: str) -> bool:
+    """A short note that ends in a call to action ("People left 23 comments this week.
+    Check out the threads."): the house talking about itself, when that call is its link;
+    "Read/Listen/Watch …" leads to the story and is kept."""
+    sentences = _SENTENCE_END.split(text)
+    last = sentences[-1]
+    return (
+        words(text) < 30
+        and len(sentences) >= 2
+        and bool(CALL_TO_ACTION.match(last))
+        and not _TO_THE_STORY.match(last)
+    )
+
+
 def drop_promos(text: str) -> str:
-    """A paragraph without its "subscribe to …" sentences and "Read more" tails."""
+    """A paragraph without its "subscribe to …" sentences and "Read more" tails; none of it
+    when it opens with such a pitch (a house announcement: "Members can now …")."""
     text = TRAILING_JUNK.sub("", text)
     if not PROMO.search(text):
         return text
-    kept, start = [], 0
+    kept: list[str] = []
+    start = 0
     for match in _SENTENCE_END.finditer(text + " X"):
         sentence = (text + " X")[start : match.end()]
+        if PROMO.search(sentence) and not kept:  # a paragraph opening with a pitch is all pitch
+            return ""
         if not PROMO.search(sentence):
             kept.append(sentence.strip())
         start = match.end()

@@ -64,7 +64,11 @@ def quick_hits(blocks: list[Block]) -> tuple[set[int], set[int]]:
         items = [
             k
             for k in body
-            if rules.words(blocks[k].text) >= 8 and blocks[k].kind == Kind.PARA and blocks[k].lead
+            if blocks[k].lead
+            and (
+                (blocks[k].kind == Kind.PARA and rules.words(blocks[k].text) >= 8)
+                or (blocks[k].kind == Kind.ITEM and rules.words(blocks[k].text) >= 5)
+            )
         ]
         if (
             len(body) >= 2

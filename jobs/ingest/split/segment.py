@@ -83,6 +83,7 @@ def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story],
     sections = story_sections(blocks) if numbered else set()
     quick_labels, hits = quick_hits(blocks) if numbered else (set(), set())
     lead_mode = not numbered and sum(1 for b in blocks if b.kind == Kind.PARA and b.lead) >= 2
+    ended_mode = sum(b.ends for b in blocks) >= 3  # items end in "Read more"/"comments" links
     stories: list[_Story] = []
     preamble: list[Block] = []
     current: _Story | None = None
@@ -147,7 +148,8 @@ def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story],
             stories.append(current)
             current = None
             continue
-        if previous_ended and block.kind == Kind.PARA and stories:
+        opens_item = ended_mode and block.opens_link and current is not None and current.paragraphs
+        if (previous_ended or opens_item) and block.kind == Kind.PARA and stories:
             current = _Story(rules.lead_title(block.lead, block.text)[0], block.anchor)
             current.paragraphs.append(block.text)
             stories.append(current)
@@ -233,7 +235,7 @@ def _brief(
         if rules.is_house_ad(story.title, story.paragraphs[0] if story.paragraphs else ""):
             dropped.append(Dropped("sponsor", "\n\n".join([story.title, *story.paragraphs])))
             continue
-        paragraphs = []
+        paragraphs: list[str] = []
         for paragraph in story.paragraphs:
             kept = rules.drop_promos(paragraph)
             if len(kept) < len(paragraph):
