@@ -30,7 +30,7 @@ message_text = st.one_of(
     st.text(characters, min_size=1, max_size=300).filter(lambda t: t.strip()),
 )
 FUZZ = settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -87,7 +87,7 @@ hostile_argument = st.one_of(
 
 
 @settings(
-    max_examples=20,
+    max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
