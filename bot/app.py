@@ -41,7 +41,7 @@ from bot.handlers import (
 )
 from bot.handlers.basics import on_error
 from bot.handlers.context import CONTEXT_TYPES, BriefbotContext, Deps, remember_language
-from bot.runtime.gate import once_per_update
+from bot.runtime.intake import once_per_update
 from bot.runtime.updates import PerChatUpdateProcessor
 from bot.settings import Settings
 from bot.ui import keyboards
