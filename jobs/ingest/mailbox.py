@@ -30,8 +30,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobs.errors import MailboxError, MailError
 from jobs.ingest.emails import MAX_MESSAGE_BYTES, MailBrief, read_message
-from jobs.ingest.reports import FeedReport, ReportStatus
-from jobs.ingest.store import DEFAULT_OPTIONS, Counts, IngestOptions, one_line, prepare_brief
+from jobs.ingest.reports import FeedReport
+from jobs.ingest.store import (
+    DEFAULT_OPTIONS,
+    Counts,
+    IngestOptions,
+    failed,
+    one_line,
+    prepare_brief,
+)
 from jobs.ingest.store import report as ok_report
 from jobs.ingest.store import store as store_prepared
 from jobs.ingest.tag import KeywordMatcher, Tagger
@@ -219,7 +226,7 @@ async def ingest_mailbox(
     try:
         address = mailbox_address(url)
     except MailboxError as exc:
-        return await _failed(sessions, feed_id, url, now, str(exc), options)
+        return await failed(sessions, feed_id, url, now, str(exc), options)
     name = address.url
     imap = _Session(address, mail)
     counts, skipped = Counts(), []
@@ -244,7 +251,7 @@ async def ingest_mailbox(
     except Exception as exc:  # login, network, timeout, server errors: the mailbox failed
         error = _text(exc) if isinstance(exc, MailboxError) else _failure(exc)
         log.warning("mailbox %s: %s", name, error, exc_info=not isinstance(exc, MailboxError))
-        return await _failed(sessions, feed_id, name, now, error, options)
+        return await failed(sessions, feed_id, name, now, error, options)
     finally:
         await imap.close()
     async with sessions.begin() as session:
@@ -335,20 +342,3 @@ def _failure(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         return f"cannot connect: {exc.strerror or one_line(exc)}"
     return f"{type(exc).__name__}: {_text(exc)}"
-
-
-async def _failed(
-    sessions: async_sessionmaker[AsyncSession],
-    feed_id: int,
-    name: str,
-    now: datetime,
-    error: str,
-    options: IngestOptions,
-) -> FeedReport:
-    retry_at = None
-    async with sessions.begin() as session:
-        feed = await session.get(Feed, feed_id, populate_existing=True)
-        if feed is not None:
-            await feed_store.record_failure(session, feed, now, error, base=options.backoff_base)
-            retry_at = feed.next_poll_at
-    return FeedReport(name, feed_id, ReportStatus.FAILED, error=error, retry_at=retry_at)

@@ -21,7 +21,7 @@ import hashlib
 import logging
 import mimetypes
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -38,6 +38,7 @@ from jobs.ingest.store import (
     DEFAULT_OPTIONS,
     Counts,
     IngestOptions,
+    failed,
     one_line,
     prepare,
     report,
@@ -107,7 +108,7 @@ async def ingest_feed(
             return FeedReport(name, feed_id, ReportStatus.UNCHANGED)
         if not result.ok:
             error = result.error or "failed"
-            return await _failed(
+            return await failed(
                 sessions, feed_id, name, now, error, options, at_least=result.retry_after
             )
         try:
@@ -121,7 +122,7 @@ async def ingest_feed(
             )
         except FeedError as exc:
             error = _unprefixed(one_line(exc), result.final_url, url)
-            return await _failed(sessions, feed_id, name, now, error, options)
+            return await failed(sessions, feed_id, name, now, error, options)
         counts = Counts()
         prepared = await prepare(
             sessions, client, url, reading, tagger, keyword_matcher, now, options, counts
@@ -286,23 +287,3 @@ async def _feed(session: AsyncSession, feed_id: int) -> Feed:
     if feed is None:
         raise FeedGoneError(f"feed {feed_id} was removed while it was being fetched")
     return feed
-
-
-async def _failed(
-    sessions: async_sessionmaker[AsyncSession],
-    feed_id: int,
-    name: str,
-    now: datetime,
-    error: str,
-    options: IngestOptions,
-    at_least: timedelta | None = None,
-) -> FeedReport:
-    retry_at = None
-    async with sessions.begin() as session:
-        feed = await session.get(Feed, feed_id, populate_existing=True)
-        if feed is not None:
-            await feed_store.record_failure(
-                session, feed, now, error, base=options.backoff_base, at_least=at_least
-            )
-            retry_at = feed.next_poll_at
-    return FeedReport(name, feed_id, ReportStatus.FAILED, error=error, retry_at=retry_at)

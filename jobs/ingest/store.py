@@ -20,6 +20,8 @@ from jobs.ingest.fetch import FetchLimits
 from jobs.ingest.parse import Reading
 from jobs.ingest.reports import FeedReport, ReportStatus
 from jobs.ingest.tag import KeywordMatcher, Tagger
+from storage import feeds as feed_store
+from storage.models import Feed
 from storage.stories import (
     NewBrief,
     NewStory,
@@ -213,3 +215,24 @@ async def backfill_keywords(session: AsyncSession, keywords: Iterable[str], sinc
     ]
     await store_story_keywords(session, rows)
     return len(rows)
+
+
+async def failed(
+    sessions: async_sessionmaker[AsyncSession],
+    feed_id: int,
+    name: str,
+    now: datetime,
+    error: str,
+    options: IngestOptions,
+    at_least: timedelta | None = None,
+) -> FeedReport:
+    """Record a failed fetch or poll on the feed (with back-off) and report it."""
+    retry_at = None
+    async with sessions.begin() as session:
+        feed = await session.get(Feed, feed_id, populate_existing=True)
+        if feed is not None:
+            await feed_store.record_failure(
+                session, feed, now, error, base=options.backoff_base, at_least=at_least
+            )
+            retry_at = feed.next_poll_at
+    return FeedReport(name, feed_id, ReportStatus.FAILED, error=error, retry_at=retry_at)
