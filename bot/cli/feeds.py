@@ -18,6 +18,7 @@ from jobs.feeds.opml import read_opml, too_large, write_opml
 from jobs.ingest.addresses import resolve_refusal, url_refusal
 from jobs.ingest.mailbox import is_mailbox_url
 from storage import feeds as feed_store
+from storage.models import Feed
 
 PRIVATE_HINT = "set BRIEFBOT_ALLOW_PRIVATE_FEEDS=true to fetch an internal feed on purpose"
 
@@ -55,15 +56,10 @@ def feeds_list() -> None:
         async with sessions() as session:
             lines = []
             for feed in await feed_store.list_feeds(session):
-                if feed.last_error:
-                    state = f"failing ({feed.consecutive_failures}x): {feed.last_error}"
-                elif feed.last_success_at:
-                    state = f"ok at {feed.last_success_at:%Y-%m-%d %H:%M} UTC"
-                else:
-                    state = "not fetched yet"
-                title = f" {feed.title}" if feed.title else ""
-                alert = f" [ALERT: {feed.alert_note}]" if feed.alert_kind else ""
-                lines.append(f"{feed.id:>3}  {feed.url}{title}  [{state}]{alert}")
+                state = health(feed, never="not fetched yet")
+                lines.append(
+                    f"{feed.id:>3}  {feed.url}{feed_title(feed)}  [{state}]{feed_alert(feed)}"
+                )
             return lines
 
     lines = run_async(with_database(cli_settings(), work))
@@ -166,3 +162,20 @@ def feeds_export(output: Path | None) -> None:
     else:
         output.write_bytes(document)
         click.echo(f"wrote {output}", err=True)
+
+
+def health(feed: Feed, *, never: str) -> str:
+    """How the source's last fetch or poll went, for ``feeds list`` and ``sources list``."""
+    if feed.last_error:
+        return f"failing ({feed.consecutive_failures}x): {feed.last_error}"
+    if feed.last_success_at:
+        return f"ok at {feed.last_success_at:%Y-%m-%d %H:%M} UTC"
+    return never
+
+
+def feed_title(feed: Feed) -> str:
+    return f" {feed.title}" if feed.title else ""
+
+
+def feed_alert(feed: Feed) -> str:
+    return f" [ALERT: {feed.alert_note}]" if feed.alert_kind else ""

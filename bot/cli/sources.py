@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.cli.feeds import feed_alert, feed_title, health
 from bot.cli.support import cli_settings, run_async, with_database
 from jobs.errors import MailboxError
 from jobs.ingest.mailbox import is_mailbox_url, mailbox_address
@@ -54,21 +55,15 @@ def sources_list() -> None:
         async with sessions() as session:
             lines = []
             for feed in await feed_store.list_feeds(session):
-                if feed.last_error:
-                    state = f"failing ({feed.consecutive_failures}x): {feed.last_error}"
-                elif feed.last_success_at:
-                    state = f"ok at {feed.last_success_at:%Y-%m-%d %H:%M} UTC"
-                else:
-                    state = "not polled yet"
+                state = health(feed, never="not polled yet")
                 kind = "mailbox" if is_mailbox_url(feed.url) else "feed"
                 if kind == "mailbox":
                     stored, skipped = await message_counts(session, feed.id)
                     state += f"; {stored} messages stored" + (
                         f", {skipped} left unread" if skipped else ""
                     )
-                title = f" {feed.title}" if feed.title else ""
-                alert = f" [ALERT: {feed.alert_note}]" if feed.alert_kind else ""
-                lines.append(f"{feed.id:>3}  {kind:<7}  {feed.url}{title}  [{state}]{alert}")
+                described = f"{feed.url}{feed_title(feed)}  [{state}]{feed_alert(feed)}"
+                lines.append(f"{feed.id:>3}  {kind:<7}  {described}")
             return lines
 
     lines = run_async(with_database(cli_settings(), work))
