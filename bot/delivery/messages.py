@@ -1,11 +1,11 @@
-"""The messages the bot sends and the one way they are sent, for replies and broadcasts alike.
+"""The messages the bot sends and the two ways they are sent: replies and broadcasts.
 
 ``send_part`` sends a ``Part`` (a text cut to Telegram's limits, its keyboard
-under the last piece): in HTML parse mode without link previews, and, when
-Telegram cannot parse the entities, once more as plain text, so a message
-with broken markup still reaches its reader. Replies make their parts with
-``html_part``; the outbox sender makes its own below.
-
+under the last piece) through PTB: in HTML parse mode without link previews,
+and, when Telegram cannot parse the entities, once more as plain text, so a
+message with broken markup still reaches its reader. Replies make their parts
+with ``html_part``. ``broadcast_part`` does the same for the outbox sender on
+the lean request path (``bot.delivery.wire``), with the same fallbacks.
 
 A planned digest is rendered at send time, in its reader's language and, in a
 forum group with topic routes, as one message per thread (``bot.delivery.threads``). The
@@ -21,10 +21,10 @@ digest, as the Bot API's JSON (``keyboards.story_buttons_json``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from babel.dates import format_date
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message
@@ -32,6 +32,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.delivery.threads import split_by_thread
+from bot.delivery.wire import Wire
 from bot.ui import keyboards
 from bot.ui.i18n import Translator
 from bot.ui.render import html_to_plain, render_digest, split_message
@@ -49,6 +50,9 @@ BROADCAST = {"priority": "broadcast", "max_wait": 5.0}
 
 # A keyboard: PTB's objects (replies), or already the Bot API's JSON (broadcasts).
 Keyboard = InlineKeyboardMarkup | str | None
+Sent = TypeVar("Sent")
+# Sends one piece: its text, keyboard, thread, and whether the text is HTML.
+PieceSender = Callable[[str, Keyboard, int | None, bool], Awaitable[Sent]]
 
 # Digest texts kept for reuse during one drain, the oldest going first; a batch may
 # add its own on top until the next one.
@@ -99,44 +103,56 @@ async def send_part(
     options: dict[str, Any] = {"link_preview_options": NO_PREVIEW}
     if broadcast and getattr(bot, "rate_limiter", None):  # PTB refuses it without one
         options["rate_limit_args"] = BROADCAST
+
+    async def piece(text: str, markup: Keyboard, thread: int | None, html: bool) -> Message:
+        mode: dict[str, Any] = {"parse_mode": ParseMode.HTML} if html else {}
+        return await bot.send_message(
+            chat_id, text, message_thread_id=thread, **mode, **_keyboard(markup), **options
+        )
+
+    return await _send_pieces(chat_id, part, thread_id, piece)
+
+
+async def broadcast_part(wire: Wire, chat_id: int, part: Part, thread_id: int | None) -> int:
+    """``send_part`` for a broadcast, on the lean request path (``bot.delivery.wire``):
+    the same pieces, threads and fallbacks; the last message's id."""
+
+    async def piece(text: str, markup: Keyboard, thread: int | None, html: bool) -> int:
+        if isinstance(markup, InlineKeyboardMarkup):
+            markup = markup.to_json()
+        return await wire.send_message(
+            chat_id, text, html=html, thread_id=thread, markup=markup, rate_limit_args=BROADCAST
+        )
+
+    return await _send_pieces(chat_id, part, thread_id, piece)
+
+
+async def _send_pieces(
+    chat_id: int, part: Part, thread_id: int | None, piece: PieceSender[Sent]
+) -> Sent:
     last = len(part.pieces) - 1
-    sent: Message | None = None
-    for i, piece in enumerate(part.pieces):
+    sent: Sent | None = None
+    for i, text in enumerate(part.pieces):
         markup = part.markup if i == last else None
         try:
-            sent = await _send_piece(
-                bot, chat_id, piece, markup, part.thread_id or thread_id, options
-            )
+            sent = await _send_piece(chat_id, text, markup, part.thread_id or thread_id, piece)
         except BadRequest as exc:
             if part.thread_id is None or "thread not found" not in exc.message.lower():
                 raise
             log.warning(
                 "chat %d: thread %d is gone; sent to its general thread", chat_id, part.thread_id
             )
-            sent = await _send_piece(bot, chat_id, piece, markup, thread_id, options)
+            sent = await _send_piece(chat_id, text, markup, thread_id, piece)
     assert sent is not None, "a part has at least one piece"
     return sent
 
 
 async def _send_piece(
-    bot: Bot,
-    chat_id: int,
-    text: str,
-    markup: Keyboard,
-    thread_id: int | None,
-    options: dict[str, Any],
-) -> Message:
+    chat_id: int, text: str, markup: Keyboard, thread_id: int | None, piece: PieceSender[Sent]
+) -> Sent:
     """One message in HTML; as plain text when Telegram cannot parse its entities."""
-    keyboard = _keyboard(markup)
     try:
-        return await bot.send_message(
-            chat_id,
-            text,
-            parse_mode=ParseMode.HTML,
-            message_thread_id=thread_id,
-            **keyboard,
-            **options,
-        )
+        return await piece(text, markup, thread_id, True)
     except BadRequest as exc:
         if "can't parse entities" not in exc.message.lower():
             raise
@@ -145,9 +161,7 @@ async def _send_piece(
             chat_id,
             exc.message,
         )
-        return await bot.send_message(
-            chat_id, html_to_plain(text), message_thread_id=thread_id, **keyboard, **options
-        )
+        return await piece(html_to_plain(text), markup, thread_id, False)
 
 
 def _keyboard(markup: Keyboard) -> dict[str, Any]:

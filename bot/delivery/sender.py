@@ -43,7 +43,8 @@ from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot.delivery.limiter import retry_seconds
-from bot.delivery.messages import DigestTexts, Part, send_part, text_message
+from bot.delivery.messages import DigestTexts, Part, broadcast_part, send_part, text_message
+from bot.delivery.wire import Wire
 from bot.ui.i18n import Translator, translator
 from jobs import metrics
 from storage import outbox, subscribers
@@ -145,8 +146,15 @@ class OutboxSender:
         lease: timedelta = outbox.DEFAULT_LEASE,
         clock: Callable[[], datetime] = utcnow,
         worker_id: str | None = None,
+        lean: bool = True,
     ) -> None:
         self.bot = bot
+        # The lean request path for a real bot; through PTB's send_message otherwise.
+        self.wire = (
+            Wire(bot.base_url, getattr(bot, "rate_limiter", None))
+            if lean and isinstance(bot, Bot)
+            else None
+        )
         self.sessions = sessions
         self.batch_size = batch_size
         self.max_attempts = max_attempts
@@ -193,6 +201,8 @@ class OutboxSender:
                 if ahead is not None:  # claimed but never handed over: back to pending
                     await self._release(ahead)
                 await self._land(deliveries, report)
+                if self.wire is not None:
+                    await self.wire.close()
         if report.sent or report.failed or report.retried:
             log.info(
                 "outbox: %d sent, %d to retry, %d failed (%d blocked), %d moved to a new chat",
@@ -283,12 +293,16 @@ class OutboxSender:
                 OutcomeKind.FAILED, error="the digest is gone (deleted with its subscriber?)"
             )
         try:
-            sent = None
+            sent: int | None = None
             for part in message:
-                sent = await send_part(
-                    self.bot, row.chat_id, part, thread_id=row.message_thread_id, broadcast=True
-                )
-            return Outcome(OutcomeKind.SENT, message_id=sent.message_id if sent else None)
+                if self.wire is not None:
+                    sent = await broadcast_part(self.wire, row.chat_id, part, row.message_thread_id)
+                else:
+                    made = await send_part(
+                        self.bot, row.chat_id, part, thread_id=row.message_thread_id, broadcast=True
+                    )
+                    sent = made.message_id
+            return Outcome(OutcomeKind.SENT, message_id=sent)
         except RetryAfter as exc:
             wait = timedelta(seconds=max(retry_seconds(exc), 1.0))
             return Outcome(OutcomeKind.RETRY, retry_at=self.clock() + wait, error=str(exc))

@@ -22,7 +22,10 @@ from telegram.ext import BaseUpdateProcessor
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CONCURRENT_CHATS = 256
+# A chat holds its slot until its last queued update is done, and a chat that is answered
+# at Telegram's pace (one message a second) holds it for seconds: the bound must cover
+# everyone who writes within a few seconds, or the rest wait for a chat's pace, not theirs.
+DEFAULT_CONCURRENT_CHATS = 4096
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):

@@ -1,6 +1,6 @@
 """Fan-out: a digest broadcast to 20,000 subscribers at 300 messages a second, and its overhead.
 
-Run: ``python -m tests.bench.bench_fanout [--subscribers N] [--rate R] [--rounds K]``.
+Run: ``python -m tests.bench.bench_fanout [--subscribers N] [--rate R] [--rounds K] [--ptb-path]``.
 
 The Bot API double runs in a child process (its own core on a 2-core machine,
 as Telegram would be elsewhere) and answers 429 when its limits are broken.
@@ -10,7 +10,9 @@ The digests are planned into a SQLite outbox, then:
    ``BriefbotRateLimiter(R)`` against the double with an overall limit of R/s
    (Telegram's rules, strictly: sliding windows), while 50 ``/story``-like replies to
    other chats are sent during the broadcast. Figures: achieved rate as a share
-   of the limit, 429s, duplicates, p95 reply latency.
+   of the limit, 429s, duplicates, p95 reply latency. The sender broadcasts on its lean
+   request path (``bot.delivery.wire``); with ``--ptb-path`` the same broadcast runs
+   again right after through PTB's ``send_message``, side by side.
 2. unlimited: the same planned outbox (a fresh copy of the file each time)
    drained again with a limiter at a very high rate against a double without
    limits, and plain loops of ``bot.send_message`` sending the same message
@@ -160,7 +162,9 @@ async def _plan(url: str) -> float:
     return time.perf_counter() - began
 
 
-async def _drain(url: str, base_url: str, rate: float, replies_over: float | None) -> list[float]:
+async def _drain(
+    url: str, base_url: str, rate: float, replies_over: float | None, lean: bool = True
+) -> list[float]:
     """Drain the outbox through a limited ExtBot; send replies meanwhile; their latencies."""
     engine = db.create_engine(url)
     bot: ExtBot[None] = ExtBot(TOKEN, base_url=base_url, rate_limiter=BriefbotRateLimiter(rate))
@@ -174,7 +178,7 @@ async def _drain(url: str, base_url: str, rate: float, replies_over: float | Non
         latencies.append(time.perf_counter() - asked)
 
     try:
-        sender = OutboxSender(bot, db.create_sessionmaker(engine), batch_size=BATCH)
+        sender = OutboxSender(bot, db.create_sessionmaker(engine), batch_size=BATCH, lean=lean)
         replies = [reply(i) for i in range(REPLIES)] if replies_over else []
         await asyncio.gather(sender.drain(), *replies)
     finally:
@@ -183,10 +187,12 @@ async def _drain(url: str, base_url: str, rate: float, replies_over: float | Non
     return latencies
 
 
-async def run_limited(url: str, double: Double, subscribers: int, rate: float) -> Limited:
+async def run_limited(
+    url: str, double: Double, subscribers: int, rate: float, lean: bool = True
+) -> Limited:
     base_url = double.start(Limits(overall_per_second=int(rate)))
     began = time.perf_counter()
-    latencies = await _drain(url, base_url, rate, replies_over=subscribers / rate * 0.9)
+    latencies = await _drain(url, base_url, rate, subscribers / rate * 0.9, lean)
     seconds = time.perf_counter() - began
     calls, _ = double.report()
     ok = [c for c in calls if c[0] == "sendMessage" and c[2]]
@@ -265,7 +271,9 @@ async def run_unlimited(
     }
 
 
-async def bench(subscribers: int, rate: float, rounds: int, workdir: Path) -> dict[str, Any]:
+async def bench(
+    subscribers: int, rate: float, rounds: int, workdir: Path, ptb_path: bool = False
+) -> dict[str, Any]:
     limited_db, planned_db = workdir / "limited.db", workdir / "planned.db"
     url = f"sqlite+aiosqlite:///{limited_db}"
     await prepare_broadcast(url, workdir / "feeds.toml", subscribers)
@@ -275,9 +283,22 @@ async def bench(subscribers: int, rate: float, rounds: int, workdir: Path) -> di
     double = Double()
     try:
         limited = await run_limited(url, double, subscribers, rate)
+        if ptb_path:  # the same broadcast through PTB's send_message, right after
+            copy = workdir / "ptb-path.db"
+            shutil.copy(planned_db, copy)
+            through_ptb = await run_limited(
+                f"sqlite+aiosqlite:///{copy}", double, subscribers, rate, lean=False
+            )
         unlimited = await run_unlimited(planned_db, workdir, double, subscribers, rounds)
     finally:
         double.close()
+    extra: dict[str, Any] = {}
+    if ptb_path:
+        extra = {
+            "ptb_path_share_of_limit": round(through_ptb.share, 3),
+            "ptb_path_refused_429": through_ptb.refused_429,
+            "ptb_path_busiest_second": through_ptb.busiest_second,
+        }
     return {
         "subscribers": subscribers,
         "limit_per_second": rate,
@@ -297,6 +318,7 @@ async def bench(subscribers: int, rate: float, rounds: int, workdir: Path) -> di
         },
         "unlimited_ratio_each_round": [round(r, 3) for r in unlimited["ratios"]],
         "unlimited_ratio": round(unlimited["ratio"], 3),
+        **extra,
     }
 
 
@@ -305,9 +327,16 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=20_000)
     parser.add_argument("--rate", type=float, default=300.0, help="the overall limit, per second")
     parser.add_argument("--rounds", type=int, default=3, help="turns of ours and the plain loop")
+    parser.add_argument(
+        "--ptb-path",
+        action="store_true",
+        help="also broadcast through PTB's send_message (the sender's path for replies)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-fanout-") as workdir:
-        figures = asyncio.run(bench(args.subscribers, args.rate, args.rounds, Path(workdir)))
+        figures = asyncio.run(
+            bench(args.subscribers, args.rate, args.rounds, Path(workdir), args.ptb_path)
+        )
     goals = {
         "achieved_share_of_limit": ">= 0.97",
         "busiest_second": f"<= {args.rate:g}",
