@@ -41,7 +41,7 @@ from jobs.ingest.split.blocks import (
 )
 from jobs.ingest.split.clean import clean_blocks, fill_leads, norm
 from jobs.ingest.split.layout import layout_keys
-from jobs.ingest.split.sections import quick_hits, story_sections
+from jobs.ingest.split.sections import quick_hits, story_sections, topic_hits
 
 # A brief that drops more text than this share of what its stories keep is kept whole.
 WHOLE_WHEN_DROPPED = 1.0
@@ -82,6 +82,9 @@ def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story],
     numbered = sum(b.number is not None for b in blocks) >= 2  # one stray number is no numbering
     sections = story_sections(blocks) if numbered else set()
     quick_labels, hits = quick_hits(blocks) if numbered else (set(), set())
+    topic_labels, topics = topic_hits(blocks) if numbered else (set(), set())
+    quick_labels |= topic_labels
+    sections |= topics
     lead_mode = not numbered and sum(1 for b in blocks if b.kind == Kind.PARA and b.lead) >= 2
     ended_mode = sum(b.ends for b in blocks) >= 3  # items end in "Read more"/"comments" links
     stories: list[_Story] = []
