@@ -73,3 +73,20 @@ Dock workers returned to work after a deal on wages was reached late on Sunday.
     brief = split_text(text)
     assert [s.title for s in brief.stories] == ["City council passes budget", "Port strike ends"]
     assert not any("Jane Porter" in s.text or "Mark Ellis" in s.text for s in brief.stories)
+
+
+def test_an_item_closed_by_its_source_link_is_not_the_summary_of_a_bare_headline():
+    lines = [
+        "# Links for Tuesday",
+        "[Lighthouse keepers of the north](https://example.org/a) tells of the last keepers"
+        " and the lamps they tended for forty years.[ example.org](https://example.org/a)",
+        "[Night trains return](https://example.net/trains) [ example.net](https://example.net/t)",
+        "I loved this [short film](https://video.example.com/x) about how a bookbinder restores"
+        " old atlases by hand.[ video.example.com](https://video.example.com/x)",
+    ]
+    brief = split_text("\n\n".join(lines))
+    assert len(brief.stories) == 3
+    assert brief.stories[0].text.startswith("Lighthouse keepers of the north tells")
+    assert brief.stories[1].title == "Night trains return"
+    assert brief.stories[2].text.startswith("I loved this short film")
+    assert not any("example" in s.title for s in brief.stories)

@@ -46,7 +46,17 @@ from jobs.ingest.split.sections import quick_hits, story_sections, topic_hits
 # A brief that drops more text than this share of what its stories keep is kept whole.
 WHOLE_WHEN_DROPPED = 1.0
 _NOT_LOST = frozenset(
-    {"repeat", "caption", "promo", "preamble", "navigation", "template", "sponsor", "boilerplate"}
+    {
+        "label",
+        "repeat",
+        "caption",
+        "promo",
+        "preamble",
+        "navigation",
+        "template",
+        "sponsor",
+        "boilerplate",
+    }
 )
 
 
@@ -116,6 +126,7 @@ def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story],
             skip_rank = None
             current = None
             if i in quick_labels:
+                dropped.append(Dropped("label", block.text))
                 continue  # a quick-hits label: its items are the stories
             extra = numbered and block.number is None and i not in sections
             if rules.JUNK_HEADING.match(block.text) or extra:
@@ -130,6 +141,7 @@ def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story],
                 stories.append(current)
                 continue
             if following is not None and _starts_story(following, lead_mode) and not numbered:
+                dropped.append(Dropped("label", block.text))
                 continue  # a section label such as "What We're Following"
             current = _Story(title, block.anchor, from_heading=True)
             stories.append(current)
@@ -152,7 +164,12 @@ def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story],
             current = None
             continue
         opens_item = ended_mode and block.opens_link and current is not None and current.paragraphs
-        if (previous_ended or opens_item) and block.kind == Kind.PARA and stories:
+        first_item = ended_mode and not stories and block.ends and block.opens_link
+        if (
+            (previous_ended or opens_item or first_item)
+            and block.kind == Kind.PARA
+            and (stories or first_item)
+        ):
             current = _Story(rules.lead_title(block.lead, block.text)[0], block.anchor)
             current.paragraphs.append(block.text)
             stories.append(current)
