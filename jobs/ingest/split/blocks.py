@@ -74,6 +74,8 @@ _MD_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\((?:[^()\s]|\([^)]*\))*\)"
 # Addresses written out in plain-text emails: "Title [https://…]", "<https://…>"
 _BARE_URL = re.compile(r"\s*(?:\[\s*https?://[^\]\s]*\s*\]|<https?://[^>\s]*>)")
 _BARE_URL_END = re.compile(r"(?:\[\s*https?://[^\]\s]*\s*\]|<https?://[^>\s]*>)\s*$")
+# "…was written by women.[ example.org](https://example.org/list)": the item's source, last
+_MD_SOURCE_END = re.compile(r"\s*\[\s*(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\s*\]\([^)\s]*\)\s*$")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
 _MD_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+(.*)$")
 _MD_RULE = re.compile(r"^\s*(?:[-*_—–=]\s*){3,}$")
@@ -166,6 +168,8 @@ def blocks_from_text(text: str) -> list[Block]:
         if not line or _MD_RULE.match(line) or _MD_META.match(line):
             continue
         line = _MD_IMAGE.sub("", html.unescape(line) if "&" in line else line)
+        sourced = _MD_SOURCE_END.search(line) is not None
+        line = _MD_SOURCE_END.sub("", line) if sourced else line
         links = _MD_LINK.findall(line)
         bare = _BARE_URL.findall(line)
         line = clean_space(_BARE_URL.sub("", _MD_LINK.sub(r"\1", line)))
@@ -175,6 +179,7 @@ def blocks_from_text(text: str) -> list[Block]:
             if bare and not links:  # "Title [https://…]": the text before the address is linked
                 block.links = len(bare)
                 block.linked = len(bare) == 1 and _BARE_URL_END.search(raw) is not None
+            block.ends = block.ends or sourced  # a source link closes its item
             blocks.append(block)
     return blocks
 

@@ -57,6 +57,23 @@ def _under_headline(kept: list[Block], i: int) -> bool:
     )
 
 
+def _among_labels(kept: list[Block], i: int) -> bool:
+    """Block ``i`` is the first of a run of short labels each over one paragraph ("New
+    Energy", "Fossil Fuels"): a category, not an author's name, when the label after its
+    paragraph is not followed by a name of its own."""
+    after = kept[i + 1 : i + 4]
+    return (
+        len(after) >= 2
+        and kept[i].kind == Kind.HEADING
+        and after[0].kind == Kind.PARA
+        and after[1].kind == Kind.HEADING
+        and after[1].rank == kept[i].rank
+        and after[1].number is None
+        and rules.words(after[1].text) <= 4
+        and not (len(after) == 3 and rules.PERSON_NAME.match(after[2].text))
+    )
+
+
 def _in_front(kept: list[Block], block: Block) -> bool:
     """Whether ``block`` comes before the brief's stories begin: before its first linked
     headline and its second heading (the first is usually the issue's own title)."""
@@ -188,7 +205,9 @@ def clean_blocks(
     bylines = {
         i
         for i in range(1, len(kept))
-        if rules.PERSON_NAME.match(kept[i].text) and _under_headline(kept, i)
+        if rules.PERSON_NAME.match(kept[i].text)
+        and _under_headline(kept, i)
+        and not _among_labels(kept, i)
     }  # the author's name under a headline
     dropped.extend(Dropped("boilerplate", kept[i].text) for i in sorted(bylines))
     return [b for i, b in enumerate(kept) if i not in bylines]

@@ -14,30 +14,86 @@ from jobs.ingest.split import rules
 from jobs.ingest.split.blocks import Block, Kind
 
 
+def _house(blocks: list[Block], labels: list[int]) -> set[str]:
+    """The first words three or more unnumbered labels share: the house's own sections."""
+    firsts = Counter(blocks[i].text.split()[0].lower() for i in labels if blocks[i].text.split())
+    return {word for word, count in firsts.items() if count >= 3}
+
+
+def _body(blocks: list[Block], i: int) -> list[Block]:
+    """The blocks under heading ``i``, up to the next heading."""
+    body = []
+    for block in blocks[i + 1 :]:
+        if block.kind == Kind.HEADING:
+            break
+        body.append(block)
+    return body
+
+
 def story_sections(blocks: list[Block]) -> set[int]:
-    """In a numbered brief, the unnumbered sections before the first numbered story that
-    are stories all the same (an opening column): a paragraph of substantive prose, no
-    promo, and a label not opening with the word other unnumbered labels open with
-    (the house's own sections)."""
+    """In a numbered brief, the unnumbered sections that are stories all the same: a
+    paragraph of substantive prose, no promo, and a label not opening with the word other
+    unnumbered labels open with (the house's own sections), before the numbered run: an
+    opening column. Inside and after the run an unnumbered section is an extra (an ad,
+    an agenda, the house's recommendations)."""
     first = next((i for i, b in enumerate(blocks) if b.number is not None), len(blocks))
     labels = [i for i, b in enumerate(blocks) if b.kind == Kind.HEADING and b.number is None]
-    firsts = Counter(blocks[i].text.split()[0].lower() for i in labels if blocks[i].text.split())
-    house = {word for word, count in firsts.items() if count >= 3}
+    house = _house(blocks, labels)
     kept = set()
-    for i in (i for i in labels if i < first):
+    for i in labels:
         label = blocks[i].text
-        if not label.split() or label.split()[0].lower() in house:
+        if i > first or not label.split() or label.split()[0].lower() in house:
             continue
         if rules.JUNK_HEADING.match(label):
             continue
-        body = []
-        for block in blocks[i + 1 :]:
-            if block.kind == Kind.HEADING:
-                break
-            body.append(block.text)
-        if max(map(rules.words, body), default=0) >= 40 and not rules.is_promo_section(label, body):
+        body = _body(blocks, i)
+        texts = [b.text for b in body]
+        if max(map(rules.words, texts), default=0) >= 40 and not rules.is_promo_section(
+            label, texts
+        ):
             kept.add(i)
     return kept
+
+
+def topic_hits(blocks: list[Block]) -> tuple[set[int], set[int]]:
+    """In a numbered brief, an unnumbered section of short category headings ("Fossil
+    Fuels", "Politics & Policy"), two or more, each with one paragraph under it: the
+    section's label is nothing and each category heading starts a story. Gives the labels
+    and the category headings."""
+    labels: set[int] = set()
+    starts: set[int] = set()
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        if block.kind != Kind.HEADING or block.number is not None:
+            i += 1
+            continue
+        k, found = i + 1, []
+        while (
+            k + 1 < len(blocks)
+            and _is_category(blocks[k])
+            and blocks[k + 1].kind == Kind.PARA
+            and not rules.CALL_TO_ACTION.search(blocks[k + 1].text)
+            and (k + 2 >= len(blocks) or blocks[k + 2].kind == Kind.HEADING)
+        ):
+            found.append(k)
+            k += 2
+        if len(found) >= 2 and not rules.JUNK_HEADING.match(block.text):
+            labels.add(i)
+            starts.update(found)
+        i = max(k, i + 1)
+    return labels, starts
+
+
+def _is_category(block: Block) -> bool:
+    """A short label line: a heading of four words or fewer, unnumbered, not linked."""
+    return (
+        block.kind == Kind.HEADING
+        and block.number is None
+        and not block.linked
+        and rules.words(block.text) <= 4
+        and block.text[-1] not in ".!?:"
+    )
 
 
 def quick_hits(blocks: list[Block]) -> tuple[set[int], set[int]]:
@@ -46,8 +102,7 @@ def quick_hits(blocks: list[Block]) -> tuple[set[int], set[int]]:
     label that is not the house's own and does not end in a call to action. Gives the
     labels and the blocks that each start a story."""
     labels = [i for i, b in enumerate(blocks) if b.kind == Kind.HEADING and b.number is None]
-    firsts = Counter(blocks[i].text.split()[0].lower() for i in labels if blocks[i].text.split())
-    house = {word for word, count in firsts.items() if count >= 3}
+    house = _house(blocks, labels)
     found_labels: set[int] = set()
     hits: set[int] = set()
     for i in labels:

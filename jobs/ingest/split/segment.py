@@ -41,12 +41,22 @@ from jobs.ingest.split.blocks import (
 )
 from jobs.ingest.split.clean import clean_blocks, fill_leads, norm
 from jobs.ingest.split.layout import layout_keys
-from jobs.ingest.split.sections import quick_hits, story_sections
+from jobs.ingest.split.sections import quick_hits, story_sections, topic_hits
 
 # A brief that drops more text than this share of what its stories keep is kept whole.
 WHOLE_WHEN_DROPPED = 1.0
 _NOT_LOST = frozenset(
-    {"repeat", "caption", "promo", "preamble", "navigation", "template", "sponsor", "boilerplate"}
+    {
+        "label",
+        "repeat",
+        "caption",
+        "promo",
+        "preamble",
+        "navigation",
+        "template",
+        "sponsor",
+        "boilerplate",
+    }
 )
 
 
@@ -82,6 +92,9 @@ def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story],
     numbered = sum(b.number is not None for b in blocks) >= 2  # one stray number is no numbering
     sections = story_sections(blocks) if numbered else set()
     quick_labels, hits = quick_hits(blocks) if numbered else (set(), set())
+    topic_labels, topics = topic_hits(blocks) if numbered else (set(), set())
+    quick_labels |= topic_labels
+    sections |= topics
     lead_mode = not numbered and sum(1 for b in blocks if b.kind == Kind.PARA and b.lead) >= 2
     ended_mode = sum(b.ends for b in blocks) >= 3  # items end in "Read more"/"comments" links
     stories: list[_Story] = []
@@ -113,6 +126,7 @@ def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story],
             skip_rank = None
             current = None
             if i in quick_labels:
+                dropped.append(Dropped("label", block.text))
                 continue  # a quick-hits label: its items are the stories
             extra = numbered and block.number is None and i not in sections
             if rules.JUNK_HEADING.match(block.text) or extra:
@@ -127,6 +141,7 @@ def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story],
                 stories.append(current)
                 continue
             if following is not None and _starts_story(following, lead_mode) and not numbered:
+                dropped.append(Dropped("label", block.text))
                 continue  # a section label such as "What We're Following"
             current = _Story(title, block.anchor, from_heading=True)
             stories.append(current)
@@ -149,7 +164,12 @@ def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story],
             current = None
             continue
         opens_item = ended_mode and block.opens_link and current is not None and current.paragraphs
-        if (previous_ended or opens_item) and block.kind == Kind.PARA and stories:
+        first_item = ended_mode and not stories and block.ends and block.opens_link
+        if (
+            (previous_ended or opens_item or first_item)
+            and block.kind == Kind.PARA
+            and (stories or first_item)
+        ):
             current = _Story(rules.lead_title(block.lead, block.text)[0], block.anchor)
             current.paragraphs.append(block.text)
             stories.append(current)

@@ -1,0 +1,92 @@
+"""Splitting numbered briefs: the unnumbered sections around the numbered stories."""
+
+from __future__ import annotations
+
+from jobs.ingest.split.segment import split_text
+
+NUMBERED = """# Grid notes
+
+↓↓11Storage plant opens
+
+The country's largest storage plant opened on Monday, pumping water uphill at night and
+releasing it by day, the operator said in a statement to investors.
+
+↓↓22Refinery sold
+
+A coastal refinery was sold to a trading house for two billion dollars after a long
+auction that drew five bidders from three continents.
+
+↓↓Quick takesQuick takes
+
+Wind Power
+
+Offshore wind auctions drew record bids in the north, officials said on Tuesday.
+
+Fossil Fuels
+
+Two pipeline operators agreed to merge their northern networks by next spring.
+
+Politics & Policy
+
+Lawmakers passed a bill that speeds up permits for new transmission lines.
+
+↓↓SpotlightSpotlight
+
+The News: the central bank held rates steady for a third month. →
+"""
+
+
+def test_category_labels_under_a_section_label_each_start_a_story():
+    brief = split_text(NUMBERED)
+    titles = [s.title for s in brief.stories]
+    assert titles == [
+        "Storage plant opens",
+        "Refinery sold",
+        "Wind Power",
+        "Fossil Fuels",
+        "Politics & Policy",
+    ]
+    assert brief.stories[3].text.startswith("Two pipeline operators agreed")
+
+
+def test_a_category_label_is_not_mistaken_for_an_authors_name():
+    brief = split_text(NUMBERED)
+    assert "Wind Power" not in [d.text for d in brief.dropped]
+    assert "Offshore wind auctions" in brief.stories[2].text
+
+
+def test_a_name_under_each_headline_is_still_a_byline():
+    text = """# Weekly notes
+
+City council passes budget
+
+Jane Porter
+
+The council passed its budget on Tuesday after a long night of debate over transit.
+
+Port strike ends
+
+Mark Ellis
+
+Dock workers returned to work after a deal on wages was reached late on Sunday.
+"""
+    brief = split_text(text)
+    assert [s.title for s in brief.stories] == ["City council passes budget", "Port strike ends"]
+    assert not any("Jane Porter" in s.text or "Mark Ellis" in s.text for s in brief.stories)
+
+
+def test_an_item_closed_by_its_source_link_is_not_the_summary_of_a_bare_headline():
+    lines = [
+        "# Links for Tuesday",
+        "[Lighthouse keepers of the north](https://example.org/a) tells of the last keepers"
+        " and the lamps they tended for forty years.[ example.org](https://example.org/a)",
+        "[Night trains return](https://example.net/trains) [ example.net](https://example.net/t)",
+        "I loved this [short film](https://video.example.com/x) about how a bookbinder restores"
+        " old atlases by hand.[ video.example.com](https://video.example.com/x)",
+    ]
+    brief = split_text("\n\n".join(lines))
+    assert len(brief.stories) == 3
+    assert brief.stories[0].text.startswith("Lighthouse keepers of the north tells")
+    assert brief.stories[1].title == "Night trains return"
+    assert brief.stories[2].text.startswith("I loved this short film")
+    assert not any("example" in s.title for s in brief.stories)
