@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from storage import channels
+from datetime import timedelta
+
+from bot.delivery.sender import OutboxSender
+from jobs.plan import plan_due_digests
+from storage import channels, subscribers
 from storage.states import SubscriberState
+from storage.types import utcnow
 from tests.bot.conftest import ME, World
 from tests.bot.seed import insert_seed_brief
+from tests.botapi.double import BOT_USERNAME
 
 CHANNEL = -1001234567890
 OTHER_ADMIN, STRANGER = 4343, 4444
@@ -96,3 +102,32 @@ async def test_a_story_link_from_a_channel_opens_the_story_in_the_bot(world: Wor
 
     assert stories[1].title in story.text
     assert "Send /start" in hint.text
+
+
+async def test_the_channel_gets_its_capped_digest_without_reader_buttons_with_links(
+    world: World,
+) -> None:
+    world.api.make_channel(CHANNEL, "Morning Wire", owner=ME, bot_is_admin=True)
+    await _pick(world)
+    await world.say("/channel 1 topics ukraine gaza trade")
+    await world.say("/channel 1 cap 2")
+    now = utcnow()
+    async with world.sessions.begin() as session:
+        stories = await insert_seed_brief(session)
+        await subscribers.set_digest_time(
+            session, CHANNEL, (now - timedelta(minutes=1)).time().replace(second=0, microsecond=0)
+        )
+        await plan_due_digests(session, now, lookback=timedelta(days=2), max_stories=10)
+
+    report = await OutboxSender(world.application.bot, world.sessions).drain()
+
+    (post,) = world.api.sent_to(CHANNEL)
+    links = [e["url"] for e in post.entities if e.get("type") == "text_link"]
+    assert report.sent == 1
+    assert post.text.startswith("📰 The day's stories")
+    assert post.markup is None and "/story" not in post.text
+    assert post.text.count("\n\n") == 2  # the heading and two stories: the cap
+    deep = [u for u in links if u.startswith(f"https://t.me/{BOT_USERNAME}?start=story_")]
+    assert len(deep) == 2
+    opened, _ = await world.say(f"/start {deep[0].rsplit('=', 1)[1]}", STRANGER)
+    assert any(s.title in opened.text for s in stories)
