@@ -182,7 +182,10 @@ def build_application(
             ChatMemberHandler(subscribe.member_changed, ChatMemberHandler.MY_CHAT_MEMBER),
             MessageHandler(filters.StatusUpdate.MIGRATE, subscribe.chat_migrated),
             MessageHandler(filters.StatusUpdate.CHAT_SHARED, channels.channel_picked),
-            MessageHandler(filters.COMMAND, basics.unknown_command),
+            # Posts in a channel the bot posts to are its readers' business, not commands.
+            MessageHandler(
+                filters.COMMAND & ~filters.UpdateType.CHANNEL_POSTS, basics.unknown_command
+            ),
             MessageHandler(
                 filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
                 basics.plain_text,

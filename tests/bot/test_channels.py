@@ -131,3 +131,33 @@ async def test_the_channel_gets_its_capped_digest_without_reader_buttons_with_li
     assert len(deep) == 2
     opened, _ = await world.say(f"/start {deep[0].rsplit('=', 1)[1]}", STRANGER)
     assert any(s.title in opened.text for s in stories)
+
+
+async def test_the_settings_button_and_the_topic_toggles_reach_the_channel(world: World) -> None:
+    world.api.make_channel(CHANNEL, "Morning Wire", owner=ME, bot_is_admin=True)
+    await _pick(world)
+    (settings,) = await world.say("/settings")
+
+    listed, _prompt = await world.tap(settings, "📣 Channels")
+    (card,) = await world.tap(listed, "Morning Wire")
+    await world.tap(card, "Topics")
+    await world.tap(world.api.messages[(ME, card.message_id)], "Climate")
+
+    async with world.sessions() as session:
+        found = await channels.get_channel(session, CHANNEL)
+        private = await subscribers.get_subscriber(session, ME)
+    assert found is not None and found.topic_slugs == ["climate"]
+    assert private is not None and private.topic_slugs == []
+
+
+async def test_an_unknown_topic_for_a_channel_changes_nothing(world: World) -> None:
+    world.api.make_channel(CHANNEL, "Morning Wire", owner=ME, bot_is_admin=True)
+    await _pick(world)
+    await world.say("/channel 1 topics gaza")
+
+    (refused,) = await world.say("/channel 1 topics ukrane trade")
+
+    assert "did you mean ukraine?" in refused.text and "Nothing was changed." in refused.text
+    async with world.sessions() as session:
+        found = await channels.get_channel(session, CHANNEL)
+    assert found is not None and found.topic_slugs == ["gaza"]
