@@ -30,6 +30,7 @@ from bot.delivery.limiter import BriefbotRateLimiter
 from bot.handlers import (
     archive,
     basics,
+    channels,
     language,
     muting,
     preferences,
@@ -119,6 +120,7 @@ def build_application(
     application.add_handler(TypeHandler(Update, remember_language), group=-1)
     application.add_handlers(
         [
+            command("start", channels.story_link, filters.Regex(channels.START_STORY)),
             command("start", subscribe.start),
             command("topics", topics.topics),
             command("follow", topics.follow),
@@ -138,6 +140,7 @@ def build_application(
             command("pause", preferences.pause),
             command("resume", preferences.resume),
             command("settings", preferences.show_settings),
+            command("channel", channels.channel),
             command("language", language.language),
             command("route", routing.route),
             command("unroute", routing.unroute),
@@ -173,10 +176,16 @@ def build_application(
             CallbackQueryHandler(preferences.topics_button, _action(keyboards.OPEN_TOPICS)),
             CallbackQueryHandler(language.language_button, _action(keyboards.SET_LANGUAGE)),
             CallbackQueryHandler(subscribe.forget_button, _action(keyboards.FORGET)),
+            CallbackQueryHandler(channels.channels_button, _action(keyboards.OPEN_CHANNELS)),
+            CallbackQueryHandler(channels.channel_button, _action(*keyboards.CHANNEL_ACTIONS)),
             CallbackQueryHandler(stale_button),
             ChatMemberHandler(subscribe.member_changed, ChatMemberHandler.MY_CHAT_MEMBER),
             MessageHandler(filters.StatusUpdate.MIGRATE, subscribe.chat_migrated),
-            MessageHandler(filters.COMMAND, basics.unknown_command),
+            MessageHandler(filters.StatusUpdate.CHAT_SHARED, channels.channel_picked),
+            # Posts in a channel the bot posts to are its readers' business, not commands.
+            MessageHandler(
+                filters.COMMAND & ~filters.UpdateType.CHANNEL_POSTS, basics.unknown_command
+            ),
             MessageHandler(
                 filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
                 basics.plain_text,

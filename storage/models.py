@@ -42,7 +42,7 @@ from storage.types import Base, UTCDateTime, enum_column, utcnow
 
 
 class Subscriber(Base):
-    """A Telegram chat that gets briefs: a person's private chat or a group."""
+    """A Telegram chat that gets briefs: a person's private chat, a group or a channel."""
 
     __tablename__ = "subscribers"
 
@@ -64,6 +64,8 @@ class Subscriber(Base):
         enum_column(SubscriberState, "subscriber_state"), default=SubscriberState.ACTIVE, index=True
     )
     paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    title: Mapped[str | None] = mapped_column(String(256))  # a channel's name, as last seen
+    daily_cap: Mapped[int | None] = mapped_column(Integer)  # a channel's stories a day at most
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -35,7 +35,7 @@ from bot.delivery.threads import split_by_thread
 from bot.delivery.wire import Wire
 from bot.ui import keyboards
 from bot.ui.i18n import Translator
-from bot.ui.render import html_to_plain, render_digest, split_message
+from bot.ui.render import html_to_plain, render_channel_digest, render_digest, split_message
 from storage.models import Story
 from storage.outbox import PlannedDigest
 from storage.states import DigestKind
@@ -218,8 +218,9 @@ def heading(digest: PlannedDigest, count: int, t: Translator) -> str:
 class DigestTexts:
     """Digest texts rendered during one drain, by ``TextKey`` (see the module doc)."""
 
-    def __init__(self, emojis: Mapping[str, str]) -> None:
+    def __init__(self, emojis: Mapping[str, str], bot_username: str = "") -> None:
         self.emojis = dict(emojis)  # topic emojis in catalogue order
+        self.bot_username = bot_username  # for channels' links to their stories in the bot
         self._texts: dict[TextKey, list[ShareText]] = {}
 
     @staticmethod
@@ -254,10 +255,13 @@ class DigestTexts:
         t: Translator,
         routes: Mapping[str, int] | None,
         lists: Mapping[int, list[Story]],
+        cap: int | None = None,
     ) -> list[Part]:
         """A planned digest as HTML with a button per story: one message, or one per
         forum thread keeping the digest's numbers. ``lists``: stories by list id, for
-        texts not rendered yet."""
+        texts not rendered yet. ``cap``: a channel's digest, its first ``cap`` stories."""
+        if cap is not None:
+            return self._channel(digest, t, lists, cap)
         key = self.key(digest, t, routes)
         shares = self._texts.get(key)
         if shares is None:
@@ -271,6 +275,22 @@ class DigestTexts:
             else Part(thread, pieces)
             for thread, pieces, numbers in shares
         ]
+
+    def _channel(
+        self, digest: PlannedDigest, t: Translator, lists: Mapping[int, list[Story]], cap: int
+    ) -> list[Part]:
+        """A channel's digest, without buttons; a day without stories posts nothing."""
+        stories = lists.get(digest.list_id, [])[:cap] if digest.list_id is not None else []
+        if not stories:
+            return []
+        heading = t.gettext("📰 <b>The day's stories</b>")
+        if digest.local_date is not None:
+            day = format_date(digest.local_date, "EEEE d MMMM", locale=t.language)
+            heading = f"{heading} · {day}"
+        text = render_channel_digest(
+            stories, self.emojis, heading=heading, bot_username=self.bot_username, t=t
+        )
+        return [html_part(text)]
 
     def _share_texts(
         self, digest: PlannedDigest, stories: list[Story], t: Translator, routes: Mapping[str, int]

@@ -47,6 +47,7 @@ from bot.delivery.messages import DigestTexts, Part, broadcast_part, send_part, 
 from bot.delivery.wire import Wire
 from bot.ui.i18n import Translator, translator
 from jobs import metrics
+from storage import channels as channel_store
 from storage import outbox, subscribers
 from storage import routes as route_store
 from storage import topics as topic_store
@@ -241,13 +242,14 @@ class OutboxSender:
                 return None
             if self._texts is None:
                 emojis = {t.slug: t.emoji for t in await topic_store.list_topics(session)}
-                self._texts = DigestTexts(emojis)
+                self._texts = DigestTexts(emojis, _username(self.bot))
             texts = self._texts
             digests = await outbox.load_digests(
                 session, [r.digest_id for r in rows if r.digest_id is not None]
             )
             groups = {r.subscriber_id for r in rows if r.chat_id < 0 and r.subscriber_id}
             routes = await route_store.routes_for(session, groups) if groups else {}
+            caps = await channel_store.daily_caps(session, list(groups)) if groups else {}
             planned: dict[int, Planned] = {
                 row.id: (digest, translator(digest.language), routes.get(row.subscriber_id or 0))
                 for row in rows
@@ -255,13 +257,18 @@ class OutboxSender:
                 and row.digest_id is not None
                 and (digest := digests.get(row.digest_id))
             }
-            lists = await outbox.load_lists(session, texts.missing(planned.values()))
+            # A channel's digest (it has a daily cap) is rendered on its own: load its list.
+            capped = {r.id: caps[r.subscriber_id] for r in rows
+                      if r.id in planned and r.subscriber_id in caps}  # fmt: skip
+            wanted = texts.missing(planned.values())
+            wanted |= {i for c in capped if (i := planned[c][0].list_id) is not None}
+            lists = await outbox.load_lists(session, wanted)
         batch = Batch([])
         try:
             for i, row in enumerate(rows):
                 if i and i % RENDER_SLICE == 0:
                     await asyncio.sleep(0)  # let the sends in flight be answered meanwhile
-                parts = self._render(row, planned.get(row.id), texts, lists)
+                parts = self._render(row, planned.get(row.id), texts, lists, capped.get(row.id))
                 batch.messages.append((row, parts))
         except BaseException:
             await self._release(Batch([(row, None) for row in rows]))
@@ -278,13 +285,14 @@ class OutboxSender:
         planned: Planned | None,
         texts: DigestTexts,
         lists: Mapping[int, list[Story]],
+        cap: int | None = None,
     ) -> list[Part] | None:
         if row.kind is OutboxKind.TEXT or row.digest_id is None:
             return text_message(row.text or "")
         if planned is None:  # the digest is gone
             return None
         digest, t, routes = planned
-        return texts.render(digest, t, routes, lists)
+        return texts.render(digest, t, routes, lists, cap)
 
     async def send(self, row: Claimed, message: list[Part] | None) -> Outcome:
         """Send one claimed row's messages (None: its digest is gone); what became of it."""
@@ -357,3 +365,11 @@ class OutboxSender:
                 log.warning("outbox message %d to chat %d failed: %s", row.id, row.chat_id,
                             outcome.error)  # fmt: skip
         return report
+
+
+def _username(bot: Bot) -> str:
+    """The bot's @username for links to it ("": not known before the bot is initialised)."""
+    try:
+        return bot.username or ""
+    except RuntimeError:
+        return ""

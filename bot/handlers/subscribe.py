@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 from telegram import ChatMember, Update
+from telegram.constants import ChatType
 
+from bot.handlers import channels
 from bot.handlers.context import BriefbotContext, in_group
 from bot.handlers.topics import deep_link_topics, picker
 from bot.ui import keyboards, texts
@@ -112,6 +114,9 @@ async def member_changed(update: Update, context: BriefbotContext) -> None:
     if change is None:
         return
     chat = change.chat
+    if chat.type == ChatType.CHANNEL:
+        await channels.member_changed(update, context)
+        return
     new, old = change.new_chat_member.status, change.old_chat_member.status
     if new in GONE:
         async with context.sessions.begin() as session:

@@ -38,6 +38,12 @@ MUTE_KEYWORD = "mk"  # "fewer like this": mute a word of the story
 UNMUTE_TOPIC = "ut"
 UNMUTE_KEYWORD = "uk"
 SET_LANGUAGE = "l"
+OPEN_CHANNELS = "oc"  # /settings: the channels you manage
+CHANNEL_CARD = "cc"  # a channel's settings, by chat id
+CHANNEL_TOPICS = "cp"  # a channel's topic picker
+CHANNEL_TOGGLE = "cg"  # a topic toggled in it
+CHANNEL_DONE = "cd"
+CHANNEL_ACTIONS = (CHANNEL_CARD, CHANNEL_TOPICS, CHANNEL_TOGGLE, CHANNEL_DONE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,9 +212,12 @@ def settings_buttons(
         hold = _button(_("▶️ Resume"), RESUME)
     else:
         hold = _button(_("⏸ Pause 1 day"), PAUSE, 1)
+    first = [_button(_("🗂 Topics"), OPEN_TOPICS)]
+    if subscriber.chat_type == "private":
+        first.append(_button(_("📣 Channels"), OPEN_CHANNELS))
     return InlineKeyboardMarkup(
         [
-            [_button(_("🗂 Topics"), OPEN_TOPICS)],
+            first,
             modes,
             *unmute_rows(mutes or Mutes(), names or {}),
             [hold, _button(_("🗑 Forget me"), FORGET, "ask")],
@@ -233,3 +242,22 @@ def language_picker(current: str) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def channel_topic_picker(
+    topics: Sequence[Topic], channel: Subscriber, names: Mapping[str, str], t: Translator
+) -> InlineKeyboardMarkup:
+    """A channel's topics as toggles, two per row, then Done (back to its settings)."""
+    chosen = set(channel.topic_slugs)
+    buttons = [
+        _button(
+            f"{'✅' if topic.slug in chosen else '▫️'} {names.get(topic.slug, topic.name)}",
+            CHANNEL_TOGGLE,
+            channel.chat_id,
+            topic.slug,
+        )
+        for topic in topics
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([_button(t.gettext("Done"), CHANNEL_DONE, channel.chat_id)])
+    return InlineKeyboardMarkup(rows)

@@ -192,6 +192,32 @@ def render_digest(
     return "\n\n".join(lines)
 
 
+def render_channel_digest(
+    stories: Sequence[Story],
+    emojis: Mapping[str, str],
+    *,
+    heading: str,
+    bot_username: str,
+    t: Translator | None = None,
+) -> str:
+    """A digest for a channel: no /story commands or buttons, which only its readers'
+    own chats could answer; each story's link, and a deep link to open it in the bot."""
+    _ = (t or translator()).gettext
+    lines = [heading]
+    for n, story in enumerate(stories, 1):
+        marks = story_emojis(story, emojis)
+        links = []
+        if story.url:
+            links.append(f'<a href="{escape_attribute(story.url)}">{_("Source")}</a>')
+        if bot_username:
+            link = f"https://t.me/{bot_username}?start=story_{story.id}"
+            links.append(f'<a href="{escape_attribute(link)}">{_("Read in full")}</a>')
+        prefix = f"{n}. {marks} " if marks else f"{n}. "
+        text = f"{prefix}<b>{escape(story.title)}</b>\n{escape(teaser(story.text))}"
+        lines.append(text + ("\n" + " · ".join(links) if links else ""))
+    return "\n\n".join(lines)
+
+
 def render_story(
     story: Story, emojis: Mapping[str, str], *, n: int | None = None, t: Translator | None = None
 ) -> str:

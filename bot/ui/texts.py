@@ -37,6 +37,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("pause", N_("pause deliveries, e.g. /pause 3 (days)")),
     ("resume", N_("resume deliveries")),
     ("settings", N_("all your settings at a glance, and what you muted")),
+    ("channel", N_("post a digest to a channel you run")),
     ("language", N_("the language I speak to you, e.g. /language uk")),
     ("export", N_("your settings as a file, to keep or move")),
     ("import", N_("restore settings from an /export file")),

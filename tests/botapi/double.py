@@ -23,6 +23,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.botapi import updates
+from tests.botapi.channels import ChannelsMixin
 from tests.botapi.html import EntityParseError, parse_html, utf16_len
 from tests.botapi.limits import FloodControl, Limits, busiest_window
 
@@ -81,7 +82,7 @@ class Sent:
         return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
 
 
-class BotApiDouble:
+class BotApiDouble(ChannelsMixin):
     def __init__(
         self, *, limits: Limits | None = None, clock: Callable[[], float] = time.monotonic
     ) -> None:
@@ -96,6 +97,7 @@ class BotApiDouble:
         self.admins: dict[int, set[int]] = {}
         self.deleted_threads: set[tuple[int, int]] = set()  # (chat id, forum thread id)
         self.chats: dict[int, dict[str, Any]] = {}
+        self.channels = {}  # chat id: Channel (see tests.botapi.channels)
         self.commands: list[dict[str, Any]] = []  # the default menu (no language_code)
         # every menu set, by (scope type, language_code); "" is the default language
         self.command_menus: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -494,6 +496,14 @@ class BotApiDouble:
     def _check_markup(self, markup: Any) -> dict[str, Any] | None:
         if not markup:
             return None
+        for row in markup.get("keyboard", []):
+            for button in row:
+                request = button.get("request_chat") if isinstance(button, dict) else None
+                if request is not None and not (
+                    isinstance(request.get("request_id"), int)
+                    and isinstance(request.get("chat_is_channel"), bool)
+                ):
+                    raise ApiError(400, "Bad Request: BUTTON_TYPE_INVALID")
         for row in markup.get("inline_keyboard", []):
             for button in row:
                 data = button.get("callback_data")
@@ -511,12 +521,13 @@ class BotApiDouble:
         result["entities"] = sent.entities
         if sent.thread_id is not None:
             result |= {"message_thread_id": sent.thread_id, "is_topic_message": True}
-        if sent.markup:
+        if sent.markup and "inline_keyboard" in sent.markup:  # Telegram returns only those
             result["reply_markup"] = sent.markup
         return result
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> Any:
         chat_id = self._check_chat(params.get("chat_id"))
+        self.check_channel_post(chat_id)
         text, entities = self._render(params)
         markup = self._check_markup(params.get("reply_markup"))
         if (chat_id, params.get("message_thread_id")) in self.deleted_threads:
@@ -618,6 +629,8 @@ class BotApiDouble:
         chat_id, user_id = params.get("chat_id"), int(params.get("user_id") or 0)
         if not isinstance(chat_id, int):
             raise ApiError(400, "Bad Request: chat not found")
+        if chat_id in self.channels:
+            return self.channel_member(chat_id, user_id)
         return updates.member(self._member_status(chat_id, user_id), updates.user(user_id))
 
     async def _api_getChatAdministrators(self, params: dict[str, Any]) -> Any:

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, func, insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage import db, digests, mailboxes, subscribers, updates  # noqa: F401  (their tables)
+from storage import channels, db, digests, mailboxes, subscribers, updates  # noqa: F401
 from storage.models import Base, Brief, OutboxMessage, Story, Subscriber
 from storage.states import DigestKind
 from storage.types import utcnow
