@@ -5,7 +5,7 @@ A channel is a row in ``subscribers`` (chat type "channel"); ``daily_cap`` and
 delete every row that cascades from it). ``channel_managers`` has one row per
 channel and person.
 
-Revision ID: 0015
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-02
 """
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015"
+revision: str = "0014"
 down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
