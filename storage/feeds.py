@@ -9,16 +9,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_ignoring_conflicts, rowcount
 from storage.models import Feed, SeededDefault
+from storage.states import FeedKind
 from storage.types import utcnow
 
 MAX_BACKOFF = timedelta(hours=24)
+MAILBOX_SCHEMES = ("imaps://", "imap://")
 
 
-async def add_feed(session: AsyncSession, url: str, title: str | None = None) -> tuple[Feed, bool]:
-    """Add a feed by URL; returns (feed, created). Adding it twice changes nothing."""
+async def add_feed(
+    session: AsyncSession, url: str, title: str | None = None, kind: FeedKind | None = None
+) -> tuple[Feed, bool]:
+    """Add a feed (or a mailbox, by its imaps:// or imap:// URL) by URL; returns (feed,
+    created). Adding it twice changes nothing."""
+    if kind is None:
+        kind = FeedKind.MAILBOX if url.startswith(MAILBOX_SCHEMES) else FeedKind.FEED
     result = await session.execute(
         insert_ignoring_conflicts(session, Feed.__table__).values(
-            url=url, title=title, enabled=True, consecutive_failures=0, created_at=utcnow()
+            url=url,
+            title=title,
+            kind=kind,
+            enabled=True,
+            consecutive_failures=0,
+            created_at=utcnow(),
         )
     )
     feed = await get_feed(session, url)
@@ -46,7 +58,14 @@ async def add_feeds(session: AsyncSession, feeds: list[tuple[str, str | None]]) 
     before = await session.scalar(select(func.count()).select_from(Feed))
     now = utcnow()
     rows = [
-        {"url": url, "title": title, "enabled": True, "consecutive_failures": 0, "created_at": now}
+        {
+            "url": url,
+            "title": title,
+            "kind": FeedKind.FEED,
+            "enabled": True,
+            "consecutive_failures": 0,
+            "created_at": now,
+        }
         for url, title in feeds
     ]
     for start in range(0, len(rows), 500):  # under SQLite's limit of bound parameters
@@ -74,11 +93,15 @@ async def remove_feed(session: AsyncSession, url_or_id: str) -> bool:
     return bool(rowcount(result))
 
 
-async def due_feeds(session: AsyncSession, now: datetime) -> list[Feed]:
-    """Enabled feeds whose back-off (if any) has run out."""
+async def due_feeds(
+    session: AsyncSession, now: datetime, *, backing_off: bool = False
+) -> list[Feed]:
+    """Enabled feeds and mailboxes whose back-off (if any) has run out (or all of them,
+    ``backing_off``). Newsletters are not polled: their mailbox is."""
+    due = or_(Feed.next_poll_at.is_(None), Feed.next_poll_at <= now)
     result = await session.scalars(
         select(Feed)
-        .where(Feed.enabled, or_(Feed.next_poll_at.is_(None), Feed.next_poll_at <= now))
+        .where(Feed.enabled, Feed.kind != FeedKind.NEWSLETTER, *([] if backing_off else [due]))
         .order_by(Feed.id)
     )
     return list(result)

@@ -1,17 +1,22 @@
-"""The messages mailbox sources delivered: one row per mailbox and Message-ID."""
+"""What mailbox sources deliver: the newsletters they receive (each a row of ``feeds``,
+the unit of its briefs, template and health) and their messages, one row per mailbox
+and Message-ID."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.dialect import insert_ignoring_conflicts, rowcount
-from storage.models import Brief
+from storage.models import Brief, Feed
+from storage.states import FeedKind
 from storage.types import Base, UTCDateTime, utcnow
+
+NEWSLETTER_PREFIX = "mail:"  # a newsletter's URL in ``feeds``: this and its List-Id or sender
 
 
 class MailMessage(Base):
@@ -86,3 +91,51 @@ async def message_counts(session: AsyncSession, feed_id: int) -> tuple[int, int]
     )
     stored = sum(1 for (ok,) in rows if ok)
     return stored, len(rows) - stored
+
+
+def newsletter_url(key: str) -> str:
+    """The unique URL of a newsletter's row: its key (List-Id, else sender) under ``mail:``."""
+    return NEWSLETTER_PREFIX + key
+
+
+async def newsletter_feeds(
+    session: AsyncSession, mailbox_id: int | None, names: dict[str, str], now: datetime
+) -> dict[str, int]:
+    """The feed ids of these newsletters (key -> display name), each added the first time
+    it is seen, titled with its name and linked to the mailbox it came to."""
+    if not names:
+        return {}
+    rows = [
+        {
+            "url": newsletter_url(key),
+            "title": (title or key)[:256],
+            "kind": FeedKind.NEWSLETTER,
+            "mailbox_id": mailbox_id,
+            "enabled": True,
+            "consecutive_failures": 0,
+            "created_at": now,
+        }
+        for key, title in names.items()
+    ]
+    await session.execute(insert_ignoring_conflicts(session, Feed.__table__).values(rows))
+    urls = [row["url"] for row in rows]
+    if mailbox_id is not None:  # first read from a saved file: now it has its mailbox
+        await session.execute(
+            update(Feed)
+            .where(Feed.url.in_(urls), Feed.mailbox_id.is_(None))
+            .values(mailbox_id=mailbox_id)
+            .execution_options(synchronize_session=False)
+        )
+    found = await session.execute(select(Feed.url, Feed.id).where(Feed.url.in_(urls)))
+    return {url.removeprefix(NEWSLETTER_PREFIX): feed_id for url, feed_id in found}
+
+
+async def brief_counts(session: AsyncSession) -> dict[int, int]:
+    """How many briefs each newsletter gave."""
+    rows = await session.execute(
+        select(Brief.feed_id, func.count())
+        .join(Feed, Feed.id == Brief.feed_id)
+        .where(Feed.kind == FeedKind.NEWSLETTER)
+        .group_by(Brief.feed_id)
+    )
+    return {int(feed_id or 0): int(n) for feed_id, n in rows}

@@ -34,6 +34,7 @@ from storage.states import (
     DeliveryMode,
     DigestKind,
     FeedAlertKind,
+    FeedKind,
     OutboxKind,
     OutboxStatus,
     SubscriberState,
@@ -170,13 +171,25 @@ class MutedKeyword(Base):
 
 
 class Feed(Base):
-    """A source polled by the scheduler, with the state of its last fetches."""
+    """A source of briefs, with the state of its last fetches.
+
+    Feeds and mailboxes are polled by the scheduler. A newsletter is the unit of
+    the briefs a mailbox receives from one List-Id (else sender): its URL is
+    ``mail:`` and that key, ``mailbox_id`` the mailbox it came to, and it is never
+    polled itself.
+    """
 
     __tablename__ = "feeds"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
     title: Mapped[str | None] = mapped_column(String(256))
+    kind: Mapped[FeedKind] = mapped_column(
+        enum_column(FeedKind, "feed_kind"), default=FeedKind.FEED
+    )
+    mailbox_id: Mapped[int | None] = mapped_column(
+        ForeignKey("feeds.id", ondelete="CASCADE"), index=True
+    )
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     etag: Mapped[str | None] = mapped_column(String(256))
     last_modified: Mapped[str | None] = mapped_column(String(64))

@@ -1,4 +1,4 @@
-"""The states a row can be in: subscribers, digests, outbox messages, feed alerts.
+"""The states a row can be in: subscribers, digests, outbox messages, feeds and their alerts.
 
 Stored as their string values (``Enum(..., native_enum=False)`` in the models).
 """
@@ -45,6 +45,15 @@ class FeedAlertKind(enum.StrEnum):
 
     FAILING = "failing"  # every fetch fails, for longer than the alert threshold
     LAYOUT = "layout"  # a brief split into far fewer stories than the feed usually gives
+
+
+class FeedKind(enum.StrEnum):
+    """What a row of ``feeds`` is: a polled feed or mailbox, or a newsletter a mailbox
+    receives (not polled itself: the unit of its briefs, template and health)."""
+
+    FEED = "feed"
+    MAILBOX = "mailbox"
+    NEWSLETTER = "newsletter"
 
 
 class OutboxStatus(enum.StrEnum):

@@ -16,9 +16,9 @@ from jobs.catalogue import CatalogueError, add_default_feeds, load_feeds
 from jobs.errors import OpmlError
 from jobs.feeds.opml import read_opml, too_large, write_opml
 from jobs.ingest.addresses import resolve_refusal, url_refusal
-from jobs.ingest.mailbox import is_mailbox_url
 from storage import feeds as feed_store
 from storage.models import Feed
+from storage.states import FeedKind
 
 PRIVATE_HINT = "set BRIEFBOT_ALLOW_PRIVATE_FEEDS=true to fetch an internal feed on purpose"
 
@@ -56,6 +56,8 @@ def feeds_list() -> None:
         async with sessions() as session:
             lines = []
             for feed in await feed_store.list_feeds(session):
+                if feed.kind is FeedKind.NEWSLETTER:  # `sources list` shows them
+                    continue
                 state = health(feed, never="not fetched yet")
                 lines.append(
                     f"{feed.id:>3}  {feed.url}{feed_title(feed)}  [{state}]{feed_alert(feed)}"
@@ -154,7 +156,7 @@ def feeds_export(output: Path | None) -> None:
     async def work(_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> bytes:
         async with sessions() as session:
             feeds = await feed_store.list_feeds(session)
-            return write_opml((f.url, f.title) for f in feeds if not is_mailbox_url(f.url))
+            return write_opml((f.url, f.title) for f in feeds if f.kind is FeedKind.FEED)
 
     document = run_async(with_database(cli_settings(), work))
     if output is None:

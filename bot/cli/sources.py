@@ -10,7 +10,9 @@ from bot.cli.support import cli_settings, run_async, with_database
 from jobs.errors import MailboxError
 from jobs.ingest.mailbox import is_mailbox_url, mailbox_address
 from storage import feeds as feed_store
-from storage.mailboxes import message_counts
+from storage.mailboxes import NEWSLETTER_PREFIX, brief_counts, message_counts
+from storage.models import Feed
+from storage.states import FeedKind
 
 
 @click.group()
@@ -49,12 +51,21 @@ def sources_add(url: str, title: str | None) -> None:
 
 @sources.command("list")
 def sources_list() -> None:
-    """List feeds and mailboxes with the health of their last poll."""
+    """List feeds and mailboxes with the health of their last poll, each mailbox with the
+    newsletters it received under it."""
 
     async def work(_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> list[str]:
         async with sessions() as session:
+            every = await feed_store.list_feeds(session)
+            briefs = await brief_counts(session)
+            under: dict[int | None, list[Feed]] = {}
+            for feed in every:
+                if feed.kind is FeedKind.NEWSLETTER:
+                    under.setdefault(feed.mailbox_id, []).append(feed)
             lines = []
-            for feed in await feed_store.list_feeds(session):
+            for feed in every:
+                if feed.kind is FeedKind.NEWSLETTER:
+                    continue
                 state = health(feed, never="not polled yet")
                 kind = "mailbox" if is_mailbox_url(feed.url) else "feed"
                 if kind == "mailbox":
@@ -64,6 +75,11 @@ def sources_list() -> None:
                     )
                 described = f"{feed.url}{feed_title(feed)}  [{state}]{feed_alert(feed)}"
                 lines.append(f"{feed.id:>3}  {kind:<7}  {described}")
+                lines.extend(_newsletter_line(n, briefs) for n in under.pop(feed.id, []))
+            orphans = [n for newsletters in under.values() for n in newsletters]
+            if orphans:
+                lines.append("     newsletters read from saved messages:")
+                lines.extend(_newsletter_line(n, briefs) for n in orphans)
             return lines
 
     lines = run_async(with_database(cli_settings(), work))
@@ -72,6 +88,16 @@ def sources_list() -> None:
         if lines
         else "no sources; add one with `briefbot sources add URL` (a feed or imaps:// mailbox)"
     )
+
+
+def _newsletter_line(feed: Feed, briefs: dict[int, int]) -> str:
+    """A newsletter under its mailbox: its name, its key, its issues and its last one."""
+    count = briefs.get(feed.id, 0)
+    issues = f"{count} issue" + ("" if count == 1 else "s")
+    if feed.last_success_at:
+        issues += f", the last at {feed.last_success_at:%Y-%m-%d %H:%M} UTC"
+    key = feed.url.removeprefix(NEWSLETTER_PREFIX)
+    return f"{feed.id:>3}    newsletter  {feed.title or key} <{key}>  [{issues}]{feed_alert(feed)}"
 
 
 @sources.command("remove")

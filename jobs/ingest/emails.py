@@ -34,15 +34,36 @@ _LIST_ID = re.compile(r"<([^<>]+)>")
 
 @dataclass(frozen=True, slots=True)
 class MailBrief:
-    """A message read as a brief: ``message_id`` is its identity, ``source`` the newsletter."""
+    """A message read as a brief: ``message_id`` is its identity, ``source`` the key of
+    its newsletter (List-Id, else sender) and ``newsletter`` the newsletter's name."""
 
     message_id: str
     source: str
     brief: BriefDraft
+    newsletter: str = ""
 
 
-def read_message(data: bytes, *, name: str = "the message") -> MailBrief:
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A parsed message before it is split: who sent it is known, so the newsletter's
+    template can be looked up for the splitter."""
+
+    message: EmailMessage
+    message_id: str
+    source: str
+    newsletter: str
+    name: str
+
+
+def read_message(
+    data: bytes, *, name: str = "the message", template: frozenset[str] = frozenset()
+) -> MailBrief:
     """The brief in one message's bytes (RFC 5322, as saved in an .eml file or fetched)."""
+    return brief_of(open_message(data, name=name), template)
+
+
+def open_message(data: bytes, *, name: str = "the message") -> Envelope:
+    """Parse a message and read its envelope: Message-ID and newsletter."""
     if len(data) > MAX_MESSAGE_BYTES:
         raise MailError(
             f"{name} is {len(data):,} bytes, over the {MAX_MESSAGE_BYTES:,}-byte limit; "
@@ -57,19 +78,25 @@ def read_message(data: bytes, *, name: str = "the message") -> MailBrief:
     assert isinstance(message, EmailMessage)
     if not message.keys():
         raise MailError(f"{name}: no mail headers; is this an email message?")
-    subject = _header(message, "subject") or "(no subject)"
     message_id = _header(message, "message-id") or _derived_id(data)
     source = newsletter(message)
-    published_at = _date(message)
-    html, text = _bodies(message, name)
+    return Envelope(message, message_id, source, newsletter_name(message) or source, name)
+
+
+def brief_of(envelope: Envelope, template: frozenset[str] = frozenset()) -> MailBrief:
+    """Split a parsed message into its stories, ``template`` being its newsletter's
+    recurring blocks."""
+    message, message_id = envelope.message, envelope.message_id
+    subject = _header(message, "subject") or "(no subject)"
+    html, text = _bodies(message, envelope.name)
     if html is not None:
-        brief = split_html(_without_images(html), url=None, key=message_id)
+        brief = split_html(_without_images(html), url=None, key=message_id, template=template)
     elif text is not None:
-        brief = split_text(text, url=None, key=message_id)
+        brief = split_text(text, url=None, key=message_id, template=template)
     else:
-        raise MailError(f"{name}: no text or HTML part in the message")
-    brief = replace(brief, title=subject, published_at=published_at, key=message_id)
-    return MailBrief(message_id, source, brief)
+        raise MailError(f"{envelope.name}: no text or HTML part in the message")
+    brief = replace(brief, title=subject, published_at=_date(message), key=message_id)
+    return MailBrief(message_id, envelope.source, brief, envelope.newsletter)
 
 
 def newsletter(message: EmailMessage) -> str:
@@ -83,6 +110,20 @@ def newsletter(message: EmailMessage) -> str:
         if addresses:
             return addresses[0].lower()
     return "unknown sender"
+
+
+def newsletter_name(message: EmailMessage) -> str:
+    """The newsletter's name as people read it: the List-Id's phrase, else the sender's
+    name, else empty."""
+    list_id = _header(message, "list-id")
+    phrase = _LIST_ID.sub("", list_id).strip().strip('"').strip() if "<" in list_id else ""
+    if phrase:
+        return phrase[:256]
+    for field in ("from", "sender"):
+        for display, address in getaddresses([_header(message, field)]):
+            if display.strip() and "@" in address:
+                return display.strip()[:256]
+    return ""
 
 
 def _header(message: EmailMessage, name: str) -> str:
@@ -171,4 +212,4 @@ def message_reading(data: bytes, *, name: str) -> tuple[str, Reading]:
     """A saved message as the ingester reads any source: its origin (the newsletter,
     so a Message-ID is stored once per newsletter) and its one brief."""
     mail = read_message(data, name=name)
-    return f"mail:{mail.source}", Reading(mail.source, [mail.brief])
+    return f"mail:{mail.source}", Reading(mail.newsletter, [mail.brief])

@@ -4,7 +4,8 @@ IMAPClient does the protocol; its calls block, so each runs in a worker
 thread with a socket timeout and the event loop never waits on the server.
 A poll logs in, lists the unread messages' sizes and Message-IDs, and then, a
 few messages at a time: fetches them without marking them read, reads,
-splits and tags them, stores them in one transaction together with their
+splits and tags them (each with its newsletter's template, ``newsletters``),
+stores them under their newsletters in one transaction together with their
 Message-IDs (unique per mailbox), and only then flags them \\Seen (or moves
 them to a folder). A poll cut short between storing and flagging reads those
 messages again next time, finds their Message-IDs stored and only flags them.
@@ -29,18 +30,11 @@ from imapclient.tls import IMAP4_TLS
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobs.errors import MailboxError, MailError
-from jobs.ingest.emails import MAX_MESSAGE_BYTES, MailBrief, read_message
+from jobs.ingest.emails import MAX_MESSAGE_BYTES, Envelope, open_message
+from jobs.ingest.newsletters import newsletter_templates, read_issues, store_issues
 from jobs.ingest.reports import FeedReport
-from jobs.ingest.store import (
-    DEFAULT_OPTIONS,
-    Counts,
-    IngestOptions,
-    failed,
-    one_line,
-    prepare_brief,
-)
+from jobs.ingest.store import DEFAULT_OPTIONS, Counts, IngestOptions, failed, one_line
 from jobs.ingest.store import report as ok_report
-from jobs.ingest.store import store as store_prepared
 from jobs.ingest.tag import KeywordMatcher, Tagger
 from storage import feeds as feed_store
 from storage.mailboxes import known_messages, record_message
@@ -273,56 +267,51 @@ async def _store_batch(
     mail: MailOptions,
     counts: Counts,
 ) -> tuple[list[int], list[str]]:
-    """Fetch, read and store a few messages; returns the UIDs stored and the skip notes."""
-    too_big = [m for m in batch if m.size > mail.max_bytes]
+    """Fetch, read and store a few messages, each under its newsletter; returns the UIDs
+    stored and the skip notes."""
+    skips = [
+        (m, f"message {m.message_id or m.uid} is {m.size:,} bytes, "
+            f"over the {mail.max_bytes:,}-byte limit; left unread")
+        for m in batch
+        if m.size > mail.max_bytes
+    ]  # fmt: skip
     bodies = await imap.bodies([m.uid for m in batch if m.size <= mail.max_bytes])
-    readings: list[tuple[_Unread, MailBrief | None, str | None]] = []
-    notes: list[str] = []
-    for m in too_big:
-        note = (
-            f"message {m.message_id or m.uid} is {m.size:,} bytes, "
-            f"over the {mail.max_bytes:,}-byte limit; left unread"
-        )
-        notes.append(note)
-        readings.append((m, None, note))
+    opened: list[tuple[_Unread, Envelope]] = []
     for m in batch:
         if m.uid not in bodies:
             continue
         try:
-            mail_brief = await asyncio.to_thread(
-                read_message, bodies[m.uid], name=f"message {m.message_id or m.uid}"
+            envelope = await asyncio.to_thread(
+                open_message, bodies[m.uid], name=f"message {m.message_id or m.uid}"
             )
         except MailError as exc:
-            notes.append(f"{exc}; left unread")
-            readings.append((m, None, f"{exc}; left unread"))
+            skips.append((m, f"{exc}; left unread"))
             continue
-        readings.append((m, mail_brief, None))
-    prepared = await asyncio.to_thread(
-        lambda: [
-            (m, b, prepare_brief(f"mail:{b.source}", b.brief, tagger, matcher, now))
-            for m, b, _ in readings
-            if b is not None
-        ]
-    )
-    stored: list[int] = []
+        opened.append((m, envelope))
+    known = await newsletter_templates(sessions, feed_id, [e for _, e in opened], now)
+    read = await asyncio.to_thread(read_issues, [e for _, e in opened], known, tagger, matcher, now)
+    issues = []
+    for (m, _), issue in zip(opened, read, strict=True):
+        if isinstance(issue, MailError):
+            skips.append((m, f"{issue}; left unread"))
+        else:
+            issues.append((m, issue))
     async with sessions.begin() as session:
-        await store_prepared(session, feed_id, [p for _, _, p in prepared], now, counts)
-        for m, b, p in prepared:
+        await store_issues(session, [issue for _, issue in issues], known, now, counts)
+        for _, (mail_brief, prepared) in issues:
             await record_message(
-                session, feed_id, b.message_id, source=b.source, now=now, brief_key=p.key
+                session,
+                feed_id,
+                mail_brief.message_id,
+                source=mail_brief.source,
+                now=now,
+                brief_key=prepared.key,
             )
-            stored.append(m.uid)
-        for m, _, skip in readings:
-            if skip is not None:
-                await record_message(
-                    session,
-                    feed_id,
-                    m.message_id or f"uid {m.uid}",
-                    source="",
-                    now=now,
-                    skipped=skip,
-                )
-    return stored, notes
+        for m, skip in skips:
+            await record_message(
+                session, feed_id, m.message_id or f"uid {m.uid}", source="", now=now, skipped=skip
+            )
+    return [m.uid for m, _ in issues], [skip for _, skip in skips]
 
 
 def _text(exc: BaseException) -> str:

@@ -28,9 +28,10 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobs.errors import FeedError, FeedGoneError, SourceError
-from jobs.ingest.emails import MAX_MESSAGE_BYTES, is_message_file, message_reading
+from jobs.ingest.emails import MAX_MESSAGE_BYTES, is_message_file
 from jobs.ingest.fetch import FetchStatus, fetch, redact_url
 from jobs.ingest.mailbox import MailOptions, ingest_mailbox, is_mailbox_url
+from jobs.ingest.newsletters import ingest_message
 from jobs.ingest.parse import read
 from jobs.ingest.reports import FeedReport, ReportStatus, summarise
 from jobs.ingest.split.layout import MIN_ISSUES
@@ -49,6 +50,7 @@ from storage import feeds as feed_store
 from storage import templates
 from storage.job_runs import record_job_run
 from storage.models import Feed
+from storage.states import FeedKind
 from storage.subscribers import all_tracked_keywords
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,8 @@ async def ingest_feed(
         feed = await session.get(Feed, feed_id)
         if feed is None:
             return FeedReport(f"feed {feed_id}", feed_id, ReportStatus.FAILED, error="no such feed")
+        if feed.kind is FeedKind.NEWSLETTER:  # its mailbox is polled, not the newsletter
+            return FeedReport(feed.url, feed_id, ReportStatus.UNCHANGED)
         url, etag, last_modified = feed.url, feed.etag, feed.last_modified
         template = await templates.template_of(session, feed_id, MIN_ISSUES)
     if is_mailbox_url(url):
@@ -161,10 +165,7 @@ async def ingest_due_feeds(
     Records a ``job_runs`` row named "ingest" with a one-line summary.
     """
     async with sessions() as session:
-        if include_backing_off:
-            due = [f for f in await feed_store.list_feeds(session) if f.enabled]
-        else:
-            due = await feed_store.due_feeds(session, now)
+        due = await feed_store.due_feeds(session, now, backing_off=include_backing_off)
         keywords = await all_tracked_keywords(session)
     feed_ids = [f.id for f in due]
     matcher = KeywordMatcher(keywords) if keywords else None
@@ -248,13 +249,12 @@ async def _ingest_source(
             return FeedReport(name, None, ReportStatus.FAILED, error=str(exc))
         content_type = mimetypes.guess_type(source)[0]
         origin = "file:" + hashlib.sha256(data).hexdigest()
+    if is_message_file(source):
+        return await ingest_message(sessions, data, source, tagger, matcher, now)
     try:
-        if is_message_file(source):
-            origin, reading = await asyncio.to_thread(message_reading, data, name=source)
-        else:
-            reading = await asyncio.to_thread(
-                read, data, name=source, content_type=content_type, feed_only=False
-            )
+        reading = await asyncio.to_thread(
+            read, data, name=source, content_type=content_type, feed_only=False
+        )
     except FeedError as exc:
         error = _unprefixed(one_line(exc), source)
         return FeedReport(name, None, ReportStatus.FAILED, error=error)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, column, insert, select, table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jobs.catalogue import add_default_feeds, load_feeds, prepare_database
@@ -70,9 +70,11 @@ async def test_a_new_database_gets_the_default_feeds_once_and_an_emptied_list_st
 async def test_upgrading_a_database_that_has_feeds_seeds_nothing(engine: AsyncEngine) -> None:
     await db.upgrade(engine, "0007")
     async with engine.begin() as connection:
+        columns = ("url", "enabled", "consecutive_failures", "created_at")
+        feeds_then = table("feeds", *(column(name) for name in columns))  # the 0007 schema
         await connection.execute(
-            insert(Feed), {"url": OWN, "enabled": True, "consecutive_failures": 0,
-                           "created_at": utcnow()},
+            insert(feeds_then), {"url": OWN, "enabled": True, "consecutive_failures": 0,
+                                 "created_at": utcnow()},
         )  # fmt: skip
 
     prepared = await prepare_database(engine, TOPICS, FEEDS)

@@ -281,3 +281,25 @@ async def test_a_server_that_hangs_fails_after_the_timeout_and_the_feeds_go_on(
     assert by_id[mailbox].status is ReportStatus.FAILED
     assert "did not answer in time" in (by_id[mailbox].error or "")
     assert [r.status for r in reports if r.feed_id != mailbox] == [ReportStatus.OK]
+
+
+async def test_two_newsletters_in_one_folder_are_sources_of_their_own(
+    dovecot: Dovecot, sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
+) -> None:
+    mailbox = await add(sessions, dovecot.url())
+    daily = message(subject="Daily", message_id=make_msgid())
+    other = message(
+        subject="Evening",
+        sender="Evening Wire <wire@evening.test>",
+        list_id=None,
+        message_id=make_msgid(),
+    )
+    put(dovecot, daily.as_bytes(), other.as_bytes())
+    await poll(sessions, client)
+    async with sessions() as session:
+        rows = (await session.execute(select(Brief.title, Feed.title, Feed.mailbox_id).join(
+            Feed, Feed.id == Brief.feed_id))).all()  # fmt: skip
+    assert sorted(rows) == [
+        ("Daily", "The Daily Brief", mailbox),
+        ("Evening", "Evening Wire", mailbox),
+    ]
