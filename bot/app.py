@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import BotCommand, Update
+from telegram import BotCommand, MenuButtonWebApp, Update, WebAppInfo
 from telegram.error import Conflict, TelegramError
 from telegram.ext import (
     Application,
@@ -205,8 +205,10 @@ def rate_limiter(settings: Settings) -> BriefbotRateLimiter:
 
 def _post_init(background: Background | None) -> Hook:
     async def post_init(application: Application) -> None:
-        """Register the command menu in every language, then start the background work."""
+        """Register the command menu in every language (and the Mini App's menu button),
+        then start the background work."""
         await register_commands(application)
+        await register_menu_button(application)
         if background is not None:
             await background.start(application)
 
@@ -221,6 +223,19 @@ async def register_commands(application: Application) -> None:
             await application.bot.set_my_commands(menu)
         else:
             await application.bot.set_my_commands(menu, language_code=code)
+
+
+async def register_menu_button(application: Application) -> None:
+    """With BRIEFBOT_WEBAPP_URL set, the button beside the message field opens the Mini App."""
+    deps = application.bot_data["deps"]
+    assert isinstance(deps, Deps)
+    url = deps.settings.webapp_url
+    if url is None:
+        return
+    text = translator(DEFAULT_LANGUAGE).gettext(keyboards.WEBAPP_BUTTON)
+    await application.bot.set_chat_menu_button(
+        menu_button=MenuButtonWebApp(text=text, web_app=WebAppInfo(url))
+    )
 
 
 def _post_stop(background: Background | None) -> Hook:

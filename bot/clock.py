@@ -99,6 +99,11 @@ def _zones() -> dict[str, str]:
     return keys
 
 
+def zone_names() -> list[str]:
+    """Every zone ``lookup_timezone`` resolves to, by name (the Mini App's list)."""
+    return sorted(set(_zones().values()))
+
+
 def _key(text: str) -> str:
     return " ".join(text.strip().replace("_", " ").split()).lower()
 

@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     health_host: str = "127.0.0.1"
     health_port: int | None = Field(default=None, ge=0, le=65535)
+    webapp_url: str | None = None
     imap_password: SecretStr | None = None
     imap_password_file: Path | None = None
     imap_insecure: bool = False
@@ -116,6 +117,18 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"{value!r} is not an http(s) URL")
         return value
+
+    @field_validator("webapp_url")
+    @classmethod
+    def _webapp_url(cls, value: str | None) -> str | None:
+        text = (value or "").strip()
+        if not text:
+            return None
+        if not text.startswith("https://") or len(text) <= len("https://"):
+            raise ValueError(
+                f"{value!r} is not an https:// URL; Telegram opens Mini Apps only over HTTPS"
+            )
+        return text
 
     @field_validator("webhook_secret")
     @classmethod

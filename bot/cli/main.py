@@ -91,13 +91,16 @@ def run(
     url = webhook_url or settings.webhook_url
     if url and not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
         raise click.ClickException(f"--webhook-url {url!r}: Telegram only posts to https:// URLs")
+    health_port = health_port if health_port is not None else settings.health_port
+    if settings.webapp_url and not url and health_port is None:
+        health_port = settings.webhook_port  # the Mini App needs the bot's HTTP server
     endpoints = Endpoints(
         webhook_url=url,
         listen=listen or settings.webhook_listen,
         port=port or settings.webhook_port,
         secret=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
         health_host=health_host or settings.health_host,
-        health_port=health_port if health_port is not None else settings.health_port,
+        health_port=health_port,
         worker=worker,
     )
     try:

@@ -198,7 +198,8 @@ async def settings_view(
     t = context.t
     quiet_default = context.settings.quiet_hours
     text = texts.settings_text(subscriber, names, utcnow(), muted, t, quiet_default)
-    return text, keyboards.settings_buttons(subscriber, muted, plain, t)
+    webapp = context.settings.webapp_url
+    return text, keyboards.settings_buttons(subscriber, muted, plain, t, webapp)
 
 
 async def _unmute(session: AsyncSession, subscriber: Subscriber, action: str, arg: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import ChatMember, Update
+from telegram import ChatMember, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
 from bot.handlers import channels
@@ -43,7 +43,9 @@ async def start(update: Update, context: BriefbotContext) -> None:
             )
         followed = subscriber.topic_slugs
     t = context.t
-    await context.reply(texts.welcome(created, followed, names, t))
+    webapp = keyboards.webapp_row(context.settings.webapp_url, chat.type, t)
+    welcome = texts.welcome(created, followed, names, t)
+    await context.reply(welcome, InlineKeyboardMarkup([webapp]) if webapp else None)
     await context.reply(*picker(topics, followed, names, t))
 
 

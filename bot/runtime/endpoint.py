@@ -1,5 +1,7 @@
 """A small HTTP endpoint for operators: ``/healthz`` and ``/metrics``.
 
+With the bot given, the same server serves the settings Mini App (``bot.webapp``).
+
 ``/healthz`` answers 200 with a JSON report while the database answers, and
 503 when it does not or when its file is gone. ``/metrics`` is Prometheus text, with the gauges read
 from the database at scrape time.
@@ -15,7 +17,9 @@ from datetime import datetime
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import Application
 
+from bot.webapp.server import BOT, add_webapp
 from jobs import metrics
 from storage import job_runs
 from storage.outbox import outbox_depth
@@ -72,13 +76,18 @@ def build_health_app(
     sessions: async_sessionmaker[AsyncSession],
     scheduler_running: Callable[[], bool],
     database_problem: Callable[[], str | None] = lambda: None,
+    webapp: Application | None = None,
 ) -> web.Application:
+    """The operators' endpoint; with ``webapp`` (the bot) also the settings Mini App, when
+    BRIEFBOT_WEBAPP_URL is set."""
     app = web.Application()
     app[SESSIONS] = sessions
     app[SCHEDULER_RUNNING] = scheduler_running
     app[DATABASE_PROBLEM] = database_problem
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", prometheus)
+    if webapp is not None and webapp.bot_data["deps"].settings.webapp_url:
+        add_webapp(app, webapp)
     return app
 
 
@@ -89,12 +98,15 @@ async def start_health_server(
     host: str,
     port: int,
     database_problem: Callable[[], str | None] = lambda: None,
+    webapp: Application | None = None,
 ) -> web.AppRunner:
-    """Serve /healthz and /metrics on host:port; stop it with ``await runner.cleanup()``."""
-    runner = web.AppRunner(
-        build_health_app(sessions, scheduler_running, database_problem), access_log=None
-    )
+    """Serve /healthz and /metrics (and the Mini App, see ``build_health_app``) on
+    host:port; stop it with ``await runner.cleanup()``."""
+    server = build_health_app(sessions, scheduler_running, database_problem, webapp)
+    runner = web.AppRunner(server, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     log.info("health and metrics on http://%s:%d/healthz and /metrics", host, port)
+    if BOT in server:
+        log.info("settings Mini App on http://%s:%d/webapp/", host, port)
     return runner

@@ -173,6 +173,7 @@ async def _start(
                 host=endpoints.health_host,
                 port=endpoints.health_port,
                 database_problem=watch.check,
+                webapp=application,
             )
         )
     return runners

@@ -3,7 +3,8 @@
 A small aiohttp server takes the POSTs, refuses any request without the
 secret token registered with the webhook (403, logged, nothing processed),
 and hands updates to the Application's queue. The same server answers
-/healthz and /metrics, so a container needs one port.
+/healthz and /metrics, and the settings Mini App when it is configured, so a
+container needs one port.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ async def start_webhook(
     await application.initialize()
     if application.post_init is not None:
         await application.post_init(application)
-    server = build_health_app(sessions, scheduler_running, database_problem)
+    server = build_health_app(sessions, scheduler_running, database_problem, application)
     server[APPLICATION] = application
     server[SECRET] = secret
     path = urlsplit(url).path or "/"

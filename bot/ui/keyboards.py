@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot.ui.i18n import LANGUAGES, N_, Translator, translator
 from storage.models import Subscriber, Topic
@@ -196,14 +196,28 @@ MODE_LABELS = {
 }
 
 
+WEBAPP_BUTTON = N_("⚙️ Settings")
+
+
+def webapp_row(url: str | None, chat_type: str | None, t: Translator) -> list[InlineKeyboardButton]:
+    """The button that opens the settings Mini App: in private chats (the only ones where
+    Telegram opens one from a message), when BRIEFBOT_WEBAPP_URL is set."""
+    if url is None or chat_type != "private":
+        return []
+    return [InlineKeyboardButton(t.gettext(WEBAPP_BUTTON), web_app=WebAppInfo(url))]
+
+
 def settings_buttons(
     subscriber: Subscriber,
     mutes: Mutes | None = None,
     names: Mapping[str, str] | None = None,
     t: Translator | None = None,
+    webapp_url: str | None = None,
 ) -> InlineKeyboardMarkup:
-    """Change topics, delivery mode, pause or resume, unmute, or forget, from /settings."""
-    _ = (t or translator()).gettext
+    """Change topics, delivery mode, pause or resume, unmute, or forget, from /settings
+    (and open the Mini App, given its URL)."""
+    t = t or translator()
+    _ = t.gettext
     modes = [
         _button(("• " if subscriber.mode is mode else "") + _(MODE_LABELS[mode]), SET_MODE, mode)
         for mode in DeliveryMode
@@ -215,8 +229,10 @@ def settings_buttons(
     first = [_button(_("🗂 Topics"), OPEN_TOPICS)]
     if subscriber.chat_type == "private":
         first.append(_button(_("📣 Channels"), OPEN_CHANNELS))
+    webapp = webapp_row(webapp_url, subscriber.chat_type, t)
     return InlineKeyboardMarkup(
         [
+            *([webapp] if webapp else []),
             first,
             modes,
             *unmute_rows(mutes or Mutes(), names or {}),

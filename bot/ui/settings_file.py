@@ -85,7 +85,7 @@ def dump_settings(subscriber: Subscriber, mutes: Mutes, now: datetime) -> bytes:
         "timezone": subscriber.timezone,
         "digest_time": f"{subscriber.digest_time:%H:%M}",
         "mode": subscriber.mode.value,
-        "quiet_hours": _quiet_text(subscriber),
+        "quiet_hours": quiet_text(subscriber),
         "muted": {"topics": mutes.topics, "keywords": mutes.keywords},
     }
     if subscriber.language:
@@ -227,21 +227,27 @@ def _mode(value: Any, _: Gettext) -> DeliveryMode | None:
     return DeliveryMode(value)
 
 
-def _quiet_text(subscriber: Subscriber) -> str:
+def quiet_text(subscriber: Subscriber) -> str:
+    """Quiet hours as settings files and the Mini App write them: a range, off or default."""
     start, end = subscriber.quiet_start, subscriber.quiet_end
     if start is None or end is None:
         return QUIET_DEFAULT
     return "off" if start == end else f"{start:%H:%M}-{end:%H:%M}"
 
 
-def _quiet(value: Any, _: Gettext) -> tuple[time, time] | Literal["default"] | None:
-    if value is None:
-        return None
+def read_quiet(value: Any) -> tuple[time, time] | Literal["default"] | None:
+    """Quiet hours as ``quiet_text`` writes them ("off": equal ends); None for anything else."""
     if value == QUIET_DEFAULT:
         return QUIET_DEFAULT
     if value == "off":
         return (time(0), time(0))
-    hours = parse_time_range(value) if isinstance(value, str) and len(value) <= 32 else None
+    return parse_time_range(value) if isinstance(value, str) and len(value) <= 32 else None
+
+
+def _quiet(value: Any, _: Gettext) -> tuple[time, time] | Literal["default"] | None:
+    if value is None:
+        return None
+    hours = read_quiet(value)
     if hours is None:
         raise SettingsFileError(
             _("The file's quiet hours {hours} are not like 23:00-07:00, off or default.").format(

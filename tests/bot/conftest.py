@@ -135,12 +135,19 @@ def pacing() -> dict[str, Any]:
 
 
 @pytest.fixture
+def more_settings() -> dict[str, Any]:
+    """Other settings a test module needs (BRIEFBOT_WEBAPP_URL...); none by default."""
+    return {}
+
+
+@pytest.fixture
 async def world(
     tmp_path: Path,
     template_database: Path,
     admin_ids: frozenset[int],
     limits: Limits | None,
     pacing: dict[str, Any],
+    more_settings: dict[str, Any],
 ) -> AsyncIterator[World]:
     database = tmp_path / "briefbot.db"
     shutil.copy(template_database, database)
@@ -153,6 +160,7 @@ async def world(
             bot_api_url=api.base_url,
             admin_ids=admin_ids,
             **pacing,
+            **more_settings,
         )
         engine = db.create_engine(url)
         sessions = db.create_sessionmaker(engine)

@@ -99,6 +99,8 @@ class BotApiDouble(ChannelsMixin):
         self.chats: dict[int, dict[str, Any]] = {}
         self.channels = {}  # chat id: Channel (see tests.botapi.channels)
         self.commands: list[dict[str, Any]] = []  # the default menu (no language_code)
+        # the menu button beside the message field: by chat id, None for every chat
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         # every menu set, by (scope type, language_code); "" is the default language
         self.command_menus: dict[tuple[str, str], list[dict[str, Any]]] = {}
         # the Telegram language of each person (user id); "en" unless set
@@ -445,6 +447,24 @@ class BotApiDouble(ChannelsMixin):
     async def _api_getMyCommands(self, params: dict[str, Any]) -> Any:
         return self.command_menus.get(_menu_key(params), [])
 
+    async def _api_setChatMenuButton(self, params: dict[str, Any]) -> Any:
+        button = params.get("menu_button") or {"type": "default"}
+        kind = button.get("type") if isinstance(button, dict) else None
+        if kind not in {"commands", "web_app", "default"}:
+            raise ApiError(400, "Bad Request: unsupported menu button type")
+        if kind == "web_app":
+            if not 1 <= len(str(button.get("text") or "")) <= 64:
+                raise ApiError(400, "Bad Request: BUTTON_TEXT_INVALID")
+            _check_webapp_url(button.get("web_app"))
+        chat_id = params.get("chat_id")
+        self.menu_buttons[chat_id if isinstance(chat_id, int) else None] = button
+        return True
+
+    async def _api_getChatMenuButton(self, params: dict[str, Any]) -> Any:
+        chat_id = params.get("chat_id")
+        key = chat_id if isinstance(chat_id, int) else None
+        return self.menu_buttons.get(key) or self.menu_buttons.get(None) or {"type": "commands"}
+
     async def _api_getUpdates(self, params: dict[str, Any]) -> Any:
         offset = int(params.get("offset") or 0)
         if offset:
@@ -493,9 +513,16 @@ class BotApiDouble(ChannelsMixin):
             raise ApiError(400, "Bad Request: message is too long")
         return text, entities
 
-    def _check_markup(self, markup: Any) -> dict[str, Any] | None:
+    def _check_markup(self, markup: Any, chat_id: int | None = None) -> dict[str, Any] | None:
         if not markup:
             return None
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                if "web_app" not in button:
+                    continue
+                if chat_id is not None and chat_id < 0:  # Mini Apps open from private chats only
+                    raise ApiError(400, "Bad Request: BUTTON_TYPE_INVALID")
+                _check_webapp_url(button["web_app"])
         for row in markup.get("keyboard", []):
             for button in row:
                 request = button.get("request_chat") if isinstance(button, dict) else None
@@ -529,7 +556,7 @@ class BotApiDouble(ChannelsMixin):
         chat_id = self._check_chat(params.get("chat_id"))
         self.check_channel_post(chat_id)
         text, entities = self._render(params)
-        markup = self._check_markup(params.get("reply_markup"))
+        markup = self._check_markup(params.get("reply_markup"), chat_id)
         if (chat_id, params.get("message_thread_id")) in self.deleted_threads:
             raise ApiError(400, "Bad Request: message thread not found")
         self._check_flood(chat_id)
@@ -637,6 +664,13 @@ class BotApiDouble(ChannelsMixin):
         chat_id = params.get("chat_id")
         ids = self.admins.get(chat_id, set()) if isinstance(chat_id, int) else set()
         return [updates.member("administrator", updates.user(i)) for i in sorted(ids)]
+
+
+def _check_webapp_url(web_app: Any) -> None:
+    """Telegram opens Mini Apps only from https:// URLs."""
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    if not isinstance(url, str) or not url.startswith("https://"):
+        raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
 
 
 def _menu_key(params: dict[str, Any]) -> tuple[str, str]:

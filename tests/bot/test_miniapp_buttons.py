@@ -1,0 +1,81 @@
+"""Where the Mini App opens from: a ⚙️ Settings button in /start and /settings and the menu
+button, all only when BRIEFBOT_WEBAPP_URL is set, and only in private chats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.errors import SettingsError
+from bot.settings import load_settings
+from tests.bot.conftest import ADMIN, ME, World
+from tests.bot.miniapp import WEBAPP_URL, WITH_WEBAPP
+from tests.botapi.double import Sent
+
+GROUP = -100200300
+
+
+def web_apps(message: Sent) -> list[tuple[str, str]]:
+    """The (label, URL) of every Mini App button under a message."""
+    rows = (message.markup or {}).get("inline_keyboard", [])
+    return [(b["text"], b["web_app"]["url"]) for row in rows for b in row if "web_app" in b]
+
+
+class TestWithTheMiniAppConfigured:
+    @pytest.fixture
+    def more_settings(self) -> dict[str, Any]:
+        return WITH_WEBAPP
+
+    async def test_start_and_settings_offer_the_settings_mini_app(self, world: World) -> None:
+        welcome, _picker = await world.say("/start")
+        (settings,) = await world.say("/settings")
+
+        assert web_apps(welcome) == [("⚙️ Settings", WEBAPP_URL)]
+        assert web_apps(settings) == [("⚙️ Settings", WEBAPP_URL)]
+
+    async def test_the_menu_button_opens_the_mini_app(self, world: World) -> None:
+        (call,) = world.api.calls_to("setChatMenuButton")
+
+        assert call.params["menu_button"] == {
+            "type": "web_app",
+            "text": "⚙️ Settings",
+            "web_app": {"url": WEBAPP_URL},
+        }
+        assert world.api.menu_buttons[None]["type"] == "web_app"
+
+    async def test_the_button_speaks_the_readers_language(self, world: World) -> None:
+        await world.say("/language uk")
+
+        (settings,) = await world.say("/settings")
+
+        assert web_apps(settings) == [("⚙️ Налаштування", WEBAPP_URL)]
+
+    async def test_a_group_gets_no_mini_app_button_which_telegram_would_refuse(
+        self, world: World
+    ) -> None:
+        world.api.set_admins(GROUP, {ADMIN})
+
+        welcome, _picker = await world.say("/start", GROUP, user_id=ADMIN)
+        (settings,) = await world.say("/settings", GROUP, user_id=ADMIN)
+
+        assert web_apps(welcome) == [] and web_apps(settings) == []
+
+
+async def test_without_a_mini_app_url_nothing_changes_for_people(world: World) -> None:
+    welcome, _picker = await world.say("/start", ME)
+    (settings,) = await world.say("/settings", ME)
+
+    assert welcome.markup is None
+    assert web_apps(settings) == []
+    assert world.api.calls_to("setChatMenuButton") == []
+
+
+def test_a_mini_app_url_must_be_https(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRIEFBOT_WEBAPP_URL", "http://bot.example.org/webapp/")
+
+    with pytest.raises(SettingsError) as error:
+        load_settings(None)
+
+    assert str(error.value).startswith("BRIEFBOT_WEBAPP_URL: ")
+    assert "Telegram opens Mini Apps only over HTTPS" in str(error.value)
