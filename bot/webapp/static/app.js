@@ -143,8 +143,7 @@
           ? [...form.topics, topic.slug]
           : form.topics.filter((slug) => slug !== topic.slug);
       });
-      const row = element("label", { className: "toggle" },
-        element("span", { textContent: topic.name }), input, element("span", { className: "switch" }));
+      const row = element("label", { className: "toggle" }, input, element("span", { textContent: topic.name }));
       box.append(row);
     }
   }
