@@ -29,17 +29,22 @@ BRIEFBOT = str(Path(sys.executable).with_name("briefbot"))
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 
 
+def bot_env(api: BotApiDouble, tmp_path: Path, **more: str) -> dict[str, str]:
+    """The environment of a `briefbot run` against the double, on a SQLite file in tmp_path."""
+    return {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "BRIEFBOT_BOT_API_URL": api.base_url,
+        "BRIEFBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
+        **more,
+    }
+
+
 async def test_run_in_webhook_mode_registers_answers_and_serves_health(tmp_path: Path) -> None:
     port = free_port()
     log = tmp_path / "briefbot.log"  # a file, not a pipe: a full pipe would stall the bot
     async with BotApiDouble() as api:
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "BRIEFBOT_BOT_API_URL": api.base_url,
-            "BRIEFBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
-            "BRIEFBOT_LOG_LEVEL": "DEBUG",
-        }
+        env = bot_env(api, tmp_path, BRIEFBOT_LOG_LEVEL="DEBUG")
         process = await asyncio.create_subprocess_exec(
             BRIEFBOT, "run", "--webhook-url", f"http://127.0.0.1:{port}/tg",
             "--listen", "127.0.0.1", "--port", str(port),
@@ -70,12 +75,7 @@ async def test_run_in_webhook_mode_registers_answers_and_serves_health(tmp_path:
 async def test_the_health_port_is_off_in_polling_mode_unless_asked_for(tmp_path: Path) -> None:
     port = free_port()
     async with BotApiDouble() as api:
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "BRIEFBOT_BOT_API_URL": api.base_url,
-            "BRIEFBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
-        }
+        env = bot_env(api, tmp_path)
         process = await asyncio.create_subprocess_exec(
             BRIEFBOT, "run", "--health-port", str(port),
             cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE,
