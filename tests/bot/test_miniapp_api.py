@@ -152,16 +152,6 @@ async def test_requests_without_genuine_fresh_init_data_get_401_and_change_nothi
     assert await _settings_text(world) == before
 
 
-def test_init_data_a_day_old_less_a_minute_is_still_fresh() -> None:
-    from bot.webapp.initdata import verify
-    from tests.bot.conftest import TOKEN
-
-    now = time.time()
-    user = verify(signed_init_data(ME, auth_date=now - 24 * 3600 + 60), TOKEN, now)
-
-    assert user.id == ME and user.language_code == "en"
-
-
 BAD = {
     "an unknown topic": ({"topics": ["ukraine", "atlantis"]}, "topics", "unknown topic 'atlantis'"),
     "a zone that does not exist": (
