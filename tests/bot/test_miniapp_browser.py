@@ -156,6 +156,29 @@ async def test_the_page_follows_telegrams_dark_theme(
     assert await page.locator(".toggle input:checked").count() == 2
 
 
+async def test_a_value_the_bot_refuses_is_shown_on_the_page_and_nothing_is_saved(
+    world: World, browser: Any, page_url: str
+) -> None:
+    expect = async_api.expect
+    await world.say("/start")
+    (before,) = await world.say("/settings")
+    page = await open_page(browser, page_url, signed_init_data(ME), LIGHT)
+    await expect(page.locator("#form")).to_be_visible()
+
+    await page.locator(".toggle", has_text="Trade").click()
+    await page.locator("#keyword").fill("drones\u202e")
+    await page.locator("#add-keyword").click()
+    await page.locator("#save").click()
+    status = page.locator("#status")
+    await expect(status).to_have_class("error")
+    (after,) = await world.say("/settings")
+
+    assert await status.inner_text() == (
+        "A keyword cannot hold direction controls (they flip how text reads); nothing was changed."
+    )
+    assert after.text == before.text
+
+
 FORGED = {
     "forged": urlencode(sign(init_fields(ME), "987654321:SOMEONE-ELSES-token")),
     "missing": None,
