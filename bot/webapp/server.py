@@ -19,9 +19,9 @@ and the channels they manage (403 otherwise); a value the bot cannot take gets
 
 from __future__ import annotations
 
-import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -72,7 +72,7 @@ def add_webapp(server: web.Application, application: Application) -> None:
 
 
 async def _to_page(request: web.Request) -> web.Response:
-    raise web.HTTPPermanentRedirect("/webapp/")
+    raise web.HTTPPermanentRedirect("webapp/")  # relative: the proxy's prefix stays
 
 
 async def page(request: web.Request) -> web.FileResponse:
@@ -80,7 +80,7 @@ async def page(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
 
 
-def _static(name: str) -> Any:
+def _static(name: str) -> Callable[[web.Request], Awaitable[web.FileResponse]]:
     async def serve(request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC / name, headers=PAGE_HEADERS)
 
@@ -93,24 +93,15 @@ def _deps(request: web.Request) -> Deps:
     return deps
 
 
-def _person(request: web.Request, deps: Deps) -> WebAppUser:
-    """The person the request's initData names; 401 (and nothing more) when it does not."""
+def _person(request: web.Request, deps: Deps) -> WebAppUser | None:
+    """The person the request's initData names; None (logged) when it names nobody."""
     header = request.headers.get("Authorization", "")
     init_data = header[4:] if header.lower().startswith("tma ") else ""
-    token = deps.settings.token or ""
     try:
-        return verify(init_data, token, time.time())
+        return verify(init_data, deps.settings.token or "", time.time())
     except InitDataError as exc:
         log.info("webapp: refused a request from %s: %s", request.remote, exc)
-        raise web.HTTPUnauthorized(
-            text=_json_text({"error": OUTSIDE, "field": ""}),
-            content_type="application/json",
-            headers=API_HEADERS,
-        ) from None
-
-
-def _json_text(value: dict[str, Any]) -> str:
-    return json.dumps(value, ensure_ascii=False)
+        return None
 
 
 def _refuse(status: int, message: str, field: str = "") -> web.Response:
@@ -162,6 +153,8 @@ async def read_settings(request: web.Request) -> web.Response:
     """GET: the person's settings and their channels'."""
     deps = _deps(request)
     user = _person(request, deps)
+    if user is None:
+        return _refuse(401, OUTSIDE)
     async with deps.sessions.begin() as session:
         own = await _own(session, user)
         view = await _view(session, deps, own, user)
@@ -172,6 +165,8 @@ async def save_settings(request: web.Request) -> web.Response:
     """POST: save one chat's settings, all of them or none."""
     deps = _deps(request)
     user = _person(request, deps)
+    if user is None:
+        return _refuse(401, OUTSIDE)
     try:
         body = await request.json()
     except ValueError:

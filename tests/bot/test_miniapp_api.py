@@ -276,6 +276,8 @@ async def test_the_page_is_served_with_its_script_and_styles(client: Client) -> 
         assert script.status == 200
     async with client.http.get(page + "app.css") as styles:
         assert styles.status == 200
+    async with client.http.get(page.removesuffix("/"), allow_redirects=False) as bare:
+        assert (bare.status, bare.headers["Location"]) == (308, "webapp/")
 
     assert "Open this from Telegram" in html
     assert "script-src 'self' https://telegram.org" in policy
