@@ -138,6 +138,26 @@ async def test_a_person_toggles_two_topics_picks_kyiv_and_settings_shows_them(
     assert blocked == ["https://telegram.org/js/telegram-web-app.js"]
 
 
+async def test_a_channels_tab_shows_its_cap_instead_of_personal_delivery(
+    world: World, browser: Any, page_url: str
+) -> None:
+    expect = async_api.expect
+    async with world.sessions.begin() as session:
+        await channels.add_channel(session, CHANNEL, user_id=ME, title="Morning Wire")
+    page = await open_page(browser, page_url, signed_init_data(ME), LIGHT)
+    await expect(page.locator("#form")).to_be_visible()
+
+    await page.locator("#chats button", has_text="Morning Wire").click()
+    await page.locator("#cap").fill("4")
+    await page.locator("#save").click()
+    await expect(page.locator("#status")).to_have_text("Saved")
+    (card,) = await world.say("/channel 1 language en")
+
+    assert not await page.locator("#delivery").is_visible()
+    assert await page.locator("#cap").input_value() == "4"
+    assert "at most 4 stories a day" in card.text
+
+
 async def test_the_page_follows_telegrams_dark_theme(
     world: World, browser: Any, page_url: str, artefacts: Path
 ) -> None:
