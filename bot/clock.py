@@ -104,6 +104,11 @@ def zone_names() -> list[str]:
     return sorted(set(_zones().values()))
 
 
+def zone_aliases() -> dict[str, str]:
+    """Old and other names people (and older devices) use, lower-case, to the zone's name."""
+    return RENAMED | {old.lower(): new for old, new in LEGACY.items()}
+
+
 def _key(text: str) -> str:
     return " ".join(text.strip().replace("_", " ").split()).lower()
 

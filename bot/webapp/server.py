@@ -30,7 +30,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import Application
 
-from bot.clock import zone_names
+from bot.clock import zone_aliases, zone_names
 from bot.handlers.context import LANGUAGE, Deps, catalogue
 from bot.handlers.topics import MAX_KEYWORDS
 from bot.ui.i18n import LANGUAGES, translator
@@ -144,6 +144,7 @@ async def _view(
         "topics": [{"slug": topic.slug, "name": names[topic.slug]} for topic in topics],
         "languages": [{"code": code, "name": name} for code, name in LANGUAGES.items()],
         "zones": zone_names(),
+        "zone_aliases": zone_aliases(),
         "limits": {"keywords": MAX_KEYWORDS, "cap": channels.MAX_DAILY_CAP},
         "labels": labels(t),
     }

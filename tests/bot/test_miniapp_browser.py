@@ -176,6 +176,24 @@ async def test_the_page_follows_telegrams_dark_theme(
     assert await page.locator(".toggle input:checked").count() == 2
 
 
+async def test_the_zone_search_knows_old_names_and_city_names(
+    world: World, browser: Any, page_url: str
+) -> None:
+    page = await open_page(browser, page_url, signed_init_data(ME), LIGHT)
+    await async_api.expect(page.locator("#form")).to_be_visible()
+    found = {}
+
+    for typed in ("kiev", "new york", "calcutta"):
+        await page.locator("#zone-search").fill(typed)
+        found[typed] = await page.locator("#zones li").all_inner_texts()
+
+    assert found == {
+        "kiev": ["Europe/Kyiv"],
+        "new york": ["America/New_York"],
+        "calcutta": ["Asia/Kolkata"],
+    }
+
+
 async def test_a_value_the_bot_refuses_is_shown_on_the_page_and_nothing_is_saved(
     world: World, browser: Any, page_url: str
 ) -> None:

@@ -185,7 +185,11 @@
     const list = $("zones");
     list.replaceChildren();
     if (!wanted) return;
-    const found = view.zones.filter((zone) => zoneKey(zone).includes(wanted)).slice(0, MAX_ZONES_SHOWN);
+    const aliased = Object.entries(view.zone_aliases || {})
+      .filter(([alias]) => alias.includes(wanted))
+      .map(([, zone]) => zone);
+    const named = view.zones.filter((zone) => zoneKey(zone).includes(wanted));
+    const found = [...new Set([...named, ...aliased])].slice(0, MAX_ZONES_SHOWN);
     for (const zone of found) {
       const item = element("li", { textContent: zone });
       item.setAttribute("role", "option");
@@ -203,8 +207,9 @@
 
   function deviceZone() {
     try {
-      const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-      return view.zones.includes(zone) ? zone : null;
+      const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+      if (view.zones.includes(zone)) return zone;
+      return (view.zone_aliases || {})[zone.toLowerCase()] || null;
     } catch (_) {
       return null;
     }
