@@ -176,6 +176,30 @@ async def test_the_page_follows_telegrams_dark_theme(
     assert await page.locator(".toggle input:checked").count() == 2
 
 
+async def test_the_page_takes_init_data_and_theme_from_telegrams_script_when_it_is_there(
+    world: World, browser: Any, page_url: str
+) -> None:
+    await world.say("/topics gaza")
+    context = await browser.new_context(viewport=PHONE)
+    await context.route(NOT_LOCAL, lambda route: route.abort())
+    # What telegram-web-app.js leaves on window, for a page opened without a fragment.
+    telegram = {"initData": signed_init_data(ME), "themeParams": DARK, "colorScheme": "dark"}
+    await context.add_init_script(
+        "window.calls = [];"
+        f"window.Telegram = {{WebApp: Object.assign({json.dumps(telegram)}, {{"
+        "ready() { calls.push('ready'); }, expand() { calls.push('expand'); },"
+        "onEvent(name) { calls.push('on ' + name); } }) };"
+    )
+    page = await context.new_page()
+    await page.goto(page_url)
+
+    await async_api.expect(page.locator("#form")).to_be_visible()
+
+    assert await page.locator(".toggle input:checked").count() == 1
+    assert await page.evaluate("window.calls") == ["ready", "expand", "on themeChanged"]
+    assert await page.evaluate("document.documentElement.dataset.scheme") == "dark"
+
+
 async def test_the_zone_search_knows_old_names_and_city_names(
     world: World, browser: Any, page_url: str
 ) -> None:
