@@ -3,6 +3,7 @@ button, all only when BRIEFBOT_WEBAPP_URL is set, and only in private chats."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -79,3 +80,12 @@ def test_a_mini_app_url_must_be_https(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert str(error.value).startswith("BRIEFBOT_WEBAPP_URL: ")
     assert "Telegram opens Mini Apps only over HTTPS" in str(error.value)
+
+
+def test_the_readme_shows_the_mini_app_screenshots_kept_in_docs() -> None:
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text()
+
+    for name in ("miniapp-light.png", "miniapp-dark.png"):
+        assert f'src="docs/{name}"' in readme
+        assert (root / "docs" / name).read_bytes().startswith(b"\x89PNG")
