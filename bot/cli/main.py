@@ -92,8 +92,9 @@ def run(
     if url and not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
         raise click.ClickException(f"--webhook-url {url!r}: Telegram only posts to https:// URLs")
     health_port = health_port if health_port is not None else settings.health_port
-    if settings.webapp_url and not url and health_port is None:
-        health_port = settings.webhook_port  # the Mini App needs the bot's HTTP server
+    if settings.webapp_url and not url and not worker and health_port is None:
+        # The Mini App needs the bot's HTTP server; a worker beside it does not take the port.
+        health_port = settings.webhook_port
     endpoints = Endpoints(
         webhook_url=url,
         listen=listen or settings.webhook_listen,

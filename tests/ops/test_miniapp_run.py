@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 from pathlib import Path
 
 import httpx
@@ -58,4 +59,29 @@ async def test_run_serves_the_mini_app_and_sets_the_menu_button(tmp_path: Path, 
     assert page.status_code == 200 and "Open this from Telegram" in page.text
     assert settings.status_code == 200 and settings.json()["chats"][0]["chat_id"] == ME
     assert refused.status_code == 401
+    assert process.returncode == 0, stderr.decode()
+
+
+async def test_a_worker_beside_the_bot_leaves_the_mini_apps_port_to_it(tmp_path: Path) -> None:
+    port = free_port()
+    with socket.socket() as taken:  # the bot's own server, listening there already
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        async with BotApiDouble() as api:
+            env = bot_env(
+                api, tmp_path, BRIEFBOT_WEBAPP_URL=WEBAPP_URL, BRIEFBOT_WEBHOOK_PORT=str(port)
+            )
+            process = await asyncio.create_subprocess_exec(
+                BRIEFBOT, "run", "--worker", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+            )
+            try:
+                await api.wait_for(lambda: bool(api.calls_to("setChatMenuButton")), within=30)
+                await asyncio.sleep(1)
+                running = process.returncode is None
+            finally:
+                if process.returncode is None:
+                    process.send_signal(signal.SIGTERM)
+                _, stderr = await asyncio.wait_for(process.communicate(), 30)
+
+    assert running, stderr.decode()
     assert process.returncode == 0, stderr.decode()
