@@ -10,6 +10,7 @@ import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -127,6 +128,11 @@ class Settings(BaseSettings):
         if not text.startswith("https://") or len(text) <= len("https://"):
             raise ValueError(
                 f"{value!r} is not an https:// URL; Telegram opens Mini Apps only over HTTPS"
+            )
+        if not urlsplit(text).path.endswith("/"):
+            raise ValueError(
+                f"end {value!r} with a slash, like https://bot.example.org/webapp/: "
+                "the page finds its API beside it"
             )
         return text
 

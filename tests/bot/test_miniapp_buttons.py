@@ -72,14 +72,30 @@ async def test_without_a_mini_app_url_nothing_changes_for_people(world: World) -
     assert world.api.calls_to("setChatMenuButton") == []
 
 
-def test_a_mini_app_url_must_be_https(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BRIEFBOT_WEBAPP_URL", "http://bot.example.org/webapp/")
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://bot.example.org/webapp/", "Telegram opens Mini Apps only over HTTPS"),
+        ("https://bot.example.org/webapp", "end 'https://bot.example.org/webapp' with a slash"),
+        ("https://bot.example.org", "with a slash"),
+    ],
+)
+def test_a_mini_app_url_must_be_https_and_a_folder(
+    monkeypatch: pytest.MonkeyPatch, url: str, reason: str
+) -> None:
+    monkeypatch.setenv("BRIEFBOT_WEBAPP_URL", url)
 
     with pytest.raises(SettingsError) as error:
         load_settings(None)
 
     assert str(error.value).startswith("BRIEFBOT_WEBAPP_URL: ")
-    assert "Telegram opens Mini Apps only over HTTPS" in str(error.value)
+    assert reason in str(error.value)
+
+
+def test_a_mini_app_url_at_the_sites_root_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRIEFBOT_WEBAPP_URL", " https://settings.example.org/ ")
+
+    assert load_settings(None).webapp_url == "https://settings.example.org/"
 
 
 def test_the_readme_shows_the_mini_app_screenshots_kept_in_docs() -> None:
