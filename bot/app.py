@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import BotCommand, MenuButtonWebApp, Update, WebAppInfo
-from telegram.error import Conflict, TelegramError
+from telegram.error import BadRequest, Conflict, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -233,9 +233,14 @@ async def register_menu_button(application: Application) -> None:
     if url is None:
         return
     text = translator(DEFAULT_LANGUAGE).gettext(keyboards.WEBAPP_BUTTON)
-    await application.bot.set_chat_menu_button(
-        menu_button=MenuButtonWebApp(text=text, web_app=WebAppInfo(url))
-    )
+    try:
+        await application.bot.set_chat_menu_button(
+            menu_button=MenuButtonWebApp(text=text, web_app=WebAppInfo(url))
+        )
+    except BadRequest as exc:  # the bot runs on; only the menu button is missing
+        log.warning(
+            "Telegram refused the Mini App's menu button (%s); check BRIEFBOT_WEBAPP_URL", exc
+        )
 
 
 def _post_stop(background: Background | None) -> Hook:

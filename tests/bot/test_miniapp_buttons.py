@@ -3,15 +3,19 @@ button, all only when BRIEFBOT_WEBAPP_URL is set, and only in private chats."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.app import build_application, start_polling, stop_polling
 from bot.errors import SettingsError
-from bot.settings import load_settings
-from tests.bot.conftest import ADMIN, ME, World
+from bot.settings import Settings, load_settings
+from storage import db
+from tests.bot.conftest import ADMIN, ME, TOKEN, World
 from tests.bot.miniapp import WEBAPP_URL, WITH_WEBAPP
+from tests.botapi import BotApiDouble
 from tests.botapi.double import Sent
 
 GROUP = -100200300
@@ -105,3 +109,30 @@ def test_the_readme_shows_the_mini_app_screenshots_kept_in_docs() -> None:
     for name in ("miniapp-light.png", "miniapp-dark.png"):
         assert f'src="docs/{name}"' in readme
         assert (root / "docs" / name).read_bytes().startswith(b"\x89PNG")
+
+
+async def test_a_menu_button_telegram_refuses_is_logged_and_the_bot_runs_on(
+    tmp_path: Path, template_database: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    database = tmp_path / "briefbot.db"
+    shutil.copy(template_database, database)
+    url = f"sqlite+aiosqlite:///{database}"
+    async with BotApiDouble() as api:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            TELEGRAM_BOT_TOKEN=TOKEN, database_url=url, bot_api_url=api.base_url, **WITH_WEBAPP,
+        )  # fmt: skip
+        engine = db.create_engine(url)
+        application = build_application(settings, db.create_sessionmaker(engine))
+        api.fail_next("setChatMenuButton", 400, "Bad Request: BUTTON_URL_INVALID")
+        try:
+            await start_polling(application, poll_timeout=1)
+            running = application.running
+        finally:
+            await api.release_pollers()
+            await stop_polling(application)
+            await engine.dispose()
+
+    assert running
+    assert "Telegram refused the Mini App's menu button" in caplog.text
+    assert "check BRIEFBOT_WEBAPP_URL" in caplog.text
