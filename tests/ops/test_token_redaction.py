@@ -14,6 +14,7 @@ from tests.bot.conftest import (  # noqa: F401  (fixtures)
     World,
     admin_ids,
     limits,
+    more_settings,
     pacing,
     template_database,
     world,
