@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -26,6 +27,24 @@ STORIES = [
         "of the capital, the city's military administration reported on Wednesday morning.",
     ),
 ]
+
+# A message with nothing to read: no sender, no text or HTML part, only an image.
+ONLY_A_PICTURE = (
+    b"Subject: Only a picture\r\nMessage-ID: <picture@news.test>\r\n"
+    b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+    b"--b\r\nContent-Type: image/png\r\n\r\nxx\r\n--b--\r\n"
+)
+
+
+def numbered(issue: int) -> list[tuple[str, str]]:
+    """The stories of another issue: the same words in another order, so neither the
+    content key nor the near-duplicate check takes them for the first issue's."""
+    shuffle = random.Random(issue).sample
+    return [
+        (f"{title} ({issue})", " ".join(shuffle(words, len(words))) + ".")
+        for title, text in STORIES
+        for words in [text.rstrip(".").split()]
+    ]
 
 
 def newsletter_html(stories: list[tuple[str, str]] = STORIES) -> str:

@@ -30,6 +30,8 @@ from jobs.ingest.split.segment import split_html, split_text
 
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 _LIST_ID = re.compile(r"<([^<>]+)>")
+# A part's opening line in a body: "--" and a boundary, then a header on the next line.
+_BOUNDARY_LINE = re.compile(r"^--([^\s]{1,200})[ \t]*\r?\n(?=[A-Za-z][\w-]*:)", re.M)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,7 @@ def open_message(data: bytes, *, name: str = "the message") -> Envelope:
     assert isinstance(message, EmailMessage)
     if not message.keys():
         raise MailError(f"{name}: no mail headers; is this an email message?")
+    message = _with_its_boundary(message)
     message_id = _header(message, "message-id") or _derived_id(data)
     source = newsletter(message)
     return Envelope(message, message_id, source, newsletter_name(message) or source, name)
@@ -124,6 +127,24 @@ def newsletter_name(message: EmailMessage) -> str:
             if display.strip() and "@" in address:
                 return display.strip()[:256]
     return ""
+
+
+def _with_its_boundary(message: EmailMessage) -> EmailMessage:
+    """A multipart whose declared boundary is missing or not the one its parts use,
+    parsed again with the boundary its body does use (the message as it is otherwise)."""
+    if message.get_content_maintype() != "multipart" or message.is_multipart():
+        return message
+    payload = message.get_payload()
+    found = _BOUNDARY_LINE.search(payload) if isinstance(payload, str) else None
+    if found is None:
+        return message  # no parts at all: its body is its text (``_bodies``)
+    try:
+        message.set_boundary(found.group(1))
+        repaired = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    except Exception:  # a tree beyond repair is read as it came
+        return message
+    assert isinstance(repaired, EmailMessage)
+    return repaired if repaired.is_multipart() else message
 
 
 def _header(message: EmailMessage, name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -105,6 +106,25 @@ def test_a_broken_mime_tree_still_gives_its_text() -> None:
         + "\n\n".join(f"{t}\n\n{x}" for t, x in STORIES).encode()
     )
     assert read_message(data).brief.stories
+
+
+def with_boundary(data: bytes, declared: bytes) -> bytes:
+    """The message with its top boundary parameter replaced (``b""``: none at all)."""
+    head, sep, body = data.partition(b"\n\n")
+    head = re.sub(rb';\s*boundary="[^"]+"', declared, head, count=1)
+    return head + sep + body
+
+
+@pytest.mark.parametrize(
+    "declared", [b'; boundary="not-the-one-used"', b""], ids=["wrong boundary", "no boundary"]
+)
+def test_a_multipart_that_declares_the_wrong_boundary_is_read_by_the_one_its_parts_use(
+    declared: bytes,
+) -> None:
+    data = with_boundary(message().as_bytes(), declared)
+    mail = read_message(data)
+    assert [s.title for s in mail.brief.stories] == [t for t, _ in STORIES]
+    assert "Content-Type" not in " ".join(s.text for s in mail.brief.stories)
 
 
 CORPUS_HTML = sorted((CORPUS / "briefs").glob("*.html")) if CORPUS.is_dir() else []
