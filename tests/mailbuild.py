@@ -70,6 +70,7 @@ def message(
     html: str | None = None,
     text: str | None = None,
     charset: str = "utf-8",
+    cte: str | None = None,
     image: bool = True,
 ) -> EmailMessage:
     """A newsletter as mail clients receive it: text and HTML alternatives, an inline logo."""
@@ -81,10 +82,13 @@ def message(
     msg["Message-ID"] = message_id or make_msgid(domain="news.test")
     if list_id:
         msg["List-Id"] = list_id
-    msg.set_content(text if text is not None else newsletter_text(), charset=charset)
+    msg.set_content(text if text is not None else newsletter_text(), charset=charset, cte=cte)
     if html is not None or text is None:
         msg.add_alternative(
-            html if html is not None else newsletter_html(), subtype="html", charset=charset
+            html if html is not None else newsletter_html(),
+            subtype="html",
+            charset=charset,
+            cte=cte,
         )
         if image:
             html_part = msg.get_payload()[1]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from html import escape as html_escape
 from pathlib import Path
 
+import feedparser
 import pytest
 
 from jobs.errors import MailError
@@ -143,6 +146,46 @@ def test_corpus_newsletters_sent_by_mail_split_as_their_saved_pages_do(charset: 
         expected = [s.title for s in briefs_from_bytes(html.encode(), name=path.name)[0].stories]
         msg = message(html=html, text="plain", charset=charset, image=False)
         assert titles(msg.as_bytes()) == expected, path.name
+
+
+def corpus_charsets() -> dict[str, list[tuple[str, str]]]:
+    """The charsets of the corpus's feeds (as feedparser found them in files it read
+    cleanly), each with the titles and summaries of one such feed."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for path in sorted((CORPUS / "feeds").rglob("*.xml")) if CORPUS.is_dir() else []:
+        parsed = feedparser.parse(path.read_bytes())
+        try:
+            charset = codecs.lookup(parsed.get("encoding") or "").name
+        except LookupError:
+            continue
+        items = [(e.get("title", ""), e.get("summary", "")) for e in parsed.entries]
+        items = [(t, x) for t, x in items if t.strip() and len(x.split()) >= 8][:4]
+        if parsed.bozo or not items or charset in found:
+            continue
+        try:
+            for title, text in items:
+                (title + text).encode(charset)
+        except UnicodeEncodeError:
+            continue
+        found[charset] = items
+    return found
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is absent ({CORPUS})")
+@pytest.mark.parametrize("cte", ["quoted-printable", "base64", "8bit"])
+def test_every_charset_of_the_corpus_in_every_transfer_encoding_reads_as_in_utf_8(
+    cte: str,
+) -> None:
+    charsets = corpus_charsets()
+    assert {"utf-8", "iso8859-1", "cp1251"} <= set(charsets), sorted(charsets)
+    for charset, items in charsets.items():
+        html = newsletter_html([(html_escape(t), html_escape(x)) for t, x in items])
+        data = message(html=html, text="x", charset=charset, cte=cte).as_bytes()
+        assert f"Content-Transfer-Encoding: {cte}".encode() in data
+        in_utf_8 = titles(message(html=html, text="x").as_bytes())
+        assert in_utf_8 and titles(data) == in_utf_8, charset
+        if charset != "utf-8":
+            assert any(ord(c) > 127 for c in "".join(in_utf_8 + [x for _, x in items])), charset
 
 
 def test_a_saved_message_file_reads_the_same(tmp_path: Path) -> None:
