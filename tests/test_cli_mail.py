@@ -39,6 +39,16 @@ def test_parse_json_prints_the_subject_and_the_stories_of_a_saved_message(cli_en
     assert "gaza" in brief["stories"][0]["topics"]
 
 
+def test_parse_prints_a_saved_message_as_numbered_stories_with_their_topics(
+    cli_env: Path,
+) -> None:
+    (cli_env / "issue.eml").write_bytes(message().as_bytes())
+    code, output = briefbot("parse", "issue.eml")
+    assert code == 0
+    assert output.startswith("# The Daily Brief: talks in Cairo\n  1. Ceasefire talks in Cairo.\n")
+    assert "  3. Drones over Kyiv.\n     topics: ukraine (Ukraine, Kyiv)" in output
+
+
 def test_ingest_stores_a_saved_message_once(cli_env: Path) -> None:
     (cli_env / "issue.eml").write_bytes(message(message_id="<1@news.test>").as_bytes())
     (cli_env / "again.eml").write_bytes(message(message_id="<1@news.test>").as_bytes())

@@ -141,6 +141,10 @@ class _Session:
         return await asyncio.to_thread(fn, *args)
 
     async def open(self) -> None:
+        if not self.options.password:
+            raise MailboxError(
+                "no mailbox password: set BRIEFBOT_IMAP_PASSWORD or BRIEFBOT_IMAP_PASSWORD_FILE"
+            )
         context = ssl.create_default_context()
         if self.options.insecure:
             context.check_hostname = False
@@ -158,8 +162,6 @@ class _Session:
         self.client = client
         if a.starttls:
             await self.call(client.starttls, context)
-        if not self.options.password:
-            raise MailboxError("no mailbox password: set BRIEFBOT_IMAP_PASSWORD")
         try:
             await self.call(client.login, a.user, self.options.password)
         except IMAPClient.Error as exc:

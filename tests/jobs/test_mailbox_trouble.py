@@ -150,3 +150,15 @@ async def test_a_server_that_hangs_fails_after_the_timeout_and_loses_nothing(
     ]
     assert answered.status is ReportStatus.OK and answered.new == len(STORIES)
     assert dovecot.unseen() == 0
+
+
+async def test_a_mailbox_without_a_password_names_the_setting_and_connects_nowhere(
+    sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
+) -> None:
+    nobody_listens = "imaps://reader@127.0.0.1:9/INBOX"
+    await add(sessions, nobody_listens)
+    [report] = await poll(sessions, client, MailOptions(password=None, insecure=True))
+    assert report.status is ReportStatus.FAILED
+    assert report.error == (
+        "no mailbox password: set BRIEFBOT_IMAP_PASSWORD or BRIEFBOT_IMAP_PASSWORD_FILE"
+    )
