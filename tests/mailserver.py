@@ -59,7 +59,8 @@ class Dovecot:
         f.chmod(0o755)
         subprocess.run(
             ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-             "-subj", "/CN=127.0.0.1", "-keyout", str(f / "key.pem"), "-out", str(f / "cert.pem")],
+             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+             "-keyout", str(f / "key.pem"), "-out", str(f / "cert.pem")],
             check=True, capture_output=True,
         )  # fmt: skip
         me = pwd.getpwuid(os.getuid())
@@ -188,7 +189,12 @@ service imap-login {{
         finally:
             imap.logout()
 
-    def url(self, folder: str = "INBOX", *, starttls: bool = False) -> str:
+    @property
+    def certificate(self) -> Path:
+        """The server's self-signed certificate, made out to the address 127.0.0.1."""
+        return self.folder / "cert.pem"
+
+    def url(self, folder: str = "INBOX", *, starttls: bool = False, host: str = "127.0.0.1") -> str:
         if starttls:
-            return f"imap://{USER}@127.0.0.1:{self.imap_port}/{folder}"
-        return f"imaps://{USER}@127.0.0.1:{self.imaps_port}/{folder}"
+            return f"imap://{USER}@{host}:{self.imap_port}/{folder}"
+        return f"imaps://{USER}@{host}:{self.imaps_port}/{folder}"

@@ -19,13 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobs.ingest.mailbox import BATCH, MailOptions
-from jobs.ingest.reports import ReportStatus
+from jobs.ingest.reports import FeedReport, ReportStatus
 from storage import feeds as feed_store
 from storage.mailboxes import MailMessage
 from storage.models import Brief, Story
 from tests.conftest import BACKENDS, ROOT
-from tests.mailbuild import STORIES, message, newsletter_html
-from tests.mailpoll import NOW, add, corpus_messages, count, poll
+from tests.mailbuild import STORIES, message, newsletter_html, numbered
+from tests.mailpoll import NOW, OPTIONS, add, corpus_messages, count, poll
 from tests.mailserver import PASSWORD, Dovecot
 
 both_databases = pytest.mark.parametrize("empty_database_url", BACKENDS, indirect=True)
@@ -110,25 +110,52 @@ async def test_a_bot_killed_between_storing_and_flagging_stores_nothing_twice_an
     assert dovecot.unseen() == 0
 
 
+async def poll_now(
+    sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient, mail: MailOptions
+) -> FeedReport:
+    """Poll the one mailbox again now, not after the back-off of its last failure."""
+    async with sessions.begin() as session:
+        for feed in await feed_store.list_feeds(session):
+            feed.next_poll_at = None
+    [report] = await poll(sessions, client, mail)
+    return report
+
+
 @pytest.mark.parametrize("starttls", [False, True], ids=["imaps", "starttls"])
-async def test_the_certificate_is_checked_unless_insecure_over_tls_and_starttls(
+async def test_the_certificate_and_host_name_are_checked_unless_insecure(
     starttls: bool,
     dovecot: Dovecot,
     sessions: async_sessionmaker[AsyncSession],
     client: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await add(sessions, dovecot.url(starttls=starttls))
     dovecot.put(message().as_bytes())
-    [refused] = await poll(sessions, client, MailOptions(password=PASSWORD))
+    checked = MailOptions(password=PASSWORD, timeout=10)
+    refused = await poll_now(sessions, client, checked)
     assert refused.status is ReportStatus.FAILED
     assert "certificate verify failed" in (refused.error or "")
     assert "BRIEFBOT_IMAP_INSECURE" in (refused.error or "")
     assert dovecot.unseen() == 1
-    async with sessions.begin() as session:  # try again now, not after the back-off
-        for feed in await feed_store.list_feeds(session):
-            feed.next_poll_at = None
-    [stored] = await poll(sessions, client, now=NOW + timedelta(minutes=10))
-    assert stored.status is ReportStatus.OK and stored.new == len(STORIES)
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(dovecot.certificate))  # now a trusted one
+    async with sessions.begin() as session:
+        [feed] = await feed_store.list_feeds(session)
+        feed.url = dovecot.url(starttls=starttls, host="localhost")  # not the name it is for
+    wrong_name = await poll_now(sessions, client, checked)
+    assert wrong_name.status is ReportStatus.FAILED
+    assert "certificate verify failed" in (wrong_name.error or "")
+    assert dovecot.unseen() == 1
+
+    async with sessions.begin() as session:
+        [feed] = await feed_store.list_feeds(session)
+        feed.url = dovecot.url(starttls=starttls)
+    trusted = await poll_now(sessions, client, checked)
+    assert trusted.status is ReportStatus.OK and trusted.new == len(STORIES)
+    dovecot.put(message(message_id=make_msgid(), html=newsletter_html(numbered(1))).as_bytes())
+    monkeypatch.delenv("SSL_CERT_FILE")
+    unchecked = await poll_now(sessions, client, OPTIONS)
+    assert unchecked.status is ReportStatus.OK and unchecked.new == len(STORIES)
     assert dovecot.unseen() == 0
 
 
