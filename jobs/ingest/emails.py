@@ -3,7 +3,9 @@
 Pure: the message's bytes in, a ``MailBrief`` out. The MIME tree is taken as
 it comes (multipart/alternative and mixed, quoted-printable, base64, any
 charset Python knows); the HTML part is preferred and the plain-text part is
-the fallback; attachments, inline images and tracking pixels are left out.
+the fallback; attachments are left out, and inline images and tracking
+pixels carry no text, so the splitter, which reads text, passes them by (the
+HTML is not parsed twice to take them out first).
 The newsletter is named by its List-Id, else its sender; the subject is the
 brief's title and the Date header its date. What cannot be read raises
 ``MailError`` with one line that says why; the message itself is untouched.
@@ -19,9 +21,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
-
-import lxml.etree
-import lxml.html
 
 from jobs.errors import MailError
 from jobs.ingest.drafts import BriefDraft
@@ -93,7 +92,7 @@ def brief_of(envelope: Envelope, template: frozenset[str] = frozenset()) -> Mail
     subject = _header(message, "subject") or "(no subject)"
     html, text = _bodies(message, envelope.name)
     if html is not None:
-        brief = split_html(_without_images(html), url=None, key=message_id, template=template)
+        brief = split_html(html, url=None, key=message_id, template=template)
     elif text is not None:
         brief = split_text(text, url=None, key=message_id, template=template)
     else:
@@ -209,19 +208,6 @@ def _content(part: EmailMessage, name: str) -> str:
         return payload.decode("utf-8")
     except UnicodeDecodeError:
         return payload.decode("cp1252", errors="replace")
-
-
-def _without_images(html: str) -> str:
-    """The HTML without images: inline images, logos and tracking pixels carry no story."""
-    if "<img" not in html.lower():
-        return html
-    try:
-        root = lxml.html.document_fromstring(html)
-    except (lxml.etree.ParserError, ValueError):
-        return html
-    for image in list(root.iter("img")):
-        image.drop_tree()  # its tail text stays
-    return lxml.html.tostring(root, encoding="unicode")
 
 
 def is_message_file(name: str) -> bool:

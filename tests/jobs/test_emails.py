@@ -56,6 +56,17 @@ def test_images_and_tracking_pixels_leave_no_trace_in_the_stories() -> None:
     assert "logo" not in text and "open.gif" not in text and "GIF89a" not in text
 
 
+def test_an_image_inside_a_story_leaves_neither_its_alt_text_nor_its_address() -> None:
+    title, text = STORIES[2]
+    pictured = [(title, f"{text} <img alt='Photo: smoke over Kyiv' src='https://cdn.test/k.jpg'>")]
+    html = newsletter_html(pictured).replace(
+        "<h1>", "<a href='https://t.test/click'><img src='https://t.test/px.gif'></a><h1>"
+    )
+    [story] = read_message(message(html=html).as_bytes()).brief.stories
+    assert story.text == text
+    assert "t.test" not in (story.url or "") and "cdn.test" not in (story.url or "")
+
+
 def test_base64_and_windows_1251_bodies_are_decoded() -> None:
     stories = [("Переговори в Каїрі.", "Ізраїль і ХАМАС обмінялися звинуваченнями. " * 6)]
     msg = message(html=newsletter_html(stories), text="x", charset="windows-1251")
