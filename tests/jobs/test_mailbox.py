@@ -12,13 +12,14 @@ import subprocess
 import sys
 from datetime import timedelta
 from email.utils import make_msgid
+from urllib.parse import quote
 
 import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from jobs.ingest.mailbox import BATCH, MailOptions
+from jobs.ingest.mailbox import BATCH, MailOptions, mailbox_address
 from jobs.ingest.reports import FeedReport, ReportStatus
 from storage import feeds as feed_store
 from storage.mailboxes import MailMessage
@@ -192,3 +193,34 @@ async def test_a_message_in_windows_1251_is_stored_in_its_own_letters(
     async with sessions() as session:
         assert await session.scalar(select(Story.title)) == "Удари по Києву."
         assert await session.scalar(select(Brief.title)) == "Ранковий бриф"
+
+
+@both_databases
+async def test_two_polls_of_one_mailbox_at_once_store_each_message_once(
+    dovecot: Dovecot, sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
+) -> None:
+    await add(sessions, dovecot.url())
+    dovecot.put(*corpus_messages(BATCH + 10))
+    reports = await asyncio.gather(poll(sessions, client), poll(sessions, client))
+    assert all(r.status is ReportStatus.OK for [r] in reports)
+    assert await count(sessions, MailMessage) == await count(sessions, Brief) == BATCH + 10
+    async with sessions() as session:
+        keys = list(await session.scalars(select(Story.content_key)))
+    assert len(keys) == len(set(keys)) == sum(r.new for [r] in reports)
+    assert dovecot.unseen() == 0
+
+
+async def test_a_folder_named_with_spaces_and_cyrillic_is_read(
+    dovecot: Dovecot, sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
+) -> None:
+    folder = "Розсилки 2026"
+    imap = dovecot.client()
+    imap.create_folder(folder)
+    imap.logout()
+    dovecot.put(message().as_bytes(), folder=folder)
+    mailbox = mailbox_address(dovecot.url(quote(folder))).url
+    assert "%D0%A0" in mailbox and "%20" in mailbox  # stored and shown as a URL
+    await add(sessions, mailbox)
+    [report] = await poll(sessions, client)
+    assert report.status is ReportStatus.OK and report.new == len(STORIES)
+    assert dovecot.unseen(folder) == 0
