@@ -8,8 +8,7 @@ parsed first (``open_message``), its newsletter's template looked up, and
 only then split with it; a newsletter's row is added with its first issue
 stored (a message that cannot be read adds none), and each new issue adds
 its blocks to its newsletter's template in the same transaction as its
-stories. Saved ``.eml`` files are
-read the same way.
+stories. Saved ``.eml`` files are read the same way.
 """
 
 from __future__ import annotations
