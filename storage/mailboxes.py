@@ -98,6 +98,15 @@ def newsletter_url(key: str) -> str:
     return NEWSLETTER_PREFIX + key
 
 
+async def newsletter_ids(session: AsyncSession, keys: Iterable[str]) -> dict[str, int]:
+    """The feed ids of the newsletters with these keys that have a row already."""
+    urls = [newsletter_url(key) for key in keys]
+    if not urls:
+        return {}
+    found = await session.execute(select(Feed.url, Feed.id).where(Feed.url.in_(urls)))
+    return {url.removeprefix(NEWSLETTER_PREFIX): feed_id for url, feed_id in found}
+
+
 async def newsletter_feeds(
     session: AsyncSession, mailbox_id: int | None, names: dict[str, str], now: datetime
 ) -> dict[str, int]:
@@ -126,8 +135,7 @@ async def newsletter_feeds(
             .values(mailbox_id=mailbox_id)
             .execution_options(synchronize_session=False)
         )
-    found = await session.execute(select(Feed.url, Feed.id).where(Feed.url.in_(urls)))
-    return {url.removeprefix(NEWSLETTER_PREFIX): feed_id for url, feed_id in found}
+    return await newsletter_ids(session, names)
 
 
 async def brief_counts(session: AsyncSession) -> dict[int, int]:

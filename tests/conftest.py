@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from jobs.catalogue import prepare_database
 from storage import db
+from tests.mailserver import Dovecot, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -161,3 +162,16 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
         finally:
             await session.close()
             await transaction.rollback()
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Dovecot]:
+    """A real Dovecot IMAP server on 127.0.0.1 (tests/mailserver.py); skips, saying why,
+    where it cannot be started."""
+    if problem := unavailable():
+        pytest.skip(problem)
+    server = Dovecot().start()
+    try:
+        yield server
+    finally:
+        server.stop()

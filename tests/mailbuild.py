@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -27,6 +28,24 @@ STORIES = [
     ),
 ]
 
+# A message with nothing to read: no sender, no text or HTML part, only an image.
+ONLY_A_PICTURE = (
+    b"Subject: Only a picture\r\nMessage-ID: <picture@news.test>\r\n"
+    b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+    b"--b\r\nContent-Type: image/png\r\n\r\nxx\r\n--b--\r\n"
+)
+
+
+def numbered(issue: int) -> list[tuple[str, str]]:
+    """The stories of another issue: the same words in another order, so neither the
+    content key nor the near-duplicate check takes them for the first issue's."""
+    shuffle = random.Random(issue).sample
+    return [
+        (f"{title} ({issue})", " ".join(shuffle(words, len(words))) + ".")
+        for title, text in STORIES
+        for words in [text.rstrip(".").split()]
+    ]
+
 
 def newsletter_html(stories: list[tuple[str, str]] = STORIES) -> str:
     body = "".join(f"<h2>{title}</h2><p>{text}</p>" for title, text in stories)
@@ -51,6 +70,7 @@ def message(
     html: str | None = None,
     text: str | None = None,
     charset: str = "utf-8",
+    cte: str | None = None,
     image: bool = True,
 ) -> EmailMessage:
     """A newsletter as mail clients receive it: text and HTML alternatives, an inline logo."""
@@ -62,10 +82,13 @@ def message(
     msg["Message-ID"] = message_id or make_msgid(domain="news.test")
     if list_id:
         msg["List-Id"] = list_id
-    msg.set_content(text if text is not None else newsletter_text(), charset=charset)
+    msg.set_content(text if text is not None else newsletter_text(), charset=charset, cte=cte)
     if html is not None or text is None:
         msg.add_alternative(
-            html if html is not None else newsletter_html(), subtype="html", charset=charset
+            html if html is not None else newsletter_html(),
+            subtype="html",
+            charset=charset,
+            cte=cte,
         )
         if image:
             html_part = msg.get_payload()[1]

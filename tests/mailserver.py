@@ -3,7 +3,9 @@
 Each server has its own config, a passwd-file user, a Maildir and a
 self-signed certificate, listens on 127.0.0.1 on free ports (imaps and
 imap with STARTTLS) and runs in the foreground as a child process that
-``stop`` ends. Where Dovecot or openssl is missing, ``unavailable`` says why.
+``stop`` ends (in a process group of its own, so ``frozen`` can stop and
+resume the whole server). Where Dovecot or openssl is missing, ``unavailable``
+says why.
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,7 +59,8 @@ class Dovecot:
         f.chmod(0o755)
         subprocess.run(
             ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-             "-subj", "/CN=127.0.0.1", "-keyout", str(f / "key.pem"), "-out", str(f / "cert.pem")],
+             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+             "-keyout", str(f / "key.pem"), "-out", str(f / "cert.pem")],
             check=True, capture_output=True,
         )  # fmt: skip
         me = pwd.getpwuid(os.getuid())
@@ -117,6 +123,7 @@ service imap-login {{
             [DOVECOT, "-F", "-c", str(f / "dovecot.conf")],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
@@ -132,6 +139,17 @@ service imap-login {{
     def log(self) -> str:
         path = self.folder / "dovecot.log"
         return path.read_text() if path.exists() else ""
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """The server stopped (SIGSTOP) and resumed after: it accepts connections, as the
+        kernel does, and answers nothing, like a server that hangs."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.killpg(self.process.pid, signal.SIGCONT)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -153,7 +171,30 @@ service imap-login {{
         client.login(USER, PASSWORD)
         return client
 
-    def url(self, folder: str = "INBOX", *, starttls: bool = False) -> str:
+    def put(self, *messages: bytes, folder: str = "INBOX") -> None:
+        """Deliver messages to a folder, unread."""
+        imap = self.client()
+        try:
+            for data in messages:
+                imap.append(folder, data)
+        finally:
+            imap.logout()
+
+    def unseen(self, folder: str = "INBOX") -> int:
+        """How many messages in the folder are not flagged \\Seen."""
+        imap = self.client()
+        try:
+            imap.select_folder(folder)
+            return len(imap.search(["UNSEEN"]))
+        finally:
+            imap.logout()
+
+    @property
+    def certificate(self) -> Path:
+        """The server's self-signed certificate, made out to the address 127.0.0.1."""
+        return self.folder / "cert.pem"
+
+    def url(self, folder: str = "INBOX", *, starttls: bool = False, host: str = "127.0.0.1") -> str:
         if starttls:
-            return f"imap://{USER}@127.0.0.1:{self.imap_port}/{folder}"
-        return f"imaps://{USER}@127.0.0.1:{self.imaps_port}/{folder}"
+            return f"imap://{USER}@{host}:{self.imap_port}/{folder}"
+        return f"imaps://{USER}@{host}:{self.imaps_port}/{folder}"

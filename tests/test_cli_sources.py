@@ -87,3 +87,12 @@ def test_the_mailbox_password_comes_from_its_file_and_is_never_shown(
         False,
     )
     assert "app-pass-123" not in repr(options)
+
+
+def test_sources_add_refuses_a_feed_on_an_internal_address_as_feeds_add_does(
+    cli_env: Path,
+) -> None:
+    code, output = briefbot("sources", "add", "http://169.254.169.254/latest/meta-data/")
+    assert code == 1 and "169.254.169.254 is not a public address" in output
+    assert "BRIEFBOT_ALLOW_PRIVATE_FEEDS" in output
+    assert "169.254" not in briefbot("sources", "list")[1]

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.mailbuild import STORIES, message
 
 IMPORT_ALL = """
 import importlib, pkgutil, sys
@@ -72,16 +73,24 @@ def test_a_fresh_editable_install_with_the_bundled_pip_gives_a_working_cli(
         timeout=900,
     )
     assert install.returncode == 0, install.stderr[-3000:]
-    started = subprocess.run(
-        [env_dir / "bin" / "briefbot", "parse", str(ROOT / "seeds" / "world-brief_2025-02-12.txt")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-        env={k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")},
-    )
+
+    def briefbot(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [env_dir / "bin" / "briefbot", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+            env={k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")},
+        )
+
+    started = briefbot("parse", str(ROOT / "seeds" / "world-brief_2025-02-12.txt"))
     assert started.returncode == 0, started.stderr[-3000:]
     assert "Renewing war." in started.stdout
+    (tmp_path / "issue.eml").write_bytes(message().as_bytes())
+    mailed = briefbot("parse", "issue.eml", "--json")
+    assert mailed.returncode == 0, mailed.stderr[-3000:]
+    assert STORIES[0][0] in mailed.stdout
     imported = subprocess.run(
         [python, "-c", IMPORT_ALL], capture_output=True, text=True, timeout=120, cwd=tmp_path
     )

@@ -12,6 +12,7 @@ from bot.cli.support import (
     run_async,
     with_database,
 )
+from bot.settings import Settings
 from jobs.catalogue import CatalogueError, add_default_feeds, load_feeds
 from jobs.errors import OpmlError
 from jobs.feeds.opml import read_opml, too_large, write_opml
@@ -36,8 +37,7 @@ def feeds_add(url: str, title: str | None) -> None:
     if not url.startswith(("http://", "https://")):
         raise click.ClickException(f"{url!r} is not an http(s) URL")
     settings = cli_settings()
-    if not settings.allow_private_feeds and (reason := run_async(resolve_refusal(url))):
-        raise click.ClickException(f"{url}: {reason}; {PRIVATE_HINT}")
+    refuse_internal(settings, url)
 
     async def work(_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> bool:
         async with sessions.begin() as session:
@@ -164,6 +164,12 @@ def feeds_export(output: Path | None) -> None:
     else:
         output.write_bytes(document)
         click.echo(f"wrote {output}", err=True)
+
+
+def refuse_internal(settings: Settings, url: str) -> None:
+    """Refuse a feed URL on an internal address, unless the operator allows them."""
+    if not settings.allow_private_feeds and (reason := run_async(resolve_refusal(url))):
+        raise click.ClickException(f"{url}: {reason}; {PRIVATE_HINT}")
 
 
 def health(feed: Feed, *, never: str) -> str:

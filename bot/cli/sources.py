@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.cli.feeds import feed_alert, feed_title, health
+from bot.cli.feeds import feed_alert, feed_title, health, refuse_internal
 from bot.cli.support import cli_settings, run_async, with_database
 from jobs.errors import MailboxError
 from jobs.ingest.mailbox import is_mailbox_url, mailbox_address
@@ -39,13 +39,16 @@ def sources_add(url: str, title: str | None) -> None:
         raise click.ClickException(
             f"{url!r} is neither an http(s) feed URL nor an imaps:// mailbox URL"
         )
+    settings = cli_settings()
+    if not is_mailbox_url(url):  # a mailbox is the operator's own server, wherever it is
+        refuse_internal(settings, url)
 
     async def work(_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> bool:
         async with sessions.begin() as session:
             _, created = await feed_store.add_feed(session, url, title)
             return created
 
-    created = run_async(with_database(cli_settings(), work))
+    created = run_async(with_database(settings, work))
     click.echo(f"added {url}" if created else f"{url} is already there; nothing changed")
 
 

@@ -3,7 +3,9 @@
 Pure: the message's bytes in, a ``MailBrief`` out. The MIME tree is taken as
 it comes (multipart/alternative and mixed, quoted-printable, base64, any
 charset Python knows); the HTML part is preferred and the plain-text part is
-the fallback; attachments, inline images and tracking pixels are left out.
+the fallback; attachments are left out, and inline images and tracking
+pixels carry no text, so the splitter, which reads text, passes them by (the
+HTML is not parsed twice to take them out first).
 The newsletter is named by its List-Id, else its sender; the subject is the
 brief's title and the Date header its date. What cannot be read raises
 ``MailError`` with one line that says why; the message itself is untouched.
@@ -20,9 +22,6 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
 
-import lxml.etree
-import lxml.html
-
 from jobs.errors import MailError
 from jobs.ingest.drafts import BriefDraft
 from jobs.ingest.parse import Reading
@@ -30,6 +29,8 @@ from jobs.ingest.split.segment import split_html, split_text
 
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 _LIST_ID = re.compile(r"<([^<>]+)>")
+# A part's opening line in a body: "--" and a boundary, then a header on the next line.
+_BOUNDARY_LINE = re.compile(r"^--([^\s]{1,200})[ \t]*\r?\n(?=[A-Za-z][\w-]*:)", re.M)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,7 @@ def open_message(data: bytes, *, name: str = "the message") -> Envelope:
     assert isinstance(message, EmailMessage)
     if not message.keys():
         raise MailError(f"{name}: no mail headers; is this an email message?")
+    message = _with_its_boundary(message)
     message_id = _header(message, "message-id") or _derived_id(data)
     source = newsletter(message)
     return Envelope(message, message_id, source, newsletter_name(message) or source, name)
@@ -90,7 +92,7 @@ def brief_of(envelope: Envelope, template: frozenset[str] = frozenset()) -> Mail
     subject = _header(message, "subject") or "(no subject)"
     html, text = _bodies(message, envelope.name)
     if html is not None:
-        brief = split_html(_without_images(html), url=None, key=message_id, template=template)
+        brief = split_html(html, url=None, key=message_id, template=template)
     elif text is not None:
         brief = split_text(text, url=None, key=message_id, template=template)
     else:
@@ -124,6 +126,24 @@ def newsletter_name(message: EmailMessage) -> str:
             if display.strip() and "@" in address:
                 return display.strip()[:256]
     return ""
+
+
+def _with_its_boundary(message: EmailMessage) -> EmailMessage:
+    """A multipart whose declared boundary is missing or not the one its parts use,
+    parsed again with the boundary its body does use (the message as it is otherwise)."""
+    if message.get_content_maintype() != "multipart" or message.is_multipart():
+        return message
+    payload = message.get_payload()
+    found = _BOUNDARY_LINE.search(payload) if isinstance(payload, str) else None
+    if found is None:
+        return message  # no parts at all: its body is its text (``_bodies``)
+    try:
+        message.set_boundary(found.group(1))
+        repaired = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    except Exception:  # a tree beyond repair is read as it came
+        return message
+    assert isinstance(repaired, EmailMessage)
+    return repaired if repaired.is_multipart() else message
 
 
 def _header(message: EmailMessage, name: str) -> str:
@@ -188,19 +208,6 @@ def _content(part: EmailMessage, name: str) -> str:
         return payload.decode("utf-8")
     except UnicodeDecodeError:
         return payload.decode("cp1252", errors="replace")
-
-
-def _without_images(html: str) -> str:
-    """The HTML without images: inline images, logos and tracking pixels carry no story."""
-    if "<img" not in html.lower():
-        return html
-    try:
-        root = lxml.html.document_fromstring(html)
-    except (lxml.etree.ParserError, ValueError):
-        return html
-    for image in list(root.iter("img")):
-        image.drop_tree()  # its tail text stays
-    return lxml.html.tostring(root, encoding="unicode")
 
 
 def is_message_file(name: str) -> bool:

@@ -141,6 +141,10 @@ class _Session:
         return await asyncio.to_thread(fn, *args)
 
     async def open(self) -> None:
+        if not self.options.password:
+            raise MailboxError(
+                "no mailbox password: set BRIEFBOT_IMAP_PASSWORD or BRIEFBOT_IMAP_PASSWORD_FILE"
+            )
         context = ssl.create_default_context()
         if self.options.insecure:
             context.check_hostname = False
@@ -158,8 +162,6 @@ class _Session:
         self.client = client
         if a.starttls:
             await self.call(client.starttls, context)
-        if not self.options.password:
-            raise MailboxError("no mailbox password: set BRIEFBOT_IMAP_PASSWORD")
         try:
             await self.call(client.login, a.user, self.options.password)
         except IMAPClient.Error as exc:
@@ -244,7 +246,8 @@ async def ingest_mailbox(
             await imap.done(stored)
     except Exception as exc:  # login, network, timeout, server errors: the mailbox failed
         error = _text(exc) if isinstance(exc, MailboxError) else _failure(exc)
-        log.warning("mailbox %s: %s", name, error, exc_info=not isinstance(exc, MailboxError))
+        expected = isinstance(exc, MailboxError | OSError | IMAPClient.Error)
+        log.warning("mailbox %s: %s", name, error, exc_info=not expected)
         return await failed(sessions, feed_id, name, now, error, options)
     finally:
         await imap.close()
@@ -288,7 +291,7 @@ async def _store_batch(
             skips.append((m, f"{exc}; left unread"))
             continue
         opened.append((m, envelope))
-    known = await newsletter_templates(sessions, feed_id, [e for _, e in opened], now)
+    known = await newsletter_templates(sessions, [e for _, e in opened])
     read = await asyncio.to_thread(read_issues, [e for _, e in opened], known, tagger, matcher, now)
     issues = []
     for (m, _), issue in zip(opened, read, strict=True):
@@ -297,7 +300,7 @@ async def _store_batch(
         else:
             issues.append((m, issue))
     async with sessions.begin() as session:
-        await store_issues(session, [issue for _, issue in issues], known, now, counts)
+        await store_issues(session, feed_id, [issue for _, issue in issues], now, counts)
         for _, (mail_brief, prepared) in issues:
             await record_message(
                 session,

@@ -5,9 +5,10 @@ its own, titled with its name and linked to the mailbox it came to: its
 briefs point at it, so its source name, its layout template and its health
 are its own, however many newsletters one mailbox folder holds. A message is
 parsed first (``open_message``), its newsletter's template looked up, and
-only then split with it; each new issue adds its blocks to its newsletter's
-template in the same transaction as its stories. Saved ``.eml`` files are
-read the same way.
+only then split with it; a newsletter's row is added with its first issue
+stored (a message that cannot be read adds none), and each new issue adds
+its blocks to its newsletter's template in the same transaction as its
+stories. Saved ``.eml`` files are read the same way.
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ from jobs.ingest.store import Counts, PreparedBrief, prepare_brief, report, stor
 from jobs.ingest.tag import KeywordMatcher, Tagger
 from storage import feeds as feed_store
 from storage import templates
-from storage.mailboxes import newsletter_feeds, newsletter_url
+from storage.mailboxes import newsletter_feeds, newsletter_ids, newsletter_url
 from storage.models import Feed
 from storage.stories import known_brief_keys
 
-Templates = dict[str, tuple[int, frozenset[str]]]  # newsletter key -> (feed id, template)
+Templates = dict[str, frozenset[str]]  # newsletter key -> its layout template
 
 
 def origin(source: str) -> str:
@@ -39,22 +40,19 @@ def origin(source: str) -> str:
 
 
 async def newsletter_templates(
-    sessions: async_sessionmaker[AsyncSession],
-    mailbox_id: int | None,
-    envelopes: Sequence[Envelope],
-    now: datetime,
+    sessions: async_sessionmaker[AsyncSession], envelopes: Sequence[Envelope]
 ) -> Templates:
-    """The feed id and layout template of each newsletter of these messages; a
-    newsletter seen for the first time gets its row."""
-    names: dict[str, str] = {}
-    for envelope in envelopes:
-        names.setdefault(envelope.source, envelope.newsletter)
-    found: Templates = {}
-    async with sessions.begin() as session:
-        ids = await newsletter_feeds(session, mailbox_id, names, now)
-        for source, feed_id in ids.items():
-            found[source] = (feed_id, await templates.template_of(session, feed_id, MIN_ISSUES))
-    return found
+    """The layout template of each newsletter of these messages (empty for one never
+    seen: its row is added only when an issue of it is stored)."""
+    keys = {envelope.source for envelope in envelopes}
+    async with sessions() as session:
+        ids = await newsletter_ids(session, keys)
+        return {
+            key: await templates.template_of(session, ids[key], MIN_ISSUES)
+            if key in ids
+            else frozenset()
+            for key in keys
+        }
 
 
 def read_issues(
@@ -69,7 +67,7 @@ def read_issues(
     done: list[tuple[MailBrief, PreparedBrief] | MailError] = []
     for envelope in envelopes:
         try:
-            mail = brief_of(envelope, known[envelope.source][1])
+            mail = brief_of(envelope, known[envelope.source])
         except MailError as exc:
             done.append(exc)
             continue
@@ -79,13 +77,18 @@ def read_issues(
 
 async def store_issues(
     session: AsyncSession,
+    mailbox_id: int | None,
     issues: Sequence[tuple[MailBrief, PreparedBrief]],
-    known: Templates,
     now: datetime,
     counts: Counts,
-) -> None:
-    """Store each issue under its newsletter, teach the newsletter's template with the
-    issues not stored before, and record that the newsletter delivered."""
+) -> dict[str, int]:
+    """Store each issue under its newsletter (added, linked to ``mailbox_id``, the first
+    time), teach the newsletter's template with the issues not stored before, record
+    that it delivered; returns the newsletters' feed ids by key."""
+    names: dict[str, str] = {}
+    for mail, _ in issues:
+        names.setdefault(mail.source, mail.newsletter)
+    ids = await newsletter_feeds(session, mailbox_id, names, now)
     stored = await known_brief_keys(session, (p.key for _, p in issues))
     by_feed: dict[int, list[PreparedBrief]] = {}
     for mail, prepared in issues:
@@ -93,7 +96,7 @@ async def store_issues(
             counts.duplicates += len(prepared.stories)
             continue
         stored.add(prepared.key)
-        by_feed.setdefault(known[mail.source][0], []).append(prepared)
+        by_feed.setdefault(ids[mail.source], []).append(prepared)
     for feed_id, prepared_briefs in by_feed.items():
         await store(session, feed_id, prepared_briefs, now, counts)
         layouts = [p.draft.layout for p in prepared_briefs if p.draft.layout]
@@ -101,6 +104,7 @@ async def store_issues(
         feed = await session.get(Feed, feed_id, populate_existing=True)
         if feed is not None:
             await feed_store.record_success(session, feed, now, etag=None, last_modified=None)
+    return ids
 
 
 async def ingest_message(
@@ -116,14 +120,14 @@ async def ingest_message(
         envelope = await asyncio.to_thread(open_message, data, name=name)
     except MailError as exc:
         return FeedReport(name, None, ReportStatus.FAILED, error=_unnamed(exc, name))
-    known = await newsletter_templates(sessions, None, [envelope], now)
+    known = await newsletter_templates(sessions, [envelope])
     [issue] = await asyncio.to_thread(read_issues, [envelope], known, tagger, matcher, now)
     if isinstance(issue, MailError):
         return FeedReport(name, None, ReportStatus.FAILED, error=_unnamed(issue, name))
     counts = Counts()
     async with sessions.begin() as session:
-        await store_issues(session, [issue], known, now, counts)
-    return report(name, known[envelope.source][0], counts)
+        ids = await store_issues(session, None, [issue], now, counts)
+    return report(name, ids[envelope.source], counts)
 
 
 def _unnamed(exc: MailError, name: str) -> str:

@@ -1,10 +1,12 @@
-"""Fixtures for the jobs tests that ingest: a feed server and a migrated database."""
+"""Fixtures for the jobs tests that ingest: a feed server, a migrated database and, for
+the mailbox tests, a plain HTTP client to poll with."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -31,3 +33,10 @@ async def sessions(
     await prepare_database(engine, SEEDS / "topics.toml", no_feeds)
     yield db.create_sessionmaker(engine)
     await engine.dispose()
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for polls whose feeds (if any) are on 127.0.0.1."""
+    async with httpx.AsyncClient() as http:
+        yield http

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
+import re
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from html import escape as html_escape
 from pathlib import Path
 
+import feedparser
 import pytest
 
 from jobs.errors import MailError
@@ -50,6 +54,17 @@ def test_images_and_tracking_pixels_leave_no_trace_in_the_stories() -> None:
     stories = read_message(message().as_bytes()).brief.stories
     text = " ".join(s.title + " " + s.text for s in stories)
     assert "logo" not in text and "open.gif" not in text and "GIF89a" not in text
+
+
+def test_an_image_inside_a_story_leaves_neither_its_alt_text_nor_its_address() -> None:
+    title, text = STORIES[2]
+    pictured = [(title, f"{text} <img alt='Photo: smoke over Kyiv' src='https://cdn.test/k.jpg'>")]
+    html = newsletter_html(pictured).replace(
+        "<h1>", "<a href='https://t.test/click'><img src='https://t.test/px.gif'></a><h1>"
+    )
+    [story] = read_message(message(html=html).as_bytes()).brief.stories
+    assert story.text == text
+    assert "t.test" not in (story.url or "") and "cdn.test" not in (story.url or "")
 
 
 def test_base64_and_windows_1251_bodies_are_decoded() -> None:
@@ -107,6 +122,25 @@ def test_a_broken_mime_tree_still_gives_its_text() -> None:
     assert read_message(data).brief.stories
 
 
+def with_boundary(data: bytes, declared: bytes) -> bytes:
+    """The message with its top boundary parameter replaced (``b""``: none at all)."""
+    head, sep, body = data.partition(b"\n\n")
+    head = re.sub(rb';\s*boundary="[^"]+"', declared, head, count=1)
+    return head + sep + body
+
+
+@pytest.mark.parametrize(
+    "declared", [b'; boundary="not-the-one-used"', b""], ids=["wrong boundary", "no boundary"]
+)
+def test_a_multipart_that_declares_the_wrong_boundary_is_read_by_the_one_its_parts_use(
+    declared: bytes,
+) -> None:
+    data = with_boundary(message().as_bytes(), declared)
+    mail = read_message(data)
+    assert [s.title for s in mail.brief.stories] == [t for t, _ in STORIES]
+    assert "Content-Type" not in " ".join(s.text for s in mail.brief.stories)
+
+
 CORPUS_HTML = sorted((CORPUS / "briefs").glob("*.html")) if CORPUS.is_dir() else []
 
 
@@ -123,6 +157,46 @@ def test_corpus_newsletters_sent_by_mail_split_as_their_saved_pages_do(charset: 
         expected = [s.title for s in briefs_from_bytes(html.encode(), name=path.name)[0].stories]
         msg = message(html=html, text="plain", charset=charset, image=False)
         assert titles(msg.as_bytes()) == expected, path.name
+
+
+def corpus_charsets() -> dict[str, list[tuple[str, str]]]:
+    """The charsets of the corpus's feeds (as feedparser found them in files it read
+    cleanly), each with the titles and summaries of one such feed."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for path in sorted((CORPUS / "feeds").rglob("*.xml")) if CORPUS.is_dir() else []:
+        parsed = feedparser.parse(path.read_bytes())
+        try:
+            charset = codecs.lookup(parsed.get("encoding") or "").name
+        except LookupError:
+            continue
+        items = [(e.get("title", ""), e.get("summary", "")) for e in parsed.entries]
+        items = [(t, x) for t, x in items if t.strip() and len(x.split()) >= 8][:4]
+        if parsed.bozo or not items or charset in found:
+            continue
+        try:
+            for title, text in items:
+                (title + text).encode(charset)
+        except UnicodeEncodeError:
+            continue
+        found[charset] = items
+    return found
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is absent ({CORPUS})")
+@pytest.mark.parametrize("cte", ["quoted-printable", "base64", "8bit"])
+def test_every_charset_of_the_corpus_in_every_transfer_encoding_reads_as_in_utf_8(
+    cte: str,
+) -> None:
+    charsets = corpus_charsets()
+    assert {"utf-8", "iso8859-1", "cp1251"} <= set(charsets), sorted(charsets)
+    for charset, items in charsets.items():
+        html = newsletter_html([(html_escape(t), html_escape(x)) for t, x in items])
+        data = message(html=html, text="x", charset=charset, cte=cte).as_bytes()
+        assert f"Content-Transfer-Encoding: {cte}".encode() in data
+        in_utf_8 = titles(message(html=html, text="x").as_bytes())
+        assert in_utf_8 and titles(data) == in_utf_8, charset
+        if charset != "utf-8":
+            assert any(ord(c) > 127 for c in "".join(in_utf_8 + [x for _, x in items])), charset
 
 
 def test_a_saved_message_file_reads_the_same(tmp_path: Path) -> None:
