@@ -24,7 +24,8 @@ the order the topics file lists them.
 
 All terms are compiled once, into two regular expressions shaped as prefix
 trees (one case-sensitive, one not), so a story is scanned twice, not once
-per term.
+per term. A phrase also counts for other topics' terms inside it ("sanctions
+bill" is evidence for trade's "sanction" too).
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ _SUFFIX = r"(?:'s|s'|es|s)?"
 _WORD = re.compile(r"\S+")
 
 # What a matched term is to its owner.
-TERM, CONTEXT, EXCLUDE, IGNORE = "term", "context", "exclude", "ignore"
+TERM, ADJECTIVE, CONTEXT, EXCLUDE, IGNORE = "term", "adjective", "context", "exclude", "ignore"
+ADJECTIVE_WEIGHT = 0.5  # "a British designer" names where a person is from, not the story's subject
 
 # (owner, term, kind): owner is a topic slug or a subscriber keyword.
 _Hit = tuple[str, str, str]
@@ -94,6 +96,8 @@ class _Index:
                     self.exact.setdefault(form, []).append(hit)
             else:
                 self.folded.setdefault(term, []).append(hit)
+        for table in (self.exact, self.folded):
+            _share_inner_terms(table, fold=table is self.folded)
         self._patterns = [
             (self._compile(self.exact, 0), self.exact, False),
             (self._compile(self.folded, re.IGNORECASE), self.folded, True),
@@ -117,6 +121,29 @@ class _Index:
                 for hit in table.get(base.lower() if fold else base, ()):
                     found.append((hit, match.start(), match.end()))
         return found
+
+
+def _share_inner_terms(table: dict[str, list[_Hit]], fold: bool) -> None:
+    """A phrase also counts for other owners' terms inside it ("sanctions bill" is a sanction).
+
+    One regex finds one match per place, the longest term, so a shorter term of
+    another owner inside it would be lost. Each owner's own shorter terms stay
+    out, so a phrase counts once for its owner.
+    """
+    suffix = re.compile(rf"{_SUFFIX}$")
+    for phrase, hits in list(table.items()):
+        words = phrase.split(" ")
+        owners = {hit[0] for hit in hits}
+        inner: dict[_Hit, None] = {}
+        for i in range(len(words)):
+            for j in range(i + 1, len(words) + 1):
+                if j - i == len(words):
+                    continue
+                part = " ".join(words[i:j])
+                for form in dict.fromkeys((part, suffix.sub("", part))):
+                    key = form.lower() if fold else form
+                    inner.update((h, None) for h in table.get(key, ()) if h[0] not in owners)
+        hits.extend(inner)
 
 
 def _unmasked(found: list[_Found]) -> list[_Hit]:
@@ -148,6 +175,7 @@ class Tagger:
                 (EXCLUDE, topic.exclude),
                 (IGNORE, topic.ignore),
                 (TERM, topic.terms),
+                (ADJECTIVE, topic.adjectives),
                 (CONTEXT, topic.context),
             ):
                 for term in terms:
@@ -174,14 +202,15 @@ class Tagger:
                     excluded.add(slug)
                     continue
                 terms.setdefault(slug, set()).add(term)
-                if kind == TERM:
+                if kind in (TERM, ADJECTIVE):
                     strong.add(slug)
-                if source is title and kind == TERM:
+                if source is title and kind in (TERM, ADJECTIVE):
                     in_title.add(slug)
                 elif source is title or kind == TERM:
                     score[slug] = score.get(slug, 0.0) + 1.0
                 else:
-                    score[slug] = score.get(slug, 0.0) + CONTEXT_WEIGHT
+                    weight = ADJECTIVE_WEIGHT if kind == ADJECTIVE else CONTEXT_WEIGHT
+                    score[slug] = score.get(slug, 0.0) + weight
         needed = self.required_mentions(text)
         earned = {
             t.slug

@@ -31,7 +31,7 @@ def test_every_tag_keeps_the_terms_that_matched_in_file_order(tagger):
     brief = split_text((SEEDS / "world-brief_2025-02-12.txt").read_text(encoding="utf-8"))
     [tagged] = tag_briefs(tagger, [brief])
     assert tagged.stories[4].topics["trade"] == ("tariff", "import")
-    assert tagged.stories[3].topics["europe"] == ("Greece", "Greek", "Mitsotakis")
+    assert tagged.stories[3].topics["europe"] == ("Greece", "Mitsotakis", "Greek")
 
 
 def topic(slug: str, *keywords: str, **fields: tuple[str, ...]) -> TopicDefinition:
@@ -177,3 +177,19 @@ def test_deferring_to_a_topic_the_file_lacks_names_the_topic_and_the_slug(tmp_pa
     )
     with pytest.raises(CatalogueError, match=r"topic 'europe': defer_to names ukraine"):
         load_topics(path)
+
+
+def test_an_adjective_of_origin_in_the_text_is_a_passing_mention_but_tags_from_the_title():
+    tagger = Tagger([topic("europe", "Britain", adjectives=("British",))])
+    text = "The British designer of the costumes won an award for the film."
+    assert tagger.tag("Costumes get a modern spin", text) == {}
+    assert tagger.tag("British designer wins award", "She won it for the film.") == {
+        "europe": ("British",)
+    }
+    assert tagger.tag("Costumes", "British costumes, British actors.") == {"europe": ("British",)}
+
+
+def test_a_phrase_of_one_topic_also_counts_for_another_topics_term_inside_it():
+    tagger = Tagger([topic("us-politics", "sanctions bill"), topic("trade", "sanction")])
+    tagged = tagger.tag("To the battlefield", "Congress sent the sanctions bill to the president.")
+    assert tagged == {"us-politics": ("sanctions bill",), "trade": ("sanction",)}
