@@ -34,6 +34,7 @@ class TopicDefinition:
     names: dict[str, str] = field(default_factory=dict, hash=False)  # {"uk": "Україна"}
     context: tuple[str, ...] = ()  # weak evidence: half a mention each
     adjectives: tuple[str, ...] = ()  # "British": a keyword in a title, half a mention in text
+    venues: tuple[str, ...] = ()  # "Olympics": the topic's places in the text are only venues
     ignore: tuple[str, ...] = ()  # phrases whose words are no evidence ("trade union")
     defer_to: tuple[str, ...] = ()  # topics that take the story unless the title says otherwise
 
@@ -120,6 +121,7 @@ def load_topics(path: Path) -> list[TopicDefinition]:
                 names=_names(path, where, entry),
                 context=_strings(path, where, entry.get("context"), "context"),
                 adjectives=_strings(path, where, entry.get("adjectives"), "adjectives"),
+                venues=_strings(path, where, entry.get("venues"), "venues"),
                 ignore=_strings(path, where, entry.get("ignore"), "ignore"),
                 defer_to=_strings(path, where, entry.get("defer_to"), "defer_to"),
             )

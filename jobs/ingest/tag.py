@@ -47,8 +47,18 @@ _SUFFIX = r"(?:'s|s'|es|s)?"
 _WORD = re.compile(r"\S+")
 
 # What a matched term is to its owner.
-TERM, ADJECTIVE, CONTEXT, EXCLUDE, IGNORE = "term", "adjective", "context", "exclude", "ignore"
+TERM, ADJECTIVE, CONTEXT = "term", "adjective", "context"
+EXCLUDE, IGNORE, VENUE = "exclude", "ignore", "venue"
 ADJECTIVE_WEIGHT = 0.5  # "a British designer" names where a person is from, not the story's subject
+# ... but before one of these it is the country acting ("Syrian president", "German voters").
+# fmt: off
+STATE_NOUNS = (
+    "government", "authorities", "officials", "military", "army", "navy", "forces", "troops",
+    "president", "prime minister", "minister", "foreign minister", "leader", "parliament",
+    "lawmakers", "police", "court", "economy", "regime", "state media", "diplomats", "voters",
+    "election", "democracy", "opposition", "protesters", "rebels", "border",
+)
+# fmt: on
 
 # (owner, term, kind): owner is a topic slug or a subscriber keyword.
 _Hit = tuple[str, str, str]
@@ -174,6 +184,7 @@ class Tagger:
             for kind, terms in (
                 (EXCLUDE, topic.exclude),
                 (IGNORE, topic.ignore),
+                (VENUE, topic.venues),
                 (TERM, topic.terms),
                 (ADJECTIVE, topic.adjectives),
                 (CONTEXT, topic.context),
@@ -181,6 +192,12 @@ class Tagger:
                 for term in terms:
                     kinds.setdefault(term, kind)
             hits += [(term, (topic.slug, term, kind)) for term, kind in kinds.items()]
+            hits += [
+                (f"{adjective} {noun}", (topic.slug, adjective, TERM))
+                for adjective in topic.adjectives
+                if kinds[adjective] == ADJECTIVE
+                for noun in STATE_NOUNS + tuple(n.capitalize() for n in STATE_NOUNS)
+            ]
         self._index = _Index(hits)
 
     @staticmethod
@@ -195,11 +212,12 @@ class Tagger:
         score: dict[str, float] = {}
         terms: dict[str, set[str]] = {}
         excluded: set[str] = set()
+        venue: set[str] = set()  # stories (sport) where the topic's places are where it happened
         strong: set[str] = set()
         for source in (title, text):
             for slug, term, kind in _unmasked(self._index.scan(source)):
-                if kind == EXCLUDE:
-                    excluded.add(slug)
+                if kind in (EXCLUDE, VENUE):
+                    (excluded if kind == EXCLUDE else venue).add(slug)
                     continue
                 terms.setdefault(slug, set()).add(term)
                 if kind in (TERM, ADJECTIVE):
@@ -217,7 +235,7 @@ class Tagger:
             for t in self.topics
             if t.slug in terms
             and t.slug not in excluded
-            and (t.slug in in_title or score.get(t.slug, 0.0) >= needed)
+            and (t.slug in in_title or (t.slug not in venue and score.get(t.slug, 0.0) >= needed))
             and (t.slug in strong or score.get(t.slug, 0.0) >= needed + CONTEXT_ALONE_EXTRA)
         }
         top = max((score.get(slug, 0.0) for slug in earned), default=0.0)

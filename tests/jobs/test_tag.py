@@ -193,3 +193,21 @@ def test_a_phrase_of_one_topic_also_counts_for_another_topics_term_inside_it():
     tagger = Tagger([topic("us-politics", "sanctions bill"), topic("trade", "sanction")])
     tagged = tagger.tag("To the battlefield", "Congress sent the sanctions bill to the president.")
     assert tagged == {"us-politics": ("sanctions bill",), "trade": ("sanction",)}
+
+
+def test_an_adjective_before_a_government_word_is_the_country_acting():
+    tagger = Tagger([topic("middle-east", "Syria", adjectives=("Syrian",))])
+    text = "Ten years on, the Syrian president has found his way back into the world's good graces."
+    assert tagger.tag("Unlikely comeback", text) == {"middle-east": ("Syrian",)}
+
+
+def test_places_in_a_sports_story_are_venues_unless_the_title_names_them():
+    tagger = Tagger([topic("europe", "Paris", "France", venues=("Olympic", "medals"))])
+    text = "GB win their 1,000th Olympic medal on day 12 in Paris."
+    assert tagger.tag("GB win three more medals", text) == {}
+    assert tagger.tag("France counts the cost of its Olympics", text) == {
+        "europe": ("Paris", "France")
+    }
+    assert tagger.tag("Strikes in Paris", "Workers walked out across Paris.") == {
+        "europe": ("Paris",)
+    }
