@@ -20,7 +20,8 @@ of the topic's ignored phrases ("trade union") are no evidence for it; a
 topic whose exclusion term appears is not tagged; a topic that defers to
 another ("middle-east" to "gaza") is left out when that one is tagged, unless
 the title names it and not the other. Each tag keeps the terms that earned it, in
-the order the topics file lists them.
+the order the topics file lists them. A title the text repeats at its start
+counts once.
 
 All terms are compiled once, into two regular expressions shaped as prefix
 trees (one case-sensitive, one not), so a story is scanned twice, not once
@@ -169,6 +170,15 @@ def _unmasked(found: list[_Found]) -> list[_Hit]:
     ]
 
 
+def _without_title(title: str, text: str) -> str:
+    """The text without the title it repeats at its start (a headline-only item is all title)."""
+    head = " ".join(title.split())
+    if head and " ".join(text[: len(title) * 2].split()).startswith(head):
+        words = len(head.split())
+        return text.split(None, words)[words] if len(text.split(None, words)) > words else ""
+    return text
+
+
 class Tagger:
     """Tags stories with the topics of a topics file (compiled once, reused for every story)."""
 
@@ -214,6 +224,7 @@ class Tagger:
         excluded: set[str] = set()
         venue: set[str] = set()  # stories (sport) where the topic's places are where it happened
         strong: set[str] = set()
+        text = _without_title(title, text)
         for source in (title, text):
             for slug, term, kind in _unmasked(self._index.scan(source)):
                 if kind in (EXCLUDE, VENUE):

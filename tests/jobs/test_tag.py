@@ -211,3 +211,11 @@ def test_places_in_a_sports_story_are_venues_unless_the_title_names_them():
     assert tagger.tag("Strikes in Paris", "Workers walked out across Paris.") == {
         "europe": ("Paris",)
     }
+
+
+def test_a_title_repeated_at_the_start_of_the_text_counts_once():
+    tagger = Tagger([topic("climate", "wildfire", context=("storm", "rain"))])
+    assert tagger.tag("Storm warning", "Storm warning. Rain expected.") == {}
+    assert tagger.tag("Storm warning", "Storm warning. Rain and more rain expected.") == {
+        "climate": ("storm", "rain")
+    }
