@@ -219,3 +219,9 @@ def test_a_title_repeated_at_the_start_of_the_text_counts_once():
     assert tagger.tag("Storm warning", "Storm warning. Rain and more rain expected.") == {
         "climate": ("storm", "rain")
     }
+
+
+def test_congresses_abroad_are_not_us_politics(tagger):
+    text = "The Congress party's leader said the vote in Bihar was a warning to Modi's BJP."
+    assert set(tagger.tag("India's opposition regroups", text)) == {"asia"}
+    assert "us-politics" in tagger.tag("Congress passes the budget", "The Senate follows.")
