@@ -136,6 +136,24 @@ def test_a_topic_defers_to_another_unless_the_title_names_it_alone():
         ("Solar overtakes coal", "Solar power produced more electricity than coal.", {"climate"}),
         ("Stocks slide", "Wall Street fell as investors sold bank shares.", {"economy"}),
         ("Nvidia unveils chip", "The chipmaker showed a new GPU.", {"tech"}),
+        (
+            "Justices weigh firing",
+            "Chief Justice John Roberts questioned Todd Blanche.",
+            {"us-politics"},
+        ),
+        (
+            "Closer ties ahead",
+            "Ministers discussed a customs union and the single market.",
+            {"trade"},
+        ),
+        ("Grid batteries boom", "Energy storage plants and hydropower are spreading.", {"climate"}),
+        (
+            "Yields jump",
+            "Bond yields rose after the FOMC meeting and the selloff spread.",
+            {"economy"},
+        ),
+        ("Writers move on", "Substack and Patreon compete for creators.", {"tech"}),
+        ("Syria's comeback", "The Syrian president met Gulf leaders.", {"middle-east"}),
     ],
 )
 def test_a_topic_told_without_its_name_is_still_tagged(tagger, title, text, topics):
@@ -148,10 +166,12 @@ def test_a_topic_told_without_its_name_is_still_tagged(tagger, title, text, topi
         ("Union vote", "The trade union voted to strike over pay at the trade show."),
         ("Holiday dinner", "A roast turkey and wild turkey recipes for the holiday."),
         ("Atlanta race", "Georgia voters in Atlanta lined up early."),
+        ("Diving final", "China continued its diving dominance in Paris, winning more medals."),
+        ("Costumes with a twist", "The British designer dressed the cast of the period film."),
     ],
 )
-def test_precision_traps_do_not_tag_trade_middle_east_or_europe(tagger, title, text):
-    assert set(tagger.tag(title, text)) & {"trade", "middle-east", "europe"} == set()
+def test_precision_traps_do_not_tag_a_place_or_trade(tagger, title, text):
+    assert set(tagger.tag(title, text)) & {"trade", "middle-east", "europe", "china"} == set()
 
 
 def test_the_topics_file_gives_context_ignored_phrases_and_deferrals(tmp_path):
