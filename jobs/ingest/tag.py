@@ -6,22 +6,26 @@ shouted headlines), a lower-case term ("tariff") matches any case. Multi-word
 terms match across any run of spaces; plurals and possessives match too
 ("tariffs", "Ukraine's"). Curly apostrophes count as straight ones.
 
-Minimum evidence (``Tagger``): a topic is tagged when one of its keywords or
-aliases is in the title, or when its evidence in the text reaches one mention
-per 75 words of the story (at least one, and never more than 4 are asked
-for). A keyword or alias mentioned in the text counts one, a context term
-half (a context term in the title counts one). So a two-line item needs one
-keyword, a 120-word story two, a 200-word story three, and a long article
-four: one passing mention in a long story does not tag it, nor does a side
-topic with less than a quarter of the main topic's evidence (unless its
-keyword is in the title). Without any keyword, context terms need one
-mention more than the story's length asks for. Words inside one
-of the topic's ignored phrases ("trade union") are no evidence for it; a
-topic whose exclusion term appears is not tagged; a topic that defers to
-another ("middle-east" to "gaza") is left out when that one is tagged, unless
-the title names it and not the other. Each tag keeps the terms that earned it, in
-the order the topics file lists them. A title the text repeats at its start
-counts once.
+Minimum evidence (``Tagger``): a topic is tagged when one of its keywords,
+aliases or adjectives is in the title, or when its evidence in the text
+reaches one mention per 75 words of the story (at least one, and never more
+than 4 are asked for). A keyword or alias mentioned in the text counts one;
+an adjective of origin ("British") or a context term half, unless the
+adjective stands before a word of state ("Syrian president"); a context term
+in the title counts one. So a two-line item needs one keyword, a 120-word
+story two, a 200-word story three, and a long article four: one passing
+mention in a long story does not tag it. A story says what it is about in its
+title and its lead (the first third of a story of more than 60 words): a
+topic that neither names needs twice the evidence. Nor does a side topic with
+less than a quarter of the main topic's evidence tag (unless it is in the
+title). Without any keyword, context terms need one mention more than the
+story's length asks for. Words inside one of the topic's ignored phrases
+("trade union") are no evidence for it; a topic whose exclusion term appears
+is not tagged; in a story with one of a topic's venue terms ("Olympics") only
+the title can tag it; a topic that defers to another ("middle-east" to
+"gaza") is left out when that one is tagged, unless the title names it and
+not the other. A title the text repeats at its start counts once. Each tag
+keeps the terms that earned it, in the order the topics file lists them.
 
 All terms are compiled once, into two regular expressions shaped as prefix
 trees (one case-sensitive, one not), so a story is scanned twice, not once
@@ -44,6 +48,12 @@ MAX_MENTIONS_REQUIRED = 4
 CONTEXT_WEIGHT = 0.5
 CONTEXT_ALONE_EXTRA = 1  # without a keyword, context terms need one mention more
 SIDE_TOPIC_SHARE = 0.25  # below this share of the main topic's evidence, a mention is passing
+# A story says what it is about in its title and its lead: in a story longer than
+# LONG_STORY_WORDS, a topic neither names needs OFF_LEAD_FACTOR times the evidence.
+LONG_STORY_WORDS = 60
+LEAD_SHARE = 1 / 3  # the lead: the first third of the words ...
+LEAD_MIN_WORDS = 25  # ... and at least this many
+OFF_LEAD_FACTOR = 2
 _SUFFIX = r"(?:'s|s'|es|s)?"
 _WORD = re.compile(r"\S+")
 
@@ -157,14 +167,14 @@ def _share_inner_terms(table: dict[str, list[_Hit]], fold: bool) -> None:
         hits.extend(inner)
 
 
-def _unmasked(found: list[_Found]) -> list[_Hit]:
-    """The hits left when every owner's ignored phrases blank out the terms inside them."""
+def _unmasked(found: list[_Found]) -> list[tuple[_Hit, int]]:
+    """The hits (and where they start) left when ignored phrases blank out the terms inside."""
     masks: dict[str, list[tuple[int, int]]] = {}
     for (owner, _, kind), start, end in found:
         if kind == IGNORE:
             masks.setdefault(owner, []).append((start, end))
     return [
-        hit
+        (hit, start)
         for hit, start, end in found
         if hit[2] != IGNORE and not any(a <= start and end <= b for a, b in masks.get(hit[0], ()))
     ]
@@ -177,6 +187,14 @@ def _without_title(title: str, text: str) -> str:
         words = len(head.split())
         return text.split(None, words)[words] if len(text.split(None, words)) > words else ""
     return text
+
+
+def _lead_end(text: str) -> int:
+    """Where a long story's lead ends (the whole text when the story is short)."""
+    words = list(_WORD.finditer(text))
+    if len(words) <= LONG_STORY_WORDS:
+        return len(text)
+    return words[max(LEAD_MIN_WORDS, int(len(words) * LEAD_SHARE)) - 1].end()
 
 
 class Tagger:
@@ -224,13 +242,17 @@ class Tagger:
         excluded: set[str] = set()
         venue: set[str] = set()  # stories (sport) where the topic's places are where it happened
         strong: set[str] = set()
+        in_lead: set[str] = set()
         text = _without_title(title, text)
+        lead_end = _lead_end(text)
         for source in (title, text):
-            for slug, term, kind in _unmasked(self._index.scan(source)):
+            for (slug, term, kind), start in _unmasked(self._index.scan(source)):
                 if kind in (EXCLUDE, VENUE):
                     (excluded if kind == EXCLUDE else venue).add(slug)
                     continue
                 terms.setdefault(slug, set()).add(term)
+                if source is text and start < lead_end:
+                    in_lead.add(slug)
                 if kind in (TERM, ADJECTIVE):
                     strong.add(slug)
                 if source is title and kind in (TERM, ADJECTIVE):
@@ -248,6 +270,11 @@ class Tagger:
             and t.slug not in excluded
             and (t.slug in in_title or (t.slug not in venue and score.get(t.slug, 0.0) >= needed))
             and (t.slug in strong or score.get(t.slug, 0.0) >= needed + CONTEXT_ALONE_EXTRA)
+            and (
+                t.slug in in_title
+                or t.slug in in_lead
+                or score.get(t.slug, 0.0) >= OFF_LEAD_FACTOR * needed
+            )
         }
         top = max((score.get(slug, 0.0) for slug in earned), default=0.0)
         tags: dict[str, tuple[str, ...]] = {}

@@ -68,7 +68,7 @@ def test_one_passing_mention_in_a_long_story_does_not_tag_it():
     tagger = Tagger([topic("china", "China", "Beijing")])
     filler = "The city council met again to discuss the budget and the new library. " * 30
     assert tagger.tag("Local budget", filler + "Beijing was mentioned once.") == {}
-    repeated = filler + "China China China China."
+    repeated = "China China China China. " + filler
     assert tagger.tag("Local budget", repeated) == {"china": ("China",)}
 
 
@@ -245,3 +245,12 @@ def test_congresses_abroad_are_not_us_politics(tagger):
     text = "The Congress party's leader said the vote in Bihar was a warning to Modi's BJP."
     assert set(tagger.tag("India's opposition regroups", text)) == {"asia"}
     assert "us-politics" in tagger.tag("Congress passes the budget", "The Senate follows.")
+
+
+def test_a_topic_that_neither_the_title_nor_the_lead_names_needs_twice_the_evidence():
+    tagger = Tagger([topic("americas", "Cuba", "Havana"), topic("economy", "oil prices")])
+    middle = "Officials met again on Tuesday and said the talks would go on for weeks. " * 6
+    late = middle + "Oil prices rose, and oil prices may rise again."
+    assert set(tagger.tag("Cuba talks", "Havana and Cuba hold talks. " + late)) == {"americas"}
+    early = "Havana and Cuba hold talks as oil prices climb. " + late
+    assert set(tagger.tag("Cuba talks", early)) == {"americas", "economy"}
