@@ -39,6 +39,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from itertools import islice
 
 from jobs.catalogue import TopicDefinition
 from jobs.ingest.drafts import BriefDraft
@@ -189,12 +190,12 @@ def _without_title(title: str, text: str) -> str:
     return text
 
 
-def _lead_end(text: str) -> int:
-    """Where a long story's lead ends (the whole text when the story is short)."""
-    words = list(_WORD.finditer(text))
-    if len(words) <= LONG_STORY_WORDS:
+def _lead_end(text: str, words: int) -> int:
+    """Where the lead of a story of ``words`` words ends (the whole text when it is short)."""
+    if words <= LONG_STORY_WORDS:
         return len(text)
-    return words[max(LEAD_MIN_WORDS, int(len(words) * LEAD_SHARE)) - 1].end()
+    last = max(LEAD_MIN_WORDS, int(words * LEAD_SHARE))
+    return next(islice(_WORD.finditer(text), last - 1, None)).end()
 
 
 class Tagger:
@@ -229,9 +230,8 @@ class Tagger:
         self._index = _Index(hits)
 
     @staticmethod
-    def required_mentions(text: str) -> int:
-        """How many mentions in the text a topic needs, for a text of this length."""
-        words = len(_WORD.findall(text))
+    def required_mentions(words: int) -> int:
+        """How many mentions in the text a topic needs, for a text of this many words."""
         return min(MAX_MENTIONS_REQUIRED, max(1, math.ceil(words / WORDS_PER_MENTION)))
 
     def tag(self, title: str, text: str) -> dict[str, tuple[str, ...]]:
@@ -244,7 +244,8 @@ class Tagger:
         strong: set[str] = set()
         in_lead: set[str] = set()
         text = _without_title(title, text)
-        lead_end = _lead_end(text)
+        words = len(_WORD.findall(text))
+        lead_end = _lead_end(text, words)
         for source in (title, text):
             for (slug, term, kind), start in _unmasked(self._index.scan(source)):
                 if kind in (EXCLUDE, VENUE):
@@ -262,7 +263,7 @@ class Tagger:
                 else:
                     weight = ADJECTIVE_WEIGHT if kind == ADJECTIVE else CONTEXT_WEIGHT
                     score[slug] = score.get(slug, 0.0) + weight
-        needed = self.required_mentions(text)
+        needed = self.required_mentions(words)
         earned = {
             t.slug
             for t in self.topics
