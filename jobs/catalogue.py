@@ -33,6 +33,8 @@ class TopicDefinition:
     exclude: tuple[str, ...] = ()
     names: dict[str, str] = field(default_factory=dict, hash=False)  # {"uk": "Україна"}
     context: tuple[str, ...] = ()  # weak evidence: half a mention each
+    adjectives: tuple[str, ...] = ()  # "British": a keyword in a title, half a mention in text
+    venues: tuple[str, ...] = ()  # "Olympics": the topic's places in the text are only venues
     ignore: tuple[str, ...] = ()  # phrases whose words are no evidence ("trade union")
     defer_to: tuple[str, ...] = ()  # topics that take the story unless the title says otherwise
 
@@ -43,8 +45,8 @@ class TopicDefinition:
 
     @property
     def evidence(self) -> tuple[str, ...]:
-        """Every term that can earn the tag: keywords, aliases, then context terms."""
-        return self.terms + self.context
+        """Every term that can earn the tag: keywords, aliases, adjectives, then context terms."""
+        return self.terms + self.adjectives + self.context
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,8 @@ def load_topics(path: Path) -> list[TopicDefinition]:
                 exclude=_strings(path, where, entry.get("exclude"), "exclude"),
                 names=_names(path, where, entry),
                 context=_strings(path, where, entry.get("context"), "context"),
+                adjectives=_strings(path, where, entry.get("adjectives"), "adjectives"),
+                venues=_strings(path, where, entry.get("venues"), "venues"),
                 ignore=_strings(path, where, entry.get("ignore"), "ignore"),
                 defer_to=_strings(path, where, entry.get("defer_to"), "defer_to"),
             )

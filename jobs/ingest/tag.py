@@ -6,25 +6,31 @@ shouted headlines), a lower-case term ("tariff") matches any case. Multi-word
 terms match across any run of spaces; plurals and possessives match too
 ("tariffs", "Ukraine's"). Curly apostrophes count as straight ones.
 
-Minimum evidence (``Tagger``): a topic is tagged when one of its keywords or
-aliases is in the title, or when its evidence in the text reaches one mention
-per 75 words of the story (at least one, and never more than 4 are asked
-for). A keyword or alias mentioned in the text counts one, a context term
-half (a context term in the title counts one). So a two-line item needs one
-keyword, a 120-word story two, a 200-word story three, and a long article
-four: one passing mention in a long story does not tag it, nor does a side
-topic with less than a quarter of the main topic's evidence (unless its
-keyword is in the title). Without any keyword, context terms need one
-mention more than the story's length asks for. Words inside one
-of the topic's ignored phrases ("trade union") are no evidence for it; a
-topic whose exclusion term appears is not tagged; a topic that defers to
-another ("middle-east" to "gaza") is left out when that one is tagged, unless
-the title names it and not the other. Each tag keeps the terms that earned it, in
-the order the topics file lists them.
+Minimum evidence (``Tagger``): a topic is tagged when one of its keywords,
+aliases or adjectives is in the title, or when its evidence in the text
+reaches one mention per 75 words of the story (at least one, and never more
+than 4 are asked for). A keyword or alias mentioned in the text counts one;
+an adjective of origin ("British") or a context term half, unless the
+adjective stands before a word of state ("Syrian president"); a context term
+in the title counts one. So a two-line item needs one keyword, a 120-word
+story two, a 200-word story three, and a long article four: one passing
+mention in a long story does not tag it. A story says what it is about in its
+title and its lead (the first third of a story of more than 60 words): a
+topic that neither names needs twice the evidence. Nor does a side topic with
+less than a quarter of the main topic's evidence tag (unless it is in the
+title). Without any keyword, context terms need one mention more than the
+story's length asks for. Words inside one of the topic's ignored phrases
+("trade union") are no evidence for it; a topic whose exclusion term appears
+is not tagged; in a story with one of a topic's venue terms ("Olympics") only
+the title can tag it; a topic that defers to another ("middle-east" to
+"gaza") is left out when that one is tagged, unless the title names it and
+not the other. A title the text repeats at its start counts once. Each tag
+keeps the terms that earned it, in the order the topics file lists them.
 
 All terms are compiled once, into two regular expressions shaped as prefix
 trees (one case-sensitive, one not), so a story is scanned twice, not once
-per term.
+per term. A phrase also counts for other topics' terms inside it ("sanctions
+bill" is evidence for trade's "sanction" too).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from itertools import islice
 
 from jobs.catalogue import TopicDefinition
 from jobs.ingest.drafts import BriefDraft
@@ -42,11 +49,28 @@ MAX_MENTIONS_REQUIRED = 4
 CONTEXT_WEIGHT = 0.5
 CONTEXT_ALONE_EXTRA = 1  # without a keyword, context terms need one mention more
 SIDE_TOPIC_SHARE = 0.25  # below this share of the main topic's evidence, a mention is passing
+# A story says what it is about in its title and its lead: in a story longer than
+# LONG_STORY_WORDS, a topic neither names needs OFF_LEAD_FACTOR times the evidence.
+LONG_STORY_WORDS = 60
+LEAD_SHARE = 1 / 3  # the lead: the first third of the words ...
+LEAD_MIN_WORDS = 25  # ... and at least this many
+OFF_LEAD_FACTOR = 2
 _SUFFIX = r"(?:'s|s'|es|s)?"
 _WORD = re.compile(r"\S+")
 
 # What a matched term is to its owner.
-TERM, CONTEXT, EXCLUDE, IGNORE = "term", "context", "exclude", "ignore"
+TERM, ADJECTIVE, CONTEXT = "term", "adjective", "context"
+EXCLUDE, IGNORE, VENUE = "exclude", "ignore", "venue"
+ADJECTIVE_WEIGHT = 0.5  # "a British designer" names where a person is from, not the story's subject
+# ... but before one of these it is the country acting ("Syrian president", "German voters").
+# fmt: off
+STATE_NOUNS = (
+    "government", "authorities", "officials", "military", "army", "navy", "forces", "troops",
+    "president", "prime minister", "minister", "foreign minister", "leader", "parliament",
+    "lawmakers", "police", "court", "economy", "regime", "state media", "diplomats", "voters",
+    "election", "democracy", "opposition", "protesters", "rebels", "border",
+)
+# fmt: on
 
 # (owner, term, kind): owner is a topic slug or a subscriber keyword.
 _Hit = tuple[str, str, str]
@@ -94,6 +118,8 @@ class _Index:
                     self.exact.setdefault(form, []).append(hit)
             else:
                 self.folded.setdefault(term, []).append(hit)
+        for table in (self.exact, self.folded):
+            _share_inner_terms(table, fold=table is self.folded)
         self._patterns = [
             (self._compile(self.exact, 0), self.exact, False),
             (self._compile(self.folded, re.IGNORECASE), self.folded, True),
@@ -119,17 +145,57 @@ class _Index:
         return found
 
 
-def _unmasked(found: list[_Found]) -> list[_Hit]:
-    """The hits left when every owner's ignored phrases blank out the terms inside them."""
+def _share_inner_terms(table: dict[str, list[_Hit]], fold: bool) -> None:
+    """A phrase also counts for other owners' terms inside it ("sanctions bill" is a sanction).
+
+    One regex finds one match per place, the longest term, so a shorter term of
+    another owner inside it would be lost. Each owner's own shorter terms stay
+    out, so a phrase counts once for its owner.
+    """
+    suffix = re.compile(rf"{_SUFFIX}$")
+    for phrase, hits in list(table.items()):
+        words = phrase.split(" ")
+        owners = {hit[0] for hit in hits}
+        inner: dict[_Hit, None] = {}
+        for i in range(len(words)):
+            for j in range(i + 1, len(words) + 1):
+                if j - i == len(words):
+                    continue
+                part = " ".join(words[i:j])
+                for form in dict.fromkeys((part, suffix.sub("", part))):
+                    key = form.lower() if fold else form
+                    inner.update((h, None) for h in table.get(key, ()) if h[0] not in owners)
+        hits.extend(inner)
+
+
+def _unmasked(found: list[_Found]) -> list[tuple[_Hit, int]]:
+    """The hits (and where they start) left when ignored phrases blank out the terms inside."""
     masks: dict[str, list[tuple[int, int]]] = {}
     for (owner, _, kind), start, end in found:
         if kind == IGNORE:
             masks.setdefault(owner, []).append((start, end))
     return [
-        hit
+        (hit, start)
         for hit, start, end in found
         if hit[2] != IGNORE and not any(a <= start and end <= b for a, b in masks.get(hit[0], ()))
     ]
+
+
+def _without_title(title: str, text: str) -> str:
+    """The text without the title it repeats at its start (a headline-only item is all title)."""
+    head = " ".join(title.split())
+    if head and " ".join(text[: len(title) * 2].split()).startswith(head):
+        words = len(head.split())
+        return text.split(None, words)[words] if len(text.split(None, words)) > words else ""
+    return text
+
+
+def _lead_end(text: str, words: int) -> int:
+    """Where the lead of a story of ``words`` words ends (the whole text when it is short)."""
+    if words <= LONG_STORY_WORDS:
+        return len(text)
+    last = max(LEAD_MIN_WORDS, int(words * LEAD_SHARE))
+    return next(islice(_WORD.finditer(text), last - 1, None)).end()
 
 
 class Tagger:
@@ -147,18 +213,25 @@ class Tagger:
             for kind, terms in (
                 (EXCLUDE, topic.exclude),
                 (IGNORE, topic.ignore),
+                (VENUE, topic.venues),
                 (TERM, topic.terms),
+                (ADJECTIVE, topic.adjectives),
                 (CONTEXT, topic.context),
             ):
                 for term in terms:
                     kinds.setdefault(term, kind)
             hits += [(term, (topic.slug, term, kind)) for term, kind in kinds.items()]
+            hits += [
+                (f"{adjective} {noun}", (topic.slug, adjective, TERM))
+                for adjective in topic.adjectives
+                if kinds[adjective] == ADJECTIVE
+                for noun in STATE_NOUNS + tuple(n.capitalize() for n in STATE_NOUNS)
+            ]
         self._index = _Index(hits)
 
     @staticmethod
-    def required_mentions(text: str) -> int:
-        """How many mentions in the text a topic needs, for a text of this length."""
-        words = len(_WORD.findall(text))
+    def required_mentions(words: int) -> int:
+        """How many mentions in the text a topic needs, for a text of this many words."""
         return min(MAX_MENTIONS_REQUIRED, max(1, math.ceil(words / WORDS_PER_MENTION)))
 
     def tag(self, title: str, text: str) -> dict[str, tuple[str, ...]]:
@@ -167,29 +240,42 @@ class Tagger:
         score: dict[str, float] = {}
         terms: dict[str, set[str]] = {}
         excluded: set[str] = set()
+        venue: set[str] = set()  # stories (sport) where the topic's places are where it happened
         strong: set[str] = set()
+        in_lead: set[str] = set()
+        text = _without_title(title, text)
+        words = len(_WORD.findall(text))
+        lead_end = _lead_end(text, words)
         for source in (title, text):
-            for slug, term, kind in _unmasked(self._index.scan(source)):
-                if kind == EXCLUDE:
-                    excluded.add(slug)
+            for (slug, term, kind), start in _unmasked(self._index.scan(source)):
+                if kind in (EXCLUDE, VENUE):
+                    (excluded if kind == EXCLUDE else venue).add(slug)
                     continue
                 terms.setdefault(slug, set()).add(term)
-                if kind == TERM:
+                if source is text and start < lead_end:
+                    in_lead.add(slug)
+                if kind in (TERM, ADJECTIVE):
                     strong.add(slug)
-                if source is title and kind == TERM:
+                if source is title and kind in (TERM, ADJECTIVE):
                     in_title.add(slug)
                 elif source is title or kind == TERM:
                     score[slug] = score.get(slug, 0.0) + 1.0
                 else:
-                    score[slug] = score.get(slug, 0.0) + CONTEXT_WEIGHT
-        needed = self.required_mentions(text)
+                    weight = ADJECTIVE_WEIGHT if kind == ADJECTIVE else CONTEXT_WEIGHT
+                    score[slug] = score.get(slug, 0.0) + weight
+        needed = self.required_mentions(words)
         earned = {
             t.slug
             for t in self.topics
             if t.slug in terms
             and t.slug not in excluded
-            and (t.slug in in_title or score.get(t.slug, 0.0) >= needed)
+            and (t.slug in in_title or (t.slug not in venue and score.get(t.slug, 0.0) >= needed))
             and (t.slug in strong or score.get(t.slug, 0.0) >= needed + CONTEXT_ALONE_EXTRA)
+            and (
+                t.slug in in_title
+                or t.slug in in_lead
+                or score.get(t.slug, 0.0) >= OFF_LEAD_FACTOR * needed
+            )
         }
         top = max((score.get(slug, 0.0) for slug in earned), default=0.0)
         tags: dict[str, tuple[str, ...]] = {}
