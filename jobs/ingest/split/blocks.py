@@ -22,6 +22,8 @@ from enum import StrEnum
 import lxml.etree
 import lxml.html
 
+from jobs.ingest.split.wrap import text_lines
+
 
 class Kind(StrEnum):
     """What a block is: a heading, a paragraph, a list item or a photo caption."""
@@ -107,30 +109,6 @@ def _undouble(label: str) -> str:
     return label
 
 
-def _text_lines(text: str) -> list[str]:
-    """Paragraphs of a text: one per line, or blank-line groups for hard-wrapped text."""
-    lines = text.split("\n")
-    longest = max((len(line) for line in lines), default=0)
-    if longest > 100:
-        return lines
-    paragraphs: list[str] = []
-    group: list[str] = []
-    for line in [*lines, ""]:
-        stripped = line.strip()
-        starts_new = bool(_MD_HEADING.match(stripped) or _MD_ITEM.match(stripped))
-        if not stripped or starts_new:
-            if group:
-                paragraphs.append(" ".join(group))
-                group = []
-            if stripped:
-                group = [stripped]
-            else:
-                paragraphs.append("")
-            continue
-        group.append(stripped)
-    return paragraphs
-
-
 def _text_block(line: str) -> Block | None:
     """One line of plain text or Markdown (links already reduced to their text) as a block."""
     if _MARKER.match(line):
@@ -160,8 +138,8 @@ def _text_block(line: str) -> Block | None:
 def blocks_from_text(text: str) -> list[Block]:
     """The blocks of a plain-text or Markdown brief."""
     blocks: list[Block] = []
-    for raw in _text_lines(text.replace("\r\n", "\n").replace("\r", "\n")):
-        line = clean_space(raw)
+    for raw in text_lines(text.replace("\r\n", "\n").replace("\r", "\n")):
+        line = clean_space(raw.replace("<>", " "))
         if line and _MD_RULE.match(line) and blocks:
             blocks[-1].ends = True  # a rule between items ends the one above it
             continue
@@ -178,7 +156,11 @@ def blocks_from_text(text: str) -> list[Block]:
             _mark_links(block, links, line)
             if bare and not links:  # "Title [https://…]": the text before the address is linked
                 block.links = len(bare)
-                block.linked = len(bare) == 1 and _BARE_URL_END.search(raw) is not None
+                block.linked = (
+                    len(bare) == 1
+                    and _BARE_URL_END.search(raw) is not None
+                    and len(line.split()) <= 20
+                )
             block.ends = block.ends or sourced  # a source link closes its item
             blocks.append(block)
     return blocks

@@ -138,11 +138,15 @@ def clean_blocks(
                 and previous.kind == Kind.PARA
                 and not previous.lead
                 and rules.words(previous.text) <= 25
+                and not rules.is_title_like(previous.text)
             ):
                 dropped.append(Dropped("caption", kept.pop().text))  # its first line
             dropped.append(Dropped("caption", text))
             continue
         caption = ""
+        if rules.is_data_row(text):
+            dropped.append(Dropped("table", text))
+            continue
         if rules.NUMBER_LABEL.match(text):
             number = int(text)
             continue
@@ -155,7 +159,12 @@ def clean_blocks(
         if block.kind == Kind.PARA and block.closes_link and rules.is_cta_note(text):
             dropped.append(Dropped("promo", text))
             continue
+        if block.kind == Kind.PARA and rules.CALL_AT_END.search(text) and not block.lead:
+            dropped.append(Dropped("promo", text))  # an event's or a product's pitch
+            continue
         if rules.is_noise(text):
+            if rules.WATCH.match(text) and kept and kept[-1].linked and kept[-1].kind != Kind.ITEM:
+                dropped.append(Dropped("embed", kept.pop().text))  # a video's title card
             dropped.append(Dropped("boilerplate", text))
             if kept and rules.READ_MORE.match(text):
                 kept[-1].ends = True
@@ -184,7 +193,11 @@ def clean_blocks(
             block.number, number = number, None
         kept.append(block)
     for index, block in enumerate(kept[:-1]):
-        after_headline = index > 0 and rules.is_headline_item(kept[index - 1])
+        after_headline = (
+            index > 0
+            and rules.is_headline_item(kept[index - 1])
+            and rules.words(block.text) > 3  # a dek, not a section label such as "Opinion"
+        )
         label = (
             rules.MORE_LABEL.match(block.text)
             or rules.SPONSORED_LABEL.fullmatch(block.text)
@@ -216,5 +229,5 @@ def clean_blocks(
 def fill_leads(blocks: list[Block]) -> None:
     """Fill in lead-ins of unformatted paragraphs ("Renewing war. The Israeli military ...")."""
     for block in blocks:
-        if block.kind == Kind.PARA and not block.marked and not block.lead:
+        if block.kind == Kind.PARA and not block.marked and not block.lead and not block.linked:
             block.lead = rules.plain_lead(block.text)

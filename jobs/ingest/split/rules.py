@@ -57,6 +57,9 @@ PROMO = re.compile(
     r"\bjoin [\d,.]+ (?:\w+ )?(?:readers|subscribers)\b|\bdelivered (?:to your inbox|in a free)\b",
     re.I,
 )
+WATCH = re.compile(
+    r"^(?:Watch|Listen to) (?:the |this )?(?:video|episode|podcast|now|live)\W*$", re.I
+)
 READ_MORE = re.compile(
     r"^(?:Read (?:more|the (?:full )?story)|Continue reading)\b|^(?:[•·]\s*)?(?:\d+\s+)?comments?$",
     re.I,
@@ -67,7 +70,9 @@ CREDIT = re.compile(
     r"|(?:/|\bvia\b)[\w .()&’'/-]{0,60}\b(?:Reuters|AFP|AP|AP Photo|Getty Images|Bloomberg|EPA|"
     r"Getty|Shutterstock|Alamy|Anadolu|Pool|Scanpix|NurPhoto|SOPA Images|Sipa|TASS|Xinhua|Redux|"
     r"Corbis[\w ]*|File Photo|The New York Times)\s*$"
-    r"|^View image:",
+    r"|^View image:"
+    # "…We asked an artist to imagine it.Illustration: Saratta Chuengsatiansup"
+    r"|[.!?]\s*(?:Photograph(?:er)?|Illustration|Photo):\s*[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*){0,3}$",
 )
 BIO = re.compile(
     r"^[A-Z][\w.’'-]+(?: [A-Z][\w.’'-]+){0,3} (?:is|was|covers|writes)\b.{0,160}\b(?:writer|"
@@ -141,11 +146,25 @@ def is_noise(text: str) -> bool:
     bylines, date lines, "Read more" and "comments" links and the text of embedded posts."""
     if JUNK_LINE.match(text) or READ_MORE.match(text) or SIGNATURE.match(text) or EMBED.match(text):
         return True
+    if WATCH.match(text):
+        return True
     if len(text) < 120 and (BYLINE.match(text) or DATE_LINE.match(text)):
         return True
     if SOURCE_LINE.match(text):
         return True
     return len(text) < 300 and bool(BIO.search(text))
+
+
+_NUMBER = re.compile(r"^[-+−]?[$€£¥]?\d[\d,]*(?:\.\d+)?%?$")
+
+
+def is_data_row(text: str) -> bool:
+    """A row of a market table ("S&P 500 Futures 6,958.5 -0.66%"): a short line whose
+    words are mostly figures, two of them with a decimal point, a percent or a comma."""
+    tokens = text.split()
+    figures = [t for t in tokens if _NUMBER.match(t)]
+    exact = [t for t in figures if any(c in t for c in ".,%")]
+    return len(tokens) <= 12 and len(exact) >= 2 and len(figures) * 3 >= len(tokens)
 
 
 def is_house_ad(title: str, first: str) -> bool:
@@ -230,6 +249,19 @@ def lead_title(lead: str, text: str) -> tuple[str, str]:
         return shorten(lead.rstrip(",;: ")), text
     return shorten(first_sentence(text).rstrip(".")), text
 
+
+# "…reshaping global finance.Learn more here.": an event's or a product's pitch ends so
+CALL_AT_END = re.compile(
+    r"(?:^|[.!?”)]\s*)(?:Learn more(?: here)?|Register (?:here|now|today)|Get (?:your )?tickets|"
+    r"Buy tickets|Book (?:now|your \w+)|RSVP(?: here| now)?|Save your (?:seat|spot)|"
+    r"Sign up (?:here|now|today)|Find out more here)\W*$",
+    re.I,
+)
+# "There was immediate pushback…", "It…", "But…": a paragraph that goes on with the one above
+CONTINUATION = re.compile(
+    r"^(?:There (?:was|were|is|are|has|have)|It|Its|He|She|His|Her|They|Their|This|That|These|"
+    r"Those|But|And|Yet|Still|Also|Even so|The move|The decision|The deal|The news)\b"
+)
 
 _TO_THE_STORY = re.compile(r"(?:Read|Listen|Watch)\b", re.I)  # a call that leads to the story
 

@@ -1,0 +1,111 @@
+"""Plain text and Markdown as paragraphs: hard-wrapped lines rejoined, addresses unified.
+
+Newsletters converted from their plain-text email come hard-wrapped at about 72
+to 80 characters, with their links written out in one of three ways
+(``<https://…>``, ``( https://… )`` or a bare address on its own line between
+parentheses). ``text_lines`` gives one line per paragraph, heading or list item
+whatever the source did:
+
+- the addresses become ``<https://…>`` wherever they stood, so one reader
+  counts them as links;
+- a text is hard-wrapped when none of its lines, without their addresses, is
+  longer than a hundred characters, or almost none while many fill most of that;
+  its lines are then rejoined into paragraphs. A paragraph ends at a blank
+  line, before a heading or a list item, before an indented line (a cell of the
+  email's layout) and after a line of addresses only (the item's own link),
+  and after an image's caption (a line opening with the image's address),
+  except where the next line plainly continues the sentence (it opens in lower
+  case or with punctuation);
+- a short line over or under a rule of dashes, equals signs or stars
+  (``What I'm reading`` / ``-----``) is a heading, as in Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+
+_PAREN_URL = re.compile(r"(?<!\])\(\s*(https?://[^\s()<>]+)\s*\)")
+_URL = re.compile(r"<https?://[^>\s]*>|\[\s*https?://[^\]\s]*\s*\]|\]\([^)]*\)|https?://\S+")
+_RULE = re.compile(r"^\s*([-=*_—–])(?:\s*\1){2,}\s*$")
+_HEADING = re.compile(r"^\s*#{1,6}\s")
+_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+\S")
+_CONTINUES = re.compile(r"^[a-z,.;:)\]’”/]|^[—–](?![—–-])|^-(?![-])\s")
+_CAPTION_CELL = re.compile(r"^\s*<https?://[^>\s]*>\s*[^\s<]")  # an image's link, then its caption
+
+WRAP_WIDTH = 100  # a hard-wrapped text has (almost) no line longer than this
+MIN_FULL_LINES = 10  # ... and at least this many lines of 60 characters or more
+
+
+def unify_addresses(text: str) -> str:
+    """``( https://… )``, also over three lines, written as ``<https://…>``."""
+    return _PAREN_URL.sub(lambda m: f" <{m.group(1)}>", text) if "(" in text else text
+
+
+def _width(line: str) -> int:
+    return len(_URL.sub("", line).rstrip())
+
+
+def is_hard_wrapped(lines: list[str]) -> bool:
+    """Whether the lines were wrapped at a fixed width rather than one per paragraph."""
+    widths = [_width(line) for line in lines if line.strip()]
+    long_lines = sum(w > WRAP_WIDTH for w in widths)
+    full = sum(60 <= w <= WRAP_WIDTH for w in widths)
+    return not long_lines or (full >= MIN_FULL_LINES and long_lines <= len(widths) // 50)
+
+
+def _only_addresses(line: str) -> bool:
+    return bool(line.strip()) and not _URL.sub("", line).strip(" <>.")
+
+
+def _setext(lines: list[str]) -> list[str]:
+    """Lines with Markdown's underlined headings written as ``## Title``."""
+    out: list[str] = []
+    for line in lines:
+        if _RULE.match(line) and out and out[-1].strip():
+            title = out[-1].strip()
+            before = out[-2] if len(out) >= 2 else ""
+            if (
+                len(title.split()) <= 12
+                and not _RULE.match(title)
+                and (not before.strip() or _RULE.match(before))
+            ):
+                out[-1] = f"## {title}"
+                if before.strip():
+                    out[-2] = ""  # the rule over it
+                continue
+        out.append(line)
+    return out
+
+
+def text_lines(text: str) -> list[str]:
+    """The paragraphs, headings and list items of a text, one per line."""
+    lines = unify_addresses(text).split("\n")
+    if not is_hard_wrapped(lines):
+        return lines
+    paragraphs: list[str] = []
+    group: list[str] = []
+    after_address = False  # the line before was addresses only
+    caption = False  # the paragraph is an image's caption
+    for line in [*_setext(lines), ""]:
+        stripped = line.strip()
+        continues = bool(_CONTINUES.match(stripped))
+        starts_new = bool(
+            not stripped
+            or _HEADING.match(line)
+            or _ITEM.match(line)
+            or _RULE.match(line)
+            or (not continues and (after_address or caption or line[:1] in " \t") and group)
+        )
+        if starts_new and group:
+            paragraphs.append(" ".join(group))
+            group = []
+            caption = False
+        if not stripped:
+            paragraphs.append("")
+        elif _RULE.match(line):
+            paragraphs.append(stripped)
+        else:
+            group.append(stripped)
+        after_address = _only_addresses(line)
+        caption = caption or (len(group) == 1 and bool(_CAPTION_CELL.match(line)))
+    return paragraphs

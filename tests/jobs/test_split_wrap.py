@@ -1,0 +1,83 @@
+"""Newsletters converted from plain-text email: hard-wrapped lines, written-out links."""
+
+from __future__ import annotations
+
+from jobs.ingest.split.segment import split_text
+from jobs.ingest.split.wrap import text_lines
+
+_FILL = "The central bank kept its key rate unchanged on Tuesday, citing sticky inflation"
+
+WRAPPED = f"""Good morning. Rates, storms and a budget today.
+
+ Markets Snapshot
+
+ S&P 500 Futures  <https://x.test/1>  <>  6,958.5
+<https://x.test/1>  <>  -0.66%  <https://x.test/1>  <>
+ Nasdaq Futures  <https://x.test/2>  <>  25,706.75
+<https://x.test/2>  <>  -0.89%  <https://x.test/2>  <>
+ Market data may be delayed depending on provider agreements.
+
+Governor Jane Doe said on Tuesday that the central bank would hold its key rate
+<https://x.test/rates> at 4% for the third meeting running, citing inflation that
+has stayed above target for two years. Investors had priced in a cut, and bond
+yields rose sharply after the announcement.
+
+There was immediate pushback from lawmakers, who said the decision would weigh
+on mortgage holders already struggling with higher payments this winter and
+that the bank had misread a cooling labour market.
+ <https://x.test/rates>
+A storm made landfall overnight on the southern coast, cutting power to tens of
+thousands of homes and closing the main port for a second day, officials said,
+as crews worked to clear roads blocked by fallen trees and flooding.
+
+ <https://x.test/video>
+Governor Explains the Decision  <https://x.test/video>
+ Watch the Video  <https://x.test/video>
+
+ Before You Go
+
+ <https://x.test/photo> Photographer: Ann Lee/Reuters
+The last lighthouse keeper on the island retired this week after forty years of
+tending the lamp, and the town plans a festival in her honour next summer with
+music, boat races and a reading of her logbooks.
+
+{_FILL}.
+{_FILL}.
+{_FILL}.
+{_FILL}.
+{_FILL}.
+{_FILL}.
+"""
+
+
+def test_hard_wrapped_lines_are_rejoined_into_paragraphs_without_their_addresses():
+    lines = [line for line in text_lines(WRAPPED) if line]
+    governor = next(line for line in lines if line.startswith("Governor Jane Doe"))
+    assert governor.endswith("yields rose sharply after the announcement.")
+    assert any(line.startswith("A storm made landfall") for line in lines)
+
+
+def test_addresses_in_parentheses_over_three_lines_count_as_links():
+    text = "Read “The Plastic Inside Us (\nhttps://x.test/a\n)” by Wynne Parry.\n"
+    assert "<https://x.test/a>" in text_lines(text)[0]
+
+
+def test_underlined_short_lines_are_headings():
+    text = "---------\nWhat I’m reading\n---------\n\nA fine book about questions.\n"
+    assert "## What I’m reading" in text_lines(text)
+
+
+def test_a_wrapped_briefing_gives_each_unheaded_news_paragraph_its_own_story():
+    brief = split_text(WRAPPED)
+    leads = [s.text.split(" ")[0:3] for s in brief.stories]
+    assert leads[:3] == [
+        ["Governor", "Jane", "Doe"],
+        ["A", "storm", "made"],
+        ["The", "last", "lighthouse"],
+    ]
+    assert "There was immediate pushback" in brief.stories[0].text  # it goes on with the rate story
+    assert all("6,958.5" not in s.text and "Watch the Video" not in s.text for s in brief.stories)
+    assert all("Governor Explains" not in s.text for s in brief.stories)
+    assert brief.stories[2].title == "Before You Go"
+    reasons = {d.reason for d in brief.dropped}
+    assert {"table", "embed", "caption"} <= reasons
