@@ -57,6 +57,7 @@ def _is_prose(block: Block) -> bool:
         block.kind == Kind.PARA
         and rules.words(block.text) >= 40
         and not rules.PROMO.search(block.text)
+        and not rules.is_pitch(block.text)
     )
 
 
@@ -82,9 +83,11 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
     ended = False  # the block before ended its item ("Read more")
     sponsored = False  # the section being skipped is an ad
     skipped_at = -1  # where it began
+    unheaded = False  # in a run of stories begun by paragraphs, with no heading since
     for i, block in enumerate(blocks):
         following = blocks[i + 1] if i + 1 < len(blocks) else None
         ended, previous_ended = block.ends, ended
+        unheaded = unheaded and block.kind != Kind.HEADING
         if (
             block.kind == Kind.HEADING
             and sponsored
@@ -128,6 +131,7 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
             skip_rank = None  # prose after a market table or a promo: the news again
             current = _paragraph_story(block)
             stories.append(current)
+            unheaded = True
             continue
         if skip_rank is not None and not (
             skip_rank and lead_mode and block.kind == Kind.PARA and block.lead
@@ -144,6 +148,7 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
         ):  # in a run of unheaded paragraphs, each new subject is a story
             current = _paragraph_story(block)
             stories.append(current)
+            unheaded = True
             continue
         if rules.is_headline_item(block):
             current = Story(rules.clean_title(block.text), block.anchor, [block.text], True)
@@ -165,6 +170,7 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
         ):
             current = Story(rules.lead_title(block.lead, block.text)[0], block.anchor)
             current.paragraphs.append(block.text)
+            current.from_paragraph = unheaded
             stories.append(current)
             continue
         if lead_mode and block.kind == Kind.PARA and block.lead:

@@ -159,7 +159,7 @@ def clean_blocks(
         if block.kind == Kind.PARA and block.closes_link and rules.is_cta_note(text):
             dropped.append(Dropped("promo", text))
             continue
-        if block.kind == Kind.PARA and rules.CALL_AT_END.search(text) and not block.lead:
+        if block.kind == Kind.PARA and not block.lead and rules.CALL_AT_END.search(text):
             dropped.append(Dropped("promo", text))  # an event's or a product's pitch
             continue
         if rules.is_noise(text):

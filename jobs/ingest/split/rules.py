@@ -66,7 +66,8 @@ READ_MORE = re.compile(
 )
 TRAILING_JUNK = re.compile(r"[:\s]*\b(?:Read more|Continue reading|Read the full story)\W*$", re.I)
 CREDIT = re.compile(
-    r"^(?:Photo(?:graph)?s?|Photographer|Illustration|Image|Credit|Picture)(?: by)?\s*:"
+    r"^(?:Photo(?:graph)?s?|Photographer|(?:Photo )?[Ii]llustration|Image|Credit|Picture)"
+    r"(?: by)?\s*:"
     r"|(?:/|\bvia\b)[\w .()&’'/-]{0,60}\b(?:Reuters|AFP|AP|AP Photo|Getty Images|Bloomberg|EPA|"
     r"Getty|Shutterstock|Alamy|Anadolu|Pool|Scanpix|NurPhoto|SOPA Images|Sipa|TASS|Xinhua|Redux|"
     r"Corbis[\w ]*|File Photo|The New York Times)\s*$"
@@ -169,8 +170,10 @@ def is_data_row(text: str) -> bool:
 
 def is_house_ad(title: str, first: str) -> bool:
     """An item that sells rather than reports: a sponsor marker or a salary range in its
-    title, an exclamation for a headline ("Learn More With Our App!"), a job ad."""
-    return bool(SPONSOR.search(title) or title.endswith("!") or JOB_AD.search(first))
+    title, an exclamation for a headline ("Learn More With Our App!"), a job ad, a pitch."""
+    return bool(
+        SPONSOR.search(title) or title.endswith("!") or JOB_AD.search(first) or is_pitch(first)
+    )
 
 
 def is_promo_section(label: str, body: list[str]) -> bool:
@@ -264,6 +267,15 @@ CONTINUATION = re.compile(
 )
 
 _TO_THE_STORY = re.compile(r"(?:Read|Listen|Watch)\b", re.I)  # a call that leads to the story
+
+
+def is_pitch(text: str) -> bool:
+    """A paragraph that sells an event or a product: it ends in a call such as "Learn more
+    here", or opens with one ("Tune in today: …", "Join us …") other than read/listen/watch."""
+    opening = CALL_TO_ACTION.match(text)
+    return bool(CALL_AT_END.search(text)) or (
+        opening is not None and not _TO_THE_STORY.match(text) and words(text) < 80
+    )
 
 
 def is_cta_note(text: str) -> bool:

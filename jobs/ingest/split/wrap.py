@@ -13,7 +13,8 @@ whatever the source did:
   its lines are then rejoined into paragraphs. A paragraph ends at a blank
   line, before a heading or a list item, before an indented line (a cell of the
   email's layout) and after a line of addresses only (the item's own link),
-  and after an image's caption (a line opening with the image's address),
+  and after an image's caption (from a line opening with the image's address to
+  its credit, "Photographer: …"),
   except where the next line plainly continues the sentence (it opens in lower
   case or with punctuation);
 - a short line over or under a rule of dashes, equals signs or stars
@@ -31,6 +32,7 @@ _HEADING = re.compile(r"^\s*#{1,6}\s")
 _ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+\S")
 _CONTINUES = re.compile(r"^[a-z,.;:)\]’”/]|^[—–](?![—–-])|^-(?![-])\s")
 _CAPTION_CELL = re.compile(r"^\s*<https?://[^>\s]*>\s*[^\s<]")  # an image's link, then its caption
+_CREDIT = re.compile(r"(?i:Photograph(?:er)?|Illustration|Photo|Image|Credit)s?:|/[A-Z][\w ]+\s*$")
 
 WRAP_WIDTH = 100  # a hard-wrapped text has (almost) no line longer than this
 MIN_FULL_LINES = 10  # ... and at least this many lines of 60 characters or more
@@ -86,6 +88,7 @@ def text_lines(text: str) -> list[str]:
     group: list[str] = []
     after_address = False  # the line before was addresses only
     caption = False  # the paragraph is an image's caption
+    credited = False  # ... and its credit has been read: the caption ends there
     for line in [*_setext(lines), ""]:
         stripped = line.strip()
         continues = bool(_CONTINUES.match(stripped))
@@ -94,12 +97,16 @@ def text_lines(text: str) -> list[str]:
             or _HEADING.match(line)
             or _ITEM.match(line)
             or _RULE.match(line)
-            or (not continues and (after_address or caption or line[:1] in " \t") and group)
+            or (
+                not continues
+                and (after_address or credited or (line[:1] in " \t" and not caption))
+                and group
+            )
         )
         if starts_new and group:
             paragraphs.append(" ".join(group))
             group = []
-            caption = False
+            caption = credited = False
         if not stripped:
             paragraphs.append("")
         elif _RULE.match(line):
@@ -108,4 +115,5 @@ def text_lines(text: str) -> list[str]:
             group.append(stripped)
         after_address = _only_addresses(line)
         caption = caption or (len(group) == 1 and bool(_CAPTION_CELL.match(line)))
+        credited = caption and (credited or bool(_CREDIT.search(_URL.sub("", line))))
     return paragraphs
