@@ -81,3 +81,42 @@ def test_a_wrapped_briefing_gives_each_unheaded_news_paragraph_its_own_story():
     assert brief.stories[2].title == "Before You Go"
     reasons = {d.reason for d in brief.dropped}
     assert {"table", "embed", "caption"} <= reasons
+
+
+LETTER = """5-Point Friday
+
+Hi All!
+
+Here is your weekly list of what I’m reading. This edition is brought to you by Acme.
+
+-------------------
+What I’m reading
+-------------------
+
+“On Questions” by Ann Lee is an outstanding read about how scientists choose problems,
+why the best of them spend years on the question before the answer, and what the rest of us
+can learn from that about our own work, our teams and the projects we pick each year.
+
+-------------------
+What I’m watching
+-------------------
+
+Burden of Dreams is a documentary about making a film in the jungle, and a strange one at that:
+a crew hauls a steamship over a mountain because the director will not compromise, and the
+result is one of the most honest portraits of obsession I have ever seen on film.
+
+Have a wonderful weekend, all.
+
+Much love to you and yours,
+
+Tim
+
+P.S. Deal of the Week — Acme meditation. Try 30 sessions for free at acme.example.
+"""
+
+
+def test_a_letter_s_greeting_and_sign_off_frame_its_stories_and_the_ps_is_left_out():
+    brief = split_text(LETTER)
+    assert [s.title for s in brief.stories] == ["What I’m reading", "What I’m watching"]
+    assert all("Acme" not in s.text and "Much love" not in s.text for s in brief.stories)
+    assert any("Deal of the Week" in d.text for d in brief.dropped)

@@ -27,6 +27,11 @@ FOOTER = re.compile(
     rf"This (?:post|email|issue) is (?:only )?for (?:paying|paid) subscribers|"
     rf"This has been (?:the|today[{_Q}]s|this week[{_Q}]s)\b.{{0,40}}\bnewsletter|"
     rf"That[{_Q}]s (?:all|it) for (?:today|this week|now)\b|"
+    # a letter's sign-off: "Much love to you and yours,", "Have a wonderful weekend, all."
+    r"(?:(?:With |Much |All my )?love|Best(?: wishes)?|Cheers|(?:Warm(?:est)?|Kind) regards|"
+    r"Regards|Sincerely|Yours)\b[^.!?\n]{0,30},$|"
+    r"(?:Have a (?:wonderful|great|good|nice|lovely) (?:weekend|week|day)|Until next "
+    r"(?:time|week))\b[^.!?\n]{0,20}[.!]?$|Forwarded this (?:message|email)\b|"
     # a publisher's postal address: "Example Media Ltd., 3rd Floor, 18 High Street, London"
     rf"[\w .&’'-]{{2,60}}\b(?:Ltd|Inc|LLC|GmbH|Limited|PBC|Media)\.?,\s[^\n]{{0,80}}\d)",
     re.I,
@@ -109,7 +114,8 @@ SOURCE_LINE = re.compile(
 EMBED = re.compile(r"^(?:A post shared by|View this post on|Watch on YouTube$|Timestamp:\s*\d+$)")
 SPONSOR = re.compile(
     r"\$\d[\d,.]*k?\s*[-–]\s*\$?\d[\d,.]*k\b|"  # a job ad's salary range
-    r"\((?:Sponsor(?:ed)?|Ad|Advertisement|Partner)\)|^(?:Sponsored|Presented|Brought to you) by\b|"
+    r"\((?:Sponsor(?:ed)?|Ad|Advertisement|Partner)\)|"
+    r"^(?:This (?:edition|issue|newsletter|email) is )?(?:Sponsored|Presented|Brought to you) by\b|"
     r"^(?:A )?(?:MESSAGE|WORD) FROM (?:OUR )?\b",
     re.I,
 )

@@ -68,7 +68,8 @@ def _preamble(blocks: list[Block], title: str) -> tuple[str | None, int]:
     start = 0
     summary = None
     for i, block in enumerate(blocks[:12]):
-        if block.kind == Kind.PARA and rules.INTRO.match(block.text):
+        greeting = block.kind == Kind.HEADING and rules.words(block.text) <= 4  # "Hi All!"
+        if (block.kind == Kind.PARA or greeting) and rules.INTRO.match(block.text):
             summary, start = block.text, i + 1
             break
     while start < len(blocks) and norm(blocks[start].text) == norm(title):

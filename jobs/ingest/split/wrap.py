@@ -82,7 +82,7 @@ def _setext(lines: list[str]) -> list[str]:
 def text_lines(text: str) -> list[str]:
     """The paragraphs, headings and list items of a text, one per line."""
     lines = unify_addresses(text).split("\n")
-    if not is_hard_wrapped(lines):
+    if not is_hard_wrapped(text.split("\n")):  # widths as written, before addresses moved
         return lines
     paragraphs: list[str] = []
     group: list[str] = []
