@@ -355,3 +355,16 @@ def test_blocks_that_recur_in_earlier_issues_are_dropped_as_the_feeds_template()
     assert [s.title for s in third.stories] == ["Schools", "Second item 3"]
     assert {d.reason for d in third.dropped} >= {"template"}
     assert "The council met on day 3" in third.stories[0].text
+
+
+def test_an_item_about_the_house_s_own_show_before_its_listen_now_line_is_no_story():
+    html = """<title>Media notes</title><h2>Markets steady</h2>
+<p>Stocks held their gains on Monday as investors waited for the central bank's decision.</p>
+<h2>The host on ‘Mixed Signals’</h2>
+<p>On this week's Mixed Signals, the host talks about the future of sports media.</p>
+<p>Listen to the latest Mixed Signals now. →</p>
+<h2>Listening religiously</h2>
+<p>About 45% of Americans say they listen to religious audio content each week.</p>"""
+    brief = split_html(html)
+    assert [s.title for s in brief.stories] == ["Markets steady", "Listening religiously"]
+    assert any(d.reason == "promo" and "Mixed Signals" in d.text for d in brief.dropped)

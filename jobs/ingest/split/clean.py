@@ -97,6 +97,19 @@ def _at_top(kept: list[Block]) -> bool:
     )
 
 
+def _drop_house_show(kept: list[Block], text: str, dropped: list[Dropped]) -> None:
+    """Before "Listen to the latest Mixed Signals now", an item headed with the show's name
+    ("Maverick Carter on 'Mixed Signals'") promotes the house's own show: it goes."""
+    call = rules.LISTEN_TO.match(text)
+    heading = next((i for i in range(len(kept) - 1, -1, -1) if kept[i].kind == Kind.HEADING), None)
+    if call is None or heading is None or len(kept) - heading > 3:
+        return
+    show = norm(call.group(1))
+    if len(show) >= 4 and show in norm(kept[heading].text):
+        dropped.extend(Dropped("promo", b.text) for b in kept[heading:])
+        del kept[heading:]
+
+
 def clean_blocks(
     blocks: list[Block], dropped: list[Dropped], template: frozenset[str] = frozenset()
 ) -> list[Block]:
@@ -163,6 +176,7 @@ def clean_blocks(
             dropped.append(Dropped("promo", text))  # an event's or a product's pitch
             continue
         if rules.is_noise(text):
+            _drop_house_show(kept, text, dropped)
             if rules.WATCH.match(text) and kept and kept[-1].linked and kept[-1].kind != Kind.ITEM:
                 dropped.append(Dropped("embed", kept.pop().text))  # a video's title card
             dropped.append(Dropped("boilerplate", text))

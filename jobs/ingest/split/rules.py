@@ -62,6 +62,11 @@ PROMO = re.compile(
     r"\bjoin [\d,.]+ (?:\w+ )?(?:readers|subscribers)\b|\bdelivered (?:to your inbox|in a free)\b",
     re.I,
 )
+# "Listen to the latest Mixed Signals now. →": the show it names is the house's own
+LISTEN_TO = re.compile(
+    r"^(?:Listen|Watch) to (?:the latest (?:episode of )?|this week[’']s )?(.+?)(?: now)?[\W]*$",
+    re.I,
+)
 WATCH = re.compile(
     r"^(?:Watch|Listen to) (?:the |this )?(?:video|episode|podcast|now|live)\W*$", re.I
 )
