@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jobs.ingest.split.segment import split_text
+from jobs.ingest.split.segment import split_html, split_text
 
 NUMBERED = """# Grid notes
 
@@ -90,3 +90,35 @@ def test_an_item_closed_by_its_source_link_is_not_the_summary_of_a_bare_headline
     assert brief.stories[1].title == "Night trains return"
     assert brief.stories[2].text.startswith("I loved this short film")
     assert not any("example" in s.title for s in brief.stories)
+
+
+ITEMS_WITH_FIELDS = """<title>Research radar</title>
+<h2>Editorial: agents ship</h2>
+<p>This week in AI felt less like another cycle of model launches and more like a shift.</p>
+<h2>Papers</h2>
+<h3><a href="https://x.test/a">Decoupled training for resilient pre-training</a></h3>
+<p><strong>AI Lab:</strong> Example Research</p>
+<p><strong>Summary:</strong> This paper introduces a framework that keeps training alive.</p>
+<h3><a href="https://x.test/b">A benchmark for agent skills</a></h3>
+<p><strong>AI Lab:</strong> Example University</p>
+<p><strong>Summary:</strong> The authors present the first benchmark of its kind for agents.</p>
+<h2>3 AI News You Need to Know About</h2>
+<p>A rocket company preempted a coding startup's funding round with a larger offer.</p>
+<p>An outsourcing firm and a model maker announced a strategic collaboration on agents.</p>
+<p>A cloud provider committed billions to new data centers in Australia by 2029.</p>"""
+
+
+def test_lead_ins_every_item_repeats_are_its_fields_not_stories_of_their_own():
+    brief = split_html(ITEMS_WITH_FIELDS)
+    titles = [s.title for s in brief.stories]
+    assert "Summary" not in titles and "AI Lab" not in titles
+    paper = next(s for s in brief.stories if s.title.startswith("Decoupled"))
+    assert "Example Research" in paper.text and "keeps training alive" in paper.text
+
+
+def test_a_heading_that_counts_its_items_is_a_label_over_that_many_stories():
+    brief = split_html(ITEMS_WITH_FIELDS)
+    assert len(brief.stories) == 6
+    assert brief.stories[3].text.startswith("A rocket company")
+    assert brief.stories[5].text.startswith("A cloud provider")
+    assert any(d.reason == "label" and d.text.startswith("3 AI News") for d in brief.dropped)

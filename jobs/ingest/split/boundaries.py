@@ -13,12 +13,14 @@ no heading, each paragraph that does not go on with the one above (opening
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from jobs.ingest.drafts import Dropped
 from jobs.ingest.split import rules
 from jobs.ingest.split.blocks import BOLD_RANK, Block, Kind
-from jobs.ingest.split.sections import quick_hits, story_sections, topic_hits
+from jobs.ingest.split.clean import norm
+from jobs.ingest.split.sections import counted_lists, quick_hits, story_sections, topic_hits
 
 
 @dataclass(slots=True)
@@ -29,6 +31,13 @@ class Story:
     headline_only: bool = False
     from_heading: bool = False
     from_paragraph: bool = False  # a paragraph with no heading or lead-in began it
+
+
+def field_labels(blocks: list[Block]) -> set[str]:
+    """Lead-ins that open a paragraph in two items or more ("AI Lab:", "Summary:"): the
+    fields of each item, not the starts of stories."""
+    counts = Counter(norm(b.lead) for b in blocks if b.kind == Kind.PARA and b.lead)
+    return {lead for lead, count in counts.items() if count >= 2 and rules.words(lead) <= 3}
 
 
 def _starts_story(block: Block, lead_mode: bool) -> bool:
@@ -72,8 +81,16 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
     sections = story_sections(blocks) if numbered else set()
     quick_labels, hits = quick_hits(blocks) if numbered else (set(), set())
     topic_labels, topics = topic_hits(blocks) if numbered else (set(), set())
+    list_labels, listed = counted_lists(blocks)
+    quick_labels |= list_labels
+    hits |= listed
     quick_labels |= topic_labels
     sections |= topics
+    if not numbered:
+        fields = field_labels(blocks)
+        for block in blocks:
+            if block.lead and norm(block.lead) in fields:
+                block.lead = ""  # "Summary:" opens a paragraph of its item, not a story
     lead_mode = not numbered and sum(1 for b in blocks if b.kind == Kind.PARA and b.lead) >= 2
     ended_mode = sum(b.ends for b in blocks) >= 3  # items end in "Read more"/"comments" links
     stories: list[Story] = []

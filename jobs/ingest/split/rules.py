@@ -22,7 +22,7 @@ INTRO = re.compile(
 FOOTER = re.compile(
     rf"^(?:Join the conversation|Thanks? (?:you )?for reading|You[{_Q}]re receiving this|"
     rf"You (?:received|are receiving) this|This (?:email|message|newsletter) was sent to\b|"
-    rf"Was this email forwarded|Manage your preferences|"
+    rf"Was this email forwarded|Manage your preferences|You[{_Q}]re on the free list\b|"
     rf"Unsubscribe|You are reading a plain text version|Follow us$|Copyright\b|©|"
     rf"This (?:post|email|issue) is (?:only )?for (?:paying|paid) subscribers|"
     rf"This has been (?:the|today[{_Q}]s|this week[{_Q}]s)\b.{{0,40}}\bnewsletter|"
@@ -42,13 +42,15 @@ JUNK_HEADING = re.compile(
     r"Related(?: Stories| Articles| Coverage| Content)?$|Recommended\b|Sponsored\b|"
     r"Advertisement\b|Partner Content|Play\b|Listen\b|Watch\b|Podcasts?\b|"
     r"Market(?:s)? (?:Snapshot|Data|Summary|Wrap)\b|Your watchlist|Sign up|Subscribe|"
-    r"Share\b|Follow\b|Comments?\b|.*\b(?:puzzle|crossword|quiz|podcast)\b)",
+    r"Share\b|Follow\b|Comments?\b|Next (?:week|time|issue)\b|Upgrade\b|"
+    r".*\b(?:puzzle|crossword|quiz|podcast)\b)",
     re.I,
 )
 JUNK_LINE = re.compile(
     r"^(?:Read (?:more|on the web|in (?:your )?browser|the full story|online)\b|Continue reading|"
     r"See all (?:of )?our\b|Sign up\b|Subscribe\b|View (?:comments|in browser|online|image|this)\b|"
     r"Caption:|Share (?:this|on)\b|Advertisement$|Listen to\b|Coming soon:|Already a subscriber|"
+    r"Upgrade to paid|Upgrade (?:now|today)$|"
     r"Not your account|Log (?:in|out)\b|Change your username|Confirm your username|Cancel$|"
     r"Please follow our comment guidelines|Commenting on this|Explore all newsletters|"
     r"Enjoying\b.*\?|Get the world in your inbox|Your watchlist|Market data as of|"
@@ -59,7 +61,8 @@ JUNK_LINE = re.compile(
 )
 PROMO = re.compile(
     r"\bsubscribe\b|\bsign up (?:for|to|now|here)\b|\b(?:subscribers|members|you) can now\b|"
-    r"\bjoin [\d,.]+ (?:\w+ )?(?:readers|subscribers)\b|\bdelivered (?:to your inbox|in a free)\b",
+    r"\bjoin [\d,.]+ (?:\w+ )?(?:readers|subscribers)\b|\bdelivered (?:to your inbox|in a free)\b|"
+    r"\bbecom(?:e|ing) a (?:free or )?(?:paid )?(?:subscriber|member)\b|\breader-supported\b",
     re.I,
 )
 # "Listen to the latest Mixed Signals now. →": the show it names is the house's own

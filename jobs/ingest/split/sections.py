@@ -8,6 +8,7 @@ from its label (the house's own sections share their first word).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from jobs.ingest.split import rules
@@ -133,3 +134,36 @@ def quick_hits(blocks: list[Block]) -> tuple[set[int], set[int]]:
             found_labels.add(i)
             hits.update(body)
     return found_labels, hits
+
+
+_NUMBER_WORDS = {
+    **{
+        w: n
+        for n, w in enumerate(
+            ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+        )
+    },
+    "eleven": 11,
+    "twelve": 12,
+}
+_COUNT = re.compile(r"^\W*(\d{1,2}|[A-Za-z]+)\b")
+
+
+def counted_lists(blocks: list[Block]) -> tuple[set[int], set[int]]:
+    """Sections whose heading counts their items ("10 AI News You Need to Know About",
+    "Five things to know") and that hold exactly that many paragraphs or list items, three
+    or more: the heading is a label and each item a story. Gives the labels and the items."""
+    labels: set[int] = set()
+    items: set[int] = set()
+    for i, block in enumerate(blocks):
+        found = _COUNT.match(block.text) if block.kind == Kind.HEADING else None
+        if found is None:
+            continue
+        word = found.group(1).lower()
+        count = int(word) if word.isdigit() else _NUMBER_WORDS.get(word, 0)
+        body = [k for k in range(i + 1, len(blocks)) if blocks[k].kind != Kind.HEADING]
+        body = body[: next((n for n, k in enumerate(body) if k != i + 1 + n), len(body))]
+        if count >= 3 and len(body) == count:
+            labels.add(i)
+            items.update(body)
+    return labels, items
