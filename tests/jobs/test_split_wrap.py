@@ -120,3 +120,60 @@ def test_a_letter_s_greeting_and_sign_off_frame_its_stories_and_the_ps_is_left_o
     assert [s.title for s in brief.stories] == ["What I’m reading", "What I’m watching"]
     assert all("Acme" not in s.text and "Much love" not in s.text for s in brief.stories)
     assert any("Deal of the Week" in d.text for d in brief.dropped)
+
+
+ITEMS = """#586 — January 23, 2026
+
+Read the Web Version ( https://weekly.example/586 )
+
+------------------
+LANG WEEKLY
+------------------
+
+* RESULTS FROM THE LATEST DEVELOPER SURVEY
+( https://lang.example/survey ) — Over 5,000 developers responded to the
+latest official survey, broadly reporting a high level of satisfaction.
+  -- Ann Lee and the Team
+
+* QUERY BILLIONS OF ROWS IN MILLISECONDS
+( https://ads.example/db ) — Hypertables, compression and aggregates. Start
+building for free ( https://ads.example/db ).
+  -- Acme Data (SPONSOR)
+
+* A PROPOSAL TO ADD GENERIC METHODS
+( https://lang.example/issue ) — It is early days, but when a proposal
+comes from one of the co-creators, it is worth listening to.
+  -- Rob Green et al.
+
+------------------
+CODE & TOOLS
+------------------
+
+📄 Patching an Old Console to Serve Local News
+( https://blog.example/news ) – Delightfully niche and a fun use of the
+language. Raúl Negrón
+
+📄 A Rust Developer's Honest Review
+( https://blog.example/review ) – A developer who has been using it for a
+few months shares what he does and does not like. Ben Raz
+
+📄 Writing a Time Series Database from Scratch
+( https://slides.example/tsdb ) – A slide deck from a conference talk on
+storage engines. Ali Val
+
+Curated by Ann Lee. Lang is a trademark of Example Inc.
+Stop getting this newsletter ( https://weekly.example/unsub )
+"""
+
+
+def test_a_plain_text_list_of_items_gives_one_story_per_item_without_credits_or_ads():
+    brief = split_text(ITEMS)
+    assert [s.title for s in brief.stories] == [
+        "RESULTS FROM THE LATEST DEVELOPER SURVEY",
+        "A PROPOSAL TO ADD GENERIC METHODS",
+        "Patching an Old Console to Serve Local News",
+        "A Rust Developer's Honest Review",
+        "Writing a Time Series Database from Scratch",
+    ]
+    assert all("--" not in s.text and "Curated" not in s.text for s in brief.stories)
+    assert any(d.reason == "sponsor" and "QUERY BILLIONS" in d.text for d in brief.dropped)

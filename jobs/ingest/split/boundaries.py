@@ -20,7 +20,13 @@ from jobs.ingest.drafts import Dropped
 from jobs.ingest.split import rules
 from jobs.ingest.split.blocks import BOLD_RANK, Block, Kind
 from jobs.ingest.split.clean import norm
-from jobs.ingest.split.sections import counted_lists, quick_hits, story_sections, topic_hits
+from jobs.ingest.split.sections import (
+    counted_lists,
+    item_lists,
+    quick_hits,
+    story_sections,
+    topic_hits,
+)
 
 
 @dataclass(slots=True)
@@ -81,9 +87,10 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
     sections = story_sections(blocks) if numbered else set()
     quick_labels, hits = quick_hits(blocks) if numbered else (set(), set())
     topic_labels, topics = topic_hits(blocks) if numbered else (set(), set())
-    list_labels, listed = counted_lists(blocks)
-    quick_labels |= list_labels
-    hits |= listed
+    count_labels, counted = counted_lists(blocks)
+    list_labels, listed = item_lists(blocks) if not numbered else (set(), set())
+    quick_labels |= count_labels | list_labels
+    hits |= counted | listed
     quick_labels |= topic_labels
     sections |= topics
     if not numbered:
@@ -171,9 +178,13 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
             current = Story(rules.clean_title(block.text), block.anchor, [block.text], True)
             stories.append(current)  # a summary paragraph may follow
             continue
+        if i in quick_labels:  # a list's intro ("Some other interesting stories:")
+            dropped.append(Dropped("label", block.text))
+            continue
         if i in hits:
             title = rules.lead_title(block.lead, block.text)[0] if block.lead else ""
-            current = Story(title or rules.lead_title("", block.text)[0], block.anchor)
+            title = title or rules.dash_title(block.text) or rules.lead_title("", block.text)[0]
+            current = Story(title, block.anchor)
             current.paragraphs.append(block.text)
             stories.append(current)
             current = None

@@ -177,6 +177,8 @@ def clean_blocks(
             continue
         if rules.is_noise(text):
             _drop_house_show(kept, text, dropped)
+            if rules.SPONSOR.search(text) and kept and kept[-1].kind != Kind.HEADING:
+                dropped.append(Dropped("sponsor", kept.pop().text))  # "-- Acme (SPONSOR)"
             if rules.WATCH.match(text) and kept and kept[-1].linked and kept[-1].kind != Kind.ITEM:
                 dropped.append(Dropped("embed", kept.pop().text))  # a video's title card
             dropped.append(Dropped("boilerplate", text))

@@ -23,6 +23,8 @@ FOOTER = re.compile(
     rf"^(?:Join the conversation|Thanks? (?:you )?for reading|You[{_Q}]re receiving this|"
     rf"You (?:received|are receiving) this|This (?:email|message|newsletter) was sent to\b|"
     rf"Was this email forwarded|Manage your preferences|You[{_Q}]re on the free list\b|"
+    r"Stop getting this (?:newsletter|email)|Change your email\b|"
+    r"[^.]{1,60}\bis a (?:registered )?trademark of\b|"
     rf"Unsubscribe|You are reading a plain text version|Follow us$|Copyright\b|©|"
     rf"This (?:post|email|issue) is (?:only )?for (?:paying|paid) subscribers|"
     rf"This has been (?:the|today[{_Q}]s|this week[{_Q}]s)\b.{{0,40}}\bnewsletter|"
@@ -42,15 +44,17 @@ JUNK_HEADING = re.compile(
     r"Related(?: Stories| Articles| Coverage| Content)?$|Recommended\b|Sponsored\b|"
     r"Advertisement\b|Partner Content|Play\b|Listen\b|Watch\b|Podcasts?\b|"
     r"Market(?:s)? (?:Snapshot|Data|Summary|Wrap)\b|Your watchlist|Sign up|Subscribe|"
-    r"Share\b|Follow\b|Comments?\b|Next (?:week|time|issue)\b|Upgrade\b|"
+    r"Share\b|Follow\b|Comments?\b|Next (?:week|time|issue)\b|Upgrade\b|Trending\b|"
+    rf"What (?:everyone|people|readers)(?:[{_Q}]s| (?:is|are)) (?:reading|watching)\b|"
     r".*\b(?:puzzle|crossword|quiz|podcast)\b)",
     re.I,
 )
 JUNK_LINE = re.compile(
-    r"^(?:Read (?:more|on the web|in (?:your )?browser|the full story|online)\b|Continue reading|"
+    r"^(?:Read (?:more|on the web|in (?:your )?browser|the full story|online|the web version)\b|"
+    r"Continue reading|"
     r"See all (?:of )?our\b|Sign up\b|Subscribe\b|View (?:comments|in browser|online|image|this)\b|"
     r"Caption:|Share (?:this|on)\b|Advertisement$|Listen to\b|Coming soon:|Already a subscriber|"
-    r"Upgrade to paid|Upgrade (?:now|today)$|"
+    r"Upgrade to paid|Upgrade (?:now|today)$|Curated by\b|Together with$|"
     r"Not your account|Log (?:in|out)\b|Change your username|Confirm your username|Cancel$|"
     r"Please follow our comment guidelines|Commenting on this|Explore all newsletters|"
     r"Enjoying\b.*\?|Get the world in your inbox|Your watchlist|Market data as of|"
@@ -94,7 +98,10 @@ BIO = re.compile(
     r"producer|professor)\b"
     r"|(?:^|\s)(?:X|Twitter|Bluesky|Threads):\s*@\w+\s*$"
 )
-SIGNATURE = re.compile(r"^[—–-]{1,2}\s*[A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){0,3}$")
+SIGNATURE = re.compile(
+    r"^[—–-]{1,2}\s*[A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){0,3}$"
+    r"|^--\s*[A-Z][^!?]{0,80}$"  # "-- Todd Kulesza and the Go Team": an item's credit line
+)
 CALL_TO_ACTION = re.compile(
     r"(?:→|»|>>)\s*$|^(?:Listen|Watch|Read|Register|RSVP|Sign up|Subscribe|Learn more|Join|Buy|"
     r"Shop|Download|Try|Check out|Get (?:tickets|started|the app)|Apply|Book|Reserve|Click|"
@@ -108,7 +115,8 @@ BYLINE = re.compile(
 )
 PERSON_NAME = re.compile(r"^[A-Z][a-z’'-]+(?:\s+[A-Z][.a-z’'-]*){1,2}$")
 DATE_LINE = re.compile(
-    r"^(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?,?\s+)?"
+    r"^(?:(?:#|No\.\s*|Issue\s+#?)\d+\s*[—–|·-]\s*)?"  # "#586 — January 23, 2026"
+    r"(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?,?\s+)?"
     r"(?:\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+,?\s+\d{4}|\d{4}-\d{2}-\d{2}|"
     r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*,?\s+\d{4})$",
     re.I,
@@ -254,6 +262,18 @@ def plain_lead(text: str) -> str:
         return ""
     last = match.group(1)[:-1].rsplit(" ", 1)[-1].lower()
     return "" if last in _ABBREVIATIONS else match.group(1)
+
+
+_DASH_TITLE = re.compile(r"^\W*(\w[^—–]{2,110}?)\s+[—–]\s+\S")
+
+
+def dash_title(text: str) -> str:
+    """The title of a "Title — summary" item ("📄 Patching the Wii News Channel – Delightfully
+    niche…"), without its bullet; empty when the item does not open so."""
+    match = _DASH_TITLE.match(text)
+    if not match or words(match.group(1)) > 15 or _SENTENCE_END.search(match.group(1)):
+        return ""
+    return match.group(1).strip()
 
 
 def lead_title(lead: str, text: str) -> tuple[str, str]:

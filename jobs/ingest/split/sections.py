@@ -157,7 +157,7 @@ def counted_lists(blocks: list[Block]) -> tuple[set[int], set[int]]:
     items: set[int] = set()
     for i, block in enumerate(blocks):
         found = _COUNT.match(block.text) if block.kind == Kind.HEADING else None
-        if found is None:
+        if found is None or rules.JUNK_HEADING.match(block.text):
             continue
         word = found.group(1).lower()
         count = int(word) if word.isdigit() else _NUMBER_WORDS.get(word, 0)
@@ -167,3 +167,36 @@ def counted_lists(blocks: list[Block]) -> tuple[set[int], set[int]]:
             labels.add(i)
             items.update(body)
     return labels, items
+
+
+def item_lists(blocks: list[Block]) -> tuple[set[int], set[int]]:
+    """List items that are stories: three or more items straight under a heading (or under
+    its one-line intro ending in ":"), with no paragraph between them, of eight words or
+    more on average (two suffice in a brief that has such a list of three): a list of news
+    items or links with their summaries, not a story's
+    bullet points (which follow its opening paragraph). Gives the headings (labels, when
+    the list is all their section holds, and their intros) and the items."""
+    labels: set[int] = set()
+    found: set[int] = set()
+    runs: list[tuple[int, list[int], bool]] = []
+    for i, block in enumerate(blocks):
+        if block.kind != Kind.HEADING or rules.JUNK_HEADING.match(block.text):
+            continue
+        k = i + 1
+        intro = k < len(blocks) and blocks[k].kind == Kind.PARA and blocks[k].text.endswith(":")
+        k += intro  # "Some other interesting stories in the broader landscape:"
+        run = []
+        while k < len(blocks) and blocks[k].kind == Kind.ITEM:
+            run.append(k)
+            k += 1
+        if len(run) >= 2 and sum(rules.words(blocks[r].text) for r in run) >= 8 * len(run):
+            runs.append((i, run, k >= len(blocks) or blocks[k].kind == Kind.HEADING))
+            if intro:
+                labels.add(i + 1)
+    if not any(len(run) >= 3 for _, run, _ in runs):
+        return labels, found  # two items alone may be a story's bullet points
+    for i, run, whole in runs:
+        found.update(run)
+        if whole:
+            labels.add(i)
+    return labels, found

@@ -18,7 +18,8 @@ whatever the source did:
   except where the next line plainly continues the sentence (it opens in lower
   case or with punctuation);
 - a short line over or under a rule of dashes, equals signs or stars
-  (``What I'm reading`` / ``-----``) is a heading, as in Markdown.
+  (``What I'm reading`` / ``-----``) is a heading, as in Markdown, and a line
+  opening with a pictograph (``📄 Patching…``) is a list item.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ _RULE = re.compile(r"^\s*([-=*_—–])(?:\s*\1){2,}\s*$")
 _HEADING = re.compile(r"^\s*#{1,6}\s")
 _ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+\S")
 _CONTINUES = re.compile(r"^[a-z,.;:)\]’”/]|^[—–](?![—–-])|^-(?![-])\s")
+# "📄 Patching the Wii News Channel…", "😱 * PANIC RECOVERY": a pictograph for a bullet
+_PICTOGRAPH_BULLET = re.compile(
+    r"^\s*([\U0001F300-\U0001FAFF\u2600-\u27BF][\ufe0f\u200d\U0001F300-\U0001FAFF]*)\s*"
+    r"(?:[-*+•]\s+)?(?=[^\s*+•-])"
+)
 _CAPTION_CELL = re.compile(r"^\s*<https?://[^>\s]*>\s*[^\s<]")  # an image's link, then its caption
 _CREDIT = re.compile(r"(?i:Photograph(?:er)?|Illustration|Photo|Image|Credit)s?:|/[A-Z][\w ]+\s*$")
 
@@ -40,7 +46,14 @@ MIN_FULL_LINES = 10  # ... and at least this many lines of 60 characters or more
 
 def unify_addresses(text: str) -> str:
     """``( https://… )``, also over three lines, written as ``<https://…>``."""
-    return _PAREN_URL.sub(lambda m: f" <{m.group(1)}>", text) if "(" in text else text
+    if "(" not in text:
+        return text
+
+    def spaced(match: re.Match[str]) -> str:  # no space where it opens a line: no indent
+        glued = match.start() > 0 and text[match.start() - 1] not in " \n"
+        return f"{' ' if glued else ''}<{match.group(1)}>"
+
+    return _PAREN_URL.sub(spaced, text)
 
 
 def _width(line: str) -> int:
@@ -90,6 +103,9 @@ def text_lines(text: str) -> list[str]:
     caption = False  # the paragraph is an image's caption
     credited = False  # ... and its credit has been read: the caption ends there
     for line in [*_setext(lines), ""]:
+        bullet = _PICTOGRAPH_BULLET.match(line)
+        if bullet:
+            line = f"* {bullet.group(1)} {line[bullet.end() :]}"
         stripped = line.strip()
         continues = bool(_CONTINUES.match(stripped))
         starts_new = bool(
