@@ -177,3 +177,50 @@ def test_a_plain_text_list_of_items_gives_one_story_per_item_without_credits_or_
     ]
     assert all("--" not in s.text and "Curated" not in s.text for s in brief.stories)
     assert any(d.reason == "sponsor" and "QUERY BILLIONS" in d.text for d in brief.dropped)
+
+
+ESSAY = """Radar #791: The Eastern Surge
+
+Editorial: The Eastern Surge
+
+I wanted to take a moment to go through what has been a very fast week, from a new memory
+module to a round of funding for brain interfaces.
+
+Let’s run the forward pass.
+
+1. DeepSeek Engram: The Hash Map Moment
+
+First, the Engram paper, released on Monday, which offloads static patterns to a table.
+
+2. Brain-AI Interface (Merge Labs)
+
+Finally, a large funding round for a company that wants to bypass the keyboard altogether.
+
+AI Research
+
+Conditional Memory via Scalable Lookup: A New Axis of Sparsity for Large Language Models
+
+AI Lab: Example AI, Example University
+
+Summary: This paper proposes a conditional memory module that uses hashed lookups.
+
+Tournament Ranking for Open-Ended Agents
+
+AI Lab: Example Research
+
+Summary: This paper addresses the discrimination collapse in reinforcement learning.
+"""
+
+
+def test_numbered_sections_of_an_essay_are_stories_and_what_opens_them_is_an_intro():
+    brief = split_text(ESSAY)
+    titles = [s.title for s in brief.stories]
+    assert titles[:2] == ["DeepSeek Engram: The Hash Map Moment", "Brain-AI Interface (Merge Labs)"]
+    assert any(d.reason == "intro" and "forward pass" in d.text for d in brief.dropped)
+
+
+def test_a_title_over_an_item_s_fields_heads_a_story_that_keeps_its_fields():
+    brief = split_text(ESSAY)
+    paper = next(s for s in brief.stories if s.title.startswith("Conditional Memory"))
+    assert paper.text.startswith("AI Lab: Example AI") and "hashed lookups" in paper.text
+    assert [s.title for s in brief.stories][-1] == "Tournament Ranking for Open-Ended Agents"

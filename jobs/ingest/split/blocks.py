@@ -55,6 +55,7 @@ class Block:
     ends: bool = False  # a "Read more" link or a rule followed it: its item ends here
     opens_link: bool = False  # its first words are link text
     closes_link: bool = False  # its last words are link text
+    ordinal: int | None = None  # its number in a numbered list ("1. …")
 
 
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b\u200c\u034f\u2007\u202f]+")
@@ -79,7 +80,7 @@ _BARE_URL_END = re.compile(r"(?:\[\s*https?://[^\]\s]*\s*\]|<https?://[^>\s]*>)\
 # "…was written by women.[ example.org](https://example.org/list)": the item's source, last
 _MD_SOURCE_END = re.compile(r"\s*\[\s*(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\s*\]\([^)\s]*\)\s*$")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
-_MD_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+(.*)$")
+_MD_ITEM = re.compile(r"^\s*(?:[-*+•]|(\d{1,2})[.)])\s+(.*)$")
 _MD_RULE = re.compile(r"^\s*(?:[-*_—–=]\s*){3,}$")
 _MD_META = re.compile(r"^\*\*(?:From|To|Date|Sent|Source|Subject):\*\*", re.I)
 _MARKER = re.compile(r"^[↓→▶►■]+\s*")
@@ -124,7 +125,9 @@ def _text_block(line: str) -> Block | None:
         return Block(Kind.HEADING, heading.group(2).replace("**", ""), rank=len(heading.group(1)))
     item = _MD_ITEM.match(line)
     if item:
-        return Block(Kind.ITEM, item.group(1).replace("**", "").strip(), marked=True)
+        block = Block(Kind.ITEM, item.group(2).replace("**", "").strip(), marked=True)
+        block.ordinal = int(item.group(1)) if item.group(1) else None
+        return block
     if line.startswith("**") and line.endswith("**") and len(line) > 4:
         return Block(Kind.PARA, line.replace("**", "").strip(), bold=True, marked=True)
     lead = _BOLD_LEAD.match(line)

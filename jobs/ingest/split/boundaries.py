@@ -39,6 +39,16 @@ class Story:
     from_paragraph: bool = False  # a paragraph with no heading or lead-in began it
 
 
+def _opens_sections(block: Block, current: Story, stories: list[Story]) -> bool:
+    """``block`` is section "1." and ``current`` the heading over it with its intro."""
+    return (
+        block.ordinal == 1
+        and current is stories[-1]
+        and current.from_heading
+        and bool(current.paragraphs)
+    )
+
+
 def field_labels(blocks: list[Block]) -> set[str]:
     """Lead-ins that open a paragraph in two items or more ("AI Lab:", "Summary:"): the
     fields of each item, not the starts of stories."""
@@ -98,7 +108,10 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
         for block in blocks:
             if block.lead and norm(block.lead) in fields:
                 block.lead = ""  # "Summary:" opens a paragraph of its item, not a story
-    lead_mode = not numbered and sum(1 for b in blocks if b.kind == Kind.PARA and b.lead) >= 2
+    # two bold lead-ins make a brief of lead-ins; plain ones ("Renewing war. …") take three
+    marked = sum(1 for b in blocks if b.kind == Kind.PARA and b.lead and b.marked)
+    plain = sum(1 for b in blocks if b.kind == Kind.PARA and b.lead and not b.marked)
+    lead_mode = not numbered and (marked >= 2 or marked + plain >= 3)
     ended_mode = sum(b.ends for b in blocks) >= 3  # items end in "Read more"/"comments" links
     stories: list[Story] = []
     preamble: list[Block] = []
@@ -129,6 +142,9 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
                 dropped.append(Dropped("section", block.text))
                 continue
             skip_rank = None
+            if current is not None and _opens_sections(block, current, stories):
+                stories.pop()  # what a heading says before its sections "1.", "2.", …
+                dropped.append(Dropped("intro", "\n\n".join([current.title, *current.paragraphs])))
             current = None
             if i in quick_labels:
                 dropped.append(Dropped("label", block.text))
@@ -151,7 +167,13 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
             current = Story(title, block.anchor, from_heading=True)
             stories.append(current)
             continue
-        if skip_rank is not None and not sponsored and not numbered and _is_prose(block):
+        if (
+            skip_rank is not None
+            and not sponsored
+            and not numbered
+            and i > skipped_at + 1  # the first paragraph belongs to the skipped section
+            and _is_prose(block)
+        ):
             skip_rank = None  # prose after a market table or a promo: the news again
             current = _paragraph_story(block)
             stories.append(current)

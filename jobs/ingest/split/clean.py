@@ -110,6 +110,60 @@ def _drop_house_show(kept: list[Block], text: str, dropped: list[Dropped]) -> No
         del kept[heading:]
 
 
+_FIELD = re.compile(r"^([A-Z][\w&’' -]{0,24}):\s+\S")
+
+
+def _fields(blocks: list[Block]) -> set[str]:
+    """Label prefixes that open two lines or more ("AI Lab: …", "Summary: …"): the
+    fields of each item, so such lines are no headings."""
+    found = [m.group(1) for b in blocks if (m := _FIELD.match(b.text))]
+    return {f for f in found if found.count(f) >= 2 and rules.words(f) <= 3}
+
+
+def _mark_headings(kept: list[Block]) -> None:
+    """Make headings of the paragraphs that read as such: labels ("Afterthought:"), short
+    title-like lines, whole-bold lines, a title over an item's fields, and a lone numbered
+    list item between paragraphs ("1. DeepSeek Engram", a section of an essay)."""
+    fields = _fields(kept)
+    for index, block in enumerate(kept[:-1]):
+        following, previous = kept[index + 1], kept[index - 1] if index else None
+        field = _FIELD.match(block.text)
+        if field and field.group(1) in fields:
+            continue
+        after_headline = (
+            previous is not None
+            and rules.is_headline_item(previous)
+            and rules.words(block.text) > 3  # a dek, not a section label such as "Opinion"
+        )
+        label = (
+            rules.MORE_LABEL.match(block.text)
+            or rules.SPONSORED_LABEL.fullmatch(block.text)
+            or (block.text.endswith(":") and rules.words(block.text) <= 6 and not block.lead)
+            or rules.SALUTATION.match(block.text)
+        )
+        over_fields = (
+            (m := _FIELD.match(following.text)) is not None
+            and m.group(1) in fields
+            and rules.words(block.text) <= 25
+            and block.text[-1] not in ".,;:"
+        )
+        lone_item = (
+            block.kind == Kind.ITEM
+            and rules.is_title_like(block.text)
+            and following.kind == Kind.PARA
+            and previous is not None
+            and previous.kind == Kind.PARA
+        )
+        if (block.kind == Kind.PARA and (label or over_fields)) or lone_item:
+            block.kind, block.rank = Kind.HEADING, LINE_RANK
+            continue
+        if block.kind == Kind.PARA and not block.lead and not rules.is_headline_item(block):
+            if rules.is_title_like(block.text) and not block.linked and not after_headline:
+                block.kind, block.rank = Kind.HEADING, LINE_RANK
+            elif block.bold and rules.words(block.text) <= 30 and block.text[-1] not in ".,;:":
+                block.kind, block.rank = Kind.HEADING, BOLD_RANK
+
+
 def clean_blocks(
     blocks: list[Block], dropped: list[Dropped], template: frozenset[str] = frozenset()
 ) -> list[Block]:
@@ -208,26 +262,7 @@ def clean_blocks(
         if number is not None and (block.kind == Kind.HEADING or rules.is_title_like(text)):
             block.number, number = number, None
         kept.append(block)
-    for index, block in enumerate(kept[:-1]):
-        after_headline = (
-            index > 0
-            and rules.is_headline_item(kept[index - 1])
-            and rules.words(block.text) > 3  # a dek, not a section label such as "Opinion"
-        )
-        label = (
-            rules.MORE_LABEL.match(block.text)
-            or rules.SPONSORED_LABEL.fullmatch(block.text)
-            or (block.text.endswith(":") and rules.words(block.text) <= 6 and not block.lead)
-            or rules.SALUTATION.match(block.text)
-        )
-        if block.kind == Kind.PARA and label:  # "Hacker News ...", "Sponsored", "Afterthought:"
-            block.kind, block.rank = Kind.HEADING, LINE_RANK
-            continue
-        if block.kind == Kind.PARA and not block.lead and not rules.is_headline_item(block):
-            if rules.is_title_like(block.text) and not block.linked and not after_headline:
-                block.kind, block.rank = Kind.HEADING, LINE_RANK
-            elif block.bold and rules.words(block.text) <= 30 and block.text[-1] not in ".,;:":
-                block.kind, block.rank = Kind.HEADING, BOLD_RANK
+    _mark_headings(kept)
     last = kept[-1] if kept else None
     if last and last.text.endswith(":") and rules.words(last.text) <= 6 and not last.lead:
         dropped.append(Dropped("section", kept.pop().text))  # a label with nothing under it

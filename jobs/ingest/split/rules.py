@@ -207,8 +207,13 @@ def is_promo_section(label: str, body: list[str]) -> bool:
     return bool(label) and label.lower() in text.lower()
 
 
+PICTOGRAPH = re.compile(r"^[\U0001F300-\U0001FAFF\u2600-\u27BF][\ufe0f\u200d]*\s*")
+
+
 def is_title_like(text: str) -> bool:
-    """A short line that reads like a headline: few words, no closing full stop."""
+    """A short line that reads like a headline: few words, no closing full stop (a
+    pictograph before it, "🔎 AI Research", is a section's emblem)."""
+    text = PICTOGRAPH.sub("", text) or text
     return (
         1 <= words(text) <= 12
         and len(text) <= 100

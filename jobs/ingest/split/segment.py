@@ -59,6 +59,7 @@ _NOT_LOST = frozenset(
         "boilerplate",
         "table",
         "embed",
+        "intro",
     }
 )
 
