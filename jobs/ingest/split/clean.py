@@ -9,6 +9,7 @@ move onto the heading they label, and short title-like lines become headings.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from jobs.ingest.drafts import Dropped
 from jobs.ingest.split import rules
@@ -116,8 +117,8 @@ _FIELD = re.compile(r"^([A-Z][\w&’' -]{0,24}):\s+\S")
 def _fields(blocks: list[Block]) -> set[str]:
     """Label prefixes that open two lines or more ("AI Lab: …", "Summary: …"): the
     fields of each item, so such lines are no headings."""
-    found = [m.group(1) for b in blocks if (m := _FIELD.match(b.text))]
-    return {f for f in found if found.count(f) >= 2 and rules.words(f) <= 3}
+    found = Counter(m.group(1) for b in blocks if (m := _FIELD.match(b.text)))
+    return {f for f, count in found.items() if count >= 2 and rules.words(f) <= 3}
 
 
 def _mark_headings(kept: list[Block]) -> None:

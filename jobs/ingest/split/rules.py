@@ -178,12 +178,15 @@ def is_noise(text: str) -> bool:
     return len(text) < 300 and bool(BIO.search(text))
 
 
+_DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"^[-+−]?[$€£¥]?\d[\d,]*(?:\.\d+)?%?$")
 
 
 def is_data_row(text: str) -> bool:
     """A row of a market table ("S&P 500 Futures 6,958.5 -0.66%"): a short line whose
     words are mostly figures, two of them with a decimal point, a percent or a comma."""
+    if len(text) > 120 or not _DIGIT.search(text):
+        return False
     tokens = text.split()
     figures = [t for t in tokens if _NUMBER.match(t)]
     exact = [t for t in figures if any(c in t for c in ".,%")]

@@ -161,8 +161,11 @@ def counted_lists(blocks: list[Block]) -> tuple[set[int], set[int]]:
             continue
         word = found.group(1).lower()
         count = int(word) if word.isdigit() else _NUMBER_WORDS.get(word, 0)
-        body = [k for k in range(i + 1, len(blocks)) if blocks[k].kind != Kind.HEADING]
-        body = body[: next((n for n, k in enumerate(body) if k != i + 1 + n), len(body))]
+        body = []
+        for k in range(i + 1, len(blocks)):
+            if blocks[k].kind == Kind.HEADING:
+                break
+            body.append(k)
         if count >= 3 and len(body) == count:
             labels.add(i)
             items.update(body)
