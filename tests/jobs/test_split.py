@@ -368,3 +368,59 @@ def test_an_item_about_the_house_s_own_show_before_its_listen_now_line_is_no_sto
     brief = split_html(html)
     assert [s.title for s in brief.stories] == ["Markets steady", "Listening religiously"]
     assert any(d.reason == "promo" and "Mixed Signals" in d.text for d in brief.dropped)
+
+
+MORNING_HTML = """<html><head><title>The Morning: A trade truce</title></head><body>
+<table><tr><td><a href="https://x.test/web">View in browser</a> | <a
+href="https://x.test/app">Open in app</a></td></tr></table>
+<table><tr><td><p>Good morning. We’re covering the trade truce, a court ruling and the
+weather.</p></td></tr></table>
+<table><tr><td><p>By Jane Writer</p></td></tr></table>
+<table><tr><td><h2>A pause in the trade war</h2>
+<p>The United States and China agreed on Tuesday to suspend most of the tariffs they imposed
+this spring, a 90-day truce that sent stocks sharply higher around the world.</p>
+<p>The deal lowers American duties on Chinese goods to 30 percent, from 145 percent, officials
+said after two days of talks in Geneva.</p>
+<p><a href="https://x.test/read">Read the full story</a></p></td></tr></table>
+<table><tr><td><h2>The latest news</h2>
+<ul>
+<li><a href="https://x.test/1">Supreme Court</a>: The justices agreed to hear a challenge to the
+president’s firing of an agency head.</li>
+<li><a href="https://x.test/2">Storms</a>: Tornadoes killed at least 20 people across Kentucky
+and Missouri over the weekend.</li>
+<li><a href="https://x.test/3">Gaza</a>: Israel said it would let a limited amount of food into
+the territory after weeks of pressure.</li>
+<li><a href="https://x.test/4">Pope</a>: Leo XIV held his first audience with journalists and
+called for the release of jailed reporters.</li>
+</ul></td></tr></table>
+<table><tr><td><h2>Opinions</h2>
+<p><a href="https://x.test/o1">Tariffs were always a tax on Americans</a>, Paul Economist
+writes.</p>
+<p><a href="https://x.test/o2">The court should not rush this case</a>, Ann Lawyer argues.</p>
+</td></tr></table>
+<table><tr><td><p><strong>Sponsored</strong></p><p>Try our new app today and get 50% off your
+first month. Learn more.</p></td></tr></table>
+<table><tr><td><h2>Morning reads</h2>
+<p>A beekeeper in Vermont has spent 40 years breeding bees that survive the winter without help,
+and scientists are finally paying attention to his methods.</p></td></tr></table>
+<table><tr><td><p>Thanks for spending part of your morning with us. See you tomorrow. — Jane</p>
+<p>You received this email because you signed up for The Morning. <a
+href="https://x.test/u">Unsubscribe</a></p>
+<p>Example Media Company, 620 Eighth Avenue, New York, NY 10018</p></td></tr></table>
+</body></html>"""
+
+
+def test_an_email_briefing_gives_its_lead_its_news_list_and_its_link_notes_as_stories():
+    brief = split_html(MORNING_HTML)
+    assert [s.title for s in brief.stories] == [
+        "A pause in the trade war",
+        "Supreme Court",
+        "Storms",
+        "Gaza",
+        "Pope",
+        "Tariffs were always a tax on Americans, Paul Economist writes",
+        "The court should not rush this case, Ann Lawyer argues",
+        "Morning reads",
+    ]
+    assert all("50% off" not in s.text and "Thanks for" not in s.text for s in brief.stories)
+    assert any(d.reason == "label" and d.text == "The latest news" for d in brief.dropped)

@@ -207,9 +207,15 @@ class _Builder:
         self.link_chars = 0
         self.links = 0
         self.caption = False
+        self.words_seen = self.opens_link = self.closes_link = False
 
     def text(self, text: str | None, bold: bool, linked: bool) -> None:
         if text:
+            if text.strip():
+                if not self.words_seen:
+                    self.opens_link = linked
+                self.words_seen = True
+                self.closes_link = linked
             self.parts.append((text, bold))
             if linked:
                 self.link_chars += len(text.strip())
@@ -217,14 +223,14 @@ class _Builder:
     def flush(self) -> None:
         if not self.parts:
             return
-        text = clean_space("".join(t for t, _ in self.parts))
+        text = clean_space("".join(t for t, _ in self.parts).replace("\n", " "))
         if text:
             lead_parts: list[str] = []
             for part, bold in self.parts:
                 if not bold and part.strip():
                     break
                 lead_parts.append(part)
-            lead = clean_space("".join(lead_parts))
+            lead = clean_space("".join(lead_parts).replace("\n", " "))
             whole_bold = lead == text
             linked = self.link_chars >= len(text.replace(" ", "")) * 0.9
             if self.caption:
@@ -237,11 +243,13 @@ class _Builder:
             block = Block(kind, text, lead="" if whole_bold else lead, bold=whole_bold, rank=rank)
             block.anchor, block.linked, block.marked = self.anchor, linked, True
             block.links = self.links
+            block.opens_link, block.closes_link = self.opens_link, self.closes_link
             self.blocks.append(block)
         self.parts = []
         self.anchor = None
         self.link_chars = 0
         self.links = 0
+        self.words_seen = self.opens_link = self.closes_link = False
 
 
 def _walk(

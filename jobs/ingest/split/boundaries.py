@@ -130,6 +130,7 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
             and sponsored
             and skip_rank is not None
             and i == skipped_at + 1
+            and block.rank >= skip_rank  # a heading over the label's own is the next section
         ):
             dropped.append(Dropped("sponsor", block.text))  # the advertiser's name
             continue
@@ -205,7 +206,7 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
             continue
         if i in hits:
             title = rules.lead_title(block.lead, block.text)[0] if block.lead else ""
-            title = title or rules.dash_title(block.text) or rules.lead_title("", block.text)[0]
+            title = title or rules.item_title(block.text) or rules.lead_title("", block.text)[0]
             current = Story(title, block.anchor)
             current.paragraphs.append(block.text)
             stories.append(current)

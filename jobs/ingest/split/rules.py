@@ -20,7 +20,8 @@ INTRO = re.compile(
     re.I,
 )
 FOOTER = re.compile(
-    rf"^(?:Join the conversation|Thanks? (?:you )?for reading|You[{_Q}]re receiving this|"
+    r"^(?:Join the conversation|Thanks? (?:you )?for (?:reading|spending|joining)\b|"
+    rf"You[{_Q}]re receiving this|"
     rf"You (?:received|are receiving) this|This (?:email|message|newsletter) was sent to\b|"
     rf"Was this email forwarded|Manage your preferences|You[{_Q}]re on the free list\b|"
     r"Stop getting this (?:newsletter|email)|Change your email\b|"
@@ -273,15 +274,18 @@ def plain_lead(text: str) -> str:
 
 
 _DASH_TITLE = re.compile(r"^\W*(\w[^—–]{2,110}?)\s+[—–]\s+\S")
+_COLON_TITLE = re.compile(r"^\W*(\w[^:.!?]{1,50}):\s+\S")
 
 
-def dash_title(text: str) -> str:
-    """The title of a "Title — summary" item ("📄 Patching the Wii News Channel – Delightfully
-    niche…"), without its bullet; empty when the item does not open so."""
+def item_title(text: str) -> str:
+    """The title of a "Title — summary" or "Topic: summary" item ("📄 Patching the Wii News
+    Channel – Delightfully niche…", "Supreme Court: The justices agreed…"), without its
+    bullet; empty when the item does not open so."""
     match = _DASH_TITLE.match(text)
-    if not match or words(match.group(1)) > 15 or _SENTENCE_END.search(match.group(1)):
-        return ""
-    return match.group(1).strip()
+    if match and words(match.group(1)) <= 15 and not _SENTENCE_END.search(match.group(1)):
+        return match.group(1).strip()
+    match = _COLON_TITLE.match(text)
+    return match.group(1).strip() if match and words(match.group(1)) <= 5 else ""
 
 
 def lead_title(lead: str, text: str) -> tuple[str, str]:

@@ -172,34 +172,44 @@ def counted_lists(blocks: list[Block]) -> tuple[set[int], set[int]]:
     return labels, items
 
 
+def _is_link_note(block: Block) -> bool:
+    """A paragraph opening with its link ("<a>Tariffs were a tax</a>, Ann Lee writes.")."""
+    return block.kind == Kind.PARA and block.opens_link and rules.words(block.text) <= 60
+
+
 def item_lists(blocks: list[Block]) -> tuple[set[int], set[int]]:
     """List items that are stories: three or more items straight under a heading (or under
     its one-line intro ending in ":"), with no paragraph between them, of eight words or
     more on average (two suffice in a brief that has such a list of three): a list of news
-    items or links with their summaries, not a story's
-    bullet points (which follow its opening paragraph). Gives the headings (labels, when
-    the list is all their section holds, and their intros) and the items."""
-    labels: set[int] = set()
-    found: set[int] = set()
-    runs: list[tuple[int, list[int], bool]] = []
+    items or links with their summaries, not a story's bullet points (which follow its
+    opening paragraph). A section of two or more paragraphs that each open with their
+    link is such a list too. Gives the headings (labels, when the list is all their
+    section holds), their intros, and the items."""
+    runs: list[tuple[int, list[int], bool, bool]] = []
     for i, block in enumerate(blocks):
         if block.kind != Kind.HEADING or rules.JUNK_HEADING.match(block.text):
             continue
         k = i + 1
         intro = k < len(blocks) and blocks[k].kind == Kind.PARA and blocks[k].text.endswith(":")
         k += intro  # "Some other interesting stories in the broader landscape:"
+        notes = k < len(blocks) and _is_link_note(blocks[k])
         run = []
-        while k < len(blocks) and blocks[k].kind == Kind.ITEM:
+        while k < len(blocks) and (
+            _is_link_note(blocks[k]) if notes else blocks[k].kind == Kind.ITEM
+        ):
             run.append(k)
             k += 1
+        whole = k >= len(blocks) or blocks[k].kind == Kind.HEADING
+        if notes and not whole:
+            continue
         if len(run) >= 2 and sum(rules.words(blocks[r].text) for r in run) >= 8 * len(run):
-            runs.append((i, run, k >= len(blocks) or blocks[k].kind == Kind.HEADING))
-            if intro:
-                labels.add(i + 1)
-    if not any(len(run) >= 3 for _, run, _ in runs):
+            runs.append((i, run, whole, intro))
+    labels: set[int] = set()
+    found: set[int] = set()
+    if not any(len(run) >= 3 or _is_link_note(blocks[run[0]]) for _, run, _, _ in runs):
         return labels, found  # two items alone may be a story's bullet points
-    for i, run, whole in runs:
+    for i, run, whole, intro in runs:
         found.update(run)
-        if whole:
-            labels.add(i)
+        labels.update([i] if whole else [])
+        labels.update([i + 1] if intro else [])
     return labels, found
