@@ -224,3 +224,55 @@ def test_a_title_over_an_item_s_fields_heads_a_story_that_keeps_its_fields():
     paper = next(s for s in brief.stories if s.title.startswith("Conditional Memory"))
     assert paper.text.startswith("AI Lab: Example AI") and "hashed lookups" in paper.text
     assert [s.title for s in brief.stories][-1] == "Tournament Ranking for Open-Ended Agents"
+
+
+DAILY = """The Daily Briefing
+Tuesday, January 14, 2026
+
+View this email in your browser <https://example.com/web>
+
+Good morning. Here is what you need to know today.
+
+TOP NEWS
+
+Russia launches biggest drone attack in weeks
+Russia launched its largest drone attack in weeks overnight, knocking out power
+to hundreds of thousands of homes in three regions, officials said on Tuesday.
+<https://example.com/1>
+
+Senate confirms defence secretary
+The Senate confirmed the new defence secretary by a vote of 51 to 49 after a
+bitter debate over his record, handing the president a narrow victory.
+<https://example.com/2>
+
+Eurozone inflation slows
+Inflation in the eurozone slowed to 2.1% in December, giving the central bank
+room to cut interest rates again at its next meeting, economists said.
+<https://example.com/3>
+
+BUSINESS
+
+Carmaker recalls a million vehicles
+The carmaker is recalling more than a million vehicles worldwide over a
+software fault that can disable the rear-view camera, regulators said.
+<https://example.com/4>
+
+SPONSORED CONTENT
+
+Discover the new way to invest. Open an account in minutes and get your first
+trade free. Terms apply. <https://ads.example.com>
+
+You are receiving this newsletter because you subscribed. Unsubscribe
+<https://example.com/u>"""
+
+
+def test_a_wrapped_headline_over_its_paragraph_heads_its_own_story():
+    brief = split_text(DAILY)
+    assert [s.title for s in brief.stories] == [
+        "Russia launches biggest drone attack in weeks",
+        "Senate confirms defence secretary",
+        "Eurozone inflation slows",
+        "Carmaker recalls a million vehicles",
+    ]
+    assert brief.stories[0].text.startswith("Russia launched its largest drone attack")
+    assert all("first trade free" not in s.text for s in brief.stories)

@@ -16,7 +16,10 @@ _Q = "’'"  # apostrophes as they appear in real newsletters
 
 INTRO = re.compile(
     rf"^(?:Welcome (?:back )?to\b|Good (?:morning|afternoon|evening)\b|Hello\b|Hi,? |"
-    rf"In today[{_Q}]s (?:newsletter|edition|brief)|Today in\b)",
+    rf"In today[{_Q}]s (?:newsletter|edition|brief)|Today in\b|"
+    # the same greeting in the other languages of European briefings
+    r"Guten (?:Morgen|Tag|Abend)\b|Liebe Leserinnen\b|Bonjour\b|Chers lecteurs\b|"
+    r"Buenos d[ií]as\b|Buongiorno\b|Goedemorgen\b|Bom dia\b)",
     re.I,
 )
 FOOTER = re.compile(
@@ -35,6 +38,12 @@ FOOTER = re.compile(
     r"Regards|Sincerely|Yours)\b[^.!?\n]{0,30},$|"
     r"(?:Have a (?:wonderful|great|good|nice|lovely) (?:weekend|week|day)|Until next "
     r"(?:time|week))\b[^.!?\n]{0,20}[.!]?$|Forwarded this (?:message|email)\b|"
+    # the footer in the other languages of European briefings: "Sie erhalten diesen
+    # Newsletter, weil…", "Vous recevez cette lettre…", "Se désinscrire", "Abmelden"
+    r"Sie erhalten diese[nrs]? (?:Newsletter|E-Mail)|Newsletter abbestellen|Abmelden$|Impressum$|"
+    r"Vous recevez (?:cette|ce)\b|Se d[ée]sinscrire|Pour vous d[ée]sinscrire|"
+    r"Has recibido este|Darse de baja|Cancelar (?:la )?suscripci[oó]n|Hai ricevuto questa|"
+    r"Disiscriviti|Cancella l[’']iscrizione|U ontvangt deze|Afmelden$|"
     # a publisher's postal address: "Example Media Ltd., 3rd Floor, 18 High Street, London"
     rf"[\w .&’'-]{{2,60}}\b(?:Ltd|Inc|LLC|GmbH|Limited|PBC|Media)\.?,\s[^\n]{{0,80}}\d)",
     re.I,
@@ -273,7 +282,7 @@ def plain_lead(text: str) -> str:
     return "" if last in _ABBREVIATIONS else match.group(1)
 
 
-_DASH_TITLE = re.compile(r"^\W*(\w[^—–]{2,110}?)\s+[—–]\s+\S")
+_DASH_TITLE = re.compile(r"^\W*(\w[^—–|]{2,110}?)\s+[—–|]\s+\S")
 _COLON_TITLE = re.compile(r"^\W*(\w[^:.!?]{1,50}):\s+\S")
 
 

@@ -13,8 +13,9 @@ whatever the source did:
   its lines are then rejoined into paragraphs. A paragraph ends at a blank
   line, before a heading or a list item, before an indented line (a cell of the
   email's layout) and after a line of addresses only (the item's own link),
-  and after an image's caption (from a line opening with the image's address to
-  its credit, "Photographer: …"),
+  after a line that stops well short of the width (a headline, or the last line
+  of a paragraph) and after an image's caption (from a line opening with the
+  image's address to its credit, "Photographer: …"),
   except where the next line plainly continues the sentence (it opens in lower
   case or with punctuation);
 - a short line over or under a rule of dashes, equals signs or stars
@@ -97,8 +98,11 @@ def text_lines(text: str) -> list[str]:
     lines = unify_addresses(text).split("\n")
     if not is_hard_wrapped(text.split("\n")):  # widths as written, before addresses moved
         return lines
+    widths = sorted(w for line in lines if (w := _width(line)))
+    short = 0.6 * widths[len(widths) * 9 // 10] if widths else 0  # well short of the wrap
     paragraphs: list[str] = []
     group: list[str] = []
+    after_short = False  # the line before stopped well short of the width: its paragraph ended
     after_address = False  # the line before was addresses only
     caption = False  # the paragraph is an image's caption
     credited = False  # ... and its credit has been read: the caption ends there
@@ -115,7 +119,12 @@ def text_lines(text: str) -> list[str]:
             or _RULE.match(line)
             or (
                 not continues
-                and (after_address or credited or (line[:1] in " \t" and not caption))
+                and (
+                    after_address
+                    or (after_short and not stripped.startswith("<"))  # its link goes with it
+                    or credited
+                    or (line[:1] in " \t" and not caption)
+                )
                 and group
             )
         )
@@ -130,6 +139,12 @@ def text_lines(text: str) -> list[str]:
         else:
             group.append(stripped)
         after_address = _only_addresses(line)
+        after_short = (
+            bool(stripped)
+            and _width(line) < short
+            and not _URL.search(line)
+            and stripped[-1] not in ",;:(—–-"
+        )
         caption = caption or (len(group) == 1 and bool(_CAPTION_CELL.match(line)))
         credited = caption and (credited or bool(_CREDIT.search(_URL.sub("", line))))
     return paragraphs
