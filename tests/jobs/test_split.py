@@ -424,3 +424,51 @@ def test_an_email_briefing_gives_its_lead_its_news_list_and_its_link_notes_as_st
     ]
     assert all("50% off" not in s.text and "Thanks for" not in s.text for s in brief.stories)
     assert any(d.reason == "label" and d.text == "The latest news" for d in brief.dropped)
+
+
+PAGE_HTML = """<!DOCTYPE html><html><head><title>Morning briefing: what we know on day 400 | Example
+News</title></head>
+<body>
+<header><nav><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li><li><a
+href="/politics">Politics</a></li><li><a href="/business">Business</a></li><li><a
+href="/sport">Sport</a></li></ul></nav>
+<a href="/subscribe">Subscribe</a> <a href="/login">Sign in</a></header>
+<main><article>
+<h1>Morning briefing: what we know on day 400</h1>
+<p class="byline">By <a href="/a">Sam Reporter</a></p>
+<p><time>Tue 14 Jan 2026 06.00 GMT</time></p>
+<div class="share"><a href="#">Share on Facebook</a> <a href="#">Share on X</a> <a
+href="#">Share via Email</a></div>
+<ul>
+<li><p><strong>Russia launched its largest drone attack in weeks overnight</strong>, officials
+said, knocking out power to hundreds of thousands of homes in three regions.</p></li>
+<li><p><strong>The president said talks would resume in Geneva next week</strong>, after a call
+with his counterpart that lasted more than two hours.</p></li>
+<li><p><strong>Parliament approved a new mobilisation law</strong> lowering the age of
+conscription to 23, in a vote that split the governing party.</p></li>
+<li><p><strong>The EU agreed a further €50bn in aid</strong>, to be paid over four years and
+tied to reforms of the courts and the customs service.</p></li>
+</ul>
+<figure><img src="x.jpg"><figcaption>Rescuers at the site of a strike. Photograph: Jane
+Doe/Reuters</figcaption></figure>
+</article></main>
+<aside><h2>Most viewed</h2><ol><li><a href="/1">Celebrity does a thing</a></li><li><a
+href="/2">Ten recipes for winter</a></li><li><a href="/3">Football club sacks
+manager</a></li></ol></aside>
+<footer><p>© 2026 Example News Ltd. All rights reserved.</p><ul><li><a href="/privacy">Privacy
+policy</a></li><li><a href="/terms">Terms</a></li><li><a href="/contact">Contact
+us</a></li></ul></footer>
+</body></html>"""
+
+
+def test_a_saved_briefing_page_keeps_its_bullets_and_drops_its_site_around_them():
+    brief = split_html(PAGE_HTML)
+    assert [s.title for s in brief.stories] == [
+        "Russia launched its largest drone attack in weeks overnight",
+        "The president said talks would resume in Geneva next week",
+        "Parliament approved a new mobilisation law",
+        "The EU agreed a further €50bn in aid",
+    ]
+    reasons = {d.text: d.reason for d in brief.dropped}
+    assert reasons["Home"] == "navigation" and reasons["Privacy policy"] == "footer"
+    assert all("Celebrity" not in s.text and "Photograph" not in s.text for s in brief.stories)

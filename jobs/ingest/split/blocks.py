@@ -56,6 +56,7 @@ class Block:
     opens_link: bool = False  # its first words are link text
     closes_link: bool = False  # its last words are link text
     ordinal: int | None = None  # its number in a numbered list ("1. …")
+    region: str = ""  # "navigation" or "footer": inside a web page's <nav> or <footer>
 
 
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b\u200c\u034f\u2007\u202f]+")
@@ -191,7 +192,13 @@ _SKIP_TAGS = frozenset(
      "button", "select"}
 )  # fmt: skip
 _BOLD_TAGS = frozenset({"strong", "b"})
-_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|max-height\s*:\s*0", re.I)
+_HIDDEN = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|max-height\s*:\s*0|mso-hide\s*:\s*all|"
+    r"(?:font-size|opacity)\s*:\s*0(?:\.0+)?(?:px|pt|em)?\s*(?:;|!|$)",
+    re.I,
+)
+# a page's own navigation and footer, not the brief's: dropped with that reason
+_REGIONS = {"nav": "navigation", "footer": "footer"}
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 _CAPTION_CLASS = re.compile(r"caption|credit", re.I)
 
@@ -207,6 +214,7 @@ class _Builder:
         self.link_chars = 0
         self.links = 0
         self.caption = False
+        self.region = ""
         self.words_seen = self.opens_link = self.closes_link = False
 
     def text(self, text: str | None, bold: bool, linked: bool) -> None:
@@ -244,6 +252,7 @@ class _Builder:
             block.anchor, block.linked, block.marked = self.anchor, linked, True
             block.links = self.links
             block.opens_link, block.closes_link = self.opens_link, self.closes_link
+            block.region = self.region
             self.blocks.append(block)
         self.parts = []
         self.anchor = None
@@ -268,7 +277,8 @@ def _walk(
             out.text(" ", bold, linked)
         out.text(el.tail, bold, linked)
         return
-    saved_tag = out.tag
+    saved_tag, saved_region = out.tag, out.region
+    out.region = _REGIONS.get(tag, out.region)
     if is_block:
         out.flush()
         out.tag = tag
@@ -289,6 +299,7 @@ def _walk(
         out.flush()
         out.caption = caption
         out.tag = saved_tag
+    out.region = saved_region
     out.text(el.tail, bold, linked)
 
 

@@ -179,8 +179,8 @@ def clean_blocks(
     links = navigation(blocks)
     for index, block in enumerate(blocks):
         text = block.text
-        if index in links:
-            dropped.append(Dropped("navigation", text))
+        if index in links or block.region:
+            dropped.append(Dropped(block.region or "navigation", text))
             continue
         if (
             template
