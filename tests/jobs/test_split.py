@@ -472,3 +472,16 @@ def test_a_saved_briefing_page_keeps_its_bullets_and_drops_its_site_around_them(
     reasons = {d.text: d.reason for d in brief.dropped}
     assert reasons["Home"] == "navigation" and reasons["Privacy policy"] == "footer"
     assert all("Celebrity" not in s.text and "Photograph" not in s.text for s in brief.stories)
+
+
+def test_an_email_s_headings_bold_by_style_start_its_stories():
+    html = """<title>Evening notes</title><table>
+<tr><td style="font-family:Georgia;font-weight:700;font-size:22px">Rates held</td></tr>
+<tr><td>The central bank kept its key rate unchanged on Tuesday, citing inflation.</td></tr>
+<tr><td style="font-weight: bold">Storm reaches the coast</td></tr>
+<tr><td>A storm made landfall overnight, cutting power to thousands of homes.</td></tr>
+<tr><td><span style="display:block;font-size:0;max-height:0;mso-hide:all">Preview</span></td></tr>
+</table>"""
+    brief = split_html(html)
+    assert [s.title for s in brief.stories] == ["Rates held", "Storm reaches the coast"]
+    assert all("Preview" not in s.text for s in brief.stories)

@@ -197,6 +197,8 @@ _HIDDEN = re.compile(
     r"(?:font-size|opacity)\s*:\s*0(?:\.0+)?(?:px|pt|em)?\s*(?:;|!|$)",
     re.I,
 )
+# an email's headings are often bold by style, not by <b>: a whole short block so is bold
+_BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|bolder|[6-9]00)\b", re.I)
 # a page's own navigation and footer, not the brief's: dropped with that reason
 _REGIONS = {"nav": "navigation", "footer": "footer"}
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
@@ -215,6 +217,8 @@ class _Builder:
         self.links = 0
         self.caption = False
         self.region = ""
+        self.styled = 0  # depth of elements bold by style
+        self.styled_chars = 0
         self.words_seen = self.opens_link = self.closes_link = False
 
     def text(self, text: str | None, bold: bool, linked: bool) -> None:
@@ -227,6 +231,8 @@ class _Builder:
             self.parts.append((text, bold))
             if linked:
                 self.link_chars += len(text.strip())
+            if self.styled:
+                self.styled_chars += len(text.strip())
 
     def flush(self) -> None:
         if not self.parts:
@@ -239,8 +245,9 @@ class _Builder:
                     break
                 lead_parts.append(part)
             lead = clean_space("".join(lead_parts).replace("\n", " "))
-            whole_bold = lead == text
             linked = self.link_chars >= len(text.replace(" ", "")) * 0.9
+            styled = self.styled_chars >= len(text.replace(" ", "")) * 0.9 and len(text) <= 150
+            whole_bold = lead == text or (styled and not linked)  # a linked one is a headline
             if self.caption:
                 kind = Kind.CAPTION
             elif self.tag[0] == "h" and self.tag[1:].isdigit():
@@ -248,7 +255,8 @@ class _Builder:
             else:
                 kind = Kind.ITEM if self.tag in {"li", "dd"} else Kind.PARA
             rank = int(self.tag[1]) if kind == Kind.HEADING else 0
-            block = Block(kind, text, lead="" if whole_bold else lead, bold=whole_bold, rank=rank)
+            lead = "" if whole_bold else lead
+            block = Block(kind, text, lead=lead, bold=whole_bold, rank=rank)
             block.anchor, block.linked, block.marked = self.anchor, linked, True
             block.links = self.links
             block.opens_link, block.closes_link = self.opens_link, self.closes_link
@@ -256,7 +264,7 @@ class _Builder:
             self.blocks.append(block)
         self.parts = []
         self.anchor = None
-        self.link_chars = 0
+        self.link_chars = self.styled_chars = 0
         self.links = 0
         self.words_seen = self.opens_link = self.closes_link = False
 
@@ -292,9 +300,12 @@ def _walk(
     inner_linked = linked or (tag == "a" and bool(el.get("href")))
     if tag == "a" and el.get("href"):
         out.links += 1
+    styled = bool(_BOLD_STYLE.search(el.get("style", "")))
+    out.styled += styled
     out.text(el.text, inner_bold, inner_linked)
     for child in el:
         _walk(child, out, inner_bold, inner_linked, out.caption if is_block else caption)
+    out.styled -= styled
     if is_block:
         out.flush()
         out.caption = caption
