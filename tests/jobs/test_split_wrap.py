@@ -276,3 +276,63 @@ def test_a_wrapped_headline_over_its_paragraph_heads_its_own_story():
     ]
     assert brief.stories[0].text.startswith("Russia launched its largest drone attack")
     assert all("first trade free" not in s.text for s in brief.stories)
+
+
+WEEKEND = """Welcome to the weekend!
+
+ Big Ideas
+
+In 2021 a small trade office in the Baltics opened, and the largest power in the region
+answered with a boycott that spurred the bloc to invent a new tool against coercion. Now
+the same tool may be turned on an old ally, our columnist writes.
+
+ <https://x.test/essay>
+ Weekend Essay  <https://x.test/essay>
+ An Untethered Ally Is Expanding a Rival's Sphere  <https://x.test/essay>
+By ignoring the rules-based order, the ally is giving its rival an opening.
+ <https://x.test/essay>
+ Read the Story  <https://x.test/essay>
+
+Finance is wasting a generation of talent. A Dutch historian says that too many of the
+brightest graduates are funneled into finance instead of problems that matter.
+
+ Weekend Interview
+ <https://x.test/interview>
+ The Historian Who Says Finance Is Wasting a Generation of Talent
+<https://x.test/interview>
+
+ Is It Worth It?
+
+A diet soda: Gross, mom. Across the soda aisle, diet is out and zero sugar is in as the
+latter's branding resonates with younger consumers.
+
+A chile oil sundae: If you dare! Social media have diners seeking out flavors their
+parents would rarely have considered.
+
+A glass of premium water: Sommeliers think so. A bottler employs four water tasters to
+persuade consumers to pay for something that is free from the tap.
+
+ One Last Thing
+
+A science fiction writer revisits his work with a famous director, from inventing a robot
+character to grappling with the director's seriousness about machine intelligence.
+"""
+
+
+def test_a_teaser_card_after_its_paragraph_names_that_story_and_starts_none():
+    brief = split_text(WEEKEND)
+    titles = [s.title for s in brief.stories]
+    assert titles[0] == "An Untethered Ally Is Expanding a Rival's Sphere"
+    assert brief.stories[0].text.startswith("In 2021 a small trade office")
+    assert not any(t.startswith("The Historian") for t in titles)  # the paragraph's own link
+    assert any(d.reason == "card" and d.text.startswith("By ignoring") for d in brief.dropped)
+
+
+def test_topic_leads_in_a_row_are_stories_and_a_plain_label_is_no_byline():
+    titles = [s.title for s in split_text(WEEKEND).stories]
+    assert titles[-4:] == [
+        "A diet soda",
+        "A chile oil sundae",
+        "A glass of premium water",
+        "One Last Thing",
+    ]

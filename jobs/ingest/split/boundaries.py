@@ -39,6 +39,32 @@ class Story:
     from_paragraph: bool = False  # a paragraph with no heading or lead-in began it
 
 
+def _is_dek(block: Block | None) -> bool:
+    """A teaser card's dek: one short sentence under a linked headline, then "Read the
+    story" ("By ignoring the rules-based order, the US is giving Beijing an opening.")."""
+    return (
+        block is not None
+        and block.kind == Kind.PARA
+        and block.ends
+        and not block.links
+        and rules.words(block.text) <= 30
+        and block.text[-1] in ".?"
+    )
+
+
+def _kickers(blocks: list[Block]) -> set[int]:
+    """A teaser card's kicker: a linked label of three words or fewer over its linked
+    headline and dek ("Weekend Essay")."""
+    return {
+        i
+        for i in range(len(blocks) - 2)
+        if blocks[i].linked
+        and rules.words(blocks[i].text) <= 3
+        and rules.is_headline_item(blocks[i + 1])
+        and _is_dek(blocks[i + 2])
+    }
+
+
 def _opens_sections(block: Block, current: Story, stories: list[Story]) -> bool:
     """``block`` is section "1." and ``current`` the heading over it with its intro."""
     return (
@@ -121,6 +147,7 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
     sponsored = False  # the section being skipped is an ad
     skipped_at = -1  # where it began
     unheaded = False  # in a run of stories begun by paragraphs, with no heading since
+    card_parts = _kickers(blocks)  # a teaser card's kicker and dek, once its headline is read
     for i, block in enumerate(blocks):
         following = blocks[i + 1] if i + 1 < len(blocks) else None
         ended, previous_ended = block.ends, ended
@@ -196,6 +223,30 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
             current = _paragraph_story(block)
             stories.append(current)
             unheaded = True
+            continue
+        if i in card_parts:
+            dropped.append(Dropped("card", block.text))
+            continue
+        if (
+            rules.is_headline_item(block)
+            and _is_dek(following)
+            and current
+            and current.paragraphs
+            and not current.headline_only
+        ):  # a teaser card after the story it names
+            current.title = rules.clean_title(block.text)
+            dropped.append(Dropped("card", block.text))
+            card_parts.add(i + 1)
+            continue
+        last = stories[-1] if stories else None
+        if (
+            rules.is_headline_item(block)
+            and last is not None
+            and not last.headline_only
+            and last.paragraphs
+            and rules.restates(block.text, last.paragraphs[-1])
+        ):
+            dropped.append(Dropped("card", block.text))  # the link of the story above
             continue
         if rules.is_headline_item(block):
             current = Story(rules.clean_title(block.text), block.anchor, [block.text], True)

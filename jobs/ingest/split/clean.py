@@ -71,7 +71,7 @@ def _among_labels(kept: list[Block], i: int) -> bool:
         and after[1].rank == kept[i].rank
         and after[1].number is None
         and rules.words(after[1].text) <= 4
-        and not (len(after) == 3 and rules.PERSON_NAME.match(after[2].text))
+        and not (len(after) == 3 and rules.is_person_name(after[2].text))
     )
 
 
@@ -270,7 +270,7 @@ def clean_blocks(
     bylines = {
         i
         for i in range(1, len(kept))
-        if rules.PERSON_NAME.match(kept[i].text)
+        if rules.is_person_name(kept[i].text)
         and _under_headline(kept, i)
         and not _among_labels(kept, i)
     }  # the author's name under a headline
@@ -279,7 +279,17 @@ def clean_blocks(
 
 
 def fill_leads(blocks: list[Block]) -> None:
-    """Fill in lead-ins of unformatted paragraphs ("Renewing war. The Israeli military ...")."""
-    for block in blocks:
-        if block.kind == Kind.PARA and not block.marked and not block.lead and not block.linked:
-            block.lead = rules.plain_lead(block.text)
+    """Fill in lead-ins of unformatted paragraphs ("Renewing war. The Israeli military ..."),
+    and topic leads ("A Diet Coke: Gross, mom.") where two paragraphs in a row open so."""
+    plain = [b.kind == Kind.PARA and not b.marked and not b.lead and not b.linked for b in blocks]
+    colon = [p and bool(rules.COLON_LEAD.match(b.text)) for p, b in zip(plain, blocks, strict=True)]
+    for i, block in enumerate(blocks):
+        if not plain[i]:
+            continue
+        block.lead = rules.plain_lead(block.text)
+        run = (i > 0 and (colon[i - 1] or bool(blocks[i - 1].lead))) or (
+            i + 1 < len(blocks) and colon[i + 1]
+        )
+        if colon[i] and run and not block.lead:
+            found = rules.COLON_LEAD.match(block.text)
+            block.lead = found.group(1) + ":" if found and rules.words(found.group(1)) <= 6 else ""

@@ -123,7 +123,51 @@ BYLINE = re.compile(
     r"(?:(?:,|\s+and|\s+&)\s+[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,3})*"
     r"(?:\s*[•|·,–—-]\s*.{0,40})?$"
 )
-PERSON_NAME = re.compile(r"^[A-Z][a-z’'-]+(?:\s+[A-Z][.a-z’'-]*){1,2}$")
+_PERSON_NAME = re.compile(r"^[A-Z][a-z’'-]+(?:\s+[A-Z][.a-z’'-]*){1,2}$")
+# words of section labels, never of a name: "One Last Thing", "Before You Go", "More Opinions"
+_LABEL_WORDS = frozenset(
+    [
+        "one",
+        "two",
+        "three",
+        "last",
+        "first",
+        "next",
+        "more",
+        "most",
+        "top",
+        "best",
+        "big",
+        "before",
+        "after",
+        "you",
+        "your",
+        "our",
+        "what",
+        "the",
+        "this",
+        "that",
+        "thing",
+        "things",
+        "news",
+        "today",
+        "week",
+        "day",
+        "take",
+        "read",
+        "go",
+        "know",
+    ]
+)
+
+
+def is_person_name(text: str) -> bool:
+    """A bare name under a headline ("Mary Ellen Klas"), not a label of plain words."""
+    return bool(_PERSON_NAME.match(text)) and not any(
+        w.lower() in _LABEL_WORDS for w in text.split()
+    )
+
+
 DATE_LINE = re.compile(
     r"^(?:(?:#|No\.\s*|Issue\s+#?)\d+\s*[—–|·-]\s*)?"  # "#586 — January 23, 2026"
     r"(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?,?\s+)?"
@@ -154,6 +198,8 @@ SOURCE_SUFFIX = re.compile(r"\s+[—–-]\s+(?:www\.)?[\w-]+(?:\.[\w-]+)+\b.*$")
 SCORE_PREFIX = re.compile(r"^\[\d+(?:\.\d+)?\]\s*")
 PLAIN_LEAD = re.compile(r"^([A-Z‘“\"][^.?!:;\n]{0,70}?[a-z0-9’'”\"][.?!])\s+(?=[A-Z‘“\"])")
 CAPS_LEAD = re.compile(r"^([A-Z‘“\"][A-Z0-9‘’'“”\"&,.\- ]{2,60}):\s+(?=\S)")
+# "A Diet Coke: Gross, mom. …": a short topic, a colon, a capital
+COLON_LEAD = re.compile(r"^([A-Z‘“\"][^.?!:;\n]{1,50}?[\w’'”\"]):\s+(?=[A-Z‘“\"])")
 _SENTENCE_END = re.compile(r"[.?!][”\"’']?\s+(?=[A-Z“\"‘])")
 _ABBREVIATIONS = frozenset(
     {"mr", "mrs", "ms", "dr", "st", "gen", "sen", "rep", "gov", "lt", "col", "sgt", "jan", "feb",
@@ -244,10 +290,23 @@ def is_headline_item(block: Block) -> bool:
         or block.bold
         or block.lead
         or words(text) > 30
-        or text[-1] in ".!?:"
+        or text[-1] in ".!:"
+        or (text[-1] == "?" and not (block.linked and words(text) <= 15))  # a linked question
     ):
         return False
     return block.linked or bool(SOURCE_SUFFIX.search(text))
+
+
+_CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def restates(headline: str, paragraph: str) -> bool:
+    """Whether most of a headline's words (of four letters or more) are in the paragraph:
+    "The Historian Who Says Finance Is Wasting a Generation of Talent" under "Finance is
+    wasting a generation of talent. Dutch historian…" is that paragraph's own link."""
+    wanted = {w.lower() for w in _CONTENT_WORD.findall(headline)}
+    found = {w.lower() for w in _CONTENT_WORD.findall(paragraph)}
+    return len(wanted) >= 3 and len(wanted & found) >= 0.7 * len(wanted)
 
 
 def clean_title(text: str) -> str:

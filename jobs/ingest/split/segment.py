@@ -60,6 +60,7 @@ _NOT_LOST = frozenset(
         "table",
         "embed",
         "intro",
+        "card",
     }
 )
 

@@ -38,7 +38,8 @@ _PICTOGRAPH_BULLET = re.compile(
     r"^\s*([\U0001F300-\U0001FAFF\u2600-\u27BF][\ufe0f\u200d\U0001F300-\U0001FAFF]*)\s*"
     r"(?:[-*+•]\s+)?(?=[^\s*+•-])"
 )
-_CAPTION_CELL = re.compile(r"^\s*<https?://[^>\s]*>\s*[^\s<]")  # an image's link, then its caption
+_CAPTION_CELL = re.compile(r"^\s*<https?://[^>\s]*>\s*[A-Z“\"‘]")  # an image's link, its caption
+_LINK_GOES_ON = re.compile(r"^\s*<https?://[^>\s]*>\s*[,.;:)]")  # "<https://…>. That makes…"
 _CREDIT = re.compile(r"(?i:Photograph(?:er)?|Illustration|Photo|Image|Credit)s?:|/[A-Z][\w ]+\s*$")
 
 WRAP_WIDTH = 100  # a hard-wrapped text has (almost) no line longer than this
@@ -93,6 +94,17 @@ def _setext(lines: list[str]) -> list[str]:
     return out
 
 
+def _is_linked_title(line: str) -> bool:
+    """A line that is a short title and its link ("Weekend Essay <https://…>")."""
+    text = _URL.sub("", line).strip()
+    return (
+        bool(text)
+        and len(text.split()) <= 10
+        and text[-1] not in ".,;:"
+        and bool(re.search(r"<https?://[^>\s]*>\s*$", line))
+    )
+
+
 def text_lines(text: str) -> list[str]:
     """The paragraphs, headings and list items of a text, one per line."""
     lines = unify_addresses(text).split("\n")
@@ -111,7 +123,7 @@ def text_lines(text: str) -> list[str]:
         if bullet:
             line = f"* {bullet.group(1)} {line[bullet.end() :]}"
         stripped = line.strip()
-        continues = bool(_CONTINUES.match(stripped))
+        continues = bool(_CONTINUES.match(stripped) or _LINK_GOES_ON.match(line))
         starts_new = bool(
             not stripped
             or _HEADING.match(line)
@@ -139,11 +151,9 @@ def text_lines(text: str) -> list[str]:
         else:
             group.append(stripped)
         after_address = _only_addresses(line)
-        after_short = (
-            bool(stripped)
-            and _width(line) < short
-            and not _URL.search(line)
-            and stripped[-1] not in ",;:(—–-"
+        after_short = bool(stripped) and (
+            (_width(line) < short and stripped[-1] not in ",;:(—–-" and not _URL.search(line))
+            or _is_linked_title(line)  # a card's title and its link, "Weekend Essay <https://…>"
         )
         caption = caption or (len(group) == 1 and bool(_CAPTION_CELL.match(line)))
         credited = caption and (credited or bool(_CREDIT.search(_URL.sub("", line))))
