@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from jobs.ingest.drafts import Dropped
-from jobs.ingest.split import rules
+from jobs.ingest.split import rules, titles
 from jobs.ingest.split.blocks import BOLD_RANK, Block, Kind
 from jobs.ingest.split.clean import norm
 from jobs.ingest.split.sections import (
@@ -60,7 +60,7 @@ def _kickers(blocks: list[Block]) -> set[int]:
         for i in range(len(blocks) - 2)
         if blocks[i].linked
         and rules.words(blocks[i].text) <= 3
-        and rules.is_headline_item(blocks[i + 1])
+        and titles.is_headline_item(blocks[i + 1])
         and _is_dek(blocks[i + 2])
     }
 
@@ -83,7 +83,7 @@ def field_labels(blocks: list[Block]) -> set[str]:
 
 
 def _starts_story(block: Block, lead_mode: bool) -> bool:
-    return (lead_mode and block.kind == Kind.PARA and bool(block.lead)) or rules.is_headline_item(
+    return (lead_mode and block.kind == Kind.PARA and bool(block.lead)) or titles.is_headline_item(
         block
     )
 
@@ -97,7 +97,7 @@ def _has_content(blocks: list[Block], i: int) -> bool:
     for block in blocks[i + 1 :]:
         if block.kind == Kind.HEADING:
             return False
-        if rules.words(block.text) >= 8 or rules.is_headline_item(block):
+        if rules.words(block.text) >= 8 or titles.is_headline_item(block):
             return True
     return False
 
@@ -114,7 +114,7 @@ def _is_prose(block: Block) -> bool:
 
 def _paragraph_story(block: Block) -> Story:
     """A story begun by a paragraph with no heading over it."""
-    title = rules.lead_title(block.lead, block.text)[0]
+    title = titles.lead_title(block.lead, block.text)[0]
     return Story(title, block.anchor, [block.text], from_paragraph=True)
 
 
@@ -184,7 +184,7 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
                 skipped_at = i
                 dropped.append(Dropped("sponsor" if sponsored else "section", block.text))
                 continue
-            title = rules.clean_title(block.text)
+            title = titles.clean_title(block.text)
             if block.linked and block.rank <= 6:  # a linked headline, maybe with a summary
                 current = Story(title, block.anchor, headline_only=True, from_heading=True)
                 stories.append(current)
@@ -218,7 +218,7 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
             and current.from_paragraph
             and block.kind == Kind.PARA
             and rules.words(block.text) >= 25
-            and not rules.CONTINUATION.match(block.text)
+            and not titles.CONTINUATION.match(block.text)
         ):  # in a run of unheaded paragraphs, each new subject is a story
             current = _paragraph_story(block)
             stories.append(current)
@@ -228,36 +228,36 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
             dropped.append(Dropped("card", block.text))
             continue
         if (
-            rules.is_headline_item(block)
+            titles.is_headline_item(block)
             and _is_dek(following)
             and current
             and current.paragraphs
             and not current.headline_only
         ):  # a teaser card after the story it names
-            current.title = rules.clean_title(block.text)
+            current.title = titles.clean_title(block.text)
             dropped.append(Dropped("card", block.text))
             card_parts.add(i + 1)
             continue
         last = stories[-1] if stories else None
         if (
-            rules.is_headline_item(block)
+            titles.is_headline_item(block)
             and last is not None
             and not last.headline_only
             and last.paragraphs
-            and rules.restates(block.text, last.paragraphs[-1])
+            and titles.restates(block.text, last.paragraphs[-1])
         ):
             dropped.append(Dropped("card", block.text))  # the link of the story above
             continue
-        if rules.is_headline_item(block):
-            current = Story(rules.clean_title(block.text), block.anchor, [block.text], True)
+        if titles.is_headline_item(block):
+            current = Story(titles.clean_title(block.text), block.anchor, [block.text], True)
             stories.append(current)  # a summary paragraph may follow
             continue
         if i in quick_labels:  # a list's intro ("Some other interesting stories:")
             dropped.append(Dropped("label", block.text))
             continue
         if i in hits:
-            title = rules.lead_title(block.lead, block.text)[0] if block.lead else ""
-            title = title or rules.item_title(block.text) or rules.lead_title("", block.text)[0]
+            title = titles.lead_title(block.lead, block.text)[0] if block.lead else ""
+            title = title or titles.item_title(block.text) or titles.lead_title("", block.text)[0]
             current = Story(title, block.anchor)
             current.paragraphs.append(block.text)
             stories.append(current)
@@ -270,7 +270,7 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
             and block.kind == Kind.PARA
             and (stories or first_item)
         ):
-            current = Story(rules.lead_title(block.lead, block.text)[0], block.anchor)
+            current = Story(titles.lead_title(block.lead, block.text)[0], block.anchor)
             current.paragraphs.append(block.text)
             current.from_paragraph = unheaded
             stories.append(current)
@@ -286,7 +286,7 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
             ):
                 current.paragraphs.append(block.text)
                 continue
-            story_title, body = rules.lead_title(block.lead, block.text)
+            story_title, body = titles.lead_title(block.lead, block.text)
             current = Story(story_title, block.anchor, [body])
             stories.append(current)
             continue

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 
 from jobs.ingest.drafts import Dropped
-from jobs.ingest.split import rules
+from jobs.ingest.split import rules, titles
 from jobs.ingest.split.blocks import BOLD_RANK, LINE_RANK, Block, Kind
 from jobs.ingest.split.layout import MIN_WORDS, layout_key
 
@@ -52,9 +52,9 @@ def _under_headline(kept: list[Block], i: int) -> bool:
         return True
     following = kept[i + 1] if i + 1 < len(kept) else None
     return (
-        rules.is_headline_item(kept[i - 1])
+        titles.is_headline_item(kept[i - 1])
         and following is not None
-        and (following.kind == Kind.HEADING or rules.is_headline_item(following))
+        and (following.kind == Kind.HEADING or titles.is_headline_item(following))
     )
 
 
@@ -133,7 +133,7 @@ def _mark_headings(kept: list[Block]) -> None:
             continue
         after_headline = (
             previous is not None
-            and rules.is_headline_item(previous)
+            and titles.is_headline_item(previous)
             and rules.words(block.text) > 3  # a dek, not a section label such as "Opinion"
         )
         label = (
@@ -150,7 +150,7 @@ def _mark_headings(kept: list[Block]) -> None:
         )
         lone_item = (
             block.kind == Kind.ITEM
-            and rules.is_title_like(block.text)
+            and titles.is_title_like(block.text)
             and following.kind == Kind.PARA
             and previous is not None
             and previous.kind == Kind.PARA
@@ -158,8 +158,8 @@ def _mark_headings(kept: list[Block]) -> None:
         if (block.kind == Kind.PARA and (label or over_fields)) or lone_item:
             block.kind, block.rank = Kind.HEADING, LINE_RANK
             continue
-        if block.kind == Kind.PARA and not block.lead and not rules.is_headline_item(block):
-            if rules.is_title_like(block.text) and not block.linked and not after_headline:
+        if block.kind == Kind.PARA and not block.lead and not titles.is_headline_item(block):
+            if titles.is_title_like(block.text) and not block.linked and not after_headline:
                 block.kind, block.rank = Kind.HEADING, LINE_RANK
             elif block.bold and rules.words(block.text) <= 30 and block.text[-1] not in ".,;:":
                 block.kind, block.rank = Kind.HEADING, BOLD_RANK
@@ -206,7 +206,7 @@ def clean_blocks(
                 and previous.kind == Kind.PARA
                 and not previous.lead
                 and rules.words(previous.text) <= 25
-                and not rules.is_title_like(previous.text)
+                and not titles.is_title_like(previous.text)
             ):
                 dropped.append(Dropped("caption", kept.pop().text))  # its first line
             dropped.append(Dropped("caption", text))
@@ -260,7 +260,7 @@ def clean_blocks(
             dropped.append(Dropped("caption", kept.pop().text))
             text = block.text = text[len(previous.text) :].strip()
         seen[key] = block
-        if number is not None and (block.kind == Kind.HEADING or rules.is_title_like(text)):
+        if number is not None and (block.kind == Kind.HEADING or titles.is_title_like(text)):
             block.number, number = number, None
         kept.append(block)
     _mark_headings(kept)
@@ -282,14 +282,16 @@ def fill_leads(blocks: list[Block]) -> None:
     """Fill in lead-ins of unformatted paragraphs ("Renewing war. The Israeli military ..."),
     and topic leads ("A Diet Coke: Gross, mom.") where two paragraphs in a row open so."""
     plain = [b.kind == Kind.PARA and not b.marked and not b.lead and not b.linked for b in blocks]
-    colon = [p and bool(rules.COLON_LEAD.match(b.text)) for p, b in zip(plain, blocks, strict=True)]
+    colon = [
+        p and bool(titles.COLON_LEAD.match(b.text)) for p, b in zip(plain, blocks, strict=True)
+    ]
     for i, block in enumerate(blocks):
         if not plain[i]:
             continue
-        block.lead = rules.plain_lead(block.text)
+        block.lead = titles.plain_lead(block.text)
         run = (i > 0 and (colon[i - 1] or bool(blocks[i - 1].lead))) or (
             i + 1 < len(blocks) and colon[i + 1]
         )
         if colon[i] and run and not block.lead:
-            found = rules.COLON_LEAD.match(block.text)
+            found = titles.COLON_LEAD.match(block.text)
             block.lead = found.group(1) + ":" if found and rules.words(found.group(1)) <= 6 else ""

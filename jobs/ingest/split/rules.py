@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 
-from jobs.ingest.split.blocks import Block, Kind
-
 _Q = "’'"  # apostrophes as they appear in real newsletters
 
 INTRO = re.compile(
@@ -194,17 +192,7 @@ JOB_AD = re.compile(r"\bjob openings\b|\b(?:is|are|we[’']re) hiring\b|\bopen r
 SALUTATION = re.compile(r"^Dear [\w ]{1,30},$")  # "Dear friends,": a letter begins
 QUOTED = re.compile(r"^[“\"][^“”\"]{3,300}[”\"]$")
 NUMBER_LABEL = re.compile(r"^\d{1,2}$")
-SOURCE_SUFFIX = re.compile(r"\s+[—–-]\s+(?:www\.)?[\w-]+(?:\.[\w-]+)+\b.*$")
-SCORE_PREFIX = re.compile(r"^\[\d+(?:\.\d+)?\]\s*")
-PLAIN_LEAD = re.compile(r"^([A-Z‘“\"][^.?!:;\n]{0,70}?[a-z0-9’'”\"][.?!])\s+(?=[A-Z‘“\"])")
-CAPS_LEAD = re.compile(r"^([A-Z‘“\"][A-Z0-9‘’'“”\"&,.\- ]{2,60}):\s+(?=\S)")
-# "A Diet Coke: Gross, mom. …": a short topic, a colon, a capital
-COLON_LEAD = re.compile(r"^([A-Z‘“\"][^.?!:;\n]{1,50}?[\w’'”\"]):\s+(?=[A-Z‘“\"])")
-_SENTENCE_END = re.compile(r"[.?!][”\"’']?\s+(?=[A-Z“\"‘])")
-_ABBREVIATIONS = frozenset(
-    {"mr", "mrs", "ms", "dr", "st", "gen", "sen", "rep", "gov", "lt", "col", "sgt", "jan", "feb",
-     "mar", "apr", "aug", "sept", "sep", "oct", "nov", "dec", "no", "vs"}
-)  # fmt: skip
+SENTENCE_END = re.compile(r"[.?!][”\"’']?\s+(?=[A-Z“\"‘])")
 
 
 def words(text: str) -> int:
@@ -266,107 +254,6 @@ def is_promo_section(label: str, body: list[str]) -> bool:
     return bool(label) and label.lower() in text.lower()
 
 
-PICTOGRAPH = re.compile(r"^[\U0001F300-\U0001FAFF\u2600-\u27BF][\ufe0f\u200d]*\s*")
-
-
-def is_title_like(text: str) -> bool:
-    """A short line that reads like a headline: few words, no closing full stop (a
-    pictograph before it, "🔎 AI Research", is a section's emblem)."""
-    text = PICTOGRAPH.sub("", text) or text
-    return (
-        1 <= words(text) <= 12
-        and len(text) <= 100
-        and text[-1] not in ".,;:"
-        and (text[0].isupper() or text[0].isdigit() or text[0] in "‘“\"'¿¡")
-        and has_letters(text)
-    )
-
-
-def is_headline_item(block: Block) -> bool:
-    """A one-line story: a linked headline, or "headline — source.com" in a list of such."""
-    text = block.text
-    if (
-        block.kind != Kind.PARA
-        or block.bold
-        or block.lead
-        or words(text) > 30
-        or text[-1] in ".!:"
-        or (text[-1] == "?" and not (block.linked and words(text) <= 15))  # a linked question
-    ):
-        return False
-    return block.linked or bool(SOURCE_SUFFIX.search(text))
-
-
-_CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
-
-
-def restates(headline: str, paragraph: str) -> bool:
-    """Whether most of a headline's words (of four letters or more) are in the paragraph:
-    "The Historian Who Says Finance Is Wasting a Generation of Talent" under "Finance is
-    wasting a generation of talent. Dutch historian…" is that paragraph's own link."""
-    wanted = {w.lower() for w in _CONTENT_WORD.findall(headline)}
-    found = {w.lower() for w in _CONTENT_WORD.findall(paragraph)}
-    return len(wanted) >= 3 and len(wanted & found) >= 0.7 * len(wanted)
-
-
-def clean_title(text: str) -> str:
-    """A title without list scores ("[6.6] ") or source suffixes (" — bbc.com (+4)")."""
-    return shorten(SCORE_PREFIX.sub("", SOURCE_SUFFIX.sub("", text)).strip() or text)
-
-
-def shorten(text: str, limit: int = 120) -> str:
-    if len(text) <= limit:
-        return text
-    return text[: text.rfind(" ", 0, limit)].rstrip(",;:–— ") + "…"
-
-
-def first_sentence(text: str) -> str:
-    for match in _SENTENCE_END.finditer(text):
-        before = text[: match.start()].rsplit(" ", 1)[-1]
-        if before.lower().strip('(“"') in _ABBREVIATIONS or "." in before or len(before) == 1:
-            continue
-        return text[: match.start() + 1]
-    return text
-
-
-def plain_lead(text: str) -> str:
-    """The lead-in of an unformatted paragraph: "Renewing war. The Israeli military…"."""
-    match = CAPS_LEAD.match(text)
-    if match and words(match.group(1)) <= 6:
-        return match.group(1) + ":"
-    match = PLAIN_LEAD.match(text)
-    if not match or words(match.group(1)) > 6:
-        return ""
-    last = match.group(1)[:-1].rsplit(" ", 1)[-1].lower()
-    return "" if last in _ABBREVIATIONS else match.group(1)
-
-
-_DASH_TITLE = re.compile(r"^\W*(\w[^—–|]{2,110}?)\s+[—–|]\s+\S")
-_COLON_TITLE = re.compile(r"^\W*(\w[^:.!?]{1,50}):\s+\S")
-
-
-def item_title(text: str) -> str:
-    """The title of a "Title — summary" or "Topic: summary" item ("📄 Patching the Wii News
-    Channel – Delightfully niche…", "Supreme Court: The justices agreed…"), without its
-    bullet; empty when the item does not open so."""
-    match = _DASH_TITLE.match(text)
-    if match and words(match.group(1)) <= 15 and not _SENTENCE_END.search(match.group(1)):
-        return match.group(1).strip()
-    match = _COLON_TITLE.match(text)
-    return match.group(1).strip() if match and words(match.group(1)) <= 5 else ""
-
-
-def lead_title(lead: str, text: str) -> tuple[str, str]:
-    """A story's title and body from a paragraph that opens with a lead-in."""
-    if lead and lead[-1] in ".?!" and words(lead) <= 12:
-        return lead, text[len(lead) :].strip() if text.startswith(lead) else text
-    if lead and lead[-1] == ":" and words(lead) <= 8:
-        return lead[:-1].strip(), text[len(lead) :].strip() if text.startswith(lead) else text
-    if words(lead) >= 6:
-        return shorten(lead.rstrip(",;: ")), text
-    return shorten(first_sentence(text).rstrip(".")), text
-
-
 # "…reshaping global finance.Learn more here.": an event's or a product's pitch ends so
 CALL_AT_END = re.compile(
     r"(?:^|[.!?”)]\s*)(?:Learn more(?: here)?|Register (?:here|now|today)|Get (?:your )?tickets|"
@@ -374,12 +261,6 @@ CALL_AT_END = re.compile(
     r"Sign up (?:here|now|today)|Find out more here)\W*$",
     re.I,
 )
-# "There was immediate pushback…", "It…", "But…": a paragraph that goes on with the one above
-CONTINUATION = re.compile(
-    r"^(?:There (?:was|were|is|are|has|have)|It|Its|He|She|His|Her|They|Their|This|That|These|"
-    r"Those|But|And|Yet|Still|Also|Even so|The move|The decision|The deal|The news)\b"
-)
-
 _TO_THE_STORY = re.compile(r"(?:Read|Listen|Watch)\b", re.I)  # a call that leads to the story
 
 
@@ -396,7 +277,7 @@ def is_cta_note(text: str) -> bool:
     """A short note that ends in a call to action ("People left 23 comments this week.
     Check out the threads."): the house talking about itself, when that call is its link;
     "Read/Listen/Watch …" leads to the story and is kept."""
-    sentences = _SENTENCE_END.split(text)
+    sentences = SENTENCE_END.split(text)
     last = sentences[-1]
     return (
         words(text) < 30
@@ -414,7 +295,7 @@ def drop_promos(text: str) -> str:
         return text
     kept: list[str] = []
     start = 0
-    for match in _SENTENCE_END.finditer(text + " X"):
+    for match in SENTENCE_END.finditer(text + " X"):
         sentence = (text + " X")[start : match.end()]
         if PROMO.search(sentence) and not kept:  # a paragraph opening with a pitch is all pitch
             return ""

@@ -31,7 +31,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 from jobs.ingest.drafts import BriefDraft, Dropped, StoryDraft
-from jobs.ingest.split import rules
+from jobs.ingest.split import rules, titles
 from jobs.ingest.split.blocks import (
     Block,
     Kind,
@@ -123,7 +123,7 @@ def _brief(
         dropped.extend(Dropped("preamble", b.text) for b in preamble)
     elif preamble:  # no story boundaries at all: the whole text is one story
         body = [f"- {b.text}" if b.kind == Kind.ITEM else b.text for b in preamble]
-        found = [Story(brief_title or rules.lead_title("", body[0])[0], paragraphs=body)]
+        found = [Story(brief_title or titles.lead_title("", body[0])[0], paragraphs=body)]
     if summary is None:
         summary = next(
             (b.text for b in preamble if b.kind == Kind.PARA and rules.words(b.text) >= 8), None
@@ -156,7 +156,7 @@ def _brief(
         )
     rewrite = bool(whole) and (not stories or _most_dropped(stories, dropped))
     if rewrite:
-        first = stories[0].title if stories else rules.lead_title("", whole[0])[0]
+        first = stories[0].title if stories else titles.lead_title("", whole[0])[0]
         stories = [StoryDraft(1, brief_title or first, "\n\n".join(whole), url, published_at)]
     split_badly = rewrite or len(stories) == 1
     brief_title = brief_title or (stories[0].title if stories else "Untitled brief")
@@ -196,7 +196,7 @@ def split_text(
     meta, body = front_matter(text.lstrip("\ufeff"))
     blocks = blocks_from_text(body)
     title = title or meta.get("subject") or meta.get("title")
-    if title is None and blocks and rules.is_title_like(blocks[0].text):
+    if title is None and blocks and titles.is_title_like(blocks[0].text):
         title = blocks[0].text
     return _brief(
         blocks,
