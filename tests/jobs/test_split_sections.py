@@ -122,3 +122,16 @@ def test_a_heading_that_counts_its_items_is_a_label_over_that_many_stories():
     assert brief.stories[3].text.startswith("A rocket company")
     assert brief.stories[5].text.startswith("A cloud provider")
     assert any(d.reason == "label" and d.text.startswith("3 AI News") for d in brief.dropped)
+
+
+def test_bullets_that_sum_up_the_story_below_them_stay_in_that_story():
+    html = """<title>Dam failure</title><h2>A dam gives way after days of rain</h2>
+<ul><li>The dam on the upper river failed early on Tuesday after four days of rain.</li>
+<li>Villages downstream were evacuated overnight and no one is reported missing.</li>
+<li>Engineers had warned last year that the spillway needed urgent repairs.</li></ul>
+<p>The regional governor said the water had reached the first houses within an hour.</p>
+<p>Rescue teams in boats were checking homes along the valley on Tuesday afternoon.</p>
+<h2>Markets</h2><p>Shares in the region's biggest insurer fell sharply in early trading.</p>"""
+    brief = split_html(html)
+    assert [s.title for s in brief.stories] == ["A dam gives way after days of rain", "Markets"]
+    assert "Engineers had warned" in brief.stories[0].text

@@ -200,8 +200,8 @@ def item_lists(blocks: list[Block]) -> tuple[set[int], set[int]]:
             run.append(k)
             k += 1
         whole = k >= len(blocks) or blocks[k].kind == Kind.HEADING
-        if notes and not whole:
-            continue
+        if not whole and (notes or len(_body(blocks, k - 1)) >= 2):
+            continue  # bullets over the story they sum up ("Key points", then its text)
         if len(run) >= 2 and sum(rules.words(blocks[r].text) for r in run) >= 8 * len(run):
             runs.append((i, run, whole, intro))
     labels: set[int] = set()
