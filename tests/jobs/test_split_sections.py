@@ -135,3 +135,15 @@ def test_bullets_that_sum_up_the_story_below_them_stay_in_that_story():
     brief = split_html(html)
     assert [s.title for s in brief.stories] == ["A dam gives way after days of rain", "Markets"]
     assert "Engineers had warned" in brief.stories[0].text
+
+
+def test_a_headline_that_opens_with_a_number_is_no_count_of_stories():
+    html = """<title>Evening</title><h2>Three killed as storm hits the coast</h2>
+<p>Three people died when a storm brought down trees across the coastal towns overnight.</p>
+<p>Power was cut to thousands of homes, and the main road north stayed closed on Tuesday.</p>
+<p>Forecasters expect the wind to ease by Wednesday morning, the weather service said.</p>
+<h2>Rates held</h2><p>The central bank kept its key rate unchanged, citing inflation.</p>"""
+    assert [s.title for s in split_html(html).stories] == [
+        "Three killed as storm hits the coast",
+        "Rates held",
+    ]

@@ -146,7 +146,12 @@ _NUMBER_WORDS = {
     "eleven": 11,
     "twelve": 12,
 }
-_COUNT = re.compile(r"^\W*(\d{1,2}|[A-Za-z]+)\b")
+# "10 AI News You Need to Know About", "Five things to know": a count, then what it counts
+_COUNT = re.compile(
+    r"^\W*(\d{1,2}|[A-Za-z]+)\b(?:\s+\S+){0,2}?\s+(?:things|stories|news|items|headlines|"
+    r"takeaways|links|reads|charts|questions|facts|numbers|developments|updates|picks)\b",
+    re.I,
+)
 
 
 def counted_lists(blocks: list[Block]) -> tuple[set[int], set[int]]:
