@@ -147,3 +147,36 @@ def test_a_headline_that_opens_with_a_number_is_no_count_of_stories():
         "Three killed as storm hits the coast",
         "Rates held",
     ]
+
+
+POINTS_HTML = """<html><head><title>Axios-like AM</title></head><body>
+<p>Good morning! Today's newsletter is 1,200 words, a 5-minute read.</p>
+<h1>1 big thing: The chip race heats up</h1>
+<p>Chipmakers are racing to build plants at home as governments pour money into the
+industry.</p>
+<p><strong>Why it matters:</strong> The plants decide who controls the supply of the most
+advanced chips for a decade.</p>
+<p><strong>Driving the news:</strong> Two companies announced new plants in Arizona and Ohio on
+Monday.</p>
+<p><strong>The big picture:</strong> Asia still makes most of the world's chips.</p>
+<h1>2. Senate passes the budget</h1>
+<p>The Senate passed the budget by 51 votes to 49 after an all-night session.</p>
+<p><strong>Why it matters:</strong> It avoids a shutdown at the end of the week.</p>
+<h1>3. Heat wave in Europe</h1>
+<p>Temperatures passed 40C in Spain and Italy, and officials warned of wildfires.</p>
+<p><strong>Between the lines:</strong> Hospitals are preparing for a rise in admissions.</p>
+<h1>A message from Acme</h1>
+<p>Acme helps teams ship faster. Learn more.</p>
+<p>📬 Thanks for reading! Did a friend send you this? <a href="#">Sign up here</a>.</p>
+</body></html>"""
+
+
+def test_label_lead_ins_inside_headed_stories_are_their_points_not_new_stories():
+    brief = split_html(POINTS_HTML)
+    assert [s.title for s in brief.stories] == [
+        "1 big thing: The chip race heats up",
+        "2. Senate passes the budget",
+        "3. Heat wave in Europe",
+    ]
+    assert "Driving the news: Two companies" in brief.stories[0].text
+    assert all("Acme" not in s.text for s in brief.stories)

@@ -65,6 +65,18 @@ def _kickers(blocks: list[Block]) -> set[int]:
     }
 
 
+def _leads_follow_prose_under_headings(blocks: list[Block]) -> bool:
+    """Whether every heading of two or more opens with a plain paragraph and the brief's
+    label lead-ins ("Why it matters:") come after it: points of headed stories."""
+    headings = [i for i, b in enumerate(blocks) if b.kind == Kind.HEADING]
+    opened = [
+        i
+        for i in headings
+        if i + 1 < len(blocks) and blocks[i + 1].kind == Kind.PARA and not blocks[i + 1].lead
+    ]
+    return len(headings) >= 2 and len(opened) >= len(headings) - 1
+
+
 def _opens_sections(block: Block, current: Story, stories: list[Story]) -> bool:
     """``block`` is section "1." and ``current`` the heading over it with its intro."""
     return (
@@ -138,6 +150,7 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
     marked = sum(1 for b in blocks if b.kind == Kind.PARA and b.lead and b.marked)
     plain = sum(1 for b in blocks if b.kind == Kind.PARA and b.lead and not b.marked)
     lead_mode = not numbered and (marked >= 2 or marked + plain >= 3)
+    headed_leads = _leads_follow_prose_under_headings(blocks)
     ended_mode = sum(b.ends for b in blocks) >= 3  # items end in "Read more"/"comments" links
     stories: list[Story] = []
     preamble: list[Block] = []
@@ -281,8 +294,14 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
                 and current.headline_only
                 and current.paragraphs in ([], [current.title])
             )
+            point = (  # "Why it matters:" inside a headed story: one of its points
+                headed_leads
+                and current is not None
+                and current.from_heading
+                and block.lead.endswith(":")
+            )
             if current is not None and (
-                (current.from_heading and not current.paragraphs) or bare_headline
+                (current.from_heading and not current.paragraphs) or bare_headline or point
             ):
                 current.paragraphs.append(block.text)
                 continue
