@@ -180,3 +180,45 @@ def test_label_lead_ins_inside_headed_stories_are_their_points_not_new_stories()
     ]
     assert "Driving the news: Two companies" in brief.stories[0].text
     assert all("Acme" not in s.text for s in brief.stories)
+
+
+PLAYBOOK = """# Playbook: The budget fight
+
+Good Tuesday morning. This is the Playbook.
+
+**DRIVING THE DAY** — The Senate will vote on the budget at noon, and leaders say they have
+the votes after a weekend of talks with holdouts in both parties.
+
+**WHAT WE'RE WATCHING** — Whether the president signs the bill tonight or waits until after
+his trip abroad, which aides say is still undecided.
+
+**[Governor announces run for Senate](https://example.com/gov)**
+
+The governor said on Monday that she would run for the open seat, setting up a primary
+against a sitting congressman.
+
+**[Court blocks new voting rules](https://example.com/court)**
+
+A federal judge blocked the state's new voting rules, saying they would keep thousands of
+eligible voters from the polls.
+
+**Advertisement**
+
+**Sponsored by Acme:** Acme powers the grid of tomorrow. Learn more at acme.example.
+
+**BIRTHDAYS:** A senator, a governor and two former cabinet secretaries.
+
+*Edited by Jane Doe.* Subscribe to Playbook [here](https://example.com/sub)."""
+
+
+def test_a_bold_label_lead_titles_its_story_and_a_sponsored_lead_is_an_ad():
+    brief = split_text(PLAYBOOK)
+    titles = [s.title for s in brief.stories]
+    assert titles[:4] == [
+        "DRIVING THE DAY",
+        "WHAT WE'RE WATCHING",
+        "Governor announces run for Senate",
+        "Court blocks new voting rules",
+    ]
+    assert brief.summary == "Good Tuesday morning. This is the Playbook."
+    assert all("Acme" not in s.text for s in brief.stories)

@@ -299,6 +299,8 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
                 and current is not None
                 and current.from_heading
                 and block.lead.endswith(":")
+                and not block.lead.isupper()  # "BIRTHDAYS:" is a section of its own
+                and not rules.SPONSOR.search(block.lead)
             )
             if current is not None and (
                 (current.from_heading and not current.paragraphs) or bare_headline or point

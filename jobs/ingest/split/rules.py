@@ -13,7 +13,8 @@ import re
 _Q = "’'"  # apostrophes as they appear in real newsletters
 
 INTRO = re.compile(
-    rf"^(?:Welcome (?:back )?to\b|Good (?:morning|afternoon|evening)\b|Hello\b|Hi,? |"
+    rf"^(?:Welcome (?:back )?to\b|Good (?:\w+ )?(?:morning|afternoon|evening)\b|Hello\b|Hi,? |"
+    r"Happy (?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|"
     rf"In today[{_Q}]s (?:newsletter|edition|brief)|Today in\b|"
     # the same greeting in the other languages of European briefings
     r"Guten (?:Morgen|Tag|Abend)\b|Liebe Leserinnen\b|Bonjour\b|Chers lecteurs\b|"

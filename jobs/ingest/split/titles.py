@@ -122,8 +122,9 @@ def lead_title(lead: str, text: str) -> tuple[str, str]:
         return lead, text[len(lead) :].strip() if text.startswith(lead) else text
     if lead and lead[-1] == ":" and words(lead) <= 8:
         return lead[:-1].strip(), text[len(lead) :].strip() if text.startswith(lead) else text
-    if words(lead) >= 6:
-        return shorten(lead.rstrip(",;: ")), text
+    after = text[len(lead) :].lstrip() if text.startswith(lead) else ""
+    if words(lead) >= 6 or (lead and after[:1] in ("—", "–", "|")):
+        return shorten(lead.rstrip(",;: —–-")), text  # "DRIVING THE DAY — The Senate…"
     return shorten(first_sentence(text).rstrip(".")), text
 
 
