@@ -485,3 +485,33 @@ def test_an_email_s_headings_bold_by_style_start_its_stories():
     brief = split_html(html)
     assert [s.title for s in brief.stories] == ["Rates held", "Storm reaches the coast"]
     assert all("Preview" not in s.text for s in brief.stories)
+
+
+GERMAN_HTML = """<html><head><title>Die Lage am Morgen</title></head><body>
+<p><a href="#">Im Browser ansehen</a></p>
+<p>Guten Morgen, liebe Leserinnen und Leser,</p>
+<h2>Die Koalition streitet über den Haushalt</h2>
+<p>Die Regierung hat sich in der Nacht nicht auf einen Haushalt für das kommende Jahr
+einigen können, wie mehrere Teilnehmer berichteten.</p>
+<p>Der Finanzminister will am Mittwoch einen neuen Vorschlag vorlegen.</p>
+<p><a href="#">Hier lesen Sie mehr</a></p>
+<h2>Streik bei der Bahn</h2>
+<p>Die Lokführer streiken ab Donnerstag für drei Tage, der Fernverkehr soll weitgehend
+ausfallen.</p>
+<h2>Anzeige</h2>
+<p>Jetzt testen: vier Wochen lesen für nur einen Euro.</p>
+<p>Ich wünsche Ihnen einen guten Tag.</p>
+<p>Herzlich,<br>Ihre Anna Muster</p>
+<p>Sie erhalten diesen Newsletter, weil Sie sich angemeldet haben. <a href="#">Abmelden</a></p>
+<p>Impressum</p>
+</body></html>"""
+
+
+def test_a_german_briefing_loses_its_read_more_ad_sign_off_and_footer():
+    brief = split_html(GERMAN_HTML)
+    assert [s.title for s in brief.stories] == [
+        "Die Koalition streitet über den Haushalt",
+        "Streik bei der Bahn",
+    ]
+    assert brief.summary == "Guten Morgen, liebe Leserinnen und Leser,"
+    assert {d.reason for d in brief.dropped if "Abmelden" in d.text} == {"footer"}

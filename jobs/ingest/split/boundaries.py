@@ -191,7 +191,11 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
                 dropped.append(Dropped("label", block.text))
                 continue  # a quick-hits label: its items are the stories
             extra = numbered and block.number is None and i not in sections
-            if rules.JUNK_HEADING.match(block.text) or extra:
+            if (
+                rules.JUNK_HEADING.match(block.text)
+                or rules.SPONSORED_LABEL.match(block.text)
+                or extra
+            ):
                 skip_rank = 0 if numbered else block.rank
                 sponsored = bool(rules.SPONSORED_LABEL.match(block.text))
                 skipped_at = i

@@ -34,7 +34,9 @@ FOOTER = re.compile(
     rf"That[{_Q}]s (?:all|it) for (?:today|this week|now)\b|"
     # a letter's sign-off: "Much love to you and yours,", "Have a wonderful weekend, all."
     r"(?:(?:With |Much |All my )?love|Best(?: wishes)?|Cheers|(?:Warm(?:est)?|Kind) regards|"
-    r"Regards|Sincerely|Yours)\b[^.!?\n]{0,30},$|"
+    r"Regards|Sincerely|Yours|Herzlich(?:e Grüße)?|(?:Viele|Beste|Liebe) Grüße|Cordialement|"
+    r"Bien à vous|Amitiés|(?:Un )?[Ss]aludos?|Cordiali saluti|Met vriendelijke groet)"
+    r"\b[^.!?\n]{0,30},(?:\s+[\w.’'-]+){0,4}$|"
     r"(?:Have a (?:wonderful|great|good|nice|lovely) (?:weekend|week|day)|Until next "
     r"(?:time|week))\b[^.!?\n]{0,20}[.!]?$|Forwarded this (?:message|email)\b|"
     # the footer in the other languages of European briefings: "Sie erhalten diesen
@@ -62,6 +64,8 @@ JUNK_LINE = re.compile(
     r"^(?:Read (?:more|on the web|in (?:your )?browser|the full story|online|the web version)\b|"
     r"Continue reading|"
     r"See all (?:of )?our\b|Sign up\b|Subscribe\b|View (?:comments|in browser|online|image|this)\b|"
+    r"Im Browser (?:ansehen|öffnen|lesen)|Online (?:ansehen|lesen)\b|Voir (?:la version|dans le)\b|"
+    r"Ver en (?:el )?navegador|Visualizza (?:nel|sul) browser|Bekijk (?:in|online)\b|"
     r"Caption:|Share (?:this|on)\b|Advertisement$|Listen to\b|Coming soon:|Already a subscriber|"
     r"Upgrade to paid|Upgrade (?:now|today)$|Curated by\b|Together with$|"
     r"Not your account|Log (?:in|out)\b|Change your username|Confirm your username|Cancel$|"
@@ -87,7 +91,10 @@ WATCH = re.compile(
     r"^(?:Watch|Listen to) (?:the |this )?(?:video|episode|podcast|now|live)\W*$", re.I
 )
 READ_MORE = re.compile(
-    r"^(?:Read (?:more|the (?:full )?story)|Continue reading)\b|^(?:[•·]\s*)?(?:\d+\s+)?comments?$",
+    r"^(?:Read (?:more|the (?:full )?story)|Continue reading)\b|^(?:[•·]\s*)?(?:\d+\s+)?comments?$|"
+    # the same in the other languages of European briefings
+    r"^(?:Weiterlesen|Mehr (?:lesen|dazu)|Hier lesen Sie mehr|Lire la suite|En savoir plus|"
+    r"Leer más|Seguir leyendo|Leggi (?:di più|tutto|l[’']articolo)|Lees (?:meer|verder))\b",
     re.I,
 )
 TRAILING_JUNK = re.compile(r"[:\s]*\b(?:Read more|Continue reading|Read the full story)\W*$", re.I)
@@ -188,7 +195,11 @@ SPONSOR = re.compile(
     r"^(?:A )?(?:MESSAGE|WORD) FROM (?:OUR )?\b",
     re.I,
 )
-SPONSORED_LABEL = re.compile(r"^(?:Sponsored|Advertisement|Partner content|Promoted)\b", re.I)
+SPONSORED_LABEL = re.compile(
+    r"^(?:Sponsored|Advertisement|Partner content|Promoted|Anzeige|Werbung|Publicit[ée]|"
+    r"Publicidad|Pubblicit[àa]|Advertentie)\b",
+    re.I,
+)
 JOB_AD = re.compile(r"\bjob openings\b|\b(?:is|are|we[’']re) hiring\b|\bopen roles\b", re.I)
 SALUTATION = re.compile(r"^Dear [\w ]{1,30},$")  # "Dear friends,": a letter begins
 QUOTED = re.compile(r"^[“\"][^“”\"]{3,300}[”\"]$")
