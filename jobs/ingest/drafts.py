@@ -32,6 +32,9 @@ class Dropped:
 
     ``reason`` is one of ``footer``, ``caption``, ``boilerplate``, ``promo``,
     ``repeat``, ``navigation`` (link bars), ``sponsor`` (an item marked as paid),
+    ``table`` (a row of a market table), ``embed`` (a video's title card), ``intro``
+    (what a heading says before its numbered sections), ``card`` (a teaser card
+    after the story it names, whose title it gives),
     ``section`` (a section such as "Most Read" or an ad), ``label`` (a section label
     over the stories it holds) and ``preamble`` (what
     comes before the first story) and ``template`` (a block that recurs in the

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jobs.ingest.split.segment import split_text
+from jobs.ingest.split.segment import split_html, split_text
 
 NUMBERED = """# Grid notes
 
@@ -90,3 +90,135 @@ def test_an_item_closed_by_its_source_link_is_not_the_summary_of_a_bare_headline
     assert brief.stories[1].title == "Night trains return"
     assert brief.stories[2].text.startswith("I loved this short film")
     assert not any("example" in s.title for s in brief.stories)
+
+
+ITEMS_WITH_FIELDS = """<title>Research radar</title>
+<h2>Editorial: agents ship</h2>
+<p>This week in AI felt less like another cycle of model launches and more like a shift.</p>
+<h2>Papers</h2>
+<h3><a href="https://x.test/a">Decoupled training for resilient pre-training</a></h3>
+<p><strong>AI Lab:</strong> Example Research</p>
+<p><strong>Summary:</strong> This paper introduces a framework that keeps training alive.</p>
+<h3><a href="https://x.test/b">A benchmark for agent skills</a></h3>
+<p><strong>AI Lab:</strong> Example University</p>
+<p><strong>Summary:</strong> The authors present the first benchmark of its kind for agents.</p>
+<h2>3 AI News You Need to Know About</h2>
+<p>A rocket company preempted a coding startup's funding round with a larger offer.</p>
+<p>An outsourcing firm and a model maker announced a strategic collaboration on agents.</p>
+<p>A cloud provider committed billions to new data centers in Australia by 2029.</p>"""
+
+
+def test_lead_ins_every_item_repeats_are_its_fields_not_stories_of_their_own():
+    brief = split_html(ITEMS_WITH_FIELDS)
+    titles = [s.title for s in brief.stories]
+    assert "Summary" not in titles and "AI Lab" not in titles
+    paper = next(s for s in brief.stories if s.title.startswith("Decoupled"))
+    assert "Example Research" in paper.text and "keeps training alive" in paper.text
+
+
+def test_a_heading_that_counts_its_items_is_a_label_over_that_many_stories():
+    brief = split_html(ITEMS_WITH_FIELDS)
+    assert len(brief.stories) == 6
+    assert brief.stories[3].text.startswith("A rocket company")
+    assert brief.stories[5].text.startswith("A cloud provider")
+    assert any(d.reason == "label" and d.text.startswith("3 AI News") for d in brief.dropped)
+
+
+def test_bullets_that_sum_up_the_story_below_them_stay_in_that_story():
+    html = """<title>Dam failure</title><h2>A dam gives way after days of rain</h2>
+<ul><li>The dam on the upper river failed early on Tuesday after four days of rain.</li>
+<li>Villages downstream were evacuated overnight and no one is reported missing.</li>
+<li>Engineers had warned last year that the spillway needed urgent repairs.</li></ul>
+<p>The regional governor said the water had reached the first houses within an hour.</p>
+<p>Rescue teams in boats were checking homes along the valley on Tuesday afternoon.</p>
+<h2>Markets</h2><p>Shares in the region's biggest insurer fell sharply in early trading.</p>"""
+    brief = split_html(html)
+    assert [s.title for s in brief.stories] == ["A dam gives way after days of rain", "Markets"]
+    assert "Engineers had warned" in brief.stories[0].text
+
+
+def test_a_headline_that_opens_with_a_number_is_no_count_of_stories():
+    html = """<title>Evening</title><h2>Three killed as storm hits the coast</h2>
+<p>Three people died when a storm brought down trees across the coastal towns overnight.</p>
+<p>Power was cut to thousands of homes, and the main road north stayed closed on Tuesday.</p>
+<p>Forecasters expect the wind to ease by Wednesday morning, the weather service said.</p>
+<h2>Rates held</h2><p>The central bank kept its key rate unchanged, citing inflation.</p>"""
+    assert [s.title for s in split_html(html).stories] == [
+        "Three killed as storm hits the coast",
+        "Rates held",
+    ]
+
+
+POINTS_HTML = """<html><head><title>Axios-like AM</title></head><body>
+<p>Good morning! Today's newsletter is 1,200 words, a 5-minute read.</p>
+<h1>1 big thing: The chip race heats up</h1>
+<p>Chipmakers are racing to build plants at home as governments pour money into the
+industry.</p>
+<p><strong>Why it matters:</strong> The plants decide who controls the supply of the most
+advanced chips for a decade.</p>
+<p><strong>Driving the news:</strong> Two companies announced new plants in Arizona and Ohio on
+Monday.</p>
+<p><strong>The big picture:</strong> Asia still makes most of the world's chips.</p>
+<h1>2. Senate passes the budget</h1>
+<p>The Senate passed the budget by 51 votes to 49 after an all-night session.</p>
+<p><strong>Why it matters:</strong> It avoids a shutdown at the end of the week.</p>
+<h1>3. Heat wave in Europe</h1>
+<p>Temperatures passed 40C in Spain and Italy, and officials warned of wildfires.</p>
+<p><strong>Between the lines:</strong> Hospitals are preparing for a rise in admissions.</p>
+<h1>A message from Acme</h1>
+<p>Acme helps teams ship faster. Learn more.</p>
+<p>📬 Thanks for reading! Did a friend send you this? <a href="#">Sign up here</a>.</p>
+</body></html>"""
+
+
+def test_label_lead_ins_inside_headed_stories_are_their_points_not_new_stories():
+    brief = split_html(POINTS_HTML)
+    assert [s.title for s in brief.stories] == [
+        "1 big thing: The chip race heats up",
+        "2. Senate passes the budget",
+        "3. Heat wave in Europe",
+    ]
+    assert "Driving the news: Two companies" in brief.stories[0].text
+    assert all("Acme" not in s.text for s in brief.stories)
+
+
+PLAYBOOK = """# Playbook: The budget fight
+
+Good Tuesday morning. This is the Playbook.
+
+**DRIVING THE DAY** — The Senate will vote on the budget at noon, and leaders say they have
+the votes after a weekend of talks with holdouts in both parties.
+
+**WHAT WE'RE WATCHING** — Whether the president signs the bill tonight or waits until after
+his trip abroad, which aides say is still undecided.
+
+**[Governor announces run for Senate](https://example.com/gov)**
+
+The governor said on Monday that she would run for the open seat, setting up a primary
+against a sitting congressman.
+
+**[Court blocks new voting rules](https://example.com/court)**
+
+A federal judge blocked the state's new voting rules, saying they would keep thousands of
+eligible voters from the polls.
+
+**Advertisement**
+
+**Sponsored by Acme:** Acme powers the grid of tomorrow. Learn more at acme.example.
+
+**BIRTHDAYS:** A senator, a governor and two former cabinet secretaries.
+
+*Edited by Jane Doe.* Subscribe to Playbook [here](https://example.com/sub)."""
+
+
+def test_a_bold_label_lead_titles_its_story_and_a_sponsored_lead_is_an_ad():
+    brief = split_text(PLAYBOOK)
+    titles = [s.title for s in brief.stories]
+    assert titles[:4] == [
+        "DRIVING THE DAY",
+        "WHAT WE'RE WATCHING",
+        "Governor announces run for Senate",
+        "Court blocks new voting rules",
+    ]
+    assert brief.summary == "Good Tuesday morning. This is the Playbook."
+    assert all("Acme" not in s.text for s in brief.stories)

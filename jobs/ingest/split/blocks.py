@@ -22,6 +22,8 @@ from enum import StrEnum
 import lxml.etree
 import lxml.html
 
+from jobs.ingest.split.wrap import text_lines
+
 
 class Kind(StrEnum):
     """What a block is: a heading, a paragraph, a list item or a photo caption."""
@@ -53,6 +55,8 @@ class Block:
     ends: bool = False  # a "Read more" link or a rule followed it: its item ends here
     opens_link: bool = False  # its first words are link text
     closes_link: bool = False  # its last words are link text
+    ordinal: int | None = None  # its number in a numbered list ("1. …")
+    region: str = ""  # "navigation" or "footer": inside a web page's <nav> or <footer>
 
 
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b\u200c\u034f\u2007\u202f]+")
@@ -77,7 +81,7 @@ _BARE_URL_END = re.compile(r"(?:\[\s*https?://[^\]\s]*\s*\]|<https?://[^>\s]*>)\
 # "…was written by women.[ example.org](https://example.org/list)": the item's source, last
 _MD_SOURCE_END = re.compile(r"\s*\[\s*(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\s*\]\([^)\s]*\)\s*$")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
-_MD_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+(.*)$")
+_MD_ITEM = re.compile(r"^\s*(?:[-*+•]|(\d{1,2})[.)])\s+(.*)$")
 _MD_RULE = re.compile(r"^\s*(?:[-*_—–=]\s*){3,}$")
 _MD_META = re.compile(r"^\*\*(?:From|To|Date|Sent|Source|Subject):\*\*", re.I)
 _MARKER = re.compile(r"^[↓→▶►■]+\s*")
@@ -107,30 +111,6 @@ def _undouble(label: str) -> str:
     return label
 
 
-def _text_lines(text: str) -> list[str]:
-    """Paragraphs of a text: one per line, or blank-line groups for hard-wrapped text."""
-    lines = text.split("\n")
-    longest = max((len(line) for line in lines), default=0)
-    if longest > 100:
-        return lines
-    paragraphs: list[str] = []
-    group: list[str] = []
-    for line in [*lines, ""]:
-        stripped = line.strip()
-        starts_new = bool(_MD_HEADING.match(stripped) or _MD_ITEM.match(stripped))
-        if not stripped or starts_new:
-            if group:
-                paragraphs.append(" ".join(group))
-                group = []
-            if stripped:
-                group = [stripped]
-            else:
-                paragraphs.append("")
-            continue
-        group.append(stripped)
-    return paragraphs
-
-
 def _text_block(line: str) -> Block | None:
     """One line of plain text or Markdown (links already reduced to their text) as a block."""
     if _MARKER.match(line):
@@ -146,7 +126,9 @@ def _text_block(line: str) -> Block | None:
         return Block(Kind.HEADING, heading.group(2).replace("**", ""), rank=len(heading.group(1)))
     item = _MD_ITEM.match(line)
     if item:
-        return Block(Kind.ITEM, item.group(1).replace("**", "").strip(), marked=True)
+        block = Block(Kind.ITEM, item.group(2).replace("**", "").strip(), marked=True)
+        block.ordinal = int(item.group(1)) if item.group(1) else None
+        return block
     if line.startswith("**") and line.endswith("**") and len(line) > 4:
         return Block(Kind.PARA, line.replace("**", "").strip(), bold=True, marked=True)
     lead = _BOLD_LEAD.match(line)
@@ -160,8 +142,8 @@ def _text_block(line: str) -> Block | None:
 def blocks_from_text(text: str) -> list[Block]:
     """The blocks of a plain-text or Markdown brief."""
     blocks: list[Block] = []
-    for raw in _text_lines(text.replace("\r\n", "\n").replace("\r", "\n")):
-        line = clean_space(raw)
+    for raw in text_lines(text.replace("\r\n", "\n").replace("\r", "\n")):
+        line = clean_space(raw.replace("<>", " "))
         if line and _MD_RULE.match(line) and blocks:
             blocks[-1].ends = True  # a rule between items ends the one above it
             continue
@@ -178,7 +160,11 @@ def blocks_from_text(text: str) -> list[Block]:
             _mark_links(block, links, line)
             if bare and not links:  # "Title [https://…]": the text before the address is linked
                 block.links = len(bare)
-                block.linked = len(bare) == 1 and _BARE_URL_END.search(raw) is not None
+                block.linked = (
+                    len(bare) == 1
+                    and _BARE_URL_END.search(raw) is not None
+                    and len(line.split()) <= 20
+                )
             block.ends = block.ends or sourced  # a source link closes its item
             blocks.append(block)
     return blocks
@@ -206,7 +192,15 @@ _SKIP_TAGS = frozenset(
      "button", "select"}
 )  # fmt: skip
 _BOLD_TAGS = frozenset({"strong", "b"})
-_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|max-height\s*:\s*0", re.I)
+_HIDDEN = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|max-height\s*:\s*0|mso-hide\s*:\s*all|"
+    r"(?:font-size|opacity)\s*:\s*0(?:\.0+)?(?:px|pt|em)?\s*(?:;|!|$)",
+    re.I,
+)
+# an email's headings are often bold by style, not by <b>: a whole short block so is bold
+_BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|bolder|[6-9]00)\b", re.I)
+# a page's own navigation and footer, not the brief's: dropped with that reason
+_REGIONS = {"nav": "navigation", "footer": "footer"}
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 _CAPTION_CLASS = re.compile(r"caption|credit", re.I)
 
@@ -222,26 +216,38 @@ class _Builder:
         self.link_chars = 0
         self.links = 0
         self.caption = False
+        self.region = ""
+        self.styled = 0  # depth of elements bold by style
+        self.styled_chars = 0
+        self.words_seen = self.opens_link = self.closes_link = False
 
     def text(self, text: str | None, bold: bool, linked: bool) -> None:
         if text:
+            if text.strip():
+                if not self.words_seen:
+                    self.opens_link = linked
+                self.words_seen = True
+                self.closes_link = linked
             self.parts.append((text, bold))
             if linked:
                 self.link_chars += len(text.strip())
+            if self.styled:
+                self.styled_chars += len(text.strip())
 
     def flush(self) -> None:
         if not self.parts:
             return
-        text = clean_space("".join(t for t, _ in self.parts))
+        text = clean_space("".join(t for t, _ in self.parts).replace("\n", " "))
         if text:
             lead_parts: list[str] = []
             for part, bold in self.parts:
                 if not bold and part.strip():
                     break
                 lead_parts.append(part)
-            lead = clean_space("".join(lead_parts))
-            whole_bold = lead == text
+            lead = clean_space("".join(lead_parts).replace("\n", " "))
             linked = self.link_chars >= len(text.replace(" ", "")) * 0.9
+            styled = self.styled_chars >= len(text.replace(" ", "")) * 0.9 and len(text) <= 150
+            whole_bold = lead == text or (styled and not linked)  # a linked one is a headline
             if self.caption:
                 kind = Kind.CAPTION
             elif self.tag[0] == "h" and self.tag[1:].isdigit():
@@ -249,14 +255,18 @@ class _Builder:
             else:
                 kind = Kind.ITEM if self.tag in {"li", "dd"} else Kind.PARA
             rank = int(self.tag[1]) if kind == Kind.HEADING else 0
-            block = Block(kind, text, lead="" if whole_bold else lead, bold=whole_bold, rank=rank)
+            lead = "" if whole_bold else lead
+            block = Block(kind, text, lead=lead, bold=whole_bold, rank=rank)
             block.anchor, block.linked, block.marked = self.anchor, linked, True
             block.links = self.links
+            block.opens_link, block.closes_link = self.opens_link, self.closes_link
+            block.region = self.region
             self.blocks.append(block)
         self.parts = []
         self.anchor = None
-        self.link_chars = 0
+        self.link_chars = self.styled_chars = 0
         self.links = 0
+        self.words_seen = self.opens_link = self.closes_link = False
 
 
 def _walk(
@@ -275,7 +285,8 @@ def _walk(
             out.text(" ", bold, linked)
         out.text(el.tail, bold, linked)
         return
-    saved_tag = out.tag
+    saved_tag, saved_region = out.tag, out.region
+    out.region = _REGIONS.get(tag, out.region)
     if is_block:
         out.flush()
         out.tag = tag
@@ -289,13 +300,17 @@ def _walk(
     inner_linked = linked or (tag == "a" and bool(el.get("href")))
     if tag == "a" and el.get("href"):
         out.links += 1
+    styled = bool(_BOLD_STYLE.search(el.get("style", "")))
+    out.styled += styled
     out.text(el.text, inner_bold, inner_linked)
     for child in el:
         _walk(child, out, inner_bold, inner_linked, out.caption if is_block else caption)
+    out.styled -= styled
     if is_block:
         out.flush()
         out.caption = caption
         out.tag = saved_tag
+    out.region = saved_region
     out.text(el.tail, bold, linked)
 
 

@@ -9,9 +9,10 @@ move onto the heading they label, and short title-like lines become headings.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from jobs.ingest.drafts import Dropped
-from jobs.ingest.split import rules
+from jobs.ingest.split import rules, titles
 from jobs.ingest.split.blocks import BOLD_RANK, LINE_RANK, Block, Kind
 from jobs.ingest.split.layout import MIN_WORDS, layout_key
 
@@ -51,9 +52,9 @@ def _under_headline(kept: list[Block], i: int) -> bool:
         return True
     following = kept[i + 1] if i + 1 < len(kept) else None
     return (
-        rules.is_headline_item(kept[i - 1])
+        titles.is_headline_item(kept[i - 1])
         and following is not None
-        and (following.kind == Kind.HEADING or rules.is_headline_item(following))
+        and (following.kind == Kind.HEADING or titles.is_headline_item(following))
     )
 
 
@@ -70,7 +71,7 @@ def _among_labels(kept: list[Block], i: int) -> bool:
         and after[1].rank == kept[i].rank
         and after[1].number is None
         and rules.words(after[1].text) <= 4
-        and not (len(after) == 3 and rules.PERSON_NAME.match(after[2].text))
+        and not (len(after) == 3 and rules.is_person_name(after[2].text))
     )
 
 
@@ -97,6 +98,73 @@ def _at_top(kept: list[Block]) -> bool:
     )
 
 
+def _drop_house_show(kept: list[Block], text: str, dropped: list[Dropped]) -> None:
+    """Before "Listen to the latest Mixed Signals now", an item headed with the show's name
+    ("Maverick Carter on 'Mixed Signals'") promotes the house's own show: it goes."""
+    call = rules.LISTEN_TO.match(text)
+    heading = next((i for i in range(len(kept) - 1, -1, -1) if kept[i].kind == Kind.HEADING), None)
+    if call is None or heading is None or len(kept) - heading > 3:
+        return
+    show = norm(call.group(1))
+    if len(show) >= 4 and show in norm(kept[heading].text):
+        dropped.extend(Dropped("promo", b.text) for b in kept[heading:])
+        del kept[heading:]
+
+
+_FIELD = re.compile(r"^([A-Z][\w&’' -]{0,24}):\s+\S")
+
+
+def _fields(blocks: list[Block]) -> set[str]:
+    """Label prefixes that open two lines or more ("AI Lab: …", "Summary: …"): the
+    fields of each item, so such lines are no headings."""
+    found = Counter(m.group(1) for b in blocks if (m := _FIELD.match(b.text)))
+    return {f for f, count in found.items() if count >= 2 and rules.words(f) <= 3}
+
+
+def _mark_headings(kept: list[Block]) -> None:
+    """Make headings of the paragraphs that read as such: labels ("Afterthought:"), short
+    title-like lines, whole-bold lines, a title over an item's fields, and a lone numbered
+    list item between paragraphs ("1. DeepSeek Engram", a section of an essay)."""
+    fields = _fields(kept)
+    for index, block in enumerate(kept[:-1]):
+        following, previous = kept[index + 1], kept[index - 1] if index else None
+        field = _FIELD.match(block.text)
+        if field and field.group(1) in fields:
+            continue
+        after_headline = (
+            previous is not None
+            and titles.is_headline_item(previous)
+            and rules.words(block.text) > 3  # a dek, not a section label such as "Opinion"
+        )
+        label = (
+            rules.MORE_LABEL.match(block.text)
+            or rules.SPONSORED_LABEL.fullmatch(block.text)
+            or (block.text.endswith(":") and rules.words(block.text) <= 6 and not block.lead)
+            or rules.SALUTATION.match(block.text)
+        )
+        over_fields = (
+            (m := _FIELD.match(following.text)) is not None
+            and m.group(1) in fields
+            and rules.words(block.text) <= 25
+            and block.text[-1] not in ".,;:"
+        )
+        lone_item = (
+            block.kind == Kind.ITEM
+            and titles.is_title_like(block.text)
+            and following.kind == Kind.PARA
+            and previous is not None
+            and previous.kind == Kind.PARA
+        )
+        if (block.kind == Kind.PARA and (label or over_fields)) or lone_item:
+            block.kind, block.rank = Kind.HEADING, LINE_RANK
+            continue
+        if block.kind == Kind.PARA and not block.lead and not titles.is_headline_item(block):
+            if titles.is_title_like(block.text) and not block.linked and not after_headline:
+                block.kind, block.rank = Kind.HEADING, LINE_RANK
+            elif block.bold and rules.words(block.text) <= 30 and block.text[-1] not in ".,;:":
+                block.kind, block.rank = Kind.HEADING, BOLD_RANK
+
+
 def clean_blocks(
     blocks: list[Block], dropped: list[Dropped], template: frozenset[str] = frozenset()
 ) -> list[Block]:
@@ -111,8 +179,8 @@ def clean_blocks(
     links = navigation(blocks)
     for index, block in enumerate(blocks):
         text = block.text
-        if index in links:
-            dropped.append(Dropped("navigation", text))
+        if index in links or block.region:
+            dropped.append(Dropped(block.region or "navigation", text))
             continue
         if (
             template
@@ -138,11 +206,15 @@ def clean_blocks(
                 and previous.kind == Kind.PARA
                 and not previous.lead
                 and rules.words(previous.text) <= 25
+                and not titles.is_title_like(previous.text)
             ):
                 dropped.append(Dropped("caption", kept.pop().text))  # its first line
             dropped.append(Dropped("caption", text))
             continue
         caption = ""
+        if rules.is_data_row(text):
+            dropped.append(Dropped("table", text))
+            continue
         if rules.NUMBER_LABEL.match(text):
             number = int(text)
             continue
@@ -155,7 +227,15 @@ def clean_blocks(
         if block.kind == Kind.PARA and block.closes_link and rules.is_cta_note(text):
             dropped.append(Dropped("promo", text))
             continue
+        if block.kind == Kind.PARA and not block.lead and rules.CALL_AT_END.search(text):
+            dropped.append(Dropped("promo", text))  # an event's or a product's pitch
+            continue
         if rules.is_noise(text):
+            _drop_house_show(kept, text, dropped)
+            if rules.SPONSOR.search(text) and kept and kept[-1].kind != Kind.HEADING:
+                dropped.append(Dropped("sponsor", kept.pop().text))  # "-- Acme (SPONSOR)"
+            if rules.WATCH.match(text) and kept and kept[-1].linked and kept[-1].kind != Kind.ITEM:
+                dropped.append(Dropped("embed", kept.pop().text))  # a video's title card
             dropped.append(Dropped("boilerplate", text))
             if kept and rules.READ_MORE.match(text):
                 kept[-1].ends = True
@@ -180,32 +260,17 @@ def clean_blocks(
             dropped.append(Dropped("caption", kept.pop().text))
             text = block.text = text[len(previous.text) :].strip()
         seen[key] = block
-        if number is not None and (block.kind == Kind.HEADING or rules.is_title_like(text)):
+        if number is not None and (block.kind == Kind.HEADING or titles.is_title_like(text)):
             block.number, number = number, None
         kept.append(block)
-    for index, block in enumerate(kept[:-1]):
-        after_headline = index > 0 and rules.is_headline_item(kept[index - 1])
-        label = (
-            rules.MORE_LABEL.match(block.text)
-            or rules.SPONSORED_LABEL.fullmatch(block.text)
-            or (block.text.endswith(":") and rules.words(block.text) <= 6 and not block.lead)
-            or rules.SALUTATION.match(block.text)
-        )
-        if block.kind == Kind.PARA and label:  # "Hacker News ...", "Sponsored", "Afterthought:"
-            block.kind, block.rank = Kind.HEADING, LINE_RANK
-            continue
-        if block.kind == Kind.PARA and not block.lead and not rules.is_headline_item(block):
-            if rules.is_title_like(block.text) and not block.linked and not after_headline:
-                block.kind, block.rank = Kind.HEADING, LINE_RANK
-            elif block.bold and rules.words(block.text) <= 30 and block.text[-1] not in ".,;:":
-                block.kind, block.rank = Kind.HEADING, BOLD_RANK
+    _mark_headings(kept)
     last = kept[-1] if kept else None
     if last and last.text.endswith(":") and rules.words(last.text) <= 6 and not last.lead:
         dropped.append(Dropped("section", kept.pop().text))  # a label with nothing under it
     bylines = {
         i
         for i in range(1, len(kept))
-        if rules.PERSON_NAME.match(kept[i].text)
+        if rules.is_person_name(kept[i].text)
         and _under_headline(kept, i)
         and not _among_labels(kept, i)
     }  # the author's name under a headline
@@ -214,7 +279,19 @@ def clean_blocks(
 
 
 def fill_leads(blocks: list[Block]) -> None:
-    """Fill in lead-ins of unformatted paragraphs ("Renewing war. The Israeli military ...")."""
-    for block in blocks:
-        if block.kind == Kind.PARA and not block.marked and not block.lead:
-            block.lead = rules.plain_lead(block.text)
+    """Fill in lead-ins of unformatted paragraphs ("Renewing war. The Israeli military ..."),
+    and topic leads ("A Diet Coke: Gross, mom.") where two paragraphs in a row open so."""
+    plain = [b.kind == Kind.PARA and not b.marked and not b.lead and not b.linked for b in blocks]
+    colon = [
+        p and bool(titles.COLON_LEAD.match(b.text)) for p, b in zip(plain, blocks, strict=True)
+    ]
+    for i, block in enumerate(blocks):
+        if not plain[i]:
+            continue
+        block.lead = titles.plain_lead(block.text)
+        run = (i > 0 and (colon[i - 1] or bool(blocks[i - 1].lead))) or (
+            i + 1 < len(blocks) and colon[i + 1]
+        )
+        if colon[i] and run and not block.lead:
+            found = titles.COLON_LEAD.match(block.text)
+            block.lead = found.group(1) + ":" if found and rules.words(found.group(1)) <= 6 else ""

@@ -10,23 +10,41 @@ from __future__ import annotations
 
 import re
 
-from jobs.ingest.split.blocks import Block, Kind
-
 _Q = "’'"  # apostrophes as they appear in real newsletters
 
 INTRO = re.compile(
-    rf"^(?:Welcome (?:back )?to\b|Good (?:morning|afternoon|evening)\b|Hello\b|Hi,? |"
-    rf"In today[{_Q}]s (?:newsletter|edition|brief)|Today in\b)",
+    rf"^(?:Welcome (?:back )?to\b|Good (?:\w+ )?(?:morning|afternoon|evening)\b|Hello\b|Hi,? |"
+    r"Happy (?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|"
+    rf"In today[{_Q}]s (?:newsletter|edition|brief)|Today in\b|"
+    # the same greeting in the other languages of European briefings
+    r"Guten (?:Morgen|Tag|Abend)\b|Liebe Leserinnen\b|Bonjour\b|Chers lecteurs\b|"
+    r"Buenos d[ií]as\b|Buongiorno\b|Goedemorgen\b|Bom dia\b)",
     re.I,
 )
 FOOTER = re.compile(
-    rf"^(?:Join the conversation|Thanks? (?:you )?for reading|You[{_Q}]re receiving this|"
+    r"^(?:Join the conversation|Thanks? (?:you )?for (?:reading|spending|joining)\b|"
+    rf"You[{_Q}]re receiving this|"
     rf"You (?:received|are receiving) this|This (?:email|message|newsletter) was sent to\b|"
-    rf"Was this email forwarded|Manage your preferences|"
+    rf"Was this email forwarded|Manage your preferences|You[{_Q}]re on the free list\b|"
+    r"Stop getting this (?:newsletter|email)|Change your email\b|"
+    r"[^.]{1,60}\bis a (?:registered )?trademark of\b|"
     rf"Unsubscribe|You are reading a plain text version|Follow us$|Copyright\b|©|"
     rf"This (?:post|email|issue) is (?:only )?for (?:paying|paid) subscribers|"
     rf"This has been (?:the|today[{_Q}]s|this week[{_Q}]s)\b.{{0,40}}\bnewsletter|"
     rf"That[{_Q}]s (?:all|it) for (?:today|this week|now)\b|"
+    # a letter's sign-off: "Much love to you and yours,", "Have a wonderful weekend, all."
+    r"(?:(?:With |Much |All my )?love|Best(?: wishes)?|Cheers|(?:Warm(?:est)?|Kind) regards|"
+    r"Regards|Sincerely|Yours|Herzlich(?:e Grüße)?|(?:Viele|Beste|Liebe) Grüße|Cordialement|"
+    r"Bien à vous|Amitiés|(?:Un )?[Ss]aludos?|Cordiali saluti|Met vriendelijke groet)"
+    r"\b[^.!?\n]{0,30},(?:\s+[\w.’'-]+){0,4}$|"
+    r"(?:Have a (?:wonderful|great|good|nice|lovely) (?:weekend|week|day)|Until next "
+    r"(?:time|week))\b[^.!?\n]{0,20}[.!]?$|Forwarded this (?:message|email)\b|"
+    # the footer in the other languages of European briefings: "Sie erhalten diesen
+    # Newsletter, weil…", "Vous recevez cette lettre…", "Se désinscrire", "Abmelden"
+    r"Sie erhalten diese[nrs]? (?:Newsletter|E-Mail)|Newsletter abbestellen|Abmelden$|Impressum$|"
+    r"Vous recevez (?:cette|ce)\b|Se d[ée]sinscrire|Pour vous d[ée]sinscrire|"
+    r"Has recibido este|Darse de baja|Cancelar (?:la )?suscripci[oó]n|Hai ricevuto questa|"
+    r"Disiscriviti|Cancella l[’']iscrizione|U ontvangt deze|Afmelden$|"
     # a publisher's postal address: "Example Media Ltd., 3rd Floor, 18 High Street, London"
     rf"[\w .&’'-]{{2,60}}\b(?:Ltd|Inc|LLC|GmbH|Limited|PBC|Media)\.?,\s[^\n]{{0,80}}\d)",
     re.I,
@@ -37,13 +55,19 @@ JUNK_HEADING = re.compile(
     r"Related(?: Stories| Articles| Coverage| Content)?$|Recommended\b|Sponsored\b|"
     r"Advertisement\b|Partner Content|Play\b|Listen\b|Watch\b|Podcasts?\b|"
     r"Market(?:s)? (?:Snapshot|Data|Summary|Wrap)\b|Your watchlist|Sign up|Subscribe|"
-    r"Share\b|Follow\b|Comments?\b|.*\b(?:puzzle|crossword|quiz|podcast)\b)",
+    r"Share\b|Follow\b|Comments?\b|Next (?:week|time|issue)\b|Upgrade\b|Trending\b|"
+    rf"What (?:everyone|people|readers)(?:[{_Q}]s| (?:is|are)) (?:reading|watching)\b|"
+    r".*\b(?:puzzle|crossword|quiz|podcast)\b)",
     re.I,
 )
 JUNK_LINE = re.compile(
-    r"^(?:Read (?:more|on the web|in (?:your )?browser|the full story|online)\b|Continue reading|"
+    r"^(?:Read (?:more|on the web|in (?:your )?browser|the full story|online|the web version)\b|"
+    r"Continue reading|"
     r"See all (?:of )?our\b|Sign up\b|Subscribe\b|View (?:comments|in browser|online|image|this)\b|"
+    r"Im Browser (?:ansehen|öffnen|lesen)|Online (?:ansehen|lesen)\b|Voir (?:la version|dans le)\b|"
+    r"Ver en (?:el )?navegador|Visualizza (?:nel|sul) browser|Bekijk (?:in|online)\b|"
     r"Caption:|Share (?:this|on)\b|Advertisement$|Listen to\b|Coming soon:|Already a subscriber|"
+    r"Upgrade to paid|Upgrade (?:now|today)$|Curated by\b|Together with$|"
     r"Not your account|Log (?:in|out)\b|Change your username|Confirm your username|Cancel$|"
     r"Please follow our comment guidelines|Commenting on this|Explore all newsletters|"
     r"Enjoying\b.*\?|Get the world in your inbox|Your watchlist|Market data as of|"
@@ -54,20 +78,35 @@ JUNK_LINE = re.compile(
 )
 PROMO = re.compile(
     r"\bsubscribe\b|\bsign up (?:for|to|now|here)\b|\b(?:subscribers|members|you) can now\b|"
-    r"\bjoin [\d,.]+ (?:\w+ )?(?:readers|subscribers)\b|\bdelivered (?:to your inbox|in a free)\b",
+    r"\bjoin [\d,.]+ (?:\w+ )?(?:readers|subscribers)\b|\bdelivered (?:to your inbox|in a free)\b|"
+    r"\bbecom(?:e|ing) a (?:free or )?(?:paid )?(?:subscriber|member)\b|\breader-supported\b",
     re.I,
 )
+# "Listen to the latest Mixed Signals now. →": the show it names is the house's own
+LISTEN_TO = re.compile(
+    r"^(?:Listen|Watch) to (?:the latest (?:episode of )?|this week[’']s )?(.+?)(?: now)?[\W]*$",
+    re.I,
+)
+WATCH = re.compile(
+    r"^(?:Watch|Listen to) (?:the |this )?(?:video|episode|podcast|now|live)\W*$", re.I
+)
 READ_MORE = re.compile(
-    r"^(?:Read (?:more|the (?:full )?story)|Continue reading)\b|^(?:[•·]\s*)?(?:\d+\s+)?comments?$",
+    r"^(?:Read (?:more|the (?:full )?story)|Continue reading)\b|^(?:[•·]\s*)?(?:\d+\s+)?comments?$|"
+    # the same in the other languages of European briefings
+    r"^(?:Weiterlesen|Mehr (?:lesen|dazu)|Hier lesen Sie mehr|Lire la suite|En savoir plus|"
+    r"Leer más|Seguir leyendo|Leggi (?:di più|tutto|l[’']articolo)|Lees (?:meer|verder))\b",
     re.I,
 )
 TRAILING_JUNK = re.compile(r"[:\s]*\b(?:Read more|Continue reading|Read the full story)\W*$", re.I)
 CREDIT = re.compile(
-    r"^(?:Photo(?:graph)?s?|Photographer|Illustration|Image|Credit|Picture)(?: by)?\s*:"
+    r"^(?:Photo(?:graph)?s?|Photographer|(?:Photo )?[Ii]llustration|Image|Credit|Picture)"
+    r"(?: by)?\s*:"
     r"|(?:/|\bvia\b)[\w .()&’'/-]{0,60}\b(?:Reuters|AFP|AP|AP Photo|Getty Images|Bloomberg|EPA|"
     r"Getty|Shutterstock|Alamy|Anadolu|Pool|Scanpix|NurPhoto|SOPA Images|Sipa|TASS|Xinhua|Redux|"
     r"Corbis[\w ]*|File Photo|The New York Times)\s*$"
-    r"|^View image:",
+    r"|^View image:"
+    # "…We asked an artist to imagine it.Illustration: Saratta Chuengsatiansup"
+    r"|[.!?]\s*(?:Photograph(?:er)?|Illustration|Photo):\s*[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*){0,3}$",
 )
 BIO = re.compile(
     r"^[A-Z][\w.’'-]+(?: [A-Z][\w.’'-]+){0,3} (?:is|was|covers|writes)\b.{0,160}\b(?:writer|"
@@ -75,7 +114,10 @@ BIO = re.compile(
     r"producer|professor)\b"
     r"|(?:^|\s)(?:X|Twitter|Bluesky|Threads):\s*@\w+\s*$"
 )
-SIGNATURE = re.compile(r"^[—–-]{1,2}\s*[A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){0,3}$")
+SIGNATURE = re.compile(
+    r"^[—–-]{1,2}\s*[A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){0,3}$"
+    r"|^--\s*[A-Z][^!?]{0,80}$"  # "-- Todd Kulesza and the Go Team": an item's credit line
+)
 CALL_TO_ACTION = re.compile(
     r"(?:→|»|>>)\s*$|^(?:Listen|Watch|Read|Register|RSVP|Sign up|Subscribe|Learn more|Join|Buy|"
     r"Shop|Download|Try|Check out|Get (?:tickets|started|the app)|Apply|Book|Reserve|Click|"
@@ -87,9 +129,54 @@ BYLINE = re.compile(
     r"(?:(?:,|\s+and|\s+&)\s+[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,3})*"
     r"(?:\s*[•|·,–—-]\s*.{0,40})?$"
 )
-PERSON_NAME = re.compile(r"^[A-Z][a-z’'-]+(?:\s+[A-Z][.a-z’'-]*){1,2}$")
+_PERSON_NAME = re.compile(r"^[A-Z][a-z’'-]+(?:\s+[A-Z][.a-z’'-]*){1,2}$")
+# words of section labels, never of a name: "One Last Thing", "Before You Go", "More Opinions"
+_LABEL_WORDS = frozenset(
+    [
+        "one",
+        "two",
+        "three",
+        "last",
+        "first",
+        "next",
+        "more",
+        "most",
+        "top",
+        "best",
+        "big",
+        "before",
+        "after",
+        "you",
+        "your",
+        "our",
+        "what",
+        "the",
+        "this",
+        "that",
+        "thing",
+        "things",
+        "news",
+        "today",
+        "week",
+        "day",
+        "take",
+        "read",
+        "go",
+        "know",
+    ]
+)
+
+
+def is_person_name(text: str) -> bool:
+    """A bare name under a headline ("Mary Ellen Klas"), not a label of plain words."""
+    return bool(_PERSON_NAME.match(text)) and not any(
+        w.lower() in _LABEL_WORDS for w in text.split()
+    )
+
+
 DATE_LINE = re.compile(
-    r"^(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?,?\s+)?"
+    r"^(?:(?:#|No\.\s*|Issue\s+#?)\d+\s*[—–|·-]\s*)?"  # "#586 — January 23, 2026"
+    r"(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?,?\s+)?"
     r"(?:\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+,?\s+\d{4}|\d{4}-\d{2}-\d{2}|"
     r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*,?\s+\d{4})$",
     re.I,
@@ -103,24 +190,21 @@ SOURCE_LINE = re.compile(
 EMBED = re.compile(r"^(?:A post shared by|View this post on|Watch on YouTube$|Timestamp:\s*\d+$)")
 SPONSOR = re.compile(
     r"\$\d[\d,.]*k?\s*[-–]\s*\$?\d[\d,.]*k\b|"  # a job ad's salary range
-    r"\((?:Sponsor(?:ed)?|Ad|Advertisement|Partner)\)|^(?:Sponsored|Presented|Brought to you) by\b|"
+    r"\((?:Sponsor(?:ed)?|Ad|Advertisement|Partner)\)|"
+    r"^(?:This (?:edition|issue|newsletter|email) is )?(?:Sponsored|Presented|Brought to you) by\b|"
     r"^(?:A )?(?:MESSAGE|WORD) FROM (?:OUR )?\b",
     re.I,
 )
-SPONSORED_LABEL = re.compile(r"^(?:Sponsored|Advertisement|Partner content|Promoted)\b", re.I)
+SPONSORED_LABEL = re.compile(
+    r"^(?:Sponsored|Advertisement|Partner content|Promoted|Anzeige|Werbung|Publicit[ée]|"
+    r"Publicidad|Pubblicit[àa]|Advertentie)\b",
+    re.I,
+)
 JOB_AD = re.compile(r"\bjob openings\b|\b(?:is|are|we[’']re) hiring\b|\bopen roles\b", re.I)
 SALUTATION = re.compile(r"^Dear [\w ]{1,30},$")  # "Dear friends,": a letter begins
 QUOTED = re.compile(r"^[“\"][^“”\"]{3,300}[”\"]$")
 NUMBER_LABEL = re.compile(r"^\d{1,2}$")
-SOURCE_SUFFIX = re.compile(r"\s+[—–-]\s+(?:www\.)?[\w-]+(?:\.[\w-]+)+\b.*$")
-SCORE_PREFIX = re.compile(r"^\[\d+(?:\.\d+)?\]\s*")
-PLAIN_LEAD = re.compile(r"^([A-Z‘“\"][^.?!:;\n]{0,70}?[a-z0-9’'”\"][.?!])\s+(?=[A-Z‘“\"])")
-CAPS_LEAD = re.compile(r"^([A-Z‘“\"][A-Z0-9‘’'“”\"&,.\- ]{2,60}):\s+(?=\S)")
-_SENTENCE_END = re.compile(r"[.?!][”\"’']?\s+(?=[A-Z“\"‘])")
-_ABBREVIATIONS = frozenset(
-    {"mr", "mrs", "ms", "dr", "st", "gen", "sen", "rep", "gov", "lt", "col", "sgt", "jan", "feb",
-     "mar", "apr", "aug", "sept", "sep", "oct", "nov", "dec", "no", "vs"}
-)  # fmt: skip
+SENTENCE_END = re.compile(r"[.?!][”\"’']?\s+(?=[A-Z“\"‘])")
 
 
 def words(text: str) -> int:
@@ -141,6 +225,8 @@ def is_noise(text: str) -> bool:
     bylines, date lines, "Read more" and "comments" links and the text of embedded posts."""
     if JUNK_LINE.match(text) or READ_MORE.match(text) or SIGNATURE.match(text) or EMBED.match(text):
         return True
+    if WATCH.match(text):
+        return True
     if len(text) < 120 and (BYLINE.match(text) or DATE_LINE.match(text)):
         return True
     if SOURCE_LINE.match(text):
@@ -148,10 +234,27 @@ def is_noise(text: str) -> bool:
     return len(text) < 300 and bool(BIO.search(text))
 
 
+_DIGIT = re.compile(r"\d")
+_NUMBER = re.compile(r"^[-+−]?[$€£¥]?\d[\d,]*(?:\.\d+)?%?$")
+
+
+def is_data_row(text: str) -> bool:
+    """A row of a market table ("S&P 500 Futures 6,958.5 -0.66%"): a short line whose
+    words are mostly figures, two of them with a decimal point, a percent or a comma."""
+    if len(text) > 120 or not _DIGIT.search(text):
+        return False
+    tokens = text.split()
+    figures = [t for t in tokens if _NUMBER.match(t)]
+    exact = [t for t in figures if any(c in t for c in ".,%")]
+    return len(tokens) <= 12 and len(exact) >= 2 and len(figures) * 3 >= len(tokens)
+
+
 def is_house_ad(title: str, first: str) -> bool:
     """An item that sells rather than reports: a sponsor marker or a salary range in its
-    title, an exclamation for a headline ("Learn More With Our App!"), a job ad."""
-    return bool(SPONSOR.search(title) or title.endswith("!") or JOB_AD.search(first))
+    title, an exclamation for a headline ("Learn More With Our App!"), a job ad, a pitch."""
+    return bool(
+        SPONSOR.search(title) or title.endswith("!") or JOB_AD.search(first) or is_pitch(first)
+    )
 
 
 def is_promo_section(label: str, body: list[str]) -> bool:
@@ -163,82 +266,30 @@ def is_promo_section(label: str, body: list[str]) -> bool:
     return bool(label) and label.lower() in text.lower()
 
 
-def is_title_like(text: str) -> bool:
-    """A short line that reads like a headline: few words, no closing full stop."""
-    return (
-        1 <= words(text) <= 12
-        and len(text) <= 100
-        and text[-1] not in ".,;:"
-        and (text[0].isupper() or text[0].isdigit() or text[0] in "‘“\"'¿¡")
-        and has_letters(text)
-    )
-
-
-def is_headline_item(block: Block) -> bool:
-    """A one-line story: a linked headline, or "headline — source.com" in a list of such."""
-    text = block.text
-    if (
-        block.kind != Kind.PARA
-        or block.bold
-        or block.lead
-        or words(text) > 30
-        or text[-1] in ".!?:"
-    ):
-        return False
-    return block.linked or bool(SOURCE_SUFFIX.search(text))
-
-
-def clean_title(text: str) -> str:
-    """A title without list scores ("[6.6] ") or source suffixes (" — bbc.com (+4)")."""
-    return shorten(SCORE_PREFIX.sub("", SOURCE_SUFFIX.sub("", text)).strip() or text)
-
-
-def shorten(text: str, limit: int = 120) -> str:
-    if len(text) <= limit:
-        return text
-    return text[: text.rfind(" ", 0, limit)].rstrip(",;:–— ") + "…"
-
-
-def first_sentence(text: str) -> str:
-    for match in _SENTENCE_END.finditer(text):
-        before = text[: match.start()].rsplit(" ", 1)[-1]
-        if before.lower().strip('(“"') in _ABBREVIATIONS or "." in before or len(before) == 1:
-            continue
-        return text[: match.start() + 1]
-    return text
-
-
-def plain_lead(text: str) -> str:
-    """The lead-in of an unformatted paragraph: "Renewing war. The Israeli military…"."""
-    match = CAPS_LEAD.match(text)
-    if match and words(match.group(1)) <= 6:
-        return match.group(1) + ":"
-    match = PLAIN_LEAD.match(text)
-    if not match or words(match.group(1)) > 6:
-        return ""
-    last = match.group(1)[:-1].rsplit(" ", 1)[-1].lower()
-    return "" if last in _ABBREVIATIONS else match.group(1)
-
-
-def lead_title(lead: str, text: str) -> tuple[str, str]:
-    """A story's title and body from a paragraph that opens with a lead-in."""
-    if lead and lead[-1] in ".?!" and words(lead) <= 12:
-        return lead, text[len(lead) :].strip() if text.startswith(lead) else text
-    if lead and lead[-1] == ":" and words(lead) <= 8:
-        return lead[:-1].strip(), text[len(lead) :].strip() if text.startswith(lead) else text
-    if words(lead) >= 6:
-        return shorten(lead.rstrip(",;: ")), text
-    return shorten(first_sentence(text).rstrip(".")), text
-
-
+# "…reshaping global finance.Learn more here.": an event's or a product's pitch ends so
+CALL_AT_END = re.compile(
+    r"(?:^|[.!?”)]\s*)(?:Learn more(?: here)?|Register (?:here|now|today)|Get (?:your )?tickets|"
+    r"Buy tickets|Book (?:now|your \w+)|RSVP(?: here| now)?|Save your (?:seat|spot)|"
+    r"Sign up (?:here|now|today)|Find out more here)\W*$",
+    re.I,
+)
 _TO_THE_STORY = re.compile(r"(?:Read|Listen|Watch)\b", re.I)  # a call that leads to the story
+
+
+def is_pitch(text: str) -> bool:
+    """A paragraph that sells an event or a product: it ends in a call such as "Learn more
+    here", or opens with one ("Tune in today: …", "Join us …") other than read/listen/watch."""
+    opening = CALL_TO_ACTION.match(text)
+    return bool(CALL_AT_END.search(text)) or (
+        opening is not None and not _TO_THE_STORY.match(text) and words(text) < 80
+    )
 
 
 def is_cta_note(text: str) -> bool:
     """A short note that ends in a call to action ("People left 23 comments this week.
     Check out the threads."): the house talking about itself, when that call is its link;
     "Read/Listen/Watch …" leads to the story and is kept."""
-    sentences = _SENTENCE_END.split(text)
+    sentences = SENTENCE_END.split(text)
     last = sentences[-1]
     return (
         words(text) < 30
@@ -256,7 +307,7 @@ def drop_promos(text: str) -> str:
         return text
     kept: list[str] = []
     start = 0
-    for match in _SENTENCE_END.finditer(text + " X"):
+    for match in SENTENCE_END.finditer(text + " X"):
         sentence = (text + " X")[start : match.end()]
         if PROMO.search(sentence) and not kept:  # a paragraph opening with a pitch is all pitch
             return ""

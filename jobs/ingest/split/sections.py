@@ -8,6 +8,7 @@ from its label (the house's own sections share their first word).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from jobs.ingest.split import rules
@@ -133,3 +134,87 @@ def quick_hits(blocks: list[Block]) -> tuple[set[int], set[int]]:
             found_labels.add(i)
             hits.update(body)
     return found_labels, hits
+
+
+_NUMBER_WORDS = {
+    **{
+        w: n
+        for n, w in enumerate(
+            ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+        )
+    },
+    "eleven": 11,
+    "twelve": 12,
+}
+# "10 AI News You Need to Know About", "Five things to know": a count, then what it counts
+_COUNT = re.compile(
+    r"^\W*(\d{1,2}|[A-Za-z]+)\b(?:\s+\S+){0,2}?\s+(?:things|stories|news|items|headlines|"
+    r"takeaways|links|reads|charts|questions|facts|numbers|developments|updates|picks)\b",
+    re.I,
+)
+
+
+def counted_lists(blocks: list[Block]) -> tuple[set[int], set[int]]:
+    """Sections whose heading counts their items ("10 AI News You Need to Know About",
+    "Five things to know") and that hold exactly that many paragraphs or list items, three
+    or more: the heading is a label and each item a story. Gives the labels and the items."""
+    labels: set[int] = set()
+    items: set[int] = set()
+    for i, block in enumerate(blocks):
+        found = _COUNT.match(block.text) if block.kind == Kind.HEADING else None
+        if found is None or rules.JUNK_HEADING.match(block.text):
+            continue
+        word = found.group(1).lower()
+        count = int(word) if word.isdigit() else _NUMBER_WORDS.get(word, 0)
+        body = []
+        for k in range(i + 1, len(blocks)):
+            if blocks[k].kind == Kind.HEADING:
+                break
+            body.append(k)
+        if count >= 3 and len(body) == count:
+            labels.add(i)
+            items.update(body)
+    return labels, items
+
+
+def _is_link_note(block: Block) -> bool:
+    """A paragraph opening with its link ("<a>Tariffs were a tax</a>, Ann Lee writes.")."""
+    return block.kind == Kind.PARA and block.opens_link and rules.words(block.text) <= 60
+
+
+def item_lists(blocks: list[Block]) -> tuple[set[int], set[int]]:
+    """List items that are stories: three or more items straight under a heading (or under
+    its one-line intro ending in ":"), with no paragraph between them, of eight words or
+    more on average (two suffice in a brief that has such a list of three): a list of news
+    items or links with their summaries, not a story's bullet points (which follow its
+    opening paragraph). A section of two or more paragraphs that each open with their
+    link is such a list too. Gives the headings (labels, when the list is all their
+    section holds), their intros, and the items."""
+    runs: list[tuple[int, list[int], bool, bool]] = []
+    for i, block in enumerate(blocks):
+        if block.kind != Kind.HEADING or rules.JUNK_HEADING.match(block.text):
+            continue
+        k = i + 1
+        intro = k < len(blocks) and blocks[k].kind == Kind.PARA and blocks[k].text.endswith(":")
+        k += intro  # "Some other interesting stories in the broader landscape:"
+        notes = k < len(blocks) and _is_link_note(blocks[k])
+        run = []
+        while k < len(blocks) and (
+            _is_link_note(blocks[k]) if notes else blocks[k].kind == Kind.ITEM
+        ):
+            run.append(k)
+            k += 1
+        whole = k >= len(blocks) or blocks[k].kind == Kind.HEADING
+        if not whole and (notes or len(_body(blocks, k - 1)) >= 2):
+            continue  # bullets over the story they sum up ("Key points", then its text)
+        if len(run) >= 2 and sum(rules.words(blocks[r].text) for r in run) >= 8 * len(run):
+            runs.append((i, run, whole, intro))
+    labels: set[int] = set()
+    found: set[int] = set()
+    if not any(len(run) >= 3 or _is_link_note(blocks[run[0]]) for _, run, _, _ in runs):
+        return labels, found  # two items alone may be a story's bullet points
+    for i, run, whole, intro in runs:
+        found.update(run)
+        labels.update([i] if whole else [])
+        labels.update([i + 1] if intro else [])
+    return labels, found

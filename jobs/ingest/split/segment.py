@@ -9,28 +9,29 @@ into blocks (``jobs.ingest.split.blocks``) and hand them to one segmenter:
    the footer ("Join the Conversation", "You're receiving this email", ...).
 2. Preamble: everything up to the "Welcome back to ..." / "Good morning" intro
    is the brief's front matter; the intro becomes ``BriefDraft.summary``.
-3. Boundaries: a heading (HTML ``h1``-``h6``, Markdown ``#``, a whole-bold
-   paragraph, or a short title-like line of plain text) starts a story; a
-   paragraph that opens with a lead-in ("Renewing war. ..." or bold words)
-   starts one too when the brief uses lead-ins (at least two of them); a lone
-   linked headline is a one-line story. A heading followed straight away by
-   lead-in stories is a section label ("What We're Following") and starts
-   nothing. When the brief numbers its stories, unnumbered sections are extras
-   (ads, "Flagging") and are left out. Sections such as "Today's Most Read" or
-   "More from ..." are skipped up to the next heading of the same or a higher
-   rank (or, in a brief of lead-ins, the next lead-in).
+3. Boundaries (``jobs.ingest.split.boundaries``): a heading (HTML ``h1``-``h6``,
+   Markdown ``#``, a whole-bold paragraph, or a short title-like line of plain
+   text) starts a story; a paragraph that opens with a lead-in ("Renewing war.
+   ..." or bold words) starts one too when the brief uses lead-ins (at least
+   two of them); a lone linked headline is a one-line story; in a run of
+   paragraphs with no heading each new subject is a story. A heading followed
+   straight away by lead-in stories is a section label ("What We're
+   Following") and starts nothing. When the brief numbers its stories,
+   unnumbered sections are extras (ads, "Flagging") and are left out. Sections
+   such as "Today's Most Read" or "More from ..." are skipped up to the next
+   heading of the same or a higher rank (or, in a brief of lead-ins, the next
+   lead-in; or the next paragraph of prose).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 from jobs.ingest.drafts import BriefDraft, Dropped, StoryDraft
-from jobs.ingest.split import rules
+from jobs.ingest.split import rules, titles
 from jobs.ingest.split.blocks import (
     Block,
     Kind,
@@ -39,9 +40,9 @@ from jobs.ingest.split.blocks import (
     clean_space,
     front_matter,
 )
+from jobs.ingest.split.boundaries import Story, segment
 from jobs.ingest.split.clean import clean_blocks, fill_leads, norm
 from jobs.ingest.split.layout import layout_keys
-from jobs.ingest.split.sections import quick_hits, story_sections, topic_hits
 
 # A brief that drops more text than this share of what its stories keep is kept whole.
 WHOLE_WHEN_DROPPED = 1.0
@@ -56,17 +57,12 @@ _NOT_LOST = frozenset(
         "template",
         "sponsor",
         "boilerplate",
+        "table",
+        "embed",
+        "intro",
+        "card",
     }
 )
-
-
-@dataclass(slots=True)
-class _Story:
-    title: str
-    anchor: str | None = None
-    paragraphs: list[str] = field(default_factory=list)
-    headline_only: bool = False
-    from_heading: bool = False
 
 
 def _preamble(blocks: list[Block], title: str) -> tuple[str | None, int]:
@@ -74,131 +70,13 @@ def _preamble(blocks: list[Block], title: str) -> tuple[str | None, int]:
     start = 0
     summary = None
     for i, block in enumerate(blocks[:12]):
-        if block.kind == Kind.PARA and rules.INTRO.match(block.text):
+        greeting = block.kind == Kind.HEADING and rules.words(block.text) <= 4  # "Hi All!"
+        if (block.kind == Kind.PARA or greeting) and rules.INTRO.match(block.text):
             summary, start = block.text, i + 1
             break
     while start < len(blocks) and norm(blocks[start].text) == norm(title):
         start += 1
     return summary, start
-
-
-def _starts_story(block: Block, lead_mode: bool) -> bool:
-    return (lead_mode and block.kind == Kind.PARA and bool(block.lead)) or rules.is_headline_item(
-        block
-    )
-
-
-def _segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[_Story], list[Block]]:
-    numbered = sum(b.number is not None for b in blocks) >= 2  # one stray number is no numbering
-    sections = story_sections(blocks) if numbered else set()
-    quick_labels, hits = quick_hits(blocks) if numbered else (set(), set())
-    topic_labels, topics = topic_hits(blocks) if numbered else (set(), set())
-    quick_labels |= topic_labels
-    sections |= topics
-    lead_mode = not numbered and sum(1 for b in blocks if b.kind == Kind.PARA and b.lead) >= 2
-    ended_mode = sum(b.ends for b in blocks) >= 3  # items end in "Read more"/"comments" links
-    stories: list[_Story] = []
-    preamble: list[Block] = []
-    current: _Story | None = None
-    skip_rank: int | None = None
-    ended = False  # the block before ended its item ("Read more")
-    sponsored = False  # the section being skipped is an ad
-    skipped_at = -1  # where it began
-    for i, block in enumerate(blocks):
-        following = blocks[i + 1] if i + 1 < len(blocks) else None
-        ended, previous_ended = block.ends, ended
-        if (
-            block.kind == Kind.HEADING
-            and sponsored
-            and skip_rank is not None
-            and i == skipped_at + 1
-        ):
-            dropped.append(Dropped("sponsor", block.text))  # the advertiser's name
-            continue
-        if block.kind == Kind.HEADING:
-            if (
-                skip_rank is not None
-                and block.rank > skip_rank
-                and not (numbered and (block.number or i in sections))
-            ):
-                dropped.append(Dropped("section", block.text))
-                continue
-            skip_rank = None
-            current = None
-            if i in quick_labels:
-                dropped.append(Dropped("label", block.text))
-                continue  # a quick-hits label: its items are the stories
-            extra = numbered and block.number is None and i not in sections
-            if rules.JUNK_HEADING.match(block.text) or extra:
-                skip_rank = 0 if numbered else block.rank
-                sponsored = bool(rules.SPONSORED_LABEL.match(block.text))
-                skipped_at = i
-                dropped.append(Dropped("sponsor" if sponsored else "section", block.text))
-                continue
-            title = rules.clean_title(block.text)
-            if block.linked and block.rank <= 6:  # a linked headline, maybe with a summary
-                current = _Story(title, block.anchor, headline_only=True, from_heading=True)
-                stories.append(current)
-                continue
-            if following is not None and _starts_story(following, lead_mode) and not numbered:
-                dropped.append(Dropped("label", block.text))
-                continue  # a section label such as "What We're Following"
-            current = _Story(title, block.anchor, from_heading=True)
-            stories.append(current)
-            continue
-        if skip_rank is not None and not (
-            skip_rank and lead_mode and block.kind == Kind.PARA and block.lead
-        ):
-            dropped.append(Dropped("section", block.text))
-            continue
-        skip_rank = None
-        if rules.is_headline_item(block):
-            current = _Story(rules.clean_title(block.text), block.anchor, [block.text], True)
-            stories.append(current)  # a summary paragraph may follow
-            continue
-        if i in hits:
-            title = rules.lead_title(block.lead, block.text)[0] if block.lead else ""
-            current = _Story(title or rules.lead_title("", block.text)[0], block.anchor)
-            current.paragraphs.append(block.text)
-            stories.append(current)
-            current = None
-            continue
-        opens_item = ended_mode and block.opens_link and current is not None and current.paragraphs
-        first_item = ended_mode and not stories and block.ends and block.opens_link
-        if (
-            (previous_ended or opens_item or first_item)
-            and block.kind == Kind.PARA
-            and (stories or first_item)
-        ):
-            current = _Story(rules.lead_title(block.lead, block.text)[0], block.anchor)
-            current.paragraphs.append(block.text)
-            stories.append(current)
-            continue
-        if lead_mode and block.kind == Kind.PARA and block.lead:
-            bare_headline = (
-                current is not None
-                and current.headline_only
-                and current.paragraphs in ([], [current.title])
-            )
-            if current is not None and (
-                (current.from_heading and not current.paragraphs) or bare_headline
-            ):
-                current.paragraphs.append(block.text)
-                continue
-            story_title, body = rules.lead_title(block.lead, block.text)
-            current = _Story(story_title, block.anchor, [body])
-            stories.append(current)
-            continue
-        text = f"- {block.text}" if block.kind == Kind.ITEM else block.text
-        if current is None and stories and not stories[-1].headline_only:
-            current = stories[-1]
-        if current is not None:
-            current.paragraphs.append(text)
-        elif not stories:
-            preamble.append(block)
-        else:
-            dropped.append(Dropped("section", block.text))
-    return stories, preamble
 
 
 def _whole_text(blocks: list[Block]) -> list[str]:
@@ -240,12 +118,12 @@ def _brief(
     brief_title = clean_space(title or "")
     summary, start = _preamble(blocks, brief_title)
     dropped.extend(Dropped("preamble", b.text) for b in blocks[:start])
-    found, preamble = _segment(blocks[start:], dropped)
+    found, preamble = segment(blocks[start:], dropped)
     if found:
         dropped.extend(Dropped("preamble", b.text) for b in preamble)
     elif preamble:  # no story boundaries at all: the whole text is one story
         body = [f"- {b.text}" if b.kind == Kind.ITEM else b.text for b in preamble]
-        found = [_Story(brief_title or rules.lead_title("", body[0])[0], paragraphs=body)]
+        found = [Story(brief_title or titles.lead_title("", body[0])[0], paragraphs=body)]
     if summary is None:
         summary = next(
             (b.text for b in preamble if b.kind == Kind.PARA and rules.words(b.text) >= 8), None
@@ -278,7 +156,7 @@ def _brief(
         )
     rewrite = bool(whole) and (not stories or _most_dropped(stories, dropped))
     if rewrite:
-        first = stories[0].title if stories else rules.lead_title("", whole[0])[0]
+        first = stories[0].title if stories else titles.lead_title("", whole[0])[0]
         stories = [StoryDraft(1, brief_title or first, "\n\n".join(whole), url, published_at)]
     split_badly = rewrite or len(stories) == 1
     brief_title = brief_title or (stories[0].title if stories else "Untitled brief")
@@ -318,7 +196,7 @@ def split_text(
     meta, body = front_matter(text.lstrip("\ufeff"))
     blocks = blocks_from_text(body)
     title = title or meta.get("subject") or meta.get("title")
-    if title is None and blocks and rules.is_title_like(blocks[0].text):
+    if title is None and blocks and titles.is_title_like(blocks[0].text):
         title = blocks[0].text
     return _brief(
         blocks,
