@@ -1,0 +1,213 @@
+"""Events: the stories of different outlets that report one happening.
+
+``events`` has a row per event; ``event_stories`` says which event each story
+joined, the story it was matched with, the score and the terms they shared (so
+/why can say why). A story is in at most one event; a story in none (stored
+before events existed) is an event of its own. Membership is a table of its own,
+not a column of ``stories``: adding a key to ``stories`` would rebuild it on
+SQLite, and the rebuild would cascade into every table that refers to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import JSON, Float, ForeignKey, Integer, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, aliased, mapped_column
+
+from storage.models import Brief, Feed, Story
+from storage.types import Base, UTCDateTime, utcnow
+
+
+class Event(Base):
+    """One happening, reported by one or more stories."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EventStory(Base):
+    """A story's event, and what it was grouped by."""
+
+    __tablename__ = "event_stories"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    # The story's time: when it was published, else when it was stored.
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    matched_story_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stories.id", ondelete="SET NULL")
+    )
+    score: Mapped[float | None] = mapped_column(Float)
+    shared: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """A story joining ``event_id``; ``matched_story_id`` is None for the event's first story."""
+
+    story_id: int
+    event_id: int
+    at: datetime
+    matched_story_id: int | None = None
+    score: float | None = None
+    shared: Sequence[str] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EventStoryRow:
+    """A stored story as grouping sees it, with its event (None when it has none yet)."""
+
+    story_id: int
+    event_id: int | None
+    title: str
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One outlet's story of an event."""
+
+    story_id: int
+    event_id: int
+    source: str
+    title: str
+    url: str | None
+    at: datetime
+
+
+def source_name(feed_title: str | None, feed_url: str | None, story_url: str | None) -> str:
+    """The outlet's name: the feed's title, else the host of the feed or the story."""
+    if feed_title and feed_title.strip():
+        return feed_title.strip()
+    for url in (feed_url, story_url):
+        host = urlsplit(url or "").hostname or ""
+        if host:
+            return host.removeprefix("www.")
+    return "file"
+
+
+async def new_event(session: AsyncSession, first_at: datetime) -> int:
+    """A new event's id."""
+    event = Event(first_at=first_at)
+    session.add(event)
+    await session.flush()
+    return event.id
+
+
+async def is_member(session: AsyncSession, story_id: int, event_id: int) -> bool:
+    """Whether the story is stored, visible to this transaction, as a member of the event."""
+    found = await session.scalar(select(EventStory.event_id).where(EventStory.story_id == story_id))
+    return found == event_id
+
+
+async def join(session: AsyncSession, memberships: Iterable[Membership]) -> None:
+    """Record which event each story joined."""
+    session.add_all(
+        EventStory(
+            story_id=m.story_id,
+            event_id=m.event_id,
+            at=m.at,
+            matched_story_id=m.matched_story_id,
+            score=m.score,
+            shared=list(m.shared)[:8],
+        )
+        for m in memberships
+    )
+    await session.flush()
+
+
+async def stories_since(
+    session: AsyncSession, since: datetime, *, after_id: int = 0, ids: Sequence[int] = ()
+) -> list[EventStoryRow]:
+    """Stories of ``since`` or later (or those of ``ids``) with their events, oldest first."""
+    at = func.coalesce(Story.published_at, Story.ingested_at)
+    query = select(Story.id, EventStory.event_id, Story.title, Story.text, at).outerjoin(
+        EventStory, EventStory.story_id == Story.id
+    )
+    if ids:
+        query = query.where(Story.id.in_(ids))
+    else:
+        query = query.where(or_(Story.ingested_at >= since, Story.published_at >= since))
+        query = query.where(Story.id > after_id)
+    rows = await session.execute(query.order_by(at, Story.id))
+    return [EventStoryRow(sid, eid, title, text, when) for sid, eid, title, text, when in rows]
+
+
+async def member_count(session: AsyncSession) -> tuple[int, int]:
+    """How many stories have an event, and the id of the newest of them (0 for none)."""
+    row = (await session.execute(select(func.count(), func.max(EventStory.story_id)))).one()
+    return int(row[0]), int(row[1] or 0)
+
+
+def _versions_query() -> object:
+    return (
+        select(
+            Story.id,
+            EventStory.event_id,
+            Feed.title,
+            Feed.url,
+            Story.url,
+            Story.title,
+            EventStory.at,
+        )
+        .join(EventStory, EventStory.story_id == Story.id)
+        .join(Brief, Brief.id == Story.brief_id)
+        .outerjoin(Feed, Feed.id == Brief.feed_id)
+    )
+
+
+def _version(row: Sequence[object]) -> Version:
+    story_id, event_id, feed_title, feed_url, story_url, title, at = row
+    return Version(
+        int(story_id),  # type: ignore[call-overload]
+        int(event_id),  # type: ignore[call-overload]
+        source_name(feed_title, feed_url, story_url),  # type: ignore[arg-type]
+        str(title),
+        story_url,  # type: ignore[arg-type]
+        at,  # type: ignore[arg-type]
+    )
+
+
+async def versions(session: AsyncSession, story_ids: Sequence[int]) -> dict[int, list[Version]]:
+    """For each story of ``story_ids`` that has an event, every story of its event
+    (itself included), in time order."""
+    if not story_ids:
+        return {}
+    mine = aliased(EventStory)
+    query = _versions_query().join(  # type: ignore[attr-defined]
+        mine, and_(mine.event_id == EventStory.event_id, mine.story_id.in_(story_ids))
+    )
+    rows = await session.execute(query.add_columns(mine.story_id).order_by(EventStory.at, Story.id))
+    out: dict[int, list[Version]] = {}
+    for *row, asked in rows:
+        out.setdefault(int(asked), []).append(_version(row))
+    return out
+
+
+async def events_since(session: AsyncSession, since: datetime) -> list[list[Version]]:
+    """The events with a story of ``since`` or later, each its stories in time order."""
+    query = _versions_query().where(  # type: ignore[attr-defined]
+        EventStory.event_id.in_(select(EventStory.event_id).where(EventStory.at >= since))
+    )
+    rows = await session.execute(query.order_by(EventStory.at, Story.id))
+    grouped: dict[int, list[Version]] = {}
+    for row in rows:
+        version = _version(row)
+        grouped.setdefault(version.event_id, []).append(version)
+    return list(grouped.values())
+
+
+async def membership(session: AsyncSession, story_id: int) -> EventStory | None:
+    """The story's event membership, if it has one."""
+    return await session.get(EventStory, story_id)
