@@ -196,10 +196,14 @@ async def versions(session: AsyncSession, story_ids: Sequence[int]) -> dict[int,
 
 
 async def events_since(session: AsyncSession, since: datetime) -> list[list[Version]]:
-    """The events with a story of ``since`` or later, each its stories in time order."""
-    query = _versions_query().where(  # type: ignore[attr-defined]
-        EventStory.event_id.in_(select(EventStory.event_id).where(EventStory.at >= since))
+    """The events with a story published or stored ``since`` or later, each its stories
+    in time order."""
+    recent = (
+        select(EventStory.event_id)
+        .join(Story, Story.id == EventStory.story_id)
+        .where(or_(EventStory.at >= since, Story.ingested_at >= since))
     )
+    query = _versions_query().where(EventStory.event_id.in_(recent))  # type: ignore[attr-defined]
     rows = await session.execute(query.order_by(EventStory.at, Story.id))
     grouped: dict[int, list[Version]] = {}
     for row in rows:

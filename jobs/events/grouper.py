@@ -26,6 +26,8 @@ THRESHOLD = 0.25
 MIN_SHARED = 3
 RARE_TERMS = 12  # index look-ups per new story
 MAX_CANDIDATES = 40  # stories scored per new story
+# A member's norm is worked out again when the index has grown or shrunk by this share.
+NORM_DRIFT = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,8 @@ class _Member:
     at: datetime
     features: Features
     event: int
+    norm: float = 0.0  # of its weights times the idf, as of when the index held
+    norm_at: int = -1  # ... this many stories
 
 
 @dataclass(slots=True)
@@ -68,11 +72,13 @@ class Grouper:
         if feats.roundup:
             return None
         candidates = self._candidates(feats, at)
+        vector = {t: w * self._idf(t) for t, w in feats.weights.items()}
+        norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
         best: Match | None = None
         for member in candidates:
             if member.features.roundup:
                 continue
-            score, shared = self._score(feats, member.features)
+            score, shared = self._score(vector, norm, member)
             close = len(shared) >= self.min_shared and score >= self.threshold
             if close and (best is None or score > best.score):
                 best = Match(member.key, member.event, round(score, 3), shared)
@@ -126,16 +132,20 @@ class Grouper:
         members = (self._members[key] for key, _ in best)
         return [m for m in members if abs(m.at - at) <= self.window]
 
-    def _score(self, a: Features, b: Features) -> tuple[float, tuple[str, ...]]:
-        shared = [t for t in a.weights if t in b.weights]
-        if not shared:
+    def _score(
+        self, vector: dict[str, float], norm: float, member: _Member
+    ) -> tuple[float, tuple[str, ...]]:
+        """The cosine of the new story's idf-weighted terms and the member's."""
+        theirs = member.features.weights
+        size = len(self._members)
+        if not member.norm or abs(size - member.norm_at) > NORM_DRIFT * max(member.norm_at, 20):
+            member.norm = math.sqrt(sum((w * self._idf(t)) ** 2 for t, w in theirs.items())) or 1.0
+            member.norm_at = size
+        parts = {t: vector[t] * theirs[t] * self._idf(t) for t in vector.keys() & theirs.keys()}
+        if not parts:
             return 0.0, ()
-        idf = {t: self._idf(t) for t in set(a.weights) | set(b.weights)}
-        dot = sum(a.weights[t] * b.weights[t] * idf[t] ** 2 for t in shared)
-        norm_a = math.sqrt(sum((w * idf[t]) ** 2 for t, w in a.weights.items()))
-        norm_b = math.sqrt(sum((w * idf[t]) ** 2 for t, w in b.weights.items()))
-        order = sorted(shared, key=lambda t: -a.weights[t] * b.weights[t] * idf[t] ** 2)
-        return dot / (norm_a * norm_b), tuple(order)
+        order = sorted(parts, key=lambda t: (-parts[t], t))
+        return sum(parts.values()) / (norm * member.norm), tuple(order)
 
 
 @dataclass(frozen=True, slots=True)
