@@ -42,7 +42,7 @@ def resident_mb() -> float:
 
 
 def make_event(rng: random.Random) -> tuple[list[str], list[str]]:
-    names = rng.sample(NAMES, 4) + [rng.choice(THEMES)] + [str(rng.randrange(2, 500))]
+    names = [*rng.sample(NAMES, 4), rng.choice(THEMES), str(rng.randrange(2, 500))]
     return names, rng.sample(WORDS, 12)
 
 
