@@ -21,7 +21,7 @@ digest, as the Bot API's JSON (``keyboards.story_buttons_json``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -34,8 +34,10 @@ from telegram.error import BadRequest
 from bot.delivery.threads import split_by_thread
 from bot.delivery.wire import Wire
 from bot.ui import keyboards
+from bot.ui.events import collapse, render_events_digest
 from bot.ui.i18n import Translator
-from bot.ui.render import html_to_plain, render_channel_digest, render_digest, split_message
+from bot.ui.render import html_to_plain, render_channel_digest, split_message
+from storage.events import Version
 from storage.models import Story
 from storage.outbox import PlannedDigest
 from storage.states import DigestKind
@@ -222,6 +224,8 @@ class DigestTexts:
         self.emojis = dict(emojis)  # topic emojis in catalogue order
         self.bot_username = bot_username  # for channels' links to their stories in the bot
         self._texts: dict[TextKey, list[ShareText]] = {}
+        # The events' versions of the stories of the lists loaded for the batch being rendered.
+        self.versions: Mapping[int, Sequence[Version]] = {}
 
     @staticmethod
     def key(digest: PlannedDigest, t: Translator, routes: Mapping[str, int] | None) -> TextKey:
@@ -299,13 +303,15 @@ class DigestTexts:
         general = next((s for s in shares if s.thread_id is None), shares[0])
         texts: list[ShareText] = []
         for share in shares:
-            text = render_digest(
+            events = len(collapse(share.stories, self.versions, share.numbers))
+            text, shown = render_events_digest(
                 share.stories,
+                self.versions,
                 self.emojis,
-                heading=heading(digest, len(share.stories), t),
+                heading=heading(digest, events, t),
                 more_count=digest.more_count if share is general else 0,
                 t=t,
                 numbers=share.numbers,
             )
-            texts.append((share.thread_id, tuple(split_message(text)), tuple(share.numbers)))
+            texts.append((share.thread_id, tuple(split_message(text)), tuple(shown)))
         return texts

@@ -48,6 +48,7 @@ from bot.delivery.wire import Wire
 from bot.ui.i18n import Translator, translator
 from jobs import metrics
 from storage import channels as channel_store
+from storage import events as event_store
 from storage import outbox, subscribers
 from storage import routes as route_store
 from storage import topics as topic_store
@@ -263,6 +264,9 @@ class OutboxSender:
             wanted = texts.missing(planned.values())
             wanted |= {i for c in capped if (i := planned[c][0].list_id) is not None}
             lists = await outbox.load_lists(session, wanted)
+            texts.versions = await event_store.versions(
+                session, [story.id for stories in lists.values() for story in stories]
+            )
         batch = Batch([])
         try:
             for i, row in enumerate(rows):

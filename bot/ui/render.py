@@ -169,18 +169,21 @@ def render_digest(
     more_count: int = 0,
     t: Translator | None = None,
     numbers: Sequence[int] | None = None,
+    also: Mapping[int, str] | None = None,
 ) -> str:
     """A numbered digest: emoji, bold title, a teaser, and a tappable /story_N for each.
 
     ``numbers`` are the stories' numbers in their digest when this is a part of
-    it (one forum thread's share); 1, 2, 3… otherwise.
+    it (one forum thread's share, or each event once); 1, 2, 3… otherwise.
+    ``also`` holds, by story id, the line naming an event's other outlets.
     """
     lines = [heading]
     for n, story in zip(numbers or range(1, len(stories) + 1), stories, strict=True):
         marks = story_emojis(story, emojis)
         prefix = f"{n}. {marks} " if marks else f"{n}. "
+        other = f"\n<i>{also[story.id]}</i>" if also and story.id in also else ""
         lines.append(
-            f"{prefix}<b>{escape(story.title)}</b>\n{escape(teaser(story.text))}\n/story_{n}"
+            f"{prefix}<b>{escape(story.title)}</b>\n{escape(teaser(story.text))}{other}\n/story_{n}"
         )
     if more_count:
         more = (t or translator()).ngettext(
