@@ -285,6 +285,7 @@ class DigestTexts:
     ) -> list[Part]:
         """A channel's digest, without buttons; a day without stories posts nothing."""
         stories = lists.get(digest.list_id, [])[:cap] if digest.list_id is not None else []
+        stories = [entry.story for entry in collapse(stories, self.versions)]  # each event once
         if not stories:
             return []
         heading = t.gettext("📰 <b>The day's stories</b>")

@@ -32,6 +32,7 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 WORDS = [f"w{i}" for i in range(6000)]  # common words of the language
 NAMES = [f"Name{i}" for i in range(40000)]  # people, places, organisations
 THEMES = [f"Theme{i}" for i in range(300)]  # "Gaza", "Trump": names many stories share
+OPEN_EVENTS = 2000  # events still being reported at any time
 
 
 def resident_mb() -> float:
@@ -76,6 +77,8 @@ def main(argv: list[str]) -> int:
             if not live or rng.random() < 0.4:
                 names, words = make_event(rng)
                 live.append((names, words, rng.randint(1, 5)))
+                if len(live) > OPEN_EVENTS:
+                    live.pop(0)  # the oldest has had its reports
             k = rng.randrange(len(live))
             names, words, left = live[k]
             live[k] = (names, words, left - 1)
