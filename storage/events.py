@@ -19,7 +19,8 @@ from sqlalchemy import JSON, Float, ForeignKey, Integer, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
-from storage.models import Brief, Feed, Story
+from storage.models import Brief, Digest, Feed, Story, StoryListItem
+from storage.states import DELIVERING_KINDS
 from storage.types import Base, UTCDateTime, utcnow
 
 
@@ -215,3 +216,56 @@ async def events_since(session: AsyncSession, since: datetime) -> list[list[Vers
 async def membership(session: AsyncSession, story_id: int) -> EventStory | None:
     """The story's event membership, if it has one."""
     return await session.get(EventStory, story_id)
+
+
+@dataclass(frozen=True, slots=True)
+class SeenEvent:
+    """A story of a digest whose event the subscriber got before: its words, and theirs."""
+
+    story_id: int
+    title: str
+    text: str
+    earlier: list[tuple[str, str]]
+
+
+async def seen_before(
+    session: AsyncSession, digest_ids: Sequence[int]
+) -> dict[int, list[SeenEvent]]:
+    """For each digest, its stories whose event had another story in an earlier
+    delivered digest of the same subscriber, with those earlier stories' words."""
+    if not digest_ids:
+        return {}
+    cur, old = aliased(Digest), aliased(Digest)
+    item_cur, item_old = aliased(StoryListItem), aliased(StoryListItem)
+    es_cur, es_old = aliased(EventStory), aliased(EventStory)
+    story_cur, story_old = aliased(Story), aliased(Story)
+    query = (
+        select(
+            cur.id, story_cur.id, story_cur.title, story_cur.text, story_old.title, story_old.text
+        )
+        .join(item_cur, item_cur.list_id == cur.list_id)
+        .join(es_cur, es_cur.story_id == item_cur.story_id)
+        .join(es_old, and_(es_old.event_id == es_cur.event_id, es_old.story_id != es_cur.story_id))
+        .join(item_old, item_old.story_id == es_old.story_id)
+        .join(
+            old,
+            and_(
+                old.list_id == item_old.list_id,
+                old.subscriber_id == cur.subscriber_id,
+                old.id < cur.id,
+                old.kind.in_(DELIVERING_KINDS),
+            ),
+        )
+        .join(story_cur, story_cur.id == es_cur.story_id)
+        .join(story_old, story_old.id == es_old.story_id)
+        .where(cur.id.in_(digest_ids))
+        .distinct()
+    )
+    found: dict[tuple[int, int], SeenEvent] = {}
+    for digest_id, story_id, title, text, old_title, old_text in await session.execute(query):
+        seen = found.setdefault((digest_id, story_id), SeenEvent(story_id, title, text, []))
+        seen.earlier.append((old_title, old_text))
+    out: dict[int, list[SeenEvent]] = {}
+    for (digest_id, _), seen in found.items():
+        out.setdefault(digest_id, []).append(seen)
+    return out

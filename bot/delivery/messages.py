@@ -37,7 +37,8 @@ from bot.ui import keyboards
 from bot.ui.events import collapse, render_events_digest
 from bot.ui.i18n import Translator
 from bot.ui.render import html_to_plain, render_channel_digest, split_message
-from storage.events import Version
+from jobs.events.grouper import brings_news
+from storage.events import SeenEvent, Version
 from storage.models import Story
 from storage.outbox import PlannedDigest
 from storage.states import DigestKind
@@ -62,7 +63,10 @@ TEXTS_KEPT = 1024
 
 # What a digest's text is made of besides its stories: list, kind, day, "and N more",
 # language and forum routes. Digests that share all of these read the same.
-TextKey = tuple[int | None, DigestKind, date | None, int, str, tuple[tuple[str, int], ...]]
+# (stories left out, stories marked "update"), by story id
+Seen = tuple[frozenset[int], frozenset[int]]
+NOTHING_SEEN: Seen = (frozenset(), frozenset())
+TextKey = tuple[int | None, DigestKind, date | None, int, str, tuple[tuple[str, int], ...], Seen]
 # One thread's share of a digest's text: thread, the text in pieces, its stories' numbers.
 ShareText = tuple[int | None, tuple[str, ...], tuple[int, ...]]
 
@@ -217,6 +221,16 @@ def heading(digest: PlannedDigest, count: int, t: Translator) -> str:
     ).format(day=day, count=count)
 
 
+def seen_rules(seen: Mapping[int, Sequence[SeenEvent]]) -> dict[int, Seen]:
+    """By digest: which of its stories on events the reader got before to leave out,
+    and which bring something new and are marked "update"."""
+    rules = {}
+    for digest_id, stories in seen.items():
+        news = {s.story_id for s in stories if brings_news(s.title, s.text, s.earlier)}
+        rules[digest_id] = (frozenset(s.story_id for s in stories) - news, frozenset(news))
+    return rules
+
+
 class DigestTexts:
     """Digest texts rendered during one drain, by ``TextKey`` (see the module doc)."""
 
@@ -226,9 +240,13 @@ class DigestTexts:
         self._texts: dict[TextKey, list[ShareText]] = {}
         # The events' versions of the stories of the lists loaded for the batch being rendered.
         self.versions: Mapping[int, Sequence[Version]] = {}
+        # By digest of the batch: its stories of events the reader got before that bring
+        # nothing new (left out) and those that do (marked "update").
+        self.seen: Mapping[int, Seen] = {}
 
-    @staticmethod
-    def key(digest: PlannedDigest, t: Translator, routes: Mapping[str, int] | None) -> TextKey:
+    def key(
+        self, digest: PlannedDigest, t: Translator, routes: Mapping[str, int] | None
+    ) -> TextKey:
         return (
             digest.list_id,
             digest.kind,
@@ -236,6 +254,7 @@ class DigestTexts:
             digest.more_count,
             t.language,
             tuple(sorted((routes or {}).items())),
+            self.seen.get(digest.id, NOTHING_SEEN),
         )
 
     def missing(
@@ -304,7 +323,8 @@ class DigestTexts:
         general = next((s for s in shares if s.thread_id is None), shares[0])
         texts: list[ShareText] = []
         for share in shares:
-            events = len(collapse(share.stories, self.versions, share.numbers))
+            hidden, updates = self.seen.get(digest.id, NOTHING_SEEN)
+            events = len(collapse(share.stories, self.versions, share.numbers, hidden))
             text, shown = render_events_digest(
                 share.stories,
                 self.versions,
@@ -313,6 +333,8 @@ class DigestTexts:
                 more_count=digest.more_count if share is general else 0,
                 t=t,
                 numbers=share.numbers,
+                hidden=hidden,
+                updates=updates,
             )
             texts.append((share.thread_id, tuple(split_message(text)), tuple(shown)))
         return texts

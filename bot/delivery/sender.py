@@ -43,7 +43,14 @@ from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot.delivery.limiter import retry_seconds
-from bot.delivery.messages import DigestTexts, Part, broadcast_part, send_part, text_message
+from bot.delivery.messages import (
+    DigestTexts,
+    Part,
+    broadcast_part,
+    seen_rules,
+    send_part,
+    text_message,
+)
 from bot.delivery.wire import Wire
 from bot.ui.i18n import Translator, translator
 from jobs import metrics
@@ -258,6 +265,7 @@ class OutboxSender:
                 and row.digest_id is not None
                 and (digest := digests.get(row.digest_id))
             }
+            texts.seen = seen_rules(await event_store.seen_before(session, list(digests)))
             # A channel's digest (it has a daily cap) is rendered on its own: load its list.
             capped = {r.id: caps[r.subscriber_id] for r in rows
                       if r.id in planned and r.subscriber_id in caps}  # fmt: skip

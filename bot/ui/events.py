@@ -8,7 +8,7 @@ that reported it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton
@@ -34,9 +34,15 @@ def collapse(
     stories: Sequence[Story],
     versions: Mapping[int, Sequence[Version]],
     numbers: Sequence[int] | None = None,
+    hidden: Collection[int] = (),
 ) -> list[Entry]:
-    """Each event of ``stories`` once (numbers 1, 2, 3… unless given)."""
-    numbered = list(zip(numbers or range(1, len(stories) + 1), stories, strict=True))
+    """Each event of ``stories`` once (numbers 1, 2, 3… unless given), leaving out the
+    stories of ``hidden`` (later stories of events the reader got that bring nothing new)."""
+    numbered = [
+        (n, story)
+        for n, story in zip(numbers or range(1, len(stories) + 1), stories, strict=True)
+        if story.id not in hidden
+    ]
     by_event: dict[int, list[tuple[int, Story]]] = {}
     order: list[int | tuple[int, Story]] = []
     for n, story in numbered:
@@ -94,9 +100,12 @@ def render_events_digest(
     more_count: int = 0,
     t: Translator | None = None,
     numbers: Sequence[int] | None = None,
+    hidden: Collection[int] = (),
+    updates: Collection[int] = (),
 ) -> tuple[str, list[int]]:
-    """A digest showing each event once, and the numbers it shows."""
-    entries = collapse(stories, versions, numbers)
+    """A digest showing each event once, and the numbers it shows; the stories of
+    ``updates`` are marked as updates of events the reader got before."""
+    entries = collapse(stories, versions, numbers, hidden)
     text = render_digest(
         [e.story for e in entries],
         emojis,
@@ -105,6 +114,7 @@ def render_events_digest(
         t=t,
         numbers=[e.number for e in entries],
         also={e.story.id: also_line(e.also, t) for e in entries if e.also},
+        updates=updates,
     )
     return text, [e.number for e in entries]
 

@@ -77,6 +77,29 @@ def _words(text: str) -> list[tuple[str, bool]]:
     return out
 
 
+def strict_names(title: str, text: str) -> set[str]:
+    """Numbers, and words written with a capital inside a sentence: what a new
+    development names (a title's Title Case and sentence starts do not count)."""
+    names = set()
+    for source in (title, lead(text)):
+        out, start = [], True
+        for match in _WORD.finditer(source):
+            word = match.group()
+            before = source[max(0, match.start() - 3) : match.start()]
+            start = match.start() == 0 or bool(_SENTENCE_END.search(before))
+            term = fold(word)
+            if term not in _STOP and (word[0].isdigit() or (word[0].isupper() and not start)):
+                out.append(term)
+        names.update(out if source is text or not _title_case(source) else [])
+    return names
+
+
+def _title_case(title: str) -> bool:
+    """Whether a title capitalises its words ("At Least 16 Killed Near Gaza School")."""
+    words = [w for w in title.split() if len(w) > 3 and w[0].isalpha()]
+    return bool(words) and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+
+
 def lead(text: str, words: int | None = None) -> str:
     """The first ``words`` words of ``text``."""
     return " ".join(text.split()[: words or LEAD_WORDS])

@@ -19,7 +19,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from jobs.events.features import Features, features
+from jobs.events.features import Features, features, strict_names
 
 DEFAULT_WINDOW = timedelta(hours=36)
 THRESHOLD = 0.25
@@ -180,3 +180,26 @@ def new_names(story: Features, earlier: Iterable[Features]) -> set[str]:
     for feats in earlier:
         seen |= feats.names | set(feats.weights)
     return {n for n in story.names if n not in seen}
+
+
+# A later story of an event brings something new when it names this many people,
+# places or numbers that the earlier stories did not.
+MIN_NEW_NAMES = 2
+
+
+def brings_news(title: str, text: str, earlier: Iterable[tuple[str, str]]) -> bool:
+    """Whether a later story of an event is a new development, not a rewrite: it names
+    people, places or numbers that none of the earlier stories' words begin like."""
+    seen: set[str] = set()
+    for t, x in earlier:
+        seen |= set(features(t, x).weights) | strict_names(t, x)
+    new = [n for n in strict_names(title, text) if not any(_alike(n, s) for s in seen)]
+    return len(new) >= MIN_NEW_NAMES
+
+
+def _alike(a: str, b: str) -> bool:
+    """The same name in two forms ("israel", "israeli"; "palestine", "palestinian")."""
+    if a == b:
+        return True
+    stem = min(len(a), len(b), 6)
+    return stem >= 5 and a[:stem] == b[:stem]

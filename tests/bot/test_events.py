@@ -6,13 +6,17 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.delivery.sender import OutboxSender
+from bot.settings import Settings
 from jobs.catalogue import load_topics
 from jobs.ingest.drafts import BriefDraft, StoryDraft
 from jobs.ingest.store import Counts, prepare_brief, store
 from jobs.ingest.tag import Tagger
+from jobs.schedule import Scheduler
 from storage.models import Feed
-from tests.bot.conftest import delivering
+from tests.bot.conftest import TOKEN, delivering, running
 from tests.bot.test_delivery import _database
+from tests.botapi import BotApiDouble
 from tests.conftest import SEEDS
 from tests.factories import add_subscriber
 
@@ -40,10 +44,10 @@ REPORTS = [
 ]
 
 
-async def ingest_reports(sessions, now: datetime) -> None:
+async def ingest_reports(sessions, now: datetime, reports=REPORTS) -> None:
     """Each outlet's story stored through the ingest path, an hour apart."""
     tagger = Tagger(load_topics(SEEDS / "topics.toml"))
-    for hour, (outlet, title, text) in enumerate(REPORTS):
+    for hour, (outlet, title, text) in enumerate(reports):
         at = now - timedelta(hours=6 - hour)
         url = f"https://{outlet.lower().replace(' ', '')}.example/gaza-school"
         async with sessions.begin() as session:
@@ -87,3 +91,50 @@ async def test_a_gaza_follower_gets_one_strike_once_with_the_other_outlets_under
         "🔗 Al Jazeera",
     ]
     assert "one event with 2 other stories" in why[-1].text
+
+
+REWRITE = (
+    "Guardian",
+    "Israeli strike on Gaza City school kills 16, say officials",
+    "Sixteen people were killed in an Israeli strike on the Mustafa Hafez school in Gaza City "
+    "on Thursday, Palestinian officials said; Israel said it had targeted Hamas fighters.",
+)
+UPDATE = (
+    "Reuters",
+    "Gaza school strike toll rises to 40 as UNRWA calls for inquiry",
+    "The toll of Thursday's Israeli strike on the Mustafa Hafez school in Gaza City rose to 40, "
+    "the World Health Organization said on Friday, as UNRWA and Egypt called for an inquiry.",
+)
+
+
+async def test_a_later_story_of_a_delivered_event_comes_only_when_it_brings_news_marked_update(
+    tmp_path: Path, template_database: Path
+) -> None:
+    url, engine, sessions = _database(tmp_path, template_database)
+    next_morning = KYIV_MORNING + timedelta(days=1)
+    async with sessions.begin() as session:
+        await add_subscriber(
+            session, 4444, created_at=datetime(2020, 1, 1, tzinfo=UTC), topics=["gaza"],
+            timezone="Europe/Kyiv", at=time(7, 30),
+        )  # fmt: skip
+    await ingest_reports(sessions, KYIV_MORNING, REPORTS[:1])
+    async with BotApiDouble() as api:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            database_url=url,
+            bot_api_url=api.base_url,
+        )
+        async with running(api, settings, sessions) as world:
+            try:
+                for day, reports in ((KYIV_MORNING, []), (next_morning, [REWRITE, UPDATE])):
+                    await ingest_reports(sessions, day, reports)
+                    sender = OutboxSender(world.application.bot, sessions, clock=lambda d=day: d)
+                    await Scheduler(sessions, deliver=sender.drain, clock=lambda d=day: d).sweep()
+            finally:
+                await engine.dispose()
+    first, second = api.sent_to(4444)
+
+    assert REPORTS[0][1] in first.text
+    assert UPDATE[1] in second.text and "🔄 update" in second.text
+    assert REWRITE[1] not in second.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from jobs.events.features import features
-from jobs.events.grouper import Grouper, Item, group, new_names
+from jobs.events.grouper import Grouper, Item, brings_news, group, new_names
 
 T0 = datetime(2024, 8, 8, 9, 0, tzinfo=UTC)
 
@@ -84,3 +84,14 @@ def test_a_later_story_with_new_names_and_numbers_brings_something_new():
     rewrite = features(SCHOOL_NYT.title, SCHOOL_NYT.text)
     assert {"40", "unrwa"} <= new_names(update, [first])
     assert "16" not in new_names(rewrite, [first])
+
+
+def test_a_rewrite_of_a_delivered_story_is_no_news_and_a_new_toll_with_new_names_is():
+    earlier = [(SCHOOL_BBC.title, SCHOOL_BBC.text)]
+    update = (
+        "Gaza school strike toll rises to 40",
+        "The toll of Thursday's strike on the Mustafa Hafez school in Gaza City rose to 40, "
+        "the World Health Organization said, as UNRWA called for an inquiry.",
+    )
+    assert brings_news(*update, earlier)
+    assert not brings_news(SCHOOL_NYT.title, SCHOOL_NYT.text, earlier)
