@@ -191,12 +191,17 @@ async def delivering(
 ) -> AsyncIterator[World]:
     """The bot with its delivery running at ``clock``'s time, against a fresh double."""
     async with BotApiDouble() as api:
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            database_url=url,
-            bot_api_url=api.base_url,
-        )
+        settings = bot_settings(api, url)
         background = DeliveryBackground(settings, sessions, clock=clock)
         async with running(api, settings, sessions, background) as world:
             yield world
+
+
+def bot_settings(api: BotApiDouble, url: str) -> Settings:
+    """The settings of a bot on ``url`` talking to ``api``, ignoring any .env file."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        database_url=url,
+        bot_api_url=api.base_url,
+    )

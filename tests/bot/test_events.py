@@ -7,14 +7,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.delivery.sender import OutboxSender
-from bot.settings import Settings
 from jobs.catalogue import load_topics
 from jobs.ingest.drafts import BriefDraft, StoryDraft
 from jobs.ingest.store import Counts, prepare_brief, store
 from jobs.ingest.tag import Tagger
 from jobs.schedule import Scheduler
 from storage.models import Feed
-from tests.bot.conftest import TOKEN, delivering, running
+from tests.bot.conftest import bot_settings, delivering, running
 from tests.bot.test_delivery import _database
 from tests.botapi import BotApiDouble
 from tests.conftest import SEEDS
@@ -118,21 +117,14 @@ async def test_a_later_story_of_a_delivered_event_comes_only_when_it_brings_news
             timezone="Europe/Kyiv", at=time(7, 30),
         )  # fmt: skip
     await ingest_reports(sessions, KYIV_MORNING, REPORTS[:1])
-    async with BotApiDouble() as api:
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            database_url=url,
-            bot_api_url=api.base_url,
-        )
-        async with running(api, settings, sessions) as world:
-            try:
-                for day, reports in ((KYIV_MORNING, []), (next_morning, [REWRITE, UPDATE])):
-                    await ingest_reports(sessions, day, reports)
-                    sender = OutboxSender(world.application.bot, sessions, clock=lambda d=day: d)
-                    await Scheduler(sessions, deliver=sender.drain, clock=lambda d=day: d).sweep()
-            finally:
-                await engine.dispose()
+    async with BotApiDouble() as api, running(api, bot_settings(api, url), sessions) as world:
+        try:
+            for day, reports in ((KYIV_MORNING, []), (next_morning, [REWRITE, UPDATE])):
+                await ingest_reports(sessions, day, reports)
+                sender = OutboxSender(world.application.bot, sessions, clock=lambda d=day: d)
+                await Scheduler(sessions, deliver=sender.drain, clock=lambda d=day: d).sweep()
+        finally:
+            await engine.dispose()
     first, second = api.sent_to(4444)
 
     assert REPORTS[0][1] in first.text
