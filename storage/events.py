@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from storage.models import Brief, Digest, Feed, Story, StoryListItem
+from storage.mutes import muted_story
 from storage.states import DELIVERING_KINDS
 from storage.types import Base, UTCDateTime, utcnow
 
@@ -268,4 +269,27 @@ async def seen_before(
     out: dict[int, list[SeenEvent]] = {}
     for (digest_id, _), seen in found.items():
         out.setdefault(digest_id, []).append(seen)
+    return out
+
+
+async def muted_by_event(session: AsyncSession, digest_ids: Sequence[int]) -> dict[int, set[int]]:
+    """For each digest, its stories whose event holds a story its reader muted (by a
+    muted topic or keyword): muting one story of an event mutes the whole event."""
+    if not digest_ids:
+        return {}
+    mine, other = aliased(EventStory), aliased(EventStory)
+    query = (
+        select(Digest.id, mine.story_id)
+        .join(StoryListItem, StoryListItem.list_id == Digest.list_id)
+        .join(mine, mine.story_id == StoryListItem.story_id)
+        .join(other, other.event_id == mine.event_id)
+        .where(
+            Digest.id.in_(digest_ids),
+            muted_story(Digest.__table__.c.subscriber_id, other.story_id.expression),
+        )
+        .distinct()
+    )
+    out: dict[int, set[int]] = {}
+    for digest_id, story_id in await session.execute(query):
+        out.setdefault(digest_id, set()).add(story_id)
     return out

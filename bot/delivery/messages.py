@@ -221,13 +221,18 @@ def heading(digest: PlannedDigest, count: int, t: Translator) -> str:
     ).format(day=day, count=count)
 
 
-def seen_rules(seen: Mapping[int, Sequence[SeenEvent]]) -> dict[int, Seen]:
-    """By digest: which of its stories on events the reader got before to leave out,
-    and which bring something new and are marked "update"."""
+def seen_rules(
+    seen: Mapping[int, Sequence[SeenEvent]], muted: Mapping[int, set[int]]
+) -> dict[int, Seen]:
+    """By digest: which of its stories to leave out (of events the reader got before that
+    bring nothing new, or of events the reader muted a story of), and which bring
+    something new and are marked "update"."""
     rules = {}
-    for digest_id, stories in seen.items():
+    for digest_id in set(seen) | set(muted):
+        stories = seen.get(digest_id, ())
         news = {s.story_id for s in stories if brings_news(s.title, s.text, s.earlier)}
-        rules[digest_id] = (frozenset(s.story_id for s in stories) - news, frozenset(news))
+        out = {s.story_id for s in stories} - news | muted.get(digest_id, set())
+        rules[digest_id] = (frozenset(out), frozenset(news - out))
     return rules
 
 

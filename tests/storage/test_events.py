@@ -12,8 +12,12 @@ from jobs.events.assign import EventIndex, assign
 from jobs.events.grouper import Grouper
 from jobs.ingest.dedupe import content_key
 from storage import events as event_store
-from storage.models import Feed, Story
+from storage.digests import create_digest
+from storage.models import Feed, Story, StoryTopic
+from storage.mutes import mute_topic
+from storage.states import DigestKind
 from storage.stories import NewBrief, NewStory, store_briefs
+from tests.factories import add_subscriber
 
 NOW = datetime(2024, 8, 8, 18, 0, tzinfo=UTC)
 
@@ -110,3 +114,16 @@ async def test_an_index_that_storage_no_longer_matches_is_rebuilt(session):
         first,
         second,
     ]
+
+
+async def test_muting_a_topic_of_one_story_of_an_event_mutes_the_events_other_stories(session):
+    bbc = await feed(session, "https://bbc.example/rss", "BBC")
+    tagged = await store(session, bbc, "b1", SCHOOL, NOW)
+    sibling = await store(session, bbc, "b2", SCHOOL_AGAIN, NOW + timedelta(hours=1))
+    alone = await store(session, bbc, "b3", KURSK, NOW + timedelta(hours=1))
+    session.add(StoryTopic(story_id=tagged, topic_slug="middle-east", terms=["Israel"]))
+    reader = await add_subscriber(session, 777, created_at=NOW, topics=["gaza"])
+    await mute_topic(session, reader.id, "middle-east")
+    digest = await create_digest(session, reader.id, DigestKind.ON_DEMAND, [sibling, alone])
+
+    assert await event_store.muted_by_event(session, [digest.id]) == {digest.id: {sibling}}
