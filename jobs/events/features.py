@@ -114,7 +114,7 @@ def features(title: str, text: str) -> Features:
         term = fold(word)
         if is_name and term not in _STOP and (len(term) > 1 or term.isdigit()):
             names.add(term)
-    for source, boost in ((lead_words, 1.0), (_words(title), 1.5)):
+    for source, boost in ((lead_words, 1.0), (_words(title), 2.0)):
         for word, _ in source:
             term = fold(word)
             if term in _STOP or (len(term) < 3 and not term.isdigit()):
