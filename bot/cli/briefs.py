@@ -21,6 +21,7 @@ from bot.runtime.background import mail_options
 from bot.settings import Settings
 from jobs.catalogue import load_topics
 from jobs.errors import CatalogueError, FeedError, MailError, SourceError
+from jobs.ingest.drafts import BriefDraft
 from jobs.ingest.emails import is_message_file, message_reading
 from jobs.ingest.fetch import make_client
 from jobs.ingest.parse import briefs_from_bytes, briefs_to_json, download
@@ -85,24 +86,9 @@ def parse(source: str, as_json: bool) -> None:
     settings = cli_settings(quiet=True)
     try:
         tagger = Tagger(load_topics(settings.topics_file))
-        if source.startswith(("http://", "https://")):
-            data, content_type = asyncio.run(
-                download(source, allow_private=settings.allow_private_feeds)
-            )
-        else:
-            data, content_type = Path(source).read_bytes(), None
-        if is_message_file(source):
-            drafts = message_reading(data, name=source)[1].briefs
-        else:
-            drafts = briefs_from_bytes(data, name=source, content_type=content_type)
-        briefs = tag_briefs(tagger, drafts)
-    except (CatalogueError, FeedError, SourceError, MailError) as exc:
+    except CatalogueError as exc:
         raise click.ClickException(str(exc)) from None
-    except OSError as exc:
-        raise click.ClickException(f"cannot read {source}: {exc.strerror or exc}") from None
-    except Exception as exc:  # bad input must never show a traceback
-        logging.getLogger(__name__).debug("parse %s failed", source, exc_info=True)
-        raise click.ClickException(f"cannot parse {source}: {type(exc).__name__}: {exc}") from None
+    briefs = tag_briefs(tagger, read_source(settings, source))
     if as_json:
         click.echo(json.dumps(briefs_to_json(briefs), ensure_ascii=False, indent=2))
         return
@@ -117,6 +103,28 @@ def parse(source: str, as_json: bool) -> None:
             click.echo(f"     topics: {topics or '-'}")
             click.echo(f"     {first_line[:160]}")
         click.echo("")
+
+
+def read_source(settings: Settings, source: str) -> list[BriefDraft]:
+    """The briefs of a file or URL, read without the database; a ClickException when
+    it cannot be read."""
+    try:
+        if source.startswith(("http://", "https://")):
+            data, content_type = asyncio.run(
+                download(source, allow_private=settings.allow_private_feeds)
+            )
+        else:
+            data, content_type = Path(source).read_bytes(), None
+        if is_message_file(source):
+            return list(message_reading(data, name=source)[1].briefs)
+        return briefs_from_bytes(data, name=source, content_type=content_type)
+    except (FeedError, SourceError, MailError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {source}: {exc.strerror or exc}") from None
+    except Exception as exc:  # bad input must never show a traceback
+        logging.getLogger(__name__).debug("parse %s failed", source, exc_info=True)
+        raise click.ClickException(f"cannot parse {source}: {type(exc).__name__}: {exc}") from None
 
 
 @click.command()

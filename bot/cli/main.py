@@ -8,6 +8,7 @@ import click
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.cli.briefs import ingest, parse, preview, print_preview
+from bot.cli.events import events
 from bot.cli.feeds import feeds
 from bot.cli.sources import sources
 from bot.cli.support import (
@@ -110,7 +111,7 @@ def run(
         raise click.ClickException(str(exc)) from None
 
 
-for command in (ingest, parse, preview, feeds, sources):
+for command in (ingest, parse, preview, feeds, sources, events):
     main.add_command(command)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,6 +17,7 @@ from bot.runtime.logs import configure_logging
 from bot.settings import Settings, load_settings
 from jobs.catalogue import prepare_database
 from jobs.errors import CatalogueError
+from jobs.events.assign import set_event_window
 from storage import db
 from storage.errors import DatabaseUnreachableError
 
@@ -45,6 +47,7 @@ def cli_settings(*, quiet: bool = False) -> Settings:
         raise click.ClickException(f"bad setting: {exc}") from None
     level = "WARNING" if quiet and settings.log_level in {"DEBUG", "INFO"} else settings.log_level
     configure_logging(level, settings.token, json_lines=settings.log_format == "json")
+    set_event_window(timedelta(hours=settings.event_hours))
     return settings
 
 

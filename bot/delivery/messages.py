@@ -21,7 +21,7 @@ digest, as the Bot API's JSON (``keyboards.story_buttons_json``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -34,8 +34,11 @@ from telegram.error import BadRequest
 from bot.delivery.threads import split_by_thread
 from bot.delivery.wire import Wire
 from bot.ui import keyboards
+from bot.ui.events import collapse, render_events_digest
 from bot.ui.i18n import Translator
-from bot.ui.render import html_to_plain, render_channel_digest, render_digest, split_message
+from bot.ui.render import html_to_plain, render_channel_digest, split_message
+from jobs.events.grouper import brings_news
+from storage.events import SeenEvent, Version
 from storage.models import Story
 from storage.outbox import PlannedDigest
 from storage.states import DigestKind
@@ -60,7 +63,10 @@ TEXTS_KEPT = 1024
 
 # What a digest's text is made of besides its stories: list, kind, day, "and N more",
 # language and forum routes. Digests that share all of these read the same.
-TextKey = tuple[int | None, DigestKind, date | None, int, str, tuple[tuple[str, int], ...]]
+# (stories left out, stories marked "update"), by story id
+Seen = tuple[frozenset[int], frozenset[int]]
+NOTHING_SEEN: Seen = (frozenset(), frozenset())
+TextKey = tuple[int | None, DigestKind, date | None, int, str, tuple[tuple[str, int], ...], Seen]
 # One thread's share of a digest's text: thread, the text in pieces, its stories' numbers.
 ShareText = tuple[int | None, tuple[str, ...], tuple[int, ...]]
 
@@ -215,6 +221,21 @@ def heading(digest: PlannedDigest, count: int, t: Translator) -> str:
     ).format(day=day, count=count)
 
 
+def seen_rules(
+    seen: Mapping[int, Sequence[SeenEvent]], muted: Mapping[int, set[int]]
+) -> dict[int, Seen]:
+    """By digest: which of its stories to leave out (of events the reader got before that
+    bring nothing new, or of events the reader muted a story of), and which bring
+    something new and are marked "update"."""
+    rules = {}
+    for digest_id in set(seen) | set(muted):
+        stories = seen.get(digest_id, ())
+        news = {s.story_id for s in stories if brings_news(s.title, s.text, s.earlier)}
+        out = {s.story_id for s in stories} - news | muted.get(digest_id, set())
+        rules[digest_id] = (frozenset(out), frozenset(news - out))
+    return rules
+
+
 class DigestTexts:
     """Digest texts rendered during one drain, by ``TextKey`` (see the module doc)."""
 
@@ -222,9 +243,15 @@ class DigestTexts:
         self.emojis = dict(emojis)  # topic emojis in catalogue order
         self.bot_username = bot_username  # for channels' links to their stories in the bot
         self._texts: dict[TextKey, list[ShareText]] = {}
+        # The events' versions of the stories of the lists loaded for the batch being rendered.
+        self.versions: Mapping[int, Sequence[Version]] = {}
+        # By digest of the batch: its stories of events the reader got before that bring
+        # nothing new (left out) and those that do (marked "update").
+        self.seen: Mapping[int, Seen] = {}
 
-    @staticmethod
-    def key(digest: PlannedDigest, t: Translator, routes: Mapping[str, int] | None) -> TextKey:
+    def key(
+        self, digest: PlannedDigest, t: Translator, routes: Mapping[str, int] | None
+    ) -> TextKey:
         return (
             digest.list_id,
             digest.kind,
@@ -232,6 +259,7 @@ class DigestTexts:
             digest.more_count,
             t.language,
             tuple(sorted((routes or {}).items())),
+            self.seen.get(digest.id, NOTHING_SEEN),
         )
 
     def missing(
@@ -281,6 +309,7 @@ class DigestTexts:
     ) -> list[Part]:
         """A channel's digest, without buttons; a day without stories posts nothing."""
         stories = lists.get(digest.list_id, [])[:cap] if digest.list_id is not None else []
+        stories = [entry.story for entry in collapse(stories, self.versions)]  # each event once
         if not stories:
             return []
         heading = t.gettext("📰 <b>The day's stories</b>")
@@ -299,13 +328,18 @@ class DigestTexts:
         general = next((s for s in shares if s.thread_id is None), shares[0])
         texts: list[ShareText] = []
         for share in shares:
-            text = render_digest(
+            hidden, updates = self.seen.get(digest.id, NOTHING_SEEN)
+            events = len(collapse(share.stories, self.versions, share.numbers, hidden))
+            text, shown = render_events_digest(
                 share.stories,
+                self.versions,
                 self.emojis,
-                heading=heading(digest, len(share.stories), t),
+                heading=heading(digest, events, t),
                 more_count=digest.more_count if share is general else 0,
                 t=t,
                 numbers=share.numbers,
+                hidden=hidden,
+                updates=updates,
             )
-            texts.append((share.thread_id, tuple(split_message(text)), tuple(share.numbers)))
+            texts.append((share.thread_id, tuple(split_message(text)), tuple(shown)))
         return texts

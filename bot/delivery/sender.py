@@ -43,11 +43,19 @@ from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot.delivery.limiter import retry_seconds
-from bot.delivery.messages import DigestTexts, Part, broadcast_part, send_part, text_message
+from bot.delivery.messages import (
+    DigestTexts,
+    Part,
+    broadcast_part,
+    seen_rules,
+    send_part,
+    text_message,
+)
 from bot.delivery.wire import Wire
 from bot.ui.i18n import Translator, translator
 from jobs import metrics
 from storage import channels as channel_store
+from storage import events as event_store
 from storage import outbox, subscribers
 from storage import routes as route_store
 from storage import topics as topic_store
@@ -257,12 +265,19 @@ class OutboxSender:
                 and row.digest_id is not None
                 and (digest := digests.get(row.digest_id))
             }
+            texts.seen = seen_rules(
+                await event_store.seen_before(session, list(digests)),
+                await event_store.muted_by_event(session, list(digests)),
+            )
             # A channel's digest (it has a daily cap) is rendered on its own: load its list.
             capped = {r.id: caps[r.subscriber_id] for r in rows
                       if r.id in planned and r.subscriber_id in caps}  # fmt: skip
             wanted = texts.missing(planned.values())
             wanted |= {i for c in capped if (i := planned[c][0].list_id) is not None}
             lists = await outbox.load_lists(session, wanted)
+            texts.versions = await event_store.versions(
+                session, [story.id for stories in lists.values() for story in stories]
+            )
         batch = Batch([])
         try:
             for i, row in enumerate(rows):

@@ -11,8 +11,17 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.handlers.context import BriefbotContext, catalogue
 from bot.handlers.muting import story_mute_buttons
 from bot.ui import keyboards, texts
-from bot.ui.render import render_digest, render_story, render_story_list
+from bot.ui.events import (
+    also_line,
+    also_sources,
+    render_events_digest,
+    version_buttons,
+    why_grouped,
+)
+from bot.ui.i18n import Translator
+from bot.ui.render import render_story, render_story_list
 from storage import digests
+from storage import events as event_store
 from storage.models import Digest, Subscriber
 from storage.states import DigestKind
 from storage.types import utcnow
@@ -52,10 +61,16 @@ async def digest(update: Update, context: BriefbotContext) -> None:
                     heading = t.gettext(
                         "📰 <b>Nothing new since your last digest.</b> The latest on your topics:"
                     )
-                text = render_digest(
-                    made.stories, emojis, heading=heading, more_count=made.digest.more_count, t=t
+                versions = await event_store.versions(session, [s.id for s in made.stories])
+                text, shown = render_events_digest(
+                    made.stories,
+                    versions,
+                    emojis,
+                    heading=heading,
+                    more_count=made.digest.more_count,
+                    t=t,
                 )
-                markup = keyboards.story_buttons(made.digest.id, len(made.stories))
+                markup = keyboards.story_buttons(made.digest.id, len(made.stories), shown)
     await context.reply(text, markup)
 
 
@@ -102,7 +117,13 @@ async def _story_reply(
     _, _, emojis = await catalogue(session)
     mute = await story_mute_buttons(session, subscriber, story, t, context.local_names())
     navigation = keyboards.story_navigation(found.id, n, count, mute, t)
-    return render_story(story, emojis, n=n, t=t), navigation
+    text = render_story(story, emojis, n=n, t=t)
+    versions = (await event_store.versions(session, [story.id])).get(story.id, [])
+    if others := also_sources(versions, story.id):
+        text = f"{text}\n\n<i>{also_line(others, t)}</i>"
+    if buttons := version_buttons(versions, story.id):
+        navigation = InlineKeyboardMarkup([*navigation.inline_keyboard, buttons])
+    return text, navigation
 
 
 async def story(update: Update, context: BriefbotContext) -> None:
@@ -169,6 +190,7 @@ async def _why_text(
         return missing.format(n=n, count=len(found.items))
     topics, keywords = await digests.story_matches(session, chosen.id)
     _, names, _ = await context.catalogue(session)
+    grouped = await _why_grouped(session, chosen.id, t)
     return texts.why_text(
         n,
         chosen.title,
@@ -179,7 +201,17 @@ async def _why_text(
         names,
         searched=found.kind is DigestKind.SEARCH,
         t=t,
-    )
+    ) + (f"\n\n{grouped}" if grouped else "")
+
+
+async def _why_grouped(session: AsyncSession, story_id: int, t: Translator) -> str:
+    """Why the story is grouped with others into one event, or "" when it is alone."""
+    member = await event_store.membership(session, story_id)
+    if member is None:
+        return ""
+    versions = (await event_store.versions(session, [story_id])).get(story_id, [])
+    matched = next((v for v in versions if v.story_id == member.matched_story_id), None)
+    return why_grouped(story_id, versions, matched, member.shared, member.score, t)
 
 
 async def story_button(update: Update, context: BriefbotContext) -> None:

@@ -13,6 +13,7 @@ from typing import NamedTuple
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from jobs.events.assign import assign as assign_events
 from jobs.ingest.articles import with_article
 from jobs.ingest.dedupe import content_key, simhash
 from jobs.ingest.drafts import BriefDraft
@@ -117,7 +118,8 @@ async def store(
     now: datetime,
     counts: Counts,
 ) -> None:
-    """Store the prepared briefs in the caller's transaction, counting what happened."""
+    """Store the prepared briefs in the caller's transaction, counting what happened;
+    each new story joins its event (``jobs.events.assign``) in the same transaction."""
     briefs = [
         NewBrief(
             key=key,
@@ -131,6 +133,7 @@ async def store(
     ]
     results = await store_briefs(session, briefs, feed_id=feed_id, now=now)
     counts.briefs += len(results)
+    await assign_events(session, [i for result in results for i in result.story_ids], now)
     for result in results:
         counts.new += result.new
         counts.duplicates += result.duplicates

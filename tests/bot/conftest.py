@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from telegram import Update
 from telegram.ext import Application, TypeHandler
 
 from bot.app import build_application, start_polling, stop_polling
+from bot.runtime.background import DeliveryBackground
 from bot.settings import Settings
 from storage import db
 from tests.botapi import BotApiDouble, Limits
@@ -164,13 +167,49 @@ async def world(
         )
         engine = db.create_engine(url)
         sessions = db.create_sessionmaker(engine)
-        application = build_application(settings, sessions)
-        world = World(api, sessions, application)
-        application.add_handler(TypeHandler(Update, world.mark_processed), group=LAST_GROUP)
-        await start_polling(application, poll_timeout=1)
         try:
-            yield world
+            async with running(api, settings, sessions) as world:
+                yield world
         finally:
-            await api.release_pollers()
-            await stop_polling(application)
             await engine.dispose()
+
+
+@asynccontextmanager
+async def running(
+    api: BotApiDouble,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    background: DeliveryBackground | None = None,
+) -> AsyncIterator[World]:
+    """The real bot long-polling ``api`` until the block ends."""
+    application = build_application(settings, sessions, background=background)
+    world = World(api, sessions, application)
+    application.add_handler(TypeHandler(Update, world.mark_processed), group=LAST_GROUP)
+    await start_polling(application, poll_timeout=1)
+    try:
+        yield world
+    finally:
+        await api.release_pollers()
+        await stop_polling(application)
+
+
+@asynccontextmanager
+async def delivering(
+    url: str, sessions: async_sessionmaker[AsyncSession], clock: Callable[[], datetime]
+) -> AsyncIterator[World]:
+    """The bot with its delivery running at ``clock``'s time, against a fresh double."""
+    async with BotApiDouble() as api:
+        settings = bot_settings(api, url)
+        background = DeliveryBackground(settings, sessions, clock=clock)
+        async with running(api, settings, sessions, background) as world:
+            yield world
+
+
+def bot_settings(api: BotApiDouble, url: str) -> Settings:
+    """The settings of a bot on ``url`` talking to ``api``, ignoring any .env file."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        database_url=url,
+        bot_api_url=api.base_url,
+    )

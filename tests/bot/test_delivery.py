@@ -8,15 +8,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from telegram import Update
-from telegram.ext import TypeHandler
 
 from bot.app import build_application, start_polling, stop_polling
 from bot.runtime.background import DeliveryBackground
 from bot.settings import Settings
 from storage import db
 from storage.states import DeliveryMode
-from tests.bot.conftest import LAST_GROUP, TOKEN, World
+from tests.bot.conftest import TOKEN, delivering
 from tests.botapi import BotApiDouble
 from tests.factories import StorySpec, add_brief, add_subscriber, outbox_of
 
@@ -48,25 +46,12 @@ async def test_a_gaza_follower_gets_only_the_gaza_story_at_0730_kyiv_time_and_ca
             KYIV_MORNING - timedelta(hours=3),
             [StorySpec("Hostages freed in Gaza", ["gaza"]), StorySpec("Tariff war", ["trade"])],
         )
-    async with BotApiDouble() as api:
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            database_url=url,
-            bot_api_url=api.base_url,
-        )
-        background = DeliveryBackground(settings, sessions, clock=lambda: KYIV_MORNING)
-        application = build_application(settings, sessions, background=background)
-        world = World(api, sessions, application)
-        application.add_handler(TypeHandler(Update, world.mark_processed), group=LAST_GROUP)
-        await start_polling(application, poll_timeout=1)
+    async with delivering(url, sessions, lambda: KYIV_MORNING) as world:
         try:
-            await api.wait_for(lambda: bool(api.sent_to(4242)), within=10)
-            [digest] = api.sent_to(4242)
+            await world.api.wait_for(lambda: bool(world.api.sent_to(4242)), within=10)
+            [digest] = world.api.sent_to(4242)
             opened = await world.tap(digest, "📖 1")
         finally:
-            await api.release_pollers()
-            await stop_polling(application)
             await engine.dispose()
 
     assert "Hostages freed in Gaza" in digest.text and "Tariff war" not in digest.text

@@ -2,6 +2,9 @@
 
 Run: python -m tests.quality [LABELS.json ...]
 (default: ../shared/corpus/labels.json and ../shared/corpus/briefs-dev/labels.json)
+or:  python -m tests.quality events [EVENTS.json]
+(default: events.json beside this file): pairwise precision and recall of
+same-event pairs, with the pairs that went wrong.
 
 Prints a line per brief (ok, or what went wrong), the totals, and as its last
 line one JSON object with the figures.
@@ -14,9 +17,34 @@ import sys
 from pathlib import Path
 
 from tests.quality.evaluate import DEFAULT_LABELS, evaluate
+from tests.quality.events import EVENT_LABELS, FEEDS, evaluate_events
+
+
+def events(argv: list[str]) -> int:
+    path = Path(argv[0]) if argv else EVENT_LABELS
+    if not path.is_file():
+        print(f"no event labels at {path}; give the path of an events.json", file=sys.stderr)
+        return 2
+    if not FEEDS.is_dir():
+        print(f"no corpus feeds at {FEEDS}; the labels name files there", file=sys.stderr)
+        return 2
+    report = evaluate_events(path)
+    for line in report.lines:
+        print(line)
+    figures = report.figures()
+    print(
+        f"\nsame-event pairs over {figures['items']} items, {figures['labelled_groups']} "
+        f"labelled groups: P {figures['precision']:.3f} R {figures['recall']:.3f} "
+        f"F1 {figures['f1']:.3f} ({figures['true_pairs']} of {figures['predicted_pairs']} "
+        f"grouped pairs right, of {figures['labelled_pairs']} labelled)"
+    )
+    print(json.dumps(figures))
+    return 0
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["events"]:
+        return events(argv[1:])
     paths = [Path(a) for a in argv] or list(DEFAULT_LABELS)
     missing = [p for p in paths if not p.is_file()]
     if missing:

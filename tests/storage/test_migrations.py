@@ -12,7 +12,7 @@ from sqlalchemy import Connection, func, insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage import channels, db, digests, mailboxes, subscribers, updates  # noqa: F401
+from storage import channels, db, digests, events, mailboxes, subscribers, updates  # noqa: F401
 from storage.models import Base, Brief, OutboxMessage, Story, Subscriber
 from storage.states import DigestKind
 from storage.types import utcnow
@@ -366,3 +366,54 @@ async def test_every_later_revision_downgrades_and_upgrades_again(empty_database
         assert await db.current_revision(engine) == db.head_revision()
     finally:
         await engine.dispose()
+
+
+@pytest.mark.parametrize("empty_database_url", BACKENDS, indirect=True)
+async def test_the_events_migration_keeps_stories_and_downgrades_and_upgrades_again(
+    empty_database_url: str,
+) -> None:
+    engine = db.create_engine(empty_database_url)
+    try:
+        await _downgrade_after_upgrade(engine, "0015")
+        async with engine.begin() as connection:
+            await connection.execute(
+                insert(Brief.__table__).values(id=1, key="k", title="t", ingested_at=utcnow())
+            )
+            await connection.execute(
+                insert(Story.__table__).values(
+                    id=1,
+                    brief_id=1,
+                    position=1,
+                    title="t",
+                    text="x",
+                    content_key="c",
+                    ingested_at=utcnow(),
+                )
+            )
+        await db.upgrade(engine)
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("INSERT INTO events (id, first_at, created_at) VALUES (1, :t, :t)"),
+                {"t": utcnow()},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO event_stories (story_id, event_id, at, shared) "
+                    "VALUES (1, 1, :t, '[]')"
+                ),
+                {"t": utcnow()},
+            )
+        await _downgrade(engine, "0015")
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+            stories = await connection.scalar(select(func.count()).select_from(Story.__table__))
+        assert "events" not in tables and "event_stories" not in tables and stories == 1
+        await db.upgrade(engine)
+        assert await db.current_revision(engine) == db.head_revision()
+    finally:
+        await engine.dispose()
+
+
+async def _downgrade_after_upgrade(engine: AsyncEngine, revision: str) -> None:
+    await db.upgrade(engine)
+    await _downgrade(engine, revision)

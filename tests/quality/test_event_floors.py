@@ -1,0 +1,39 @@
+"""Grouping the labelled feeds into events never falls below the committed floors.
+
+The floors (``events_*`` in floors.json) are the figures of
+``python -m tests.quality events`` when they were last raised.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.quality.events import EVENT_LABELS, FEEDS, evaluate_events, feed_items
+
+FLOORS = json.loads((Path(__file__).parent / "floors.json").read_text(encoding="utf-8"))
+pytestmark = pytest.mark.skipif(not FEEDS.is_dir(), reason=f"no corpus feeds at {FEEDS}")
+
+
+@pytest.fixture(scope="module")
+def figures() -> dict[str, Any]:
+    return evaluate_events(EVENT_LABELS).figures()
+
+
+def test_stories_grouped_together_are_one_event_as_often_as_the_floor_says(figures):
+    assert figures["precision"] >= FLOORS["events_precision"]
+
+
+def test_stories_of_one_event_are_grouped_as_often_as_the_floor_says(figures):
+    assert figures["recall"] >= FLOORS["events_recall"]
+
+
+def test_every_labelled_story_is_an_item_of_its_feed():
+    labels = json.loads(EVENT_LABELS.read_text(encoding="utf-8"))
+    items = {item.key for name in labels["feeds"] for item in feed_items(name)}
+    labelled = [(s["feed"], s["key"]) for e in labels["events"] for s in e["stories"]]
+    assert [key for key in labelled if key not in items] == []
+    assert len(labels["events"]) >= 35
