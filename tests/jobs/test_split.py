@@ -171,6 +171,27 @@ Unions accepted a pay offer after three weeks of walkouts. Subscribe to our rail
     assert any("Just tap the share icon" in d.text for d in brief.dropped)
 
 
+def test_news_that_reads_like_a_pitch_or_names_the_us_keeps_every_sentence():
+    text = """# Morning brief
+
+## Kyiv told to wait
+
+U.S. Defense Secretary Pete Hegseth said on Wednesday that Kyiv should not expect to become a
+member of NATO. Ukraine's president still wants U.S. security guarantees. He said so in Munich.
+
+## Rail strike ends
+
+Unions accepted a pay offer after three weeks of walkouts. Become a paid subscriber to read on.
+"""
+    brief = split_text(text)
+    assert brief.stories[0].text == (
+        "U.S. Defense Secretary Pete Hegseth said on Wednesday that Kyiv should not expect to "
+        "become a member of NATO. Ukraine's president still wants U.S. security guarantees. "
+        "He said so in Munich."
+    )
+    assert brief.stories[1].text == "Unions accepted a pay offer after three weeks of walkouts."
+
+
 def test_link_post_without_its_comments_line_still_starts_its_own_story():
     text = """# Links for Monday
 

@@ -79,7 +79,9 @@ JUNK_LINE = re.compile(
 PROMO = re.compile(
     r"\bsubscribe\b|\bsign up (?:for|to|now|here)\b|\b(?:subscribers|members|you) can now\b|"
     r"\bjoin [\d,.]+ (?:\w+ )?(?:readers|subscribers)\b|\bdelivered (?:to your inbox|in a free)\b|"
-    r"\bbecom(?:e|ing) a (?:free or )?(?:paid )?(?:subscriber|member)\b|\breader-supported\b",
+    # "become a paid subscriber", not "expect to become a member of NATO"
+    r"\bbecom(?:e|ing) a (?:free or )?(?:paid (?:subscriber|member)|subscriber)\b|"
+    r"\breader-supported\b",
     re.I,
 )
 # "Listen to the latest Mixed Signals now. →": the show it names is the house's own
@@ -204,7 +206,8 @@ JOB_AD = re.compile(r"\bjob openings\b|\b(?:is|are|we[’']re) hiring\b|\bopen r
 SALUTATION = re.compile(r"^Dear [\w ]{1,30},$")  # "Dear friends,": a letter begins
 QUOTED = re.compile(r"^[“\"][^“”\"]{3,300}[”\"]$")
 NUMBER_LABEL = re.compile(r"^\d{1,2}$")
-SENTENCE_END = re.compile(r"[.?!][”\"’']?\s+(?=[A-Z“\"‘])")
+# "… guarantees for the U.S. Defense …" goes on: an initial's full stop ends no sentence
+SENTENCE_END = re.compile(r"(?<![\s.][A-Z])[.?!][”\"’']?\s+(?=[A-Z“\"‘])")
 
 
 def words(text: str) -> int:
