@@ -209,7 +209,7 @@ async def _plan(
     while (last := await due.chunk_end(session, after, chunk)) is not None:
         await due.select_due(session, now, kind, (after, last), quiet)
         await tables.analyze(session, tables.plan_due)
-        await matching.select_matches(session, since, max_stories)
+        await matching.select_matches(session, since, max_stories, (after, last))
         counts += await writes.write_digests(
             session,
             now,

@@ -89,15 +89,16 @@ def was_delivered(subscriber_id: Any, story_id: Any) -> ColumnElement[bool]:
 
 
 async def delete_unused_lists(session: AsyncSession, list_ids: Iterable[int]) -> None:
-    """Delete those of ``list_ids`` that no digest points at any more."""
+    """Delete those of ``list_ids`` that no digest points at any more, items first (no
+    foreign key cascades them: see migration 0017)."""
     ids = list(set(list_ids))
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        await session.execute(
-            delete(StoryList).where(
-                StoryList.id.in_(chunk), ~exists().where(Digest.list_id == StoryList.id)
-            )
+        unused = select(StoryList.id).where(
+            StoryList.id.in_(chunk), ~exists().where(Digest.list_id == StoryList.id)
         )
+        await session.execute(delete(StoryListItem).where(StoryListItem.list_id.in_(unused)))
+        await session.execute(delete(StoryList).where(StoryList.id.in_(unused)))
 
 
 async def latest_digest(session: AsyncSession, subscriber_id: int) -> Digest | None:

@@ -317,11 +317,11 @@ class StoryListItem(Base):
         Index(None, "story_id"),
     )
 
-    list_id: Mapped[int] = mapped_column(
-        ForeignKey("story_lists.id", ondelete="CASCADE"), primary_key=True
-    )
+    # Neither is a foreign key (see migration 0017): items are written right after their
+    # list and deleted before it (delete_unused_lists); stories are never deleted.
+    list_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    story_id: Mapped[int] = mapped_column(Integer)
 
 
 class Digest(Base):
@@ -341,7 +341,8 @@ class Digest(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    # Not a foreign key (see migration 0017): forget deletes a chat's digests itself.
+    subscriber_id: Mapped[int] = mapped_column(Integer)
     kind: Mapped[DigestKind] = mapped_column(enum_column(DigestKind, "digest_kind"))
     local_date: Mapped[date | None] = mapped_column(Date)
     more_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -366,11 +367,11 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # None for operators' alerts to admin chats, which belong to no subscriber. Not a
-    # foreign key (see migration 0012): a subscriber's rows go with their digests.
+    # foreign key (see migration 0012): forget deletes a subscriber's rows.
     subscriber_id: Mapped[int | None] = mapped_column(Integer)
-    digest_id: Mapped[int | None] = mapped_column(
-        ForeignKey("digests.id", ondelete="CASCADE"), unique=True
-    )
+    # Not a foreign key either (migration 0017): written right after its digest, and
+    # deleted with it by forget. Unique: one message per digest.
+    digest_id: Mapped[int | None] = mapped_column(Integer, unique=True)
     kind: Mapped[OutboxKind] = mapped_column(
         enum_column(OutboxKind, "outbox_kind"), default=OutboxKind.DIGEST
     )

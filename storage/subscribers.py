@@ -18,6 +18,7 @@ from storage.errors import UnknownTopicError
 from storage.models import (
     Digest,
     MutedKeyword,
+    OutboxMessage,
     Subscriber,
     SubscriberKeyword,
     SubscriberTopic,
@@ -128,15 +129,21 @@ async def _set_state(session: AsyncSession, chat_id: int, state: SubscriberState
 async def forget(session: AsyncSession, chat_id: int) -> bool:
     """Delete everything stored about a chat; False if there was nothing.
 
-    Its digests go with it (cascade), and so do the story lists no other
-    chat's digest shares.
+    Its outbox rows and digests go first (no foreign key cascades them: see
+    migration 0017), then the chat (its topics, keywords, mutes and routes
+    cascade), then the story lists no other chat's digest shares.
     """
+    ids = select(Subscriber.id).where(Subscriber.chat_id == chat_id).scalar_subquery()
     lists = await session.scalars(
-        select(Digest.list_id)
-        .join(Subscriber, Subscriber.id == Digest.subscriber_id)
-        .where(Subscriber.chat_id == chat_id, Digest.list_id.is_not(None))
+        select(Digest.list_id).where(Digest.subscriber_id == ids, Digest.list_id.is_not(None))
     )
     list_ids = [i for i in lists if i is not None]
+    await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.digest_id.in_(select(Digest.id).where(Digest.subscriber_id == ids))
+        )
+    )
+    await session.execute(delete(Digest).where(Digest.subscriber_id == ids))
     result = await session.execute(delete(Subscriber).where(Subscriber.chat_id == chat_id))
     await delete_unused_lists(session, list_ids)
     return bool(rowcount(result))

@@ -244,9 +244,14 @@ async def select_due(
         end = func.coalesce(Subscriber.quiet_end, literal(default_end, Time()))
         query = query.where(~is_quiet_sql(w.c.local_time, start, end))
     if kind is DigestKind.SCHEDULED:
+        # The chunk's range again, on the digests: PostgreSQL otherwise hashes every
+        # digest (today's earlier chunks, yesterday's) for every chunk.
         query = query.where(
             ~exists().where(
-                Digest.subscriber_id == Subscriber.id, Digest.local_date == w.c.local_date
+                Digest.subscriber_id == Subscriber.id,
+                Digest.subscriber_id > ids[0],
+                Digest.subscriber_id <= ids[1],
+                Digest.local_date == w.c.local_date,
             )
         )
     await session.execute(

@@ -75,19 +75,22 @@ COLUMNS = ["group_id", "rank", "story_id", "total"]
 HISTORY_MARGIN = timedelta(days=1)
 
 
-async def select_matches(session: AsyncSession, since: datetime, max_stories: int) -> None:
+async def select_matches(
+    session: AsyncSession, since: datetime, max_stories: int, ids: tuple[int, int]
+) -> None:
     """Group the chunk's due subscribers and fill ``plan_matches`` with each group's stories.
 
     A story matches a subscriber through a followed topic (story_topics) or
     one of their keywords (story_keywords); stories already delivered to the
     subscriber are left out. Newest briefs first, then the brief's own order.
     The candidates are ``plan_stories``, ranked once per run (``rank_recent_stories``).
+    ``ids`` is the chunk's range of subscriber ids (as for ``select_due``).
     """
     recent = since - HISTORY_MARGIN
-    await _read_histories(session, recent)
+    await _read_histories(session, recent, ids)
     await _form_groups(session)
     await tables.analyze(session, plan_members, plan_groups)
-    await _collect_delivered(session, recent)
+    await _collect_delivered(session, recent, ids)
     await tables.analyze(session, plan_delivered)
     await _rank_lists(session)
     await _take_from_lists(session, max_stories)
@@ -133,17 +136,27 @@ async def _any_group(session: AsyncSession, path: int) -> bool:
     return found is not None
 
 
-def _recent_lists(subscriber_id: Any, recent: datetime) -> list[ColumnElement[bool]]:
-    """Conditions on ``Digest``: the subscriber's delivering digests since ``recent``."""
+def _recent_lists(
+    subscriber_id: Any, recent: datetime, ids: tuple[int, int] | None
+) -> list[ColumnElement[bool]]:
+    """Conditions on ``Digest``: the subscriber's delivering digests since ``recent``.
+
+    ``ids``, the chunk's id range, is redundant with the join; it lets
+    PostgreSQL read only the chunk's digests through the (subscriber_id,
+    created_at) index: without it, once yesterday's digests were all recent,
+    every chunk read all of them.
+    """
+    chunk = [] if ids is None else [Digest.subscriber_id > ids[0], Digest.subscriber_id <= ids[1]]
     return [
         Digest.subscriber_id == subscriber_id,
+        *chunk,
         Digest.kind.in_(DELIVERING_KINDS),
         Digest.list_id.is_not(None),
         Digest.created_at >= recent,
     ]
 
 
-async def _read_histories(session: AsyncSession, recent: datetime) -> None:
+async def _read_histories(session: AsyncSession, recent: datetime, ids: tuple[int, int]) -> None:
     """plan_history: the recent story lists of each due LISTS subscriber who has any."""
     p = plan_due.c
     lists = ordered_id_list(session, Digest.list_id, Digest.subscriber_id)
@@ -152,7 +165,7 @@ async def _read_histories(session: AsyncSession, recent: datetime) -> None:
             ["subscriber_id", "history"],
             select(p.subscriber_id, lists)
             .distinct()
-            .join(Digest, and_(*_recent_lists(p.subscriber_id, recent)))
+            .join(Digest, and_(*_recent_lists(p.subscriber_id, recent, ids)))
             .where(*_due(MatchPath.LISTS)),
         )
     )
@@ -193,15 +206,21 @@ async def _form_groups(session: AsyncSession) -> None:
     )
 
 
-async def _collect_delivered(session: AsyncSession, recent: datetime) -> None:
+async def _collect_delivered(
+    session: AsyncSession, recent: datetime, ids: tuple[int, int] | None
+) -> None:
     """plan_delivered: the candidate stories each group's member was already sent."""
     g = plan_groups.c
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite would start from the chunk's digests and meet the members last (a tenth
+        # of them); without the range it goes from each member to their digests.
+        ids = None
     await session.execute(
         insert(plan_delivered).from_select(
             ["member", "story_id"],
             select(g.member, StoryListItem.story_id)
             .distinct()
-            .join(Digest, and_(*_recent_lists(g.member, recent)))
+            .join(Digest, and_(*_recent_lists(g.member, recent, ids)))
             .join(StoryListItem, StoryListItem.list_id == Digest.list_id)
             .join(plan_stories, plan_stories.c.story_id == StoryListItem.story_id),
         )

@@ -169,6 +169,9 @@ async def create_all(session: AsyncSession) -> None:
     else:
         # Sorts of a chunk of subscribers fit in memory instead of spilling to disk.
         await session.execute(text(f"SET LOCAL work_mem = '{POSTGRES_PLANNING_WORK_MEM}'"))
+        # Planning's statements are simple scans and joins over a chunk: compiling them
+        # (JIT, for queries the planner guesses are costly) took longer than running them.
+        await session.execute(text("SET LOCAL jit = off"))
     await drop_all(session)
     await session.run_sync(_create_temporary_tables)
 

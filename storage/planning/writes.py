@@ -11,9 +11,11 @@ with the number of stories in their digest.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, exists, func, insert, literal, or_, select, text, true, update
+from sqlalchemy import and_, case, func, insert, literal, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
 
 from storage.dialect import fresh_ids, rowcount
 from storage.models import Digest, OutboxMessage, StoryList, StoryListItem
@@ -45,38 +47,26 @@ async def write_digests(
     done; ``skip`` rows always get one. ``notify_empty``: a due subscriber with
     nothing new gets a real (empty) digest and its message instead.
     """
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        # Each row's foreign-key checks run a cached lookup per parent table; against a
-        # table that was small when the plan was cached, PostgreSQL scans it sequentially.
-        await session.execute(text("SET LOCAL enable_seqscan = off"))
     await _write_lists(session, now)
     p, g = plan_due.c, plan_groups.c
     due = plan_due.outerjoin(plan_members, plan_members.c.subscriber_id == p.subscriber_id)
     due = due.outerjoin(plan_groups, g.group_id == plan_members.c.group_id)
     has_stories = g.list_id.is_not(None)
     skip = p.action == WindowAction.SKIP
-    counts: dict[str, int] = dict(
-        (
-            await session.execute(
-                select(
-                    case(
-                        (skip, "skipped"),
-                        (has_stories, "digests"),
-                        else_="empty",
-                    ).label("outcome"),
-                    func.count(),
-                )
-                .select_from(due)
-                .group_by("outcome")
-            )
-        ).all()
-    )
-    stories = await session.scalar(
-        select(func.sum(case((g.total > max_stories, max_stories), else_=g.total)))
-        .select_from(due)
-        .where(has_stories)
-    )
+
+    def number(condition: ColumnElement[bool], value: Any = 1) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+    # Skip rows have no group (select_matches groups the PLAN rows only).
+    skipped, empty, stories = (
+        await session.execute(
+            select(
+                number(skip),
+                number(and_(~skip, ~has_stories)),
+                number(has_stories, case((g.total > max_stories, max_stories), else_=g.total)),
+            ).select_from(due)
+        )
+    ).one()
     last_id = await session.scalar(select(func.coalesce(func.max(Digest.id), 0)))
     # A plain INSERT: under the planning lock nobody else writes scheduled digests, and
     # select_due left out the dates that have one; should one appear all the same, the
@@ -101,8 +91,6 @@ async def write_digests(
             .order_by(p.subscriber_id),
         )
     )
-    if postgres:
-        await session.execute(text("SET LOCAL enable_seqscan TO DEFAULT"))
     new = (
         select(Digest.id, Digest.subscriber_id, Digest.list_id)
         .where(Digest.id > last_id, Digest.kind == kind)
@@ -138,12 +126,11 @@ async def write_digests(
             .order_by(new.c.id),
         )
     )
-    empty = counts.get("empty", 0)
     return PlanCounts(
         digests=rowcount(sent),
-        stories=stories or 0,
+        stories=stories,
         empty=empty if (mark_empty and not notify_empty) else 0,
-        skipped=counts.get("skipped", 0),
+        skipped=skipped,
     )
 
 
@@ -153,13 +140,8 @@ async def _write_lists(session: AsyncSession, now: datetime) -> None:
     first = plan_matches.alias("first")
     await session.execute(
         update(plan_groups)
-        .where(exists().where(first.c.group_id == g.group_id, first.c.rank == 1))
-        .values(
-            list_id=fresh_ids(session, "story_lists", g.group_id),
-            total=select(first.c.total)
-            .where(first.c.group_id == g.group_id, first.c.rank == 1)
-            .scalar_subquery(),
-        )
+        .where(first.c.group_id == g.group_id, first.c.rank == 1)
+        .values(list_id=fresh_ids(session, "story_lists", g.group_id), total=first.c.total)
     )
     await session.execute(
         insert(StoryList).from_select(

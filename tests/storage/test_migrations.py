@@ -267,7 +267,7 @@ async def test_dropping_the_planners_redundant_keys_keeps_every_row_both_ways(
             )
         before = await _rows(engine)
 
-        await db.upgrade(engine)
+        await db.upgrade(engine, "0012")
         upgraded = await _rows(engine)
         upgraded_keys = (
             await _referred_tables(engine, "outbox"),
@@ -295,6 +295,65 @@ async def test_dropping_the_planners_redundant_keys_keeps_every_row_both_ways(
                 await connection.execute(
                     text("UPDATE outbox SET status = 'lost' WHERE subscriber_id IS NULL")
                 )
+    finally:
+        await engine.dispose()
+
+
+async def _planned_keys(engine: AsyncEngine) -> dict[str, set[str]]:
+    return {t: await _referred_tables(engine, t) for t in ("outbox", "digests", "story_list_items")}
+
+
+async def _items(engine: AsyncEngine) -> list[object]:
+    async with engine.connect() as connection:
+        found = await connection.execute(
+            text("SELECT list_id, position, story_id FROM story_list_items ORDER BY 1, 2")
+        )
+        return list(found.all())
+
+
+@pytest.mark.parametrize("empty_database_url", BACKENDS, indirect=True)
+async def test_planning_without_row_checks_keeps_every_row_and_forget_still_deletes_them(
+    empty_database_url: str,
+) -> None:
+    engine = db.create_engine(empty_database_url)
+    try:
+        ids = await _at_0005_with_digests(engine)
+        await db.upgrade(engine, "0015")
+        async with engine.begin() as connection:
+            await connection.execute(
+                insert(OutboxMessage),
+                {"subscriber_id": None, "kind": "text", "chat_id": 1, "text": "Feed down"},
+            )
+        before = (await _rows(engine), await _items(engine))
+
+        await db.upgrade(engine, "0017")
+        upgraded = (await _rows(engine), await _items(engine))
+        upgraded_keys = await _planned_keys(engine)
+        await _downgrade(engine, "0015")
+        downgraded = (await _rows(engine), await _items(engine))
+        downgraded_keys = await _planned_keys(engine)
+        await db.upgrade(engine)
+        with pytest.raises(IntegrityError):  # still one outbox row per digest
+            async with engine.begin() as connection:
+                await connection.execute(
+                    insert(OutboxMessage),
+                    {"digest_id": ids["scheduled"], "kind": "digest", "chat_id": 4242},
+                )
+        async with db.create_sessionmaker(engine).begin() as session:
+            assert await subscribers.forget(session, 4242)
+
+        assert len(before[0][0]) == 3 and len(before[0][1]) == 2 and len(before[1]) == 4
+        assert upgraded == before and downgraded == before
+        assert upgraded_keys == {"outbox": set(), "digests": set(), "story_list_items": set()}
+        assert downgraded_keys == {
+            "outbox": {"digests"},
+            "digests": {"subscribers"},
+            "story_list_items": {"story_lists", "stories"},
+        }
+        # Without cascades, forget deleted the chat's outbox row, digests and lists itself.
+        (digests_left, outbox_left), items_left = await _rows(engine), await _items(engine)
+        assert digests_left == [] and items_left == []
+        assert [row[1] for row in outbox_left] == [None]
     finally:
         await engine.dispose()
 
