@@ -318,7 +318,7 @@ async def test_planning_without_row_checks_keeps_every_row_and_forget_still_dele
     engine = db.create_engine(empty_database_url)
     try:
         ids = await _at_0005_with_digests(engine)
-        await db.upgrade(engine, "0015")
+        await db.upgrade(engine, "0016")
         async with engine.begin() as connection:
             await connection.execute(
                 insert(OutboxMessage),
@@ -329,7 +329,7 @@ async def test_planning_without_row_checks_keeps_every_row_and_forget_still_dele
         await db.upgrade(engine, "0017")
         upgraded = (await _rows(engine), await _items(engine))
         upgraded_keys = await _planned_keys(engine)
-        await _downgrade(engine, "0015")
+        await _downgrade(engine, "0016")
         downgraded = (await _rows(engine), await _items(engine))
         downgraded_keys = await _planned_keys(engine)
         await db.upgrade(engine)
