@@ -26,9 +26,9 @@ from jobs.events.features import Features, features, strict_names
 
 DEFAULT_WINDOW = timedelta(hours=48)
 THRESHOLD = 0.22  # for two stories published at the same time
-GAP_STRICTNESS = 0.35  # the threshold's growth per day between the two stories
+GAP_STRICTNESS = 0.5  # the threshold's growth per day between the two stories
 MIN_SHARED = 3
-STRONG = 0.4  # a score at which two shared terms are enough
+STRONG = 0.5  # a score at which two shared terms are enough
 RARE_TERMS = 12  # index look-ups per new story
 MAX_CANDIDATES = 40  # stories scored per new story
 # A member's norm is worked out again when the index has grown or shrunk by this share.

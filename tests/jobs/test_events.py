@@ -69,6 +69,12 @@ def test_a_close_match_joins_its_event_two_days_later():
     ]
 
 
+def test_a_peoples_adjective_and_its_country_are_one_term():
+    airspace = features("Airlines reroute flights around Iranian airspace", "")
+    ban = features("FAA bars flights over Iran", "")
+    assert "iran" in airspace.weights.keys() & ban.weights.keys()
+
+
 def test_a_daily_briefing_joins_no_event_even_when_it_names_one():
     briefing = Item(
         "briefing",
