@@ -40,6 +40,7 @@ _ROUNDUP = re.compile(
 
 
 # A people's adjective counts as its place: "Iranian airspace" and "Iran" name one country.
+# (A plural is folded before: "Britons" is looked up as "briton", "Tories" as "torie".)
 _PLACE_OF = {
     adjective: place
     for place, adjectives in {
@@ -100,6 +101,10 @@ _PLACE_OF = {
         "vietnam": "vietnamese",
         "wales": "welsh",
         "yemen": "yemeni",
+        # and a party's other names, so "Dems" and "Democratic win" meet "Democrats"
+        "democrat": "dems democratic",
+        "republican": "gop",
+        "conservative": "tory torie",
     }.items()
     for adjective in adjectives.split()
 }
@@ -119,7 +124,8 @@ class Features:
 
 def fold(word: str) -> str:
     """A word in the form terms are compared in: NFKC, case folded, no plural s, no 's,
-    a people's adjective as its place ("Iranian" as "iran")."""
+    a people's adjective as its place ("Iranian" as "iran"), a party's short name as
+    the party ("GOP" as "republican")."""
     w = unicodedata.normalize("NFKC", word).casefold().replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]

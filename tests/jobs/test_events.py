@@ -75,6 +75,12 @@ def test_a_peoples_adjective_and_its_country_are_one_term():
     assert "iran" in airspace.weights.keys() & ban.weights.keys()
 
 
+def test_a_partys_short_name_and_its_name_are_one_term():
+    short = features("GOP holds the Senate in Virginia", "")
+    full = features("Republicans hold the Senate", "")
+    assert "republican" in short.weights.keys() & full.weights.keys()
+
+
 def test_a_daily_briefing_joins_no_event_even_when_it_names_one():
     briefing = Item(
         "briefing",
