@@ -39,6 +39,77 @@ _ROUNDUP = re.compile(
 )
 
 
+# A people's adjective counts as its place: "Iranian airspace" and "Iran" name one country.
+# (A plural is folded before: "Britons" is looked up as "briton", "Tories" as "torie".)
+_PLACE_OF = {
+    adjective: place
+    for place, adjectives in {
+        "afghanistan": "afghan",
+        "africa": "african",
+        "algeria": "algerian",
+        "america": "american",
+        "argentina": "argentine argentinian",
+        "australia": "australian aussie",
+        "bangladesh": "bangladeshi",
+        "brazil": "brazilian",
+        "britain": "british briton brit",
+        "canada": "canadian",
+        "catalonia": "catalan",
+        "chile": "chilean",
+        "china": "chinese",
+        "colombia": "colombian",
+        "cuba": "cuban",
+        "egypt": "egyptian",
+        "england": "english",
+        "ethiopia": "ethiopian",
+        "europe": "european",
+        "france": "french",
+        "germany": "german",
+        "greece": "greek",
+        "haiti": "haitian",
+        "india": "indian",
+        "iran": "iranian",
+        "iraq": "iraqi",
+        "ireland": "irish",
+        "israel": "israeli",
+        "italy": "italian",
+        "japan": "japanese",
+        "jordan": "jordanian",
+        "kenya": "kenyan",
+        "korea": "korean",
+        "lebanon": "lebanese",
+        "libya": "libyan",
+        "mexico": "mexican",
+        "morocco": "moroccan",
+        "myanmar": "burmese",
+        "nigeria": "nigerian",
+        "pakistan": "pakistani",
+        "palestine": "palestinian",
+        "philippine": "filipino",
+        "poland": "polish",
+        "qatar": "qatari",
+        "russia": "russian",
+        "scotland": "scottish scot",
+        "somalia": "somali",
+        "spain": "spanish",
+        "sudan": "sudanese",
+        "syria": "syrian",
+        "taiwan": "taiwanese",
+        "turkey": "turkish",
+        "ukraine": "ukrainian",
+        "venezuela": "venezuelan",
+        "vietnam": "vietnamese",
+        "wales": "welsh",
+        "yemen": "yemeni",
+        # and a party's other names, so "Dems" and "Democratic win" meet "Democrats"
+        "democrat": "dems democratic",
+        "republican": "gop",
+        "conservative": "tory torie",
+    }.items()
+    for adjective in adjectives.split()
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Features:
     """The terms of one story: ``weights`` maps each term to how much it counts.
@@ -52,14 +123,16 @@ class Features:
 
 
 def fold(word: str) -> str:
-    """A word in the form terms are compared in: NFKC, case folded, no plural s, no 's."""
+    """A word in the form terms are compared in: NFKC, case folded, no plural s, no 's,
+    a people's adjective as its place ("Iranian" as "iran"), a party's short name as
+    the party ("GOP" as "republican")."""
     w = unicodedata.normalize("NFKC", word).casefold().replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]
     w = w.replace("'", "").replace(".", "")
     if len(w) > 4 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
         w = w[:-1]
-    return w
+    return _PLACE_OF.get(w, w)
 
 
 def _words(text: str) -> list[tuple[str, bool]]:

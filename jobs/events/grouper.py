@@ -1,13 +1,16 @@
 """Grouping stories into events, one story at a time.
 
 A new story is compared only with its candidates: the stories of the last
-``window`` (36 hours by default) that share one of its rarer terms, found
+``window`` (48 hours by default) that share one of its rarer terms, found
 through an inverted index that forgets stories as they leave the window. The
 comparison is the cosine of the two stories' term weights (``features``) times
 each term's inverse document frequency over the window, so a shared name that
 few stories carry counts for much and a shared "Gaza" for little. The story
-joins the event of its best candidate when the score reaches ``threshold`` and
-they share at least ``min_shared`` terms; otherwise it starts an event.
+joins the event of its best candidate when the score reaches the threshold and
+they share at least ``min_shared`` terms (two are enough at a score of
+``STRONG``); otherwise it starts an event. The threshold grows with the time
+between the two stories, by ``GAP_STRICTNESS`` of itself per day apart: a
+weak match a day later is more often the next happening of one theme.
 Pure and in memory; ``jobs.events.assign`` keeps one in step with storage.
 """
 
@@ -21,9 +24,11 @@ from datetime import datetime, timedelta
 
 from jobs.events.features import Features, features, strict_names
 
-DEFAULT_WINDOW = timedelta(hours=36)
-THRESHOLD = 0.25
+DEFAULT_WINDOW = timedelta(hours=48)
+THRESHOLD = 0.22  # for two stories published at the same time
+GAP_STRICTNESS = 0.5  # the threshold's growth per day between the two stories
 MIN_SHARED = 3
+STRONG = 0.5  # a score at which two shared terms are enough
 RARE_TERMS = 12  # index look-ups per new story
 MAX_CANDIDATES = 40  # stories scored per new story
 # A member's norm is worked out again when the index has grown or shrunk by this share.
@@ -79,10 +84,17 @@ class Grouper:
             if member.features.roundup:
                 continue
             score, shared = self._score(vector, norm, member)
-            close = len(shared) >= self.min_shared and score >= self.threshold
-            if close and (best is None or score > best.score):
+            better = best is None or score > best.score
+            if better and self._close(score, len(shared), abs(member.at - at)):
                 best = Match(member.key, member.event, round(score, 3), shared)
         return best
+
+    def _close(self, score: float, shared: int, apart: timedelta) -> bool:
+        """Whether a candidate this far ``apart`` with this score and so many shared
+        terms is the same event."""
+        needed = self.threshold * (1.0 + GAP_STRICTNESS * apart / timedelta(days=1))
+        enough = shared >= self.min_shared or (shared >= 2 and score >= STRONG)
+        return enough and score >= needed
 
     def add(self, key: Hashable, feats: Features, at: datetime, event: int) -> None:
         """Index a story as a member of ``event``."""

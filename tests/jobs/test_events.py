@@ -46,6 +46,41 @@ def test_a_story_outside_the_window_starts_its_own_event():
     assert len(group([SCHOOL_BBC, late], Grouper(window=timedelta(hours=36)))) == 2
 
 
+def _mourners(hours: float) -> Item:
+    return Item(
+        "mourners",
+        "Mourners in Gaza City",
+        "Funerals were held on Thursday for people killed at a school, the civil defence "
+        "agency said.",
+        T0 + timedelta(hours=hours),
+    )
+
+
+def test_a_loose_match_joins_an_event_the_same_day_but_not_two_days_later():
+    assert sorted(map(sorted, group([SCHOOL_BBC, _mourners(1)]))) == [["bbc", "mourners"]]
+    assert sorted(map(sorted, group([SCHOOL_BBC, _mourners(40)]))) == [["bbc"], ["mourners"]]
+
+
+def test_a_close_match_joins_its_event_two_days_later():
+    late = Item(SCHOOL_NYT.key, SCHOOL_NYT.title, SCHOOL_NYT.text, T0 + timedelta(hours=40))
+    assert sorted(map(sorted, group([SCHOOL_BBC, KHAN_YOUNIS, late]))) == [
+        ["aljazeera"],
+        ["bbc", "nyt"],
+    ]
+
+
+def test_a_peoples_adjective_and_its_country_are_one_term():
+    airspace = features("Airlines reroute flights around Iranian airspace", "")
+    ban = features("FAA bars flights over Iran", "")
+    assert "iran" in airspace.weights.keys() & ban.weights.keys()
+
+
+def test_a_partys_short_name_and_its_name_are_one_term():
+    short = features("GOP holds the Senate in Virginia", "")
+    full = features("Republicans hold the Senate", "")
+    assert "republican" in short.weights.keys() & full.weights.keys()
+
+
 def test_a_daily_briefing_joins_no_event_even_when_it_names_one():
     briefing = Item(
         "briefing",
