@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     quiet_hours: Annotated[tuple[time, time] | None, NoDecode] = (time(22, 0), time(7, 0))
     feed_alert_hours: int = Field(default=6, ge=1, le=24 * 30)
     # Stories this many hours apart or closer may be one event.
-    event_hours: float = Field(default=48, ge=1, le=24 * 14)
+    event_hours: float = Field(default=36, ge=1, le=24 * 14)
     allow_private_feeds: bool = False
     max_messages_per_second: float = Field(default=30, gt=0, le=1000)
     private_burst: int = Field(default=1, ge=1, le=30)

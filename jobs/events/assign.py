@@ -35,7 +35,7 @@ def set_event_window(window: timedelta) -> None:
 
 
 def window_from_environment() -> timedelta:
-    """The event window: as set at start, else BRIEFBOT_EVENT_HOURS hours (48 unless set)."""
+    """The event window: as set at start, else BRIEFBOT_EVENT_HOURS hours (36 unless set)."""
     if _configured:
         return _configured[0]
     raw = os.environ.get(WINDOW_VARIABLE, "").strip()
@@ -45,7 +45,7 @@ def window_from_environment() -> timedelta:
         hours = float(raw)
     except ValueError:
         raise ValueError(
-            f"{WINDOW_VARIABLE} must be a number of hours, such as 48; got {raw!r}"
+            f"{WINDOW_VARIABLE} must be a number of hours, such as 36; got {raw!r}"
         ) from None
     if not 1 <= hours <= 24 * 14:
         raise ValueError(f"{WINDOW_VARIABLE} must be between 1 and 336 hours; got {raw!r}")

@@ -1,7 +1,7 @@
 """Grouping stories into events, one story at a time.
 
 A new story is compared only with its candidates: the stories of the last
-``window`` (48 hours by default) that share one of its rarer terms, found
+``window`` (36 hours by default) that share one of its rarer terms, found
 through an inverted index that forgets stories as they leave the window. The
 comparison is the cosine of the two stories' term weights (``features``) times
 each term's inverse document frequency over the window, so a shared name that
@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from jobs.events.features import Features, features, strict_names
 
-DEFAULT_WINDOW = timedelta(hours=48)
+DEFAULT_WINDOW = timedelta(hours=36)
 THRESHOLD = 0.22  # for two stories published at the same time
 GAP_STRICTNESS = 0.5  # the threshold's growth per day between the two stories
 MIN_SHARED = 3

@@ -3,7 +3,7 @@
     python -m tests.bench.bench_events [--per-day N] [--days D] [--hours H]
 
 Feeds the grouper (``jobs.events.grouper``) 10,000 stories a day for 30 days
-(by default), with the 48-hour window: made-up stories of made-up events, each
+(by default), with the 36-hour window: made-up stories of made-up events, each
 event reported by one to five outlets over a few hours, with names, places and
 numbers drawn from pools large enough that unrelated stories share some of
 them, as real ones share "Gaza" or "Trump". A story's cost is its features,
@@ -62,7 +62,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--per-day", type=int, default=10_000)
     parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--hours", type=float, default=48)
+    parser.add_argument("--hours", type=float, default=36)
     args = parser.parse_args(argv)
     rng = random.Random(17)
     grouper = Grouper(window=timedelta(hours=args.hours))

@@ -17,6 +17,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+from jobs.events.assign import window_from_environment
 from jobs.events.grouper import Grouper, Item, group
 from jobs.ingest.parse import briefs_from_bytes
 from tests.conftest import CORPUS
@@ -70,7 +71,8 @@ def evaluate_events(path: Path = EVENT_LABELS, grouper: Grouper | None = None) -
     titles = {item.key: " ".join(item.title.split()) for item in items}
     gold_groups = [[(s["feed"], s["key"]) for s in e["stories"]] for e in labels["events"]]
     gold = pairs(gold_groups)
-    found = pairs(group(items, grouper))
+    # the window as the bot would take it: BRIEFBOT_EVENT_HOURS, else the default
+    found = pairs(group(items, grouper or Grouper(window=window_from_environment())))
     report = EventReport(len(items), len(gold), len(found), len(gold & found), len(gold_groups))
     for pair in sorted(found - gold, key=str):
         a, b = sorted(pair, key=str)
