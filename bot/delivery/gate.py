@@ -1,5 +1,12 @@
 """The overall pace of the rate limiter: even grants under a one-second ceiling, and how
-many requests may be under way (see ``bot.delivery.limiter`` for the whole picture)."""
+many requests may be under way (see ``bot.delivery.limiter`` for the whole picture).
+
+The in-flight limit is the broadcast's: it keeps the bulk of sends from queueing in
+the HTTP client. Replies to people take no slot of it and do not teach it (they go
+on python-telegram-bot's slower path, and each chat's pace already bounds them), so
+a crowd's replies are never held to the two or three requests a broadcast needs
+against a server next door; they count against the one-second ceiling like any
+request."""
 
 from __future__ import annotations
 
@@ -64,6 +71,7 @@ class OverallGate:
         self._clock = clock
         self._sleep = sleep
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._under_way = 0  # every granted request not answered yet, replies too
         self._order = itertools.count()
         self._next = 0.0
         self.in_flight = InFlight()
@@ -76,29 +84,35 @@ class OverallGate:
         return len(self._waiters)
 
     async def acquire(self, priority: int) -> None:
-        if not self._waiters and not self.in_flight.full:
+        """Wait for a grant; ``priority`` 0 (a reply) goes first and takes no in-flight slot."""
+        if not self._waiters and (priority == 0 or not self.in_flight.full):
             now = self._clock()
             if self._next - now <= EPSILON and self._ceiling(now) == 0.0:  # go now
-                self._grant(now, catch_up=0.0)
+                self._grant(now, priority, catch_up=0.0)
                 return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiters, (priority, next(self._order), future))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._dispatch())
+        elif priority == 0 and self._freed is not None:  # a reply needs no slot: look again
+            self._freed.set()
         try:
             await future
         except asyncio.CancelledError:
             if future.done() and not future.cancelled():  # granted, then cancelled: unused
-                self.release(None)
+                self.release(None, priority)
             raise
 
-    def release(self, seconds: float | None) -> None:
+    def release(self, seconds: float | None, priority: int) -> None:
         """A granted request is over (``seconds``: how long it took; None: never made)."""
-        self.in_flight.count -= 1
+        self._under_way -= 1
+        if priority:
+            self.in_flight.count -= 1
         if seconds is not None:
             now = self._clock()
             self._answered.append(now)
-            self.in_flight.answered(seconds, now)
+            if priority:
+                self.in_flight.answered(seconds, now)
         if self._freed is not None:
             self._freed.set()
 
@@ -106,7 +120,7 @@ class OverallGate:
         """Grant waiters, most urgent first, while the schedule and the in-flight limit
         allow; the seconds until the next slot, or None when nobody waits or the limit
         is reached."""
-        while self._waiters and not self.in_flight.full:
+        while self._waiters and (self._waiters[0][0] == 0 or not self.in_flight.full):
             now = self._clock()
             ceiling = self._ceiling(now)
             if ceiling is None:  # all of the window is under way: wait for an answer
@@ -114,10 +128,10 @@ class OverallGate:
             wait = max(self._next - now, ceiling)
             if wait > EPSILON:
                 return wait
-            _, _, future = heapq.heappop(self._waiters)
+            priority, _, future = heapq.heappop(self._waiters)
             if future.done():  # the waiter was cancelled
                 continue
-            self._grant(now, catch_up=CATCH_UP_SECONDS)
+            self._grant(now, priority, catch_up=CATCH_UP_SECONDS)
             future.set_result(None)
         return None
 
@@ -139,16 +153,18 @@ class OverallGate:
         answered = self._answered
         while answered and answered[0] <= now - WINDOW:
             answered.popleft()
-        if self.in_flight.count + len(answered) < max(1, int(self._rate() + EPSILON)):
+        if self._under_way + len(answered) < max(1, int(self._rate() + EPSILON)):
             return 0.0
         # A hair past the second, so that a clock read rounded down never grants early.
         return answered[0] + WINDOW - now + EPSILON if answered else None
 
-    def _grant(self, now: float, catch_up: float) -> None:
+    def _grant(self, now: float, priority: int, catch_up: float) -> None:
         """Count a send as under way and move the schedule on by one interval; a schedule
         behind ``now`` stays behind by at most ``catch_up`` (or one interval), which the
         next grants make up at once."""
-        self.in_flight.count += 1
+        self._under_way += 1
+        if priority:
+            self.in_flight.count += 1
         interval = 1.0 / self._rate()
         self._next = max(self._next, now - max(interval, catch_up)) + interval
 
