@@ -27,6 +27,7 @@ from telegram.ext import (
 )
 
 from bot.delivery.limiter import BriefbotRateLimiter
+from bot.delivery.wire import Wire
 from bot.handlers import (
     archive,
     basics,
@@ -113,8 +114,13 @@ def build_application(
         .post_shutdown(_post_shutdown(sessions, for_commands))
         .build()
     )
+    wire = Wire(application.bot.base_url, application.bot.rate_limiter)
     application.bot_data["deps"] = Deps(
-        settings=settings, sessions=for_commands, aliases=aliases, topic_names=topic_names
+        settings=settings,
+        sessions=for_commands,
+        aliases=aliases,
+        topic_names=topic_names,
+        wire=wire,
     )
 
     command = CommandHandler
@@ -235,7 +241,10 @@ def _post_stop(background: Background | None) -> Hook:
 
 def _post_shutdown(*made: async_sessionmaker[AsyncSession]) -> Hook:
     async def post_shutdown(application: Application) -> None:
-        """Close the database connections."""
+        """Close the replies' connections and the database's."""
+        deps = application.bot_data.get("deps")
+        if isinstance(deps, Deps) and deps.wire is not None:
+            await deps.wire.close()
         for engine in {id(e): e for m in made if (e := m.kw.get("bind")) is not None}.values():
             await engine.dispose()
 

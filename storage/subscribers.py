@@ -82,6 +82,14 @@ async def get_subscriber(session: AsyncSession, chat_id: int) -> Subscriber | No
     return result.one_or_none()
 
 
+async def language_of(session: AsyncSession, chat_id: int) -> tuple[bool, str | None]:
+    """Whether the chat is a subscriber, and its stored language (one column, one statement)."""
+    row = (
+        await session.execute(select(Subscriber.language).where(Subscriber.chat_id == chat_id))
+    ).first()
+    return (False, None) if row is None else (True, row[0])
+
+
 async def _require(session: AsyncSession, chat_id: int) -> Subscriber:
     subscriber = await get_subscriber(session, chat_id)
     if subscriber is None:
