@@ -12,14 +12,11 @@ one-second ceiling."""
 from __future__ import annotations
 
 import asyncio
-import heapq
-import itertools
 import math
 from collections import deque
 from collections.abc import Awaitable, Callable
 
 Clock = Callable[[], float]
-Waiter = tuple[float, int, "asyncio.Future[None]"]
 Sleep = Callable[[float], Awaitable[None]]
 
 # How far behind its schedule the overall pace may catch up (a busy event loop, a
@@ -75,9 +72,8 @@ class OverallGate:
         self._rate = rate
         self._clock = clock
         self._sleep = sleep
-        # Waiters by priority (replies, then broadcasts): (rank, arrival, future) heaps.
-        self._waiters: tuple[list[Waiter], list[Waiter]] = ([], [])
-        self._order = itertools.count()
+        # Waiters by priority (replies, then broadcasts), each kind in the order they came.
+        self._waiters: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
         self._under_way = 0  # every granted request not answered yet, of both kinds
         self._next = 0.0
         self.in_flight = InFlight()  # the broadcast's, adapting to the answers
@@ -93,18 +89,15 @@ class OverallGate:
     def _slots(self, priority: int) -> InFlight:
         return self.in_flight if priority else self.replies
 
-    async def acquire(self, priority: int, rank: float = 0.0) -> None:
-        """Wait for a grant; ``priority`` 0 (a reply) goes first, and among waiters of one
-        priority the lowest ``rank`` (for replies: when their chat last got a message, so
-        that a person not answered for a while goes ahead of one answered a moment ago),
-        then the earliest."""
+    async def acquire(self, priority: int) -> None:
+        """Wait for a grant; ``priority`` 0 (a reply) goes first."""
         if not self.waiting and not self._slots(priority).full:
             now = self._clock()
             if self._next - now <= EPSILON and self._ceiling(now) == 0.0:  # go now
                 self._grant(now, priority, catch_up=0.0)
                 return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiters[min(priority, 1)], (rank, next(self._order), future))
+        self._waiters[min(priority, 1)].append(future)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._dispatch())
         elif self._freed is not None:  # the dispatcher may wait for the other kind's slots
@@ -131,8 +124,8 @@ class OverallGate:
     def _ready(self) -> int | None:
         """The kind to grant next: replies first, each only while it has a slot free."""
         for priority, waiters in enumerate(self._waiters):
-            while waiters and waiters[0][2].done():  # the waiter was cancelled
-                heapq.heappop(waiters)
+            while waiters and waiters[0].done():  # the waiter was cancelled
+                waiters.popleft()
             if waiters and not self._slots(priority).full:
                 return priority
         return None
@@ -148,7 +141,7 @@ class OverallGate:
             wait = max(self._next - now, ceiling)
             if wait > EPSILON:
                 return wait
-            _, _, future = heapq.heappop(self._waiters[priority])
+            future = self._waiters[priority].popleft()
             self._grant(now, priority, catch_up=CATCH_UP_SECONDS)
             future.set_result(None)
         return None
@@ -190,6 +183,6 @@ class OverallGate:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         for waiters in self._waiters:
-            for _, _, future in waiters:
+            for future in waiters:
                 future.cancel()
             waiters.clear()

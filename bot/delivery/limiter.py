@@ -223,8 +223,7 @@ class BriefbotRateLimiter(BaseRateLimiter[dict[str, Any]]):
             async with window.lock:
                 while (wait := window.wait(self._clock())) > 0:
                     await self._sleep(wait)
-                # Among replies, chats not answered for longest go first.
-                await self._gate.acquire(priority, window.last if priority == REPLY else 0.0)
+                await self._gate.acquire(priority)
                 began = self._clock()
                 calm = window.calm(began)
                 try:

@@ -387,22 +387,3 @@ async def test_a_crowds_replies_are_not_held_to_the_few_requests_a_broadcast_kee
     times = sorted(t for t, _, _ in telegram.sent)
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
     assert busiest <= 300, "never over the ceiling"
-
-
-async def test_a_person_not_answered_for_a_while_goes_ahead_of_a_crowd_answered_a_moment_ago(
-    time: VirtualTime, telegram: FakeTelegram
-) -> None:
-    rl = limiter(time, rate=10)
-
-    async def chatty(chat: int) -> None:
-        for i in range(6):
-            await send(rl, telegram, chat, f"reply {i}")
-
-    crowd = [chatty(100 + i) for i in range(20)]
-    await time.run(
-        send(rl, telegram, 7, "welcome"), *crowd, time.at(6.0, send(rl, telegram, 7, "story"))
-    )
-
-    _, story_at = telegram.times(7)
-    assert story_at <= 6.0 + 0.2, "the crowd's next replies wait behind it"
-    assert len(telegram.sent) == 1 + 20 * 6 + 1
