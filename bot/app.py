@@ -27,6 +27,7 @@ from telegram.ext import (
 )
 
 from bot.delivery.limiter import BriefbotRateLimiter
+from bot.delivery.wire import Wire
 from bot.handlers import (
     archive,
     basics,
@@ -49,6 +50,7 @@ from bot.ui import keyboards
 from bot.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
 from bot.ui.texts import commands
 from jobs.catalogue import load_topics
+from storage import db
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,7 @@ def build_application(
     aliases = {alias.lower(): topic.slug for topic in definitions for alias in topic.aliases}
     topic_names = {topic.slug: topic.names for topic in definitions if topic.names}
     base = settings.bot_api_url.rstrip("/")
+    for_commands = db.command_sessions(sessions)  # on SQLite, a connection of their own
     application = (
         ApplicationBuilder()
         .context_types(CONTEXT_TYPES)
@@ -108,15 +111,20 @@ def build_application(
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_post_init(background))
         .post_stop(_post_stop(background))
-        .post_shutdown(_post_shutdown(sessions))
+        .post_shutdown(_post_shutdown(sessions, for_commands))
         .build()
     )
+    wire = Wire(application.bot.base_url, application.bot.rate_limiter)
     application.bot_data["deps"] = Deps(
-        settings=settings, sessions=sessions, aliases=aliases, topic_names=topic_names
+        settings=settings,
+        sessions=for_commands,
+        aliases=aliases,
+        topic_names=topic_names,
+        wire=wire,
     )
 
     command = CommandHandler
-    application.add_handler(TypeHandler(Update, once_per_update(sessions)), group=-2)
+    application.add_handler(TypeHandler(Update, once_per_update(for_commands)), group=-2)
     application.add_handler(TypeHandler(Update, remember_language), group=-1)
     application.add_handlers(
         [
@@ -251,13 +259,13 @@ def _post_stop(background: Background | None) -> Hook:
     return post_stop
 
 
-def _post_shutdown(
-    sessions: async_sessionmaker[AsyncSession],
-) -> Hook:
+def _post_shutdown(*made: async_sessionmaker[AsyncSession]) -> Hook:
     async def post_shutdown(application: Application) -> None:
-        """Close the database connections."""
-        engine = sessions.kw.get("bind")
-        if engine is not None:
+        """Close the replies' connections and the database's."""
+        deps = application.bot_data.get("deps")
+        if isinstance(deps, Deps) and deps.wire is not None:
+            await deps.wire.close()
+        for engine in {id(e): e for m in made if (e := m.kw.get("bind")) is not None}.values():
             await engine.dispose()
 
     return post_shutdown

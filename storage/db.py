@@ -20,11 +20,12 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
+from storage import sqlite
 from storage.errors import DatabaseUnreachableError
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,12 @@ _UNREACHABLE_SQLSTATES = frozenset({"3D000", "57P03"})
 SQLITE_POOL_TIMEOUT = 120.0
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine for ``url``, with SQLite's pragmas set on every connection."""
+def create_engine(url: str | URL, *, inline: bool = False, **kwargs: Any) -> AsyncEngine:
+    """An async engine for ``url``, with SQLite's pragmas set on every connection.
+
+    ``inline``: on SQLite, statements run in the event loop's thread (``storage.sqlite``),
+    for units of work whose statements are all short; elsewhere it changes nothing.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
@@ -53,7 +58,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             except OSError as exc:
                 reason = f"cannot create {folder}: {exc.strerror or exc}"
                 raise DatabaseUnreachableError(reason) from exc
-        kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        connect_args = kwargs.setdefault("connect_args", {})
+        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        if parsed.get_driver_name() == "aiosqlite":  # one trip to its thread per statement
+            opener = sqlite.connect_inline if inline else sqlite.connect
+            connect_args.setdefault("async_creator_fn", opener)
         # One connection per process: SQLite writes one transaction at a time anyway, and
         # a transaction that read first and then writes fails at once ("database is
         # locked", no busy wait) when another connection of ours wrote in between. Many
@@ -71,7 +80,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    inline = getattr(getattr(dbapi_connection, "_connection", None), "inline", False)
+    # An inline connection never waits in the loop's thread: its waits are in its own.
+    cursor.execute(f"PRAGMA busy_timeout={0 if inline else SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA temp_store=MEMORY")  # planning sorts in temporary tables
@@ -133,6 +144,26 @@ async def connect(engine: AsyncEngine) -> AsyncConnection:
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """The session factory: objects stay usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def command_sessions(
+    sessions: async_sessionmaker[AsyncSession],
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions for people's commands, whose statements are short.
+
+    On a SQLite file: a session factory on an engine of its own, with one inline
+    connection (``storage.sqlite``), so commands neither queue behind the
+    background's work (planning, ingest, the outbox) nor wait for the loop's turn at
+    every statement. Elsewhere (PostgreSQL, an in-memory SQLite): ``sessions``
+    itself. Dispose of the new engine (``bind``) when done.
+    """
+    engine = sessions.kw.get("bind")
+    if not isinstance(engine, AsyncEngine) or engine.url.get_driver_name() != "aiosqlite":
+        return sessions
+    database = engine.url.database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return sessions
+    return create_sessionmaker(create_engine(engine.url, inline=True))
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -8,6 +8,7 @@ is first, on polling and webhook alike and across processes. Ids older than
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import BigInteger, delete
@@ -38,6 +39,20 @@ async def first_sight(session: AsyncSession, update_id: int, now: datetime) -> b
         )
     )
     return bool(rowcount(result))
+
+
+async def first_sightings(
+    session: AsyncSession, update_ids: Collection[int], now: datetime
+) -> set[int]:
+    """Record every id of ``update_ids`` in one statement; the ones no one recorded before."""
+    if not update_ids:
+        return set()
+    statement = (
+        insert_ignoring_conflicts(session, SeenUpdate.__table__)
+        .values([{"update_id": i, "seen_at": now} for i in update_ids])
+        .returning(SeenUpdate.update_id)
+    )
+    return set((await session.scalars(statement)).all())
 
 
 async def prune(session: AsyncSession, now: datetime) -> int:

@@ -1,11 +1,17 @@
 """The overall pace of the rate limiter: even grants under a one-second ceiling, and how
-many requests may be under way (see ``bot.delivery.limiter`` for the whole picture)."""
+many requests may be under way (see ``bot.delivery.limiter`` for the whole picture).
+
+The adaptive in-flight limit is the broadcast's: it keeps the bulk of sends from
+queueing in the HTTP client. Replies to people have slots of their own
+(``REPLIES_IN_FLIGHT``) and do not teach the broadcast's limit (they go on
+python-telegram-bot's slower path), so a crowd's replies are never held to the two
+or three requests a broadcast needs against a server next door, and a broadcast
+send may go while every reply slot is taken. Both kinds count against the
+one-second ceiling."""
 
 from __future__ import annotations
 
 import asyncio
-import heapq
-import itertools
 import math
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -25,6 +31,9 @@ IN_FLIGHT_LOW, IN_FLIGHT_HIGH = 2, 256
 FAST_ANSWER = 1.1  # an answer at most this many times the fastest recent one: room for more
 SLOW_ANSWER = 2.0  # an answer this many times slower than the fastest recent one: queueing
 FASTEST_PERIOD = 10.0  # seconds over which the fastest answer is remembered
+# Replies under way at once: enough for a crowd at any rate a bot may have, few enough
+# that PTB's HTTP client does not spend more on its pool than on the requests.
+REPLIES_IN_FLIGHT = 16
 
 
 class InFlight:
@@ -56,57 +65,75 @@ class InFlight:
 
 
 class OverallGate:
-    """Grants sends at ``rate()`` per second, most urgent waiter first, while fewer than
-    the in-flight limit are under way; ``release`` after each granted request."""
+    """Grants sends at ``rate()`` per second, replies (priority 0) before broadcasts, each
+    kind while fewer than its in-flight limit are under way; ``release`` after each."""
 
     def __init__(self, rate: Callable[[], float], clock: Clock, sleep: Sleep) -> None:
         self._rate = rate
         self._clock = clock
         self._sleep = sleep
-        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
-        self._order = itertools.count()
+        # Waiters by priority (replies, then broadcasts), each kind in the order they came.
+        self._waiters: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
+        self._under_way = 0  # every granted request not answered yet, of both kinds
         self._next = 0.0
-        self.in_flight = InFlight()
+        self.in_flight = InFlight()  # the broadcast's, adapting to the answers
+        self.replies = InFlight(REPLIES_IN_FLIGHT, REPLIES_IN_FLIGHT)
         self._answered: deque[float] = deque()  # answers of the last WINDOW seconds
         self._freed: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
 
     @property
     def waiting(self) -> int:
-        return len(self._waiters)
+        return sum(len(w) for w in self._waiters)
+
+    def _slots(self, priority: int) -> InFlight:
+        return self.in_flight if priority else self.replies
 
     async def acquire(self, priority: int) -> None:
-        if not self._waiters and not self.in_flight.full:
+        """Wait for a grant; ``priority`` 0 (a reply) goes first."""
+        if not self.waiting and not self._slots(priority).full:
             now = self._clock()
             if self._next - now <= EPSILON and self._ceiling(now) == 0.0:  # go now
-                self._grant(now, catch_up=0.0)
+                self._grant(now, priority, catch_up=0.0)
                 return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiters, (priority, next(self._order), future))
+        self._waiters[min(priority, 1)].append(future)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._dispatch())
+        elif self._freed is not None:  # the dispatcher may wait for the other kind's slots
+            self._freed.set()
         try:
             await future
         except asyncio.CancelledError:
             if future.done() and not future.cancelled():  # granted, then cancelled: unused
-                self.release(None)
+                self.release(None, priority)
             raise
 
-    def release(self, seconds: float | None) -> None:
+    def release(self, seconds: float | None, priority: int) -> None:
         """A granted request is over (``seconds``: how long it took; None: never made)."""
-        self.in_flight.count -= 1
+        self._under_way -= 1
+        self._slots(priority).count -= 1
         if seconds is not None:
             now = self._clock()
             self._answered.append(now)
-            self.in_flight.answered(seconds, now)
+            if priority:  # replies take PTB's slower path: they teach the broadcast nothing
+                self.in_flight.answered(seconds, now)
         if self._freed is not None:
             self._freed.set()
 
+    def _ready(self) -> int | None:
+        """The kind to grant next: replies first, each only while it has a slot free."""
+        for priority, waiters in enumerate(self._waiters):
+            while waiters and waiters[0].done():  # the waiter was cancelled
+                waiters.popleft()
+            if waiters and not self._slots(priority).full:
+                return priority
+        return None
+
     def _pump(self) -> float | None:
-        """Grant waiters, most urgent first, while the schedule and the in-flight limit
-        allow; the seconds until the next slot, or None when nobody waits or the limit
-        is reached."""
-        while self._waiters and not self.in_flight.full:
+        """Grant waiters while the schedule and the in-flight limits allow; the seconds
+        until the next slot, or None when nobody waits or the limits are reached."""
+        while (priority := self._ready()) is not None:
             now = self._clock()
             ceiling = self._ceiling(now)
             if ceiling is None:  # all of the window is under way: wait for an answer
@@ -114,20 +141,18 @@ class OverallGate:
             wait = max(self._next - now, ceiling)
             if wait > EPSILON:
                 return wait
-            _, _, future = heapq.heappop(self._waiters)
-            if future.done():  # the waiter was cancelled
-                continue
-            self._grant(now, catch_up=CATCH_UP_SECONDS)
+            future = self._waiters[priority].popleft()
+            self._grant(now, priority, catch_up=CATCH_UP_SECONDS)
             future.set_result(None)
         return None
 
     async def _dispatch(self) -> None:
         self._next = max(self._next, self._clock())  # idle time is not caught up on
-        while self._waiters:
+        while self.waiting:
             wait = self._pump()
             if wait is not None:
                 await self._sleep(wait)
-            elif self._waiters:  # as many under way as may be: wait for one to end
+            elif self.waiting:  # as many under way as may be: wait for one to end
                 if self._freed is None:
                     self._freed = asyncio.Event()
                 self._freed.clear()
@@ -139,16 +164,17 @@ class OverallGate:
         answered = self._answered
         while answered and answered[0] <= now - WINDOW:
             answered.popleft()
-        if self.in_flight.count + len(answered) < max(1, int(self._rate() + EPSILON)):
+        if self._under_way + len(answered) < max(1, int(self._rate() + EPSILON)):
             return 0.0
         # A hair past the second, so that a clock read rounded down never grants early.
         return answered[0] + WINDOW - now + EPSILON if answered else None
 
-    def _grant(self, now: float, catch_up: float) -> None:
+    def _grant(self, now: float, priority: int, catch_up: float) -> None:
         """Count a send as under way and move the schedule on by one interval; a schedule
         behind ``now`` stays behind by at most ``catch_up`` (or one interval), which the
         next grants make up at once."""
-        self.in_flight.count += 1
+        self._under_way += 1
+        self._slots(priority).count += 1
         interval = 1.0 / self._rate()
         self._next = max(self._next, now - max(interval, catch_up)) + interval
 
@@ -156,6 +182,7 @@ class OverallGate:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        for _, _, future in self._waiters:
-            future.cancel()
-        self._waiters.clear()
+        for waiters in self._waiters:
+            for future in waiters:
+                future.cancel()
+            waiters.clear()

@@ -246,7 +246,7 @@ class BriefbotRateLimiter(BaseRateLimiter[dict[str, Any]]):
                         raise
                 finally:
                     ended = self._clock()
-                    self._gate.release(ended - began)
+                    self._gate.release(ended - began, priority)
                     window.sent.append(ended)
                     window.last = ended
         raise AssertionError("unreachable")  # pragma: no cover

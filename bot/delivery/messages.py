@@ -4,8 +4,9 @@
 under the last piece) through PTB: in HTML parse mode without link previews,
 and, when Telegram cannot parse the entities, once more as plain text, so a
 message with broken markup still reaches its reader. Replies make their parts
-with ``html_part``. ``broadcast_part`` does the same for the outbox sender on
-the lean request path (``bot.delivery.wire``), with the same fallbacks.
+with ``html_part``. ``broadcast_part`` does the same on the lean request path
+(``bot.delivery.wire``), with the same fallbacks: for the outbox sender, and for
+replies of a running bot (``BriefbotContext.reply``).
 
 A planned digest is rendered at send time, in its reader's language and, in a
 forum group with topic routes, as one message per thread (``bot.delivery.threads``). The
@@ -119,15 +120,19 @@ async def send_part(
     return await _send_pieces(chat_id, part, thread_id, piece)
 
 
-async def broadcast_part(wire: Wire, chat_id: int, part: Part, thread_id: int | None) -> int:
-    """``send_part`` for a broadcast, on the lean request path (``bot.delivery.wire``):
-    the same pieces, threads and fallbacks; the last message's id."""
+async def broadcast_part(
+    wire: Wire, chat_id: int, part: Part, thread_id: int | None, *, broadcast: bool = True
+) -> int:
+    """``send_part`` on the lean request path (``bot.delivery.wire``): the same pieces,
+    threads and fallbacks; the last message's id. ``broadcast=False``: a reply, which
+    goes ahead of broadcasts in the rate limiter."""
+    limit_args = BROADCAST if broadcast else None
 
     async def piece(text: str, markup: Keyboard, thread: int | None, html: bool) -> int:
         if isinstance(markup, InlineKeyboardMarkup):
             markup = markup.to_json()
         return await wire.send_message(
-            chat_id, text, html=html, thread_id=thread, markup=markup, rate_limit_args=BROADCAST
+            chat_id, text, html=html, thread_id=thread, markup=markup, rate_limit_args=limit_args
         )
 
     return await _send_pieces(chat_id, part, thread_id, piece)

@@ -15,7 +15,8 @@ one rate limiter (``process_request``, as ``sendMessage`` to that chat, with the
 broadcast's ``rate_limit_args``), and an error answer becomes the exception PTB
 would have raised (``RetryAfter``, ``ChatMigrated``, ``Forbidden``,
 ``BadRequest``, ``NetworkError``), so the limiter and the sender handle it the
-same way. Replies to people keep PTB's own path.
+same way. A running bot's replies to people take it too (``BriefbotContext.reply``),
+as replies; callback answers, edits and lookups keep PTB's own path.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class Connection:
 
 
 class Wire:
-    """Broadcast sends for one bot (``base_url``: the Bot API URL with the token)."""
+    """Lean sends for one bot (``base_url``: the Bot API URL with the token)."""
 
     def __init__(self, base_url: str, rate_limiter: Any) -> None:
         url = urlsplit(base_url)

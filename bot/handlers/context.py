@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import ChatMember, InlineKeyboardMarkup, Message, Update
+from telegram import ChatMember, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
-from bot.delivery.messages import edit_text, html_part, send_part
+from bot.delivery.messages import broadcast_part, edit_text, html_part, send_part
+from bot.delivery.wire import Wire
 from bot.settings import Settings
 from bot.ui.i18n import Translator, translator
 from bot.ui.texts import GROUP_ADMINS_ONLY
@@ -40,6 +41,8 @@ class Deps:
     aliases: dict[str, str] = field(default_factory=dict)
     # topic names in other languages from the topics file: slug -> {"uk": "Україна"}
     topic_names: dict[str, dict[str, str]] = field(default_factory=dict)
+    # replies' lean request path (python-telegram-bot's costs a few times more per reply)
+    wire: Wire | None = None
 
 
 Data = dict[Any, Any]
@@ -134,11 +137,18 @@ class BriefbotContext(CallbackContext[ExtBot[None], Data, Data, Data]):
         )
         return created
 
-    async def reply(self, text: str, markup: InlineKeyboardMarkup | None = None) -> Message:
-        """Answer in the chat (and forum thread) the update came from; the last message."""
+    async def reply(self, text: str, markup: InlineKeyboardMarkup | None = None) -> int:
+        """Answer in the chat (and forum thread) the update came from; the last message's id.
+
+        On the lean request path when the bot has one (``Deps.wire``), else through PTB.
+        """
         message = self.incoming.effective_message
         thread = message.message_thread_id if message and message.is_topic_message else None
-        return await send_part(self.bot, self.chat_id, html_part(text, markup), thread_id=thread)
+        part = html_part(text, markup)
+        wire = self.deps.wire
+        if wire is not None:
+            return await broadcast_part(wire, self.chat_id, part, thread, broadcast=False)
+        return (await send_part(self.bot, self.chat_id, part, thread_id=thread)).message_id
 
     async def edit(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         """Replace the text of the message a button was tapped on (unchanged text is fine)."""
@@ -184,9 +194,9 @@ async def remember_language(update: Update, context: BriefbotContext) -> None:
     if context.chat_data is None or LANGUAGE in context.chat_data:
         return
     async with context.sessions.begin() as session:
-        subscriber = await subscribers.get_subscriber(session, update.effective_chat.id)
-    if subscriber is not None:  # a chat that never sent /start is looked up again next time
-        context.chat_data[LANGUAGE] = subscriber.language
+        known, language = await subscribers.language_of(session, update.effective_chat.id)
+    if known:  # a chat that never sent /start is looked up again next time
+        context.chat_data[LANGUAGE] = language
 
 
 def in_group(update: Update) -> bool:

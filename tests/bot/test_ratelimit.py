@@ -359,3 +359,31 @@ async def test_a_server_that_slows_down_when_crowded_gets_few_requests_at_a_time
 
     assert len(crowded.sent) == 500
     assert crowded.most_under_way <= 16, "not hundreds queueing at once"
+
+
+class SlowReplies(DistantTelegram):
+    """Digests are answered in a millisecond, replies (PTB's path) in fifty."""
+
+    async def send(self, chat_id: int | str, text: str) -> dict[str, Any]:
+        if text == "digest":
+            return await super().send(chat_id, text)
+        await self.time.sleep(0.05)
+        return await FakeTelegram.send(self, chat_id, text)
+
+
+async def test_a_crowds_replies_are_not_held_to_the_few_requests_a_broadcast_keeps_under_way(
+    time: VirtualTime,
+) -> None:
+    telegram = SlowReplies(time, delay=0.001)
+    rl = limiter(time, rate=300)
+    broadcast = [send(rl, telegram, 1000 + i, "digest", BROADCAST) for i in range(900)]
+    crowd = [time.at(0.5, send(rl, telegram, 5_000 + i, "welcome")) for i in range(300)]
+
+    await time.run(*broadcast, *crowd)
+
+    replies = sorted(t for t, chat, _ in telegram.sent if isinstance(chat, int) and chat >= 5_000)
+    assert len(replies) == 300
+    assert replies[-1] < 0.5 + 1.0 + 0.2, "300 replies in about a second at 300/s"
+    times = sorted(t for t, _, _ in telegram.sent)
+    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert busiest <= 300, "never over the ceiling"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import func, select
 from telegram import Update
 
+from bot.runtime.intake import Sightings
 from storage import updates
 from storage.types import utcnow
 from tests.bot.conftest import ME, World
@@ -50,3 +52,17 @@ async def test_old_update_ids_are_pruned(world: World) -> None:
         assert await updates.prune(session, now) == 1
         left = await session.scalar(select(func.count()).select_from(updates.SeenUpdate))
     assert left == 1
+
+
+async def test_a_burst_of_updates_is_recorded_in_a_few_transactions_and_a_copy_among_them_once(
+    world: World,
+) -> None:
+    sightings = Sightings(world.sessions)
+    ids = [9_000 + i for i in range(300)] + [9_000]  # the first one arrives twice at once
+
+    firsts = await asyncio.gather(*(sightings.first_sight(i) for i in ids))
+
+    assert firsts.count(True) == 300
+    assert firsts[0] and not firsts[-1], "the first copy is handled, the second not"
+    assert sightings.transactions <= 3
+    assert not await sightings.first_sight(9_001), "and later copies are not handled either"

@@ -28,6 +28,17 @@ async def test_a_new_chat_is_subscribed_with_defaults(session: AsyncSession) -> 
     assert subscriber.created_at.tzinfo is not None
 
 
+async def test_a_chats_language_is_known_once_it_subscribed_even_when_none_is_stored(
+    session: AsyncSession,
+) -> None:
+    await subscribers.subscribe(session, 1011, language="uk")
+    await subscribers.subscribe(session, 1012)
+
+    assert await subscribers.language_of(session, 1011) == (True, "uk")
+    assert await subscribers.language_of(session, 1012) == (True, None)
+    assert await subscribers.language_of(session, 1013) == (False, None)
+
+
 async def test_subscribing_twice_keeps_one_row_and_the_preferences(session: AsyncSession) -> None:
     await subscribers.subscribe(session, 1002)
     await subscribers.set_topics(session, 1002, ["ukraine", "gaza"])
