@@ -126,6 +126,7 @@ async def test_removed_feeds_stay_removed_through_every_command_and_a_poll(
             "sources remove": [["sources", "add", OWN], ["sources", "remove", OWN]],
             "ingest": [["ingest"], ["ingest", seed]],
             "parse": [["parse", seed, "--json"]],
+            "events": [["events", "--json"], ["events", "--json", seed]],
             "preview": [["preview", "--topics", "gaza"]],
             "digest": [["digest", "--now"]],
             "topics": [["topics"]],
