@@ -28,6 +28,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from babel.dates import format_date
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
@@ -39,6 +40,7 @@ from bot.ui.events import collapse, render_events_digest
 from bot.ui.i18n import Translator
 from bot.ui.render import html_to_plain, render_channel_digest, split_message
 from jobs.events.grouper import brings_news
+from storage import events as event_store
 from storage.events import SeenEvent, Version
 from storage.models import Story
 from storage.outbox import PlannedDigest
@@ -239,6 +241,15 @@ def seen_rules(
         out = {s.story_id for s in stories} - news | muted.get(digest_id, set())
         rules[digest_id] = (frozenset(out), frozenset(news - out))
     return rules
+
+
+async def event_rules(session: AsyncSession, digest_ids: Sequence[int]) -> dict[int, Seen]:
+    """``seen_rules`` of these digests, from what their readers got before and muted: the
+    one rule for digests the sender delivers and those asked for with /digest."""
+    return seen_rules(
+        await event_store.seen_before(session, digest_ids),
+        await event_store.muted_by_event(session, digest_ids),
+    )
 
 
 class DigestTexts:

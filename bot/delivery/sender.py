@@ -47,7 +47,7 @@ from bot.delivery.messages import (
     DigestTexts,
     Part,
     broadcast_part,
-    seen_rules,
+    event_rules,
     send_part,
     text_message,
 )
@@ -265,10 +265,7 @@ class OutboxSender:
                 and row.digest_id is not None
                 and (digest := digests.get(row.digest_id))
             }
-            texts.seen = seen_rules(
-                await event_store.seen_before(session, list(digests)),
-                await event_store.muted_by_event(session, list(digests)),
-            )
+            texts.seen = await event_rules(session, list(digests))
             # A channel's digest (it has a daily cap) is rendered on its own: load its list.
             capped = {r.id: caps[r.subscriber_id] for r in rows
                       if r.id in planned and r.subscriber_id in caps}  # fmt: skip

@@ -8,12 +8,14 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 
+from bot.delivery.messages import NOTHING_SEEN, event_rules
 from bot.handlers.context import BriefbotContext, catalogue
 from bot.handlers.muting import story_mute_buttons
 from bot.ui import keyboards, texts
 from bot.ui.events import (
     also_line,
     also_sources,
+    collapse,
     render_events_digest,
     version_buttons,
     why_grouped,
@@ -51,17 +53,20 @@ async def digest(update: Update, context: BriefbotContext) -> None:
                     "Nothing on your topics has come in yet. I'll send stories as they arrive."
                 )
             else:
+                versions = await event_store.versions(session, [s.id for s in made.stories])
+                rules = await event_rules(session, [made.digest.id])
+                hidden, updates = rules.get(made.digest.id, NOTHING_SEEN)
+                count = len(collapse(made.stories, versions, hidden=hidden))
                 if made.unseen:
                     heading = t.ngettext(
                         "📰 <b>Your stories</b> · {count} new",
                         "📰 <b>Your stories</b> · {count} new",
-                        len(made.stories),
-                    ).format(count=len(made.stories))
+                        count,
+                    ).format(count=count)
                 else:
                     heading = t.gettext(
                         "📰 <b>Nothing new since your last digest.</b> The latest on your topics:"
                     )
-                versions = await event_store.versions(session, [s.id for s in made.stories])
                 text, shown = render_events_digest(
                     made.stories,
                     versions,
@@ -69,6 +74,8 @@ async def digest(update: Update, context: BriefbotContext) -> None:
                     heading=heading,
                     more_count=made.digest.more_count,
                     t=t,
+                    hidden=hidden,
+                    updates=updates,
                 )
                 markup = keyboards.story_buttons(made.digest.id, len(made.stories), shown)
     await context.reply(text, markup)

@@ -130,3 +130,26 @@ async def test_a_later_story_of_a_delivered_event_comes_only_when_it_brings_news
     assert REPORTS[0][1] in first.text
     assert UPDATE[1] in second.text and "🔄 update" in second.text
     assert REWRITE[1] not in second.text
+
+
+async def test_digest_on_demand_brings_a_delivered_event_only_as_news_marked_update(
+    tmp_path: Path, template_database: Path
+) -> None:
+    url, engine, sessions = _database(tmp_path, template_database)
+    async with sessions.begin() as session:
+        await add_subscriber(
+            session, 4545, created_at=datetime(2020, 1, 1, tzinfo=UTC), topics=["gaza"]
+        )
+    now = datetime.now(UTC)
+    await ingest_reports(sessions, now, REPORTS[:1])
+    async with BotApiDouble() as api, running(api, bot_settings(api, url), sessions) as world:
+        try:
+            first = await world.say("/digest", 4545)
+            await ingest_reports(sessions, now, [REWRITE, UPDATE])
+            asked = await world.say("/digest", 4545)
+        finally:
+            await engine.dispose()
+
+    assert REPORTS[0][1] in first[-1].text
+    assert UPDATE[1] in asked[-1].text and "🔄 update" in asked[-1].text
+    assert REWRITE[1] not in asked[-1].text
