@@ -57,27 +57,32 @@ async def digest(update: Update, context: BriefbotContext) -> None:
                 rules = await event_rules(session, [made.digest.id])
                 hidden, updates = rules.get(made.digest.id, NOTHING_SEEN)
                 count = len(collapse(made.stories, versions, hidden=hidden))
-                if made.unseen:
-                    heading = t.ngettext(
-                        "📰 <b>Your stories</b> · {count} new",
-                        "📰 <b>Your stories</b> · {count} new",
-                        count,
-                    ).format(count=count)
+                if made.unseen and not count:  # only rewrites of events already read
+                    text = t.gettext("📰 <b>Nothing new on your topics today.</b>")
                 else:
-                    heading = t.gettext(
-                        "📰 <b>Nothing new since your last digest.</b> The latest on your topics:"
+                    heading = (
+                        t.ngettext(
+                            "📰 <b>Your stories</b> · {count} new",
+                            "📰 <b>Your stories</b> · {count} new",
+                            count,
+                        ).format(count=count)
+                        if made.unseen
+                        else t.gettext(
+                            "📰 <b>Nothing new since your last digest.</b> "
+                            "The latest on your topics:"
+                        )
                     )
-                text, shown = render_events_digest(
-                    made.stories,
-                    versions,
-                    emojis,
-                    heading=heading,
-                    more_count=made.digest.more_count,
-                    t=t,
-                    hidden=hidden,
-                    updates=updates,
-                )
-                markup = keyboards.story_buttons(made.digest.id, len(made.stories), shown)
+                    text, shown = render_events_digest(
+                        made.stories,
+                        versions,
+                        emojis,
+                        heading=heading,
+                        more_count=made.digest.more_count,
+                        t=t,
+                        hidden=hidden,
+                        updates=updates,
+                    )
+                    markup = keyboards.story_buttons(made.digest.id, len(made.stories), shown)
     await context.reply(text, markup)
 
 

@@ -153,3 +153,25 @@ async def test_digest_on_demand_brings_a_delivered_event_only_as_news_marked_upd
     assert REPORTS[0][1] in first[-1].text
     assert UPDATE[1] in asked[-1].text and "🔄 update" in asked[-1].text
     assert REWRITE[1] not in asked[-1].text
+
+
+async def test_digest_on_demand_of_only_rewrites_says_nothing_is_new(
+    tmp_path: Path, template_database: Path
+) -> None:
+    url, engine, sessions = _database(tmp_path, template_database)
+    async with sessions.begin() as session:
+        await add_subscriber(
+            session, 4646, created_at=datetime(2020, 1, 1, tzinfo=UTC), topics=["gaza"]
+        )
+    now = datetime.now(UTC)
+    await ingest_reports(sessions, now, REPORTS[:1])
+    async with BotApiDouble() as api, running(api, bot_settings(api, url), sessions) as world:
+        try:
+            await world.say("/digest", 4646)
+            await ingest_reports(sessions, now, [REWRITE])
+            asked = await world.say("/digest", 4646)
+        finally:
+            await engine.dispose()
+
+    assert asked[-1].text == "📰 Nothing new on your topics today."
+    assert REWRITE[1] not in asked[-1].text
