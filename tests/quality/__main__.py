@@ -2,9 +2,10 @@
 
 Run: python -m tests.quality [LABELS.json ...]
 (default: ../shared/corpus/labels.json and ../shared/corpus/briefs-dev/labels.json)
-or:  python -m tests.quality events [EVENTS.json]
+or:  python -m tests.quality events [--cv] [EVENTS.json]
 (default: events.json beside this file): pairwise precision and recall of
-same-event pairs, with the pairs that went wrong.
+same-event pairs, with the pairs that went wrong; with --cv, the same figures
+when each capture is grouped with the threshold chosen on the others.
 
 Prints a line per brief (ok, or what went wrong), the totals, and as its last
 line one JSON object with the figures.
@@ -17,10 +18,12 @@ import sys
 from pathlib import Path
 
 from tests.quality.evaluate import DEFAULT_LABELS, evaluate
-from tests.quality.events import EVENT_LABELS, FEEDS, evaluate_events
+from tests.quality.events import EVENT_LABELS, FEEDS, cross_validate, evaluate_events
 
 
 def events(argv: list[str]) -> int:
+    cv = "--cv" in argv
+    argv = [a for a in argv if a != "--cv"]
     path = Path(argv[0]) if argv else EVENT_LABELS
     if not path.is_file():
         print(f"no event labels at {path}; give the path of an events.json", file=sys.stderr)
@@ -28,15 +31,22 @@ def events(argv: list[str]) -> int:
     if not FEEDS.is_dir():
         print(f"no corpus feeds at {FEEDS}; the labels name files there", file=sys.stderr)
         return 2
-    report = evaluate_events(path)
+    if cv:
+        validation = cross_validate(path)
+        for fold, threshold in validation.chosen:
+            print(f"threshold {threshold:.2f} chosen without {' + '.join(fold)}")
+        report = validation.report
+    else:
+        report = evaluate_events(path)
     for line in report.lines:
         print(line)
     figures = report.figures()
+    f = figures
     print(
-        f"\nsame-event pairs over {figures['items']} items, {figures['labelled_groups']} "
-        f"labelled groups: P {figures['precision']:.3f} R {figures['recall']:.3f} "
-        f"F1 {figures['f1']:.3f} ({figures['true_pairs']} of {figures['predicted_pairs']} "
-        f"grouped pairs right, of {figures['labelled_pairs']} labelled)"
+        f"\n{'held-out ' if cv else ''}same-event pairs over {f['items']} items, "
+        f"{f['labelled_groups']} labelled groups: P {f['precision']:.3f} R {f['recall']:.3f} "
+        f"F1 {f['f1']:.3f} ({f['true_pairs']} of {f['predicted_pairs']} grouped pairs right, "
+        f"of {f['labelled_pairs']} labelled)"
     )
     print(json.dumps(figures))
     return 0

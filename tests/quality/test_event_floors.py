@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.quality.events import EVENT_LABELS, FEEDS, evaluate_events, feed_items
+from jobs.events.grouper import Grouper
+from tests.quality.events import EVENT_LABELS, FEEDS, capture_folds, evaluate_events, feed_items
 
 FLOORS = json.loads((Path(__file__).parent / "floors.json").read_text(encoding="utf-8"))
 pytestmark = pytest.mark.skipif(not FEEDS.is_dir(), reason=f"no corpus feeds at {FEEDS}")
@@ -37,3 +38,22 @@ def test_every_labelled_story_is_an_item_of_its_feed():
     labelled = [(s["feed"], s["key"]) for e in labels["events"] for s in e["stories"]]
     assert [key for key in labelled if key not in items] == []
     assert len(labels["events"]) >= 35
+
+
+def test_the_grouper_handed_to_the_evaluation_is_the_one_that_groups():
+    never = Grouper(threshold=2.0)  # no cosine reaches it
+    assert evaluate_events(EVENT_LABELS, never).figures()["predicted_pairs"] == 0
+
+
+def test_cross_validation_holds_out_whole_captures_and_never_cuts_an_event():
+    labels = json.loads(EVENT_LABELS.read_text(encoding="utf-8"))
+    folds = capture_folds(labels)
+    assert sorted(name for fold in folds for name in fold) == sorted(labels["feeds"])
+    fold_of = {name: n for n, fold in enumerate(folds) for name in fold}
+    spread = {e["name"]: {fold_of[s["feed"]] for s in e["stories"]} for e in labels["events"]}
+    assert [name for name, held in spread.items() if len(held) != 1] == []
+    # the feeds of one capture day go together, those of other days apart
+    assert {"bbc_news_frontpage_2024-08-08.rss.xml", "nyt_world_2024-08-08.rss.xml"} in [
+        set(fold) for fold in folds
+    ]
+    assert len(folds) > 2
