@@ -91,7 +91,15 @@ def evaluate_events(path: Path = EVENT_LABELS, grouper: Grouper | None = None) -
         [(s["feed"], s["key"]) for s in n["stories"]] for n in labels["hard_negatives"]
     )
     report.lines.append(f"hard negatives grouped: {len(negatives & found)}/{len(negatives)}")
+    report.lines.append(across_feeds(found, gold))
     return report
+
+
+def across_feeds(found: set[frozenset[Hashable]], gold: set[frozenset[Hashable]]) -> str:
+    """How the pairs of stories from two different feeds fared (the keys are (feed, key))."""
+    found, gold = ({p for p in s if len({key[0] for key in p}) > 1} for s in (found, gold))
+    right = len(found & gold)
+    return f"pairs across feeds: {right} of {len(found)} grouped right, of {len(gold)} labelled"
 
 
 # thresholds the cross-validation chooses among (the grouper's default is one of them)
@@ -168,4 +176,5 @@ def cross_validate(
     groups = len(labels["events"])
     total = sum(len(fold_items) for fold_items in items)
     report = EventReport(total, len(gold), len(held_out), len(gold & held_out), groups)
+    report.lines.append(across_feeds(held_out, gold))
     return CrossValidation(report, chosen)

@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 
 from jobs.events.grouper import Grouper
-from tests.quality.events import EVENT_LABELS, FEEDS, capture_folds, evaluate_events, feed_items
+from tests.quality.events import (
+    EVENT_LABELS,
+    FEEDS,
+    across_feeds,
+    capture_folds,
+    evaluate_events,
+    feed_items,
+)
 
 FLOORS = json.loads((Path(__file__).parent / "floors.json").read_text(encoding="utf-8"))
 pytestmark = pytest.mark.skipif(not FEEDS.is_dir(), reason=f"no corpus feeds at {FEEDS}")
@@ -57,3 +64,10 @@ def test_cross_validation_holds_out_whole_captures_and_never_cuts_an_event():
         set(fold) for fold in folds
     ]
     assert len(folds) > 2
+
+
+def test_pairs_across_feeds_are_counted_apart_from_pairs_within_one_feed():
+    bbc, nyt, cnn = ("bbc", 1), ("nyt", 2), ("cnn", 3)
+    found = {frozenset({bbc, nyt}), frozenset({bbc, ("bbc", 4)})}
+    gold = {frozenset({bbc, nyt}), frozenset({nyt, cnn}), frozenset({bbc, ("bbc", 4)})}
+    assert across_feeds(found, gold) == "pairs across feeds: 1 of 1 grouped right, of 2 labelled"
