@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Date,
+    Index,
     Integer,
     MetaData,
     String,
@@ -82,7 +83,8 @@ plan_history = Table(
 # Subscribers who get the same stories: one group per (mask, history) on the LISTS
 # path, one per subscriber on the others (``subscriber_id`` set). ``member`` is a
 # subscriber whose deliveries stand for the group's; ``delivered`` counts those in
-# the mask's list (KEYWORDS path); ``list_id`` and ``total`` are filled when writing.
+# the mask's list (KEYWORDS path); ``content`` (the stories' ids, "1,5,9"), ``list_id``
+# and ``total`` are filled when writing, and groups of the same content share a list.
 plan_groups = Table(
     "plan_groups",
     _temporary,
@@ -95,6 +97,8 @@ plan_groups = Table(
     Column("delivered", Integer, nullable=False, default=0),
     Column("list_id", Integer),
     Column("total", Integer, nullable=False, default=0),
+    Column("content", Text),
+    Index("ix_plan_groups_content", "content"),
     prefixes=["TEMPORARY"],
 )
 # Each due subscriber to plan, with their group and what made it.

@@ -18,7 +18,7 @@ from sqlalchemy import and_, case, func, insert, literal, or_, select, true, upd
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
-from storage.dialect import fresh_ids
+from storage.dialect import fresh_ids, ordered_id_list
 from storage.models import Digest, OutboxRange, StoryList, StoryListItem
 from storage.planning.due import PlanCounts
 from storage.planning.tables import (
@@ -116,13 +116,27 @@ async def write_digests(
 
 
 async def _write_lists(session: AsyncSession, now: datetime) -> None:
-    """A new story list for every group with stories: ids, totals, then the lists and items."""
+    """A story list for every distinct list of stories among the groups that have any.
+
+    Groups whose stories came out the same (a subscriber's own keywords that
+    found nothing outside their topics' list, say) share one list: its first
+    group (the leader) gets a new list and its items, the others point at it.
+    A list's stories are always in the run's rank order (``plan_stories``), so
+    the same stories make the same list, and their ids in ascending order name it.
+    """
     g, m = plan_groups.c, plan_matches.c
-    first = plan_matches.alias("first")
+    content = ordered_id_list(session, m.story_id, m.group_id).label("content")
+    contents = select(m.group_id, content, m.total).distinct().subquery("contents")
     await session.execute(
         update(plan_groups)
-        .where(first.c.group_id == g.group_id, first.c.rank == 1)
-        .values(list_id=fresh_ids(session, "story_lists", g.group_id), total=first.c.total)
+        .where(contents.c.group_id == g.group_id)
+        .values(content=contents.c.content, total=contents.c.total)
+    )
+    leaders = select(func.min(g.group_id)).where(g.content.is_not(None)).group_by(g.content)
+    await session.execute(
+        update(plan_groups)
+        .where(g.group_id.in_(leaders.scalar_subquery()))
+        .values(list_id=fresh_ids(session, "story_lists", g.group_id))
     )
     await session.execute(
         insert(StoryList).from_select(
@@ -133,6 +147,14 @@ async def _write_lists(session: AsyncSession, now: datetime) -> None:
     await session.execute(
         insert(StoryListItem).from_select(
             ["list_id", "position", "story_id"],
-            select(g.list_id, m.rank, m.story_id).join(plan_groups, g.group_id == m.group_id),
+            select(g.list_id, m.rank, m.story_id)
+            .join(plan_groups, g.group_id == m.group_id)
+            .where(g.list_id.is_not(None)),
         )
+    )
+    leader = plan_groups.alias("leader")
+    await session.execute(
+        update(plan_groups)
+        .where(leader.c.content == g.content, leader.c.list_id.is_not(None), g.list_id.is_(None))
+        .values(list_id=leader.c.list_id)
     )
