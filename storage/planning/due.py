@@ -41,6 +41,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     union,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -275,9 +276,16 @@ async def select_due(
                 Digest.local_date == w.c.local_date,
             )
         )
-    await session.execute(
-        insert(plan_due).from_select(
-            ["subscriber_id", "chat_id", "local_date", "action", "mask", "path"],
-            query,
-        )
+    statement = insert(plan_due).from_select(
+        ["subscriber_id", "chat_id", "local_date", "action", "mask", "path"], query
     )
+    if session.get_bind().dialect.name != "postgresql":
+        await session.execute(statement)
+        return
+    # PostgreSQL cannot tell how many of the chunk fall inside the windows' ranges of
+    # times (it guesses a few percent; often it is all of them), and for a few it looks
+    # each one's digest up by index: 50,000 lookups of rows too new to be all-visible.
+    # Every join here is over the chunk's rows, so hash them.
+    await session.execute(text("SET LOCAL enable_nestloop = off"))
+    await session.execute(statement)
+    await session.execute(text("SET LOCAL enable_nestloop TO DEFAULT"))
