@@ -391,6 +391,26 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class OutboxRange(Base):
+    """Digests one planning run queued, as a range of ids: their outbox rows are made when
+    a sender claims them (``storage.outbox.claim_batch``), not one by one when planned.
+
+    The digests of ``kind`` with an id in (``after_id``, ``last_id``] wait to be sent from
+    ``due_at``; ``after_id`` moves up as senders take them, and the range goes once it is
+    empty. ``waiting`` counts those without an outbox row yet (the outbox's depth).
+    """
+
+    __tablename__ = "outbox_ranges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[DigestKind] = mapped_column(enum_column(DigestKind, "outbox_range_kind"))
+    after_id: Mapped[int] = mapped_column(Integer)
+    last_id: Mapped[int] = mapped_column(Integer)
+    waiting: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class JobRun(Base):
     """When each background job last ran and how it went (for /stats and health)."""
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import ColumnElement, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,14 +55,6 @@ def muted_story(
         .where(MutedKeyword.subscriber_id == subscriber_id)
     )
     return or_(by_topic, by_keyword)
-
-
-def has_mutes(subscriber_id: Any) -> ColumnElement[bool]:
-    """True for a subscriber who muted any topic or keyword."""
-    return or_(
-        exists().where(MutedTopic.subscriber_id == subscriber_id),
-        exists().where(MutedKeyword.subscriber_id == subscriber_id),
-    )
 
 
 async def list_mutes(session: AsyncSession, subscriber_id: int) -> Mutes:

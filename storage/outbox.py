@@ -10,6 +10,11 @@ crash loses nothing and repeats at most the messages that were in flight.
 Claims never hand one row to two workers: on PostgreSQL the candidate rows
 are locked with ``FOR UPDATE SKIP LOCKED``; on SQLite the claim is a single
 ``UPDATE ... RETURNING`` under the database's write lock.
+
+Planning queues its digests as ranges of digest ids (``outbox_ranges``), not
+as a row each: before claiming, a sender turns the next digests of the oldest
+due range into pending rows (``take_planned``), as many as it claims, so the
+outbox holds a batch or two of a broadcast at a time.
 """
 
 from __future__ import annotations
@@ -20,12 +25,12 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, func, or_, select, union_all, update
+from sqlalchemy import and_, bindparam, delete, func, literal, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningUpdate
 
-from storage.dialect import rowcount
-from storage.models import Digest, OutboxMessage, Story, StoryListItem, Subscriber
+from storage.dialect import insert_ignoring_conflicts, rowcount
+from storage.models import Digest, OutboxMessage, OutboxRange, Story, StoryListItem, Subscriber
 from storage.states import DigestKind, OutboxKind, OutboxStatus
 from storage.types import utcnow
 
@@ -114,6 +119,82 @@ def _claim_statement(dialect: str, limit: int) -> ReturningUpdate[Any]:
     )
 
 
+async def take_planned(session: AsyncSession, now: datetime, limit: int) -> int:
+    """Give up to ``limit`` planned digests due at ``now`` their pending outbox rows, the
+    oldest range's first; how many were made.
+
+    Each row gets its chat as it is now (a group that moved since planning is
+    followed) and the range's time as its ``next_attempt_at``, so the claim that
+    follows takes them in the order they were planned. A digest deleted since
+    (``forget``) is left out. On PostgreSQL the range is locked while it is taken
+    from; another sender takes from another range, or from rows made already.
+    """
+    made = 0
+    while made < limit:
+        oldest = (
+            select(OutboxRange.id, OutboxRange.kind, OutboxRange.after_id, OutboxRange.last_id)
+            .where(OutboxRange.due_at <= now)
+            .order_by(OutboxRange.due_at, OutboxRange.id)
+            .limit(1)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            oldest = oldest.with_for_update(skip_locked=True)
+        found = (await session.execute(oldest)).first()
+        if found is None:
+            return made
+        range_id, kind, after_id, last_id = found
+        ids = (
+            select(Digest.id)
+            .where(Digest.id > after_id, Digest.id <= last_id, Digest.kind == kind)
+            .order_by(Digest.id)
+            .limit(limit - made)
+            .subquery()
+        )
+        upto = await session.scalar(select(func.max(ids.c.id)))
+        step = 0
+        if upto is not None:
+            result = await session.execute(
+                insert_ignoring_conflicts(session, OutboxMessage.__table__).from_select(
+                    [
+                        "subscriber_id",
+                        "digest_id",
+                        "kind",
+                        "chat_id",
+                        "status",
+                        "attempts",
+                        "next_attempt_at",
+                        "created_at",
+                    ],
+                    select(
+                        Digest.subscriber_id,
+                        Digest.id,
+                        literal(OutboxKind.DIGEST.value),
+                        Subscriber.chat_id,
+                        literal(OutboxStatus.PENDING.value),
+                        literal(0),
+                        OutboxRange.due_at,
+                        OutboxRange.created_at,
+                    )
+                    .join(Subscriber, Subscriber.id == Digest.subscriber_id)
+                    .join(OutboxRange, OutboxRange.id == range_id)
+                    .where(Digest.id > after_id, Digest.id <= upto, Digest.kind == kind)
+                    .order_by(Digest.id),
+                )
+            )
+            step = rowcount(result)
+            made += step
+        taken = OutboxRange.id == range_id
+        if upto is None or upto >= last_id:
+            await session.execute(delete(OutboxRange).where(taken))
+        else:
+            await session.execute(
+                update(OutboxRange)
+                .where(taken)
+                .values(after_id=upto, waiting=OutboxRange.waiting - step)
+            )
+    return made
+
+
 async def claim_batch(
     session: AsyncSession,
     now: datetime,
@@ -127,6 +208,7 @@ async def claim_batch(
     Each claimed row is ``sending``, claimed by ``worker_id`` at ``now``, its
     attempts counted. Commit soon after claiming, so other workers see it.
     """
+    await take_planned(session, now, limit)
     statement = _claim_statement(session.get_bind().dialect.name, limit)
     params = {"now": now, "lapsed_before": now - lease, "claimed_at": now, "worker": worker_id}
     claimed = [Claimed(*row) for row in await session.execute(statement, params)]
@@ -200,13 +282,15 @@ async def mark_failed(session: AsyncSession, id: int, reason: str) -> None:
 
 
 async def outbox_depth(session: AsyncSession) -> int:
-    """How many messages are waiting to be sent (pending or being sent)."""
+    """How many messages are waiting to be sent (pending or being sent, or planned and
+    not taken into the outbox yet)."""
     count = await session.scalar(
         select(func.count())
         .select_from(OutboxMessage)
         .where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
     )
-    return count or 0
+    planned = await session.scalar(select(func.sum(OutboxRange.waiting)))
+    return (count or 0) + max(planned or 0, 0)
 
 
 class PlannedDigest(NamedTuple):

@@ -6,12 +6,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import subscribers
+from storage import outbox, subscribers
 from storage.models import (
     Brief,
     Digest,
@@ -113,7 +113,14 @@ async def digests_of(session: AsyncSession, chat_id: int) -> list[Digest]:
     return list(result)
 
 
+async def take_all_planned(session: AsyncSession) -> int:
+    """Give every planned digest its outbox row, as senders do a batch at a time."""
+    return await outbox.take_planned(session, datetime.max.replace(tzinfo=UTC), 10**9)
+
+
 async def outbox_of(session: AsyncSession, chat_id: int) -> list[OutboxMessage]:
+    """The chat's outbox rows, planned digests among them."""
+    await take_all_planned(session)
     result = await session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.chat_id == chat_id)
@@ -125,6 +132,7 @@ async def outbox_of(session: AsyncSession, chat_id: int) -> list[OutboxMessage]:
 
 async def sent_story_titles(session: AsyncSession, chat_id: int) -> list[list[str]]:
     """For each digest that has an outbox message, the titles of its stories in order."""
+    await take_all_planned(session)
     titles = []
     for digest in await digests_of(session, chat_id):
         has_message = await session.scalar(

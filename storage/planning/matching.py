@@ -67,6 +67,7 @@ from storage.planning.tables import (
     plan_lists,
     plan_matches,
     plan_members,
+    plan_recent,
     plan_stories,
 )
 from storage.states import DELIVERING_KINDS
@@ -86,11 +87,12 @@ async def select_matches(
     The candidates are ``plan_stories``, ranked once per run (``rank_recent_stories``).
     ``ids`` is the chunk's range of subscriber ids (as for ``select_due``).
     """
-    recent = since - HISTORY_MARGIN
-    await _read_histories(session, recent, ids)
+    await _read_recent(session, since - HISTORY_MARGIN, ids)
+    await tables.analyze(session, plan_recent)
+    await _read_histories(session)
     await _form_groups(session)
     await tables.analyze(session, plan_members, plan_groups)
-    await _collect_delivered(session, recent, ids)
+    await _collect_delivered(session)
     await tables.analyze(session, plan_delivered)
     await _rank_lists(session)
     await _take_from_lists(session, max_stories)
@@ -137,7 +139,7 @@ async def _any_group(session: AsyncSession, path: int) -> bool:
 
 
 def _recent_lists(
-    subscriber_id: Any, recent: datetime, ids: tuple[int, int] | None
+    subscriber_id: Any, recent: datetime, ids: tuple[int, int]
 ) -> list[ColumnElement[bool]]:
     """Conditions on ``Digest``: the subscriber's delivering digests since ``recent``.
 
@@ -146,26 +148,41 @@ def _recent_lists(
     created_at) index: without it, once yesterday's digests were all recent,
     every chunk read all of them.
     """
-    chunk = [] if ids is None else [Digest.subscriber_id > ids[0], Digest.subscriber_id <= ids[1]]
     return [
         Digest.subscriber_id == subscriber_id,
-        *chunk,
+        Digest.subscriber_id > ids[0],
+        Digest.subscriber_id <= ids[1],
         Digest.kind.in_(DELIVERING_KINDS),
         Digest.list_id.is_not(None),
         Digest.created_at >= recent,
     ]
 
 
-async def _read_histories(session: AsyncSession, recent: datetime, ids: tuple[int, int]) -> None:
-    """plan_history: the recent story lists of each due LISTS subscriber who has any."""
+async def _read_recent(session: AsyncSession, recent: datetime, ids: tuple[int, int]) -> None:
+    """plan_recent: the story lists of each due subscriber's delivering digests since
+    ``recent``, read once for the histories and the deliveries both."""
     p = plan_due.c
-    lists = ordered_id_list(session, Digest.list_id, Digest.subscriber_id)
+    await session.execute(
+        insert(plan_recent).from_select(
+            ["subscriber_id", "list_id"],
+            select(p.subscriber_id, Digest.list_id)
+            .distinct()
+            .join(Digest, and_(*_recent_lists(p.subscriber_id, recent, ids)))
+            .where(p.action == WindowAction.PLAN),
+        )
+    )
+
+
+async def _read_histories(session: AsyncSession) -> None:
+    """plan_history: the recent story lists of each due LISTS subscriber who has any."""
+    p, r = plan_due.c, plan_recent.c
+    lists = ordered_id_list(session, r.list_id, r.subscriber_id)
     await session.execute(
         insert(plan_history).from_select(
             ["subscriber_id", "history"],
-            select(p.subscriber_id, lists)
+            select(r.subscriber_id, lists)
             .distinct()
-            .join(Digest, and_(*_recent_lists(p.subscriber_id, recent, ids)))
+            .join(plan_due, p.subscriber_id == r.subscriber_id)
             .where(*_due(MatchPath.LISTS)),
         )
     )
@@ -206,22 +223,21 @@ async def _form_groups(session: AsyncSession) -> None:
     )
 
 
-async def _collect_delivered(
-    session: AsyncSession, recent: datetime, ids: tuple[int, int] | None
-) -> None:
-    """plan_delivered: the candidate stories each group's member was already sent."""
-    g = plan_groups.c
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite would start from the chunk's digests and meet the members last (a tenth
-        # of them); without the range it goes from each member to their digests.
-        ids = None
+async def _collect_delivered(session: AsyncSession) -> None:
+    """plan_delivered: the candidate stories each group's member was already sent.
+
+    From ``plan_recent`` (analysed, unlike a guess at the chunk's share of the
+    digests), so PostgreSQL looks up each list's items by list instead of
+    reading every story list item ever written.
+    """
+    g, r = plan_groups.c, plan_recent.c
     await session.execute(
         insert(plan_delivered).from_select(
             ["member", "story_id"],
             select(g.member, StoryListItem.story_id)
             .distinct()
-            .join(Digest, and_(*_recent_lists(g.member, recent, ids)))
-            .join(StoryListItem, StoryListItem.list_id == Digest.list_id)
+            .join(plan_recent, r.subscriber_id == g.member)
+            .join(StoryListItem, StoryListItem.list_id == r.list_id)
             .join(plan_stories, plan_stories.c.story_id == StoryListItem.story_id),
         )
     )

@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Date,
+    Index,
     Integer,
     MetaData,
     String,
@@ -29,6 +30,7 @@ from storage.types import UTCDateTime
 SQLITE_PLANNING_CACHE_KB = 64 * 1024
 POSTGRES_PLANNING_WORK_MEM = "32MB"
 MASK_BITS = 62  # topics at positions below this fit a BIGINT mask
+_ANALYSED = "plan_tables_analysed"  # session.info: the temporary tables analysed this run
 
 
 class WindowAction(enum.StrEnum):
@@ -71,6 +73,14 @@ plan_due = Table(
     Column("path", Integer, nullable=False),
     prefixes=["TEMPORARY"],
 )
+# The story lists each due subscriber received lately, one row each.
+plan_recent = Table(
+    "plan_recent",
+    _temporary,
+    Column("subscriber_id", Integer, primary_key=True, autoincrement=False),
+    Column("list_id", Integer, primary_key=True, autoincrement=False),
+    prefixes=["TEMPORARY"],
+)
 # The story lists a due subscriber on the LISTS path received lately, as "id,id,...".
 plan_history = Table(
     "plan_history",
@@ -82,7 +92,8 @@ plan_history = Table(
 # Subscribers who get the same stories: one group per (mask, history) on the LISTS
 # path, one per subscriber on the others (``subscriber_id`` set). ``member`` is a
 # subscriber whose deliveries stand for the group's; ``delivered`` counts those in
-# the mask's list (KEYWORDS path); ``list_id`` and ``total`` are filled when writing.
+# the mask's list (KEYWORDS path); ``content`` (the stories' ids, "1,5,9"), ``list_id``
+# and ``total`` are filled when writing, and groups of the same content share a list.
 plan_groups = Table(
     "plan_groups",
     _temporary,
@@ -95,6 +106,8 @@ plan_groups = Table(
     Column("delivered", Integer, nullable=False, default=0),
     Column("list_id", Integer),
     Column("total", Integer, nullable=False, default=0),
+    Column("content", Text),
+    Index("ix_plan_groups_content", "content"),
     prefixes=["TEMPORARY"],
 )
 # Each due subscriber to plan, with their group and what made it.
@@ -147,6 +160,7 @@ plan_lists = Table(
 TEMPORARY_TABLES = (
     plan_windows,
     plan_due,
+    plan_recent,
     plan_history,
     plan_groups,
     plan_members,
@@ -174,6 +188,7 @@ async def create_all(session: AsyncSession) -> None:
         await session.execute(text("SET LOCAL jit = off"))
     await drop_all(session)
     await session.run_sync(_create_temporary_tables)
+    session.info[_ANALYSED] = set()
 
 
 def _create_temporary_tables(sync_session: Session) -> None:
@@ -182,10 +197,20 @@ def _create_temporary_tables(sync_session: Session) -> None:
 
 
 async def analyze(session: AsyncSession, *filled: Table) -> None:
-    """Give PostgreSQL the row counts of tables just filled (it keeps no statistics on
-    temporary tables), so that it joins a chunk's rows by hash instead of row by row."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("ANALYZE " + ", ".join(t.name for t in filled)))
+    """Give PostgreSQL the statistics of tables just filled (it keeps none on temporary
+    tables), so that it joins a chunk's rows by hash instead of row by row.
+
+    Once per run and table: the chunks are alike, TRUNCATE keeps the column
+    statistics, and PostgreSQL estimates a later chunk's row count from the
+    table's size, so analysing every chunk again took time and changed no plan.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    analysed: set[str] = session.info.setdefault(_ANALYSED, set())
+    fresh = [t.name for t in filled if t.name not in analysed]
+    if fresh:
+        await session.execute(text("ANALYZE " + ", ".join(fresh)))
+        analysed.update(fresh)
 
 
 async def clear_chunk(session: AsyncSession) -> None:

@@ -3,9 +3,10 @@
 The second half of ``storage.planning.due``: it reads ``plan_due``,
 ``plan_groups``, ``plan_members`` and ``plan_matches`` (filled there and in
 ``storage.planning.matching``) and writes everything with ``INSERT ... SELECT``:
-one story list per group with stories, one digest per due subscriber, one
-outbox row per digest to send. The rows written per subscriber do not grow
-with the number of stories in their digest.
+one story list per group with stories, one digest per due subscriber, and one
+``outbox_ranges`` row for the chunk's digests to send (a sender makes their
+outbox rows as it claims them). One row is written per subscriber, whatever
+the number of stories in their digest.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from sqlalchemy import and_, case, func, insert, literal, or_, select, true, upd
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
-from storage.dialect import fresh_ids, rowcount
-from storage.models import Digest, OutboxMessage, StoryList, StoryListItem
+from storage.dialect import fresh_ids, ordered_id_list
+from storage.models import Digest, OutboxRange, StoryList, StoryListItem
 from storage.planning.due import PlanCounts
 from storage.planning.tables import (
     WindowAction,
@@ -27,7 +28,7 @@ from storage.planning.tables import (
     plan_matches,
     plan_members,
 )
-from storage.states import DigestKind, OutboxKind, OutboxStatus
+from storage.states import DigestKind
 from storage.types import UTCDateTime
 
 
@@ -40,7 +41,7 @@ async def write_digests(
     mark_empty: bool,
     notify_empty: bool,
 ) -> PlanCounts:
-    """Turn the plan tables into story lists, digests and outbox rows.
+    """Turn the plan tables into story lists, digests and the range of them to send.
 
     ``mark_empty``: a due subscriber with nothing new still gets a digest row
     of kind ``skipped`` (no stories, no outbox message) so the date counts as
@@ -58,12 +59,15 @@ async def write_digests(
         return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
     # Skip rows have no group (select_matches groups the PLAN rows only).
-    skipped, empty, stories = (
+    # The digests to send: those with stories, and with notify_empty the empty ones too.
+    to_send = and_(~skip, has_stories if not notify_empty else true())
+    skipped, empty, stories, sent = (
         await session.execute(
             select(
                 number(skip),
                 number(and_(~skip, ~has_stories)),
                 number(has_stories, case((g.total > max_stories, max_stories), else_=g.total)),
+                number(to_send),
             ).select_from(due)
         )
     ).one()
@@ -91,43 +95,20 @@ async def write_digests(
             .order_by(p.subscriber_id),
         )
     )
-    new = (
-        select(Digest.id, Digest.subscriber_id, Digest.list_id)
-        .where(Digest.id > last_id, Digest.kind == kind)
-        .subquery("new")
-    )
-    sent = await session.execute(
-        insert(OutboxMessage).from_select(
-            [
-                "subscriber_id",
-                "digest_id",
-                "kind",
-                "chat_id",
-                "status",
-                "attempts",
-                "next_attempt_at",
-                "created_at",
-            ],
-            select(
-                new.c.subscriber_id,
-                new.c.id,
-                literal(OutboxKind.DIGEST.value),
-                p.chat_id,
-                literal(OutboxStatus.PENDING.value),
-                literal(0),
-                literal(now, UTCDateTime()),
-                literal(now, UTCDateTime()),
+    if sent:
+        # The chunk's digests to send, as one range: a sender makes their outbox rows.
+        await session.execute(
+            insert(OutboxRange).values(
+                kind=kind,
+                after_id=last_id,
+                last_id=select(func.max(Digest.id)).scalar_subquery(),
+                waiting=sent,
+                due_at=now,
+                created_at=now,
             )
-            .join(plan_due, p.subscriber_id == new.c.subscriber_id)
-            .where(
-                p.action != WindowAction.SKIP,
-                true() if notify_empty else new.c.list_id.is_not(None),
-            )
-            .order_by(new.c.id),
         )
-    )
     return PlanCounts(
-        digests=rowcount(sent),
+        digests=sent,
         stories=stories,
         empty=empty if (mark_empty and not notify_empty) else 0,
         skipped=skipped,
@@ -135,13 +116,27 @@ async def write_digests(
 
 
 async def _write_lists(session: AsyncSession, now: datetime) -> None:
-    """A new story list for every group with stories: ids, totals, then the lists and items."""
+    """A story list for every distinct list of stories among the groups that have any.
+
+    Groups whose stories came out the same (a subscriber's own keywords that
+    found nothing outside their topics' list, say) share one list: its first
+    group (the leader) gets a new list and its items, the others point at it.
+    A list's stories are always in the run's rank order (``plan_stories``), so
+    the same stories make the same list, and their ids in ascending order name it.
+    """
     g, m = plan_groups.c, plan_matches.c
-    first = plan_matches.alias("first")
+    content = ordered_id_list(session, m.story_id, m.group_id).label("content")
+    contents = select(m.group_id, content, m.total).distinct().subquery("contents")
     await session.execute(
         update(plan_groups)
-        .where(first.c.group_id == g.group_id, first.c.rank == 1)
-        .values(list_id=fresh_ids(session, "story_lists", g.group_id), total=first.c.total)
+        .where(contents.c.group_id == g.group_id)
+        .values(content=contents.c.content, total=contents.c.total)
+    )
+    leaders = select(func.min(g.group_id)).where(g.content.is_not(None)).group_by(g.content)
+    await session.execute(
+        update(plan_groups)
+        .where(g.group_id.in_(leaders.scalar_subquery()))
+        .values(list_id=fresh_ids(session, "story_lists", g.group_id))
     )
     await session.execute(
         insert(StoryList).from_select(
@@ -152,6 +147,14 @@ async def _write_lists(session: AsyncSession, now: datetime) -> None:
     await session.execute(
         insert(StoryListItem).from_select(
             ["list_id", "position", "story_id"],
-            select(g.list_id, m.rank, m.story_id).join(plan_groups, g.group_id == m.group_id),
+            select(g.list_id, m.rank, m.story_id)
+            .join(plan_groups, g.group_id == m.group_id)
+            .where(g.list_id.is_not(None)),
         )
+    )
+    leader = plan_groups.alias("leader")
+    await session.execute(
+        update(plan_groups)
+        .where(leader.c.content == g.content, leader.c.list_id.is_not(None), g.list_id.is_(None))
+        .values(list_id=leader.c.list_id)
     )

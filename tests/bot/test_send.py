@@ -21,7 +21,7 @@ from storage.models import Digest, OutboxMessage, Subscriber
 from storage.states import OutboxStatus, SubscriberState
 from tests.botapi import BotApiDouble
 from tests.conftest import SEEDS
-from tests.factories import StorySpec, add_brief, add_subscriber
+from tests.factories import StorySpec, add_brief, add_subscriber, take_all_planned
 
 TOKEN = "123456789:TEST-token-for-the-double-0123456789"
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
@@ -53,7 +53,9 @@ class Setup:
             )
 
     async def rows(self) -> list[OutboxMessage]:
-        async with self.sessions() as session:
+        """Every outbox row, planned digests no sender has taken yet among them."""
+        async with self.sessions.begin() as session:
+            await take_all_planned(session)
             return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
     async def subscriber(self, chat_id: int) -> Subscriber | None:

@@ -13,7 +13,7 @@ from jobs.plan import PlanReport, plan_due_digests
 from storage import db
 from storage.models import Digest, OutboxMessage
 from tests.conftest import BACKENDS, SEEDS
-from tests.factories import StorySpec, add_brief, add_subscriber
+from tests.factories import StorySpec, add_brief, add_subscriber, take_all_planned
 
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 MORNING = datetime(2026, 2, 12, 7, 30, tzinfo=UTC)
@@ -46,7 +46,8 @@ async def test_two_planners_running_at_once_plan_every_digest_once(
             now = MORNING + timedelta(minutes=minute)
             reports += await asyncio.gather(planner(0, now), planner(1, now))
 
-        async with first() as session:
+        async with first.begin() as session:
+            await take_all_planned(session)
             digests = await session.scalar(select(func.count()).select_from(Digest))
             messages = await session.scalar(select(func.count()).select_from(OutboxMessage))
             per_chat = await session.scalar(

@@ -7,13 +7,12 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jobs.catalogue import prepare_database
 from jobs.schedule import Scheduler
 from storage import db
-from storage.models import OutboxMessage
+from storage.outbox import outbox_depth
 from tests.conftest import SEEDS
 from tests.factories import StorySpec, add_brief, add_subscriber
 
@@ -35,7 +34,7 @@ async def sessions(empty_database_url: str) -> AsyncIterator[async_sessionmaker[
 
 async def outbox_size(sessions: async_sessionmaker[AsyncSession]) -> int:
     async with sessions() as session:
-        return await session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
+        return await outbox_depth(session)
 
 
 async def test_a_sweep_plans_the_due_digest_and_then_delivers(

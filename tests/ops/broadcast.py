@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobs.catalogue import prepare_database
 from storage import db
-from storage.models import OutboxMessage, Subscriber, SubscriberTopic
+from storage.models import OutboxMessage, OutboxRange, Subscriber, SubscriberTopic
 from storage.states import DeliveryMode, OutboxStatus, SubscriberState
 from tests.bot.conftest import TOKEN
 from tests.botapi import BotApiDouble
@@ -142,14 +142,17 @@ def digests_per_chat(api: BotApiDouble) -> Counter[int]:
 
 
 async def outbox_counts(url: str) -> Counter[str]:
-    """Outbox rows by status."""
+    """Outbox rows by status; planned digests no sender has taken yet count as pending."""
     engine = db.create_engine(url)
     try:
         async with engine.connect() as connection:
             rows = await connection.execute(
                 select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
             )
-            return Counter({str(status): n for status, n in rows.all()})
+            counts = Counter({str(status): n for status, n in rows.all()})
+            waiting = await connection.scalar(select(func.sum(OutboxRange.waiting)))
+            counts["pending"] += int(waiting or 0)
+            return +counts
     finally:
         await engine.dispose()
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import channels, db, digests, events, mailboxes, subscribers, updates  # noqa: F401
-from storage.models import Base, Brief, OutboxMessage, Story, Subscriber
+from storage.models import Base, Brief, Digest, OutboxMessage, OutboxRange, Story, Subscriber
 from storage.states import DigestKind
 from storage.types import utcnow
 from tests.conftest import BACKENDS
@@ -476,3 +476,54 @@ async def test_the_events_migration_keeps_stories_and_downgrades_and_upgrades_ag
 async def _downgrade_after_upgrade(engine: AsyncEngine, revision: str) -> None:
     await db.upgrade(engine)
     await _downgrade(engine, revision)
+
+
+@pytest.mark.parametrize("empty_database_url", BACKENDS, indirect=True)
+async def test_downgrading_outbox_ranges_queues_the_digests_still_waiting_in_them(
+    empty_database_url: str,
+) -> None:
+    engine = db.create_engine(empty_database_url)
+    try:
+        await db.upgrade(engine)
+        at = utcnow()
+        async with engine.begin() as connection:
+            for chat_id in (7001, 7002, 7003):
+                await connection.execute(insert(Subscriber), {"id": chat_id, "chat_id": chat_id})
+                await connection.execute(
+                    insert(Digest),
+                    {
+                        "id": chat_id,
+                        "subscriber_id": chat_id,
+                        "kind": "scheduled",
+                        "more_count": 0,
+                        "created_at": at,
+                    },
+                )
+            # 7001 was taken into the outbox already; 7002 and 7003 wait in the range.
+            await connection.execute(
+                insert(OutboxMessage),
+                {"subscriber_id": 7001, "digest_id": 7001, "kind": "digest", "chat_id": 7001},
+            )
+            await connection.execute(
+                insert(OutboxRange),
+                {
+                    "kind": "scheduled",
+                    "after_id": 7001,
+                    "last_id": 7003,
+                    "waiting": 2,
+                    "due_at": at,
+                    "created_at": at,
+                },
+            )
+
+        await _downgrade(engine, "0017")
+        async with engine.connect() as connection:
+            queued = await connection.execute(
+                text("SELECT digest_id, chat_id, status FROM outbox ORDER BY digest_id")
+            )
+            rows = [tuple(row) for row in queued]
+        await db.upgrade(engine)
+    finally:
+        await engine.dispose()
+
+    assert rows == [(7001, 7001, "pending"), (7002, 7002, "pending"), (7003, 7003, "pending")]
