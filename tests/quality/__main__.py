@@ -2,6 +2,9 @@
 
 Run: python -m tests.quality [LABELS.json ...]
 (default: ../shared/corpus/labels.json and ../shared/corpus/briefs-dev/labels.json)
+or:  python -m tests.quality variants [LABELS.json ...] [--only=NAME]
+(each brief rendered into Markdown, HTML, a web page, a table email and 72-column
+text, each scored against the same labels: see variants.py)
 or:  python -m tests.quality events [EVENTS.json]
 (default: events.json beside this file): pairwise precision and recall of
 same-event pairs, with the pairs that went wrong.
@@ -45,6 +48,10 @@ def events(argv: list[str]) -> int:
 def main(argv: list[str]) -> int:
     if argv[:1] == ["events"]:
         return events(argv[1:])
+    if argv[:1] == ["variants"]:
+        from tests.quality.variants import main as variants
+
+        return variants(argv[1:])
     paths = [Path(a) for a in argv] or list(DEFAULT_LABELS)
     missing = [p for p in paths if not p.is_file()]
     if missing:
