@@ -111,16 +111,24 @@ def _undouble(label: str) -> str:
     return label
 
 
+def _marker_heading(line: str) -> Block | None:
+    """A line opening with a section marker (``↓↓11Title``, ``↓↓FlaggingFlagging``) as the
+    heading it is, numbered when the marker carries the story's number; None otherwise."""
+    if not _MARKER.match(line):
+        return None
+    label = _MARKER.sub("", line)
+    numbered = _DOUBLED_NUMBER.match(label)
+    if numbered:
+        block = Block(Kind.HEADING, clean_space(numbered.group(3)), rank=LINE_RANK)
+        block.number = int(numbered.group(2))
+        return block
+    return Block(Kind.HEADING, _undouble(label), rank=LINE_RANK) if label else None
+
+
 def _text_block(line: str) -> Block | None:
     """One line of plain text or Markdown (links already reduced to their text) as a block."""
     if _MARKER.match(line):
-        label = _MARKER.sub("", line)
-        numbered = _DOUBLED_NUMBER.match(label)
-        if numbered:
-            block = Block(Kind.HEADING, clean_space(numbered.group(3)), rank=LINE_RANK)
-            block.number = int(numbered.group(2))
-            return block
-        return Block(Kind.HEADING, _undouble(label), rank=LINE_RANK) if label else None
+        return _marker_heading(line)
     heading = _MD_HEADING.match(line)
     if heading:
         return Block(Kind.HEADING, heading.group(2).replace("**", ""), rank=len(heading.group(1)))
@@ -220,6 +228,7 @@ class _Builder:
         self.styled = 0  # depth of elements bold by style
         self.styled_chars = 0
         self.words_seen = self.opens_link = self.closes_link = False
+        self.link_texts: list[str] = []
 
     def text(self, text: str | None, bold: bool, linked: bool) -> None:
         if text:
@@ -256,17 +265,45 @@ class _Builder:
                 kind = Kind.ITEM if self.tag in {"li", "dd"} else Kind.PARA
             rank = int(self.tag[1]) if kind == Kind.HEADING else 0
             lead = "" if whole_bold else lead
-            block = Block(kind, text, lead=lead, bold=whole_bold, rank=rank)
-            block.anchor, block.linked, block.marked = self.anchor, linked, True
+            marker = _marker_heading(text) if kind == Kind.PARA and not lead else None
+            block = marker or Block(kind, text, lead=lead, bold=whole_bold, rank=rank)
+            # marked as in Markdown: a heading, an item, a bold line or a bold lead-in
+            block.marked = kind != Kind.PARA or bool(lead) or whole_bold
+            block.anchor, block.linked = self.anchor, linked and marker is None
             block.links = self.links
             block.opens_link, block.closes_link = self.opens_link, self.closes_link
             block.region = self.region
+            _source_at_end(block, self.link_texts)
             self.blocks.append(block)
         self.parts = []
+        self.link_texts = []
         self.anchor = None
         self.link_chars = self.styled_chars = 0
         self.links = 0
         self.words_seen = self.opens_link = self.closes_link = False
+
+
+_SOURCE_DOMAIN = re.compile(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$")
+
+
+def _source_at_end(block: Block, link_texts: list[str]) -> None:
+    """ "…was written by women. <a>example.org</a>": the item's source link, last, is no part
+    of its text and ends the item (as ``[example.org](…)`` does in Markdown)."""
+    last = link_texts[-1] if link_texts else ""
+    if (
+        block.kind != Kind.PARA
+        or not block.closes_link
+        or not _SOURCE_DOMAIN.match(last)
+        or not block.text.endswith(last)
+        or len(block.text) <= len(last) + 1
+    ):
+        return
+    block.text = block.text[: -len(last)].rstrip()
+    block.links -= 1
+    block.ends = True
+    before = link_texts[-2] if len(link_texts) >= 2 else ""
+    block.closes_link = bool(before) and block.text.rstrip(" .→*").endswith(before.strip(" .*"))
+    block.linked = False
 
 
 def _walk(
@@ -302,9 +339,12 @@ def _walk(
         out.links += 1
     styled = bool(_BOLD_STYLE.search(el.get("style", "")))
     out.styled += styled
+    start = len(out.parts)
     out.text(el.text, inner_bold, inner_linked)
     for child in el:
         _walk(child, out, inner_bold, inner_linked, out.caption if is_block else caption)
+    if tag == "a" and el.get("href") and len(out.parts) >= start:
+        out.link_texts.append(clean_space("".join(t for t, _ in out.parts[start:])))
     out.styled -= styled
     if is_block:
         out.flush()

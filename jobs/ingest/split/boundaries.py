@@ -13,6 +13,7 @@ no heading, each paragraph that does not go on with the one above (opening
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -94,10 +95,26 @@ def field_labels(blocks: list[Block]) -> set[str]:
     return {lead for lead, count in counts.items() if count >= 2 and rules.words(lead) <= 3}
 
 
-def _starts_story(block: Block, lead_mode: bool) -> bool:
-    return (lead_mode and block.kind == Kind.PARA and bool(block.lead)) or titles.is_headline_item(
-        block
-    )
+def _is_lead(block: Block | None) -> bool:
+    return block is not None and block.kind == Kind.PARA and bool(block.lead)
+
+
+def _labels_stories(blocks: list[Block], i: int, lead_mode: bool) -> bool:
+    """The heading at ``i`` is a label over the stories under it: a linked headline follows,
+    or in a brief of lead-ins a lead-in set in bold, or a plain one when its section holds
+    two or more (a single plain one, "AI is moving faster than ever. …", is that heading's
+    first sentence)."""
+    following = blocks[i + 1] if i + 1 < len(blocks) else None
+    if following is None:
+        return False
+    if titles.is_headline_item(following):
+        return True
+    if not (lead_mode and _is_lead(following)):
+        return False
+    if following.marked:
+        return True
+    section = itertools.takewhile(lambda b: b.kind != Kind.HEADING, blocks[i + 1 :])
+    return sum(map(_is_lead, section)) >= 2
 
 
 def _has_content(blocks: list[Block], i: int) -> bool:
@@ -151,6 +168,7 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
     plain = sum(1 for b in blocks if b.kind == Kind.PARA and b.lead and not b.marked)
     lead_mode = not numbered and (marked >= 2 or marked + plain >= 3)
     headed_leads = _leads_follow_prose_under_headings(blocks)
+    headed = sum(b.kind == Kind.HEADING for b in blocks) >= 2
     ended_mode = sum(b.ends for b in blocks) >= 3  # items end in "Read more"/"comments" links
     stories: list[Story] = []
     preamble: list[Block] = []
@@ -206,7 +224,7 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
                 current = Story(title, block.anchor, headline_only=True, from_heading=True)
                 stories.append(current)
                 continue
-            if following is not None and _starts_story(following, lead_mode) and not numbered:
+            if _labels_stories(blocks, i, lead_mode) and not numbered:
                 dropped.append(Dropped("label", block.text))
                 continue  # a section label such as "What We're Following"
             current = Story(title, block.anchor, from_heading=True)
@@ -306,8 +324,15 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
                 and not block.lead.isupper()  # "BIRTHDAYS:" is a section of its own
                 and not rules.SPONSOR.search(block.lead)
             )
+            aside = (  # "Infrastructure. Agents are…" in a headed story's text: one of its points
+                headed
+                and not block.marked
+                and current is not None
+                and current.from_heading
+                and bool(current.paragraphs)
+            )
             if current is not None and (
-                (current.from_heading and not current.paragraphs) or bare_headline or point
+                (current.from_heading and not current.paragraphs) or bare_headline or point or aside
             ):
                 current.paragraphs.append(block.text)
                 continue
