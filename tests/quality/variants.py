@@ -147,8 +147,17 @@ def html_to_markdown(source: str) -> str:
 # ---------------------------------------------------------------- Markdown -> HTML
 
 
+_ADDRESS = re.compile(r"\s*<(https?://[^>\s]*)>")
+
+
 def _md_inline(text: str) -> str:
     text = _MD_IMAGE.sub("", html.unescape(text))
+    addresses = _ADDRESS.findall(text)
+    if addresses:  # plain text's written-out links: a short line that ends in one is its link
+        bare = _ADDRESS.sub("", text).strip()
+        if text.rstrip().endswith(">") and len(bare.split()) <= 12 and "](" not in bare:
+            return f'<a href="{html.escape(addresses[-1])}">{_md_inline(bare)}</a>'
+        text = _ADDRESS.sub("", text)
     out, last = [], 0
     for m in _MD_LINK.finditer(text):
         out.append(html.escape(text[last : m.start()], quote=False))

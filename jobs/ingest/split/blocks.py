@@ -57,6 +57,7 @@ class Block:
     closes_link: bool = False  # its last words are link text
     ordinal: int | None = None  # its number in a numbered list ("1. …")
     region: str = ""  # "navigation" or "footer": inside a web page's <nav> or <footer>
+    promoted: bool = False  # a heading whose first paragraph was a promo (dropped)
 
 
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b\u200c\u034f\u2007\u202f]+")
@@ -232,7 +233,7 @@ class _Builder:
 
     def text(self, text: str | None, bold: bool, linked: bool) -> None:
         if text:
-            if text.strip():
+            if any(c.isalnum() for c in text):  # punctuation around a link does not count
                 if not self.words_seen:
                     self.opens_link = linked
                 self.words_seen = True

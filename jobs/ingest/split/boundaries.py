@@ -38,6 +38,7 @@ class Story:
     headline_only: bool = False
     from_heading: bool = False
     from_paragraph: bool = False  # a paragraph with no heading or lead-in began it
+    promoted: bool = False  # its heading's first paragraph was a promo: the item is an ad
 
 
 def _is_dek(block: Block | None) -> bool:
@@ -227,7 +228,7 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
             if _labels_stories(blocks, i, lead_mode) and not numbered:
                 dropped.append(Dropped("label", block.text))
                 continue  # a section label such as "What We're Following"
-            current = Story(title, block.anchor, from_heading=True)
+            current = Story(title, block.anchor, from_heading=True, promoted=block.promoted)
             stories.append(current)
             continue
         if (

@@ -224,11 +224,12 @@ def clean_blocks(
         if rules.QUOTED.match(text) and rules.SIGNATURE.match(following):
             dropped.append(Dropped("boilerplate", text))  # an epigraph and its author
             continue
-        if block.kind == Kind.PARA and block.closes_link and rules.is_cta_note(text):
-            dropped.append(Dropped("promo", text))
-            continue
-        if block.kind == Kind.PARA and not block.lead and rules.CALL_AT_END.search(text):
-            dropped.append(Dropped("promo", text))  # an event's or a product's pitch
+        if (block.kind == Kind.PARA and block.closes_link and rules.is_cta_note(text)) or (
+            block.kind == Kind.PARA and not block.lead and rules.CALL_AT_END.search(text)
+        ):
+            dropped.append(Dropped("promo", text))  # a note to readers, an event's pitch
+            if kept and kept[-1].kind == Kind.HEADING:
+                kept[-1].promoted = True  # the heading over it heads an ad
             continue
         if rules.is_noise(text):
             _drop_house_show(kept, text, dropped)

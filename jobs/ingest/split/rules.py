@@ -291,11 +291,13 @@ def is_pitch(text: str) -> bool:
 def is_cta_note(text: str) -> bool:
     """A short note that ends in a call to action ("People left 23 comments this week.
     Check out the threads."): the house talking about itself, when that call is its link;
-    "Read/Listen/Watch …" leads to the story and is kept."""
+    "Read/Listen/Watch …" leads to the story and is kept, and a "subscribe" sentence goes
+    alone (``drop_promos``)."""
     sentences = SENTENCE_END.split(text)
     last = sentences[-1]
     return (
         words(text) < 30
+        and not PROMO.search(last)
         and len(sentences) >= 2
         and bool(CALL_TO_ACTION.match(last))
         and not _TO_THE_STORY.match(last)

@@ -130,7 +130,8 @@ def _brief(
         )
     stories: list[StoryDraft] = []
     for story in found:
-        if rules.is_house_ad(story.title, story.paragraphs[0] if story.paragraphs else ""):
+        first = story.paragraphs[0] if story.paragraphs else ""
+        if story.promoted or rules.is_house_ad(story.title, first):
             dropped.append(Dropped("sponsor", "\n\n".join([story.title, *story.paragraphs])))
             continue
         paragraphs: list[str] = []
