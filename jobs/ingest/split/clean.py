@@ -35,7 +35,7 @@ def navigation(blocks: list[Block]) -> set[int]:
     found: set[int] = set()
     run: list[int] = []
     for i, block in enumerate([*blocks, Block(Kind.PARA, "")]):
-        if block.text and _is_link_bar(block):
+        if block.text and (_is_link_bar(block) or (block.region == "navigation" and run)):
             if block.links >= 3:
                 found.add(i)
             run.append(i)

@@ -46,6 +46,7 @@ from jobs.ingest.split.layout import layout_keys
 
 # A brief that drops more text than this share of what its stories keep is kept whole.
 WHOLE_WHEN_DROPPED = 1.0
+LOST_WORDS = 15  # ... counting dropped paragraphs of this many words or more
 _NOT_LOST = frozenset(
     {
         "label",
@@ -94,10 +95,15 @@ def _whole_text(blocks: list[Block]) -> list[str]:
 
 
 def _most_dropped(stories: list[StoryDraft], dropped: list[Dropped]) -> bool:
-    """More text dropped than kept, counting only what was dropped as a whole section or
-    as the footer (where a wrong guess costs most)."""
+    """More text dropped than kept, counting only paragraphs of prose dropped in a whole
+    section or the footer (where a wrong guess costs most): a footer's or a site's short
+    lines and link bars ("Sign up", "Related", "About us") are no stories lost."""
     kept = sum(len(s.text) for s in stories)
-    lost = sum(len(d.text) for d in dropped if d.reason not in _NOT_LOST)
+    lost = sum(
+        len(d.text)
+        for d in dropped
+        if d.reason not in _NOT_LOST and rules.words(d.text) >= LOST_WORDS
+    )
     return lost > kept * WHOLE_WHEN_DROPPED
 
 
