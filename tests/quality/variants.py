@@ -54,6 +54,7 @@ from tests.quality.score import score_brief
 
 VARIANTS = ("original", "markdown", "html", "web page", "table email", "text 72")
 
+_BR = "\x00"  # a line break, until paragraphs are cut
 _SKIP = frozenset({"script", "style", "head", "title", "noscript", "template", "svg", "img"})
 _BLOCK = _BLOCK_TAGS - {"form", "fieldset", "address"}
 _HIDDEN = re.compile(r"display\s*:\s*none|max-height\s*:\s*0|mso-hide\s*:\s*all", re.I)
@@ -77,7 +78,7 @@ def _inline(el: lxml.html.HtmlElement, out: list[str]) -> None:
     if not tag:
         return
     if tag == "br":
-        out.append(" ")
+        out.append(_BR)
         return
     inner: list[str] = [el.text or ""]
     for child in el:
@@ -105,19 +106,21 @@ def _md_blocks(el: lxml.html.HtmlElement, out: list[str]) -> None:
     if not _has_block(el):
         parts: list[str] = []
         _inline(el, parts)
-        text = " ".join("".join(parts).split()).replace("** **", " ")
-        if not text.strip(" *"):
-            return
-        if tag[:1] == "h" and tag[1:].isdigit():
-            text = "#" * int(tag[1]) + " " + text.replace("**", "").strip()
-        elif tag == "li":
-            text = f"- {text}"
-        out.append(text)
+        # two line breaks in a row end a paragraph, as they do on the screen
+        for n, piece in enumerate(re.split(f"{_BR}\\s*{_BR}", "".join(parts))):
+            text = " ".join(piece.replace(_BR, " ").split()).replace("** **", " ")
+            if not text.strip(" *"):
+                continue
+            if tag[:1] == "h" and tag[1:].isdigit():
+                text = "#" * int(tag[1]) + " " + text.replace("**", "").strip()
+            elif tag == "li" and n == 0:
+                text = f"- {text}"
+            out.append(text)
         return
     parts = [el.text or ""]  # text beside block children: a paragraph of its own
     for child in el:
         if isinstance(child.tag, str) and (child.tag in _BLOCK or _has_block(child)):
-            loose = " ".join("".join(parts).split())
+            loose = " ".join("".join(parts).replace(_BR, " ").split())
             if loose.strip(" *"):
                 out.append(loose)
             parts = []
@@ -125,7 +128,7 @@ def _md_blocks(el: lxml.html.HtmlElement, out: list[str]) -> None:
         else:
             _inline(child, parts)
         parts.append(child.tail or "")
-    loose = " ".join("".join(parts).split())
+    loose = " ".join("".join(parts).replace(_BR, " ").split())
     if loose.strip(" *"):
         out.append(loose)
 

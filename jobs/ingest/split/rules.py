@@ -108,7 +108,8 @@ CREDIT = re.compile(
     r"Corbis[\w ]*|File Photo|The New York Times)\s*$"
     r"|^View image:"
     # "…We asked an artist to imagine it.Illustration: Saratta Chuengsatiansup"
-    r"|[.!?]\s*(?:Photograph(?:er)?|Illustration|Photo):\s*[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*){0,3}$",
+    r"|[.!?]\s*(?:Photograph(?:er)?|Illustration|Photo|Image|Credit):\s*[A-Z][\w.’'-]*"
+    r"(?:\s+[A-Z][\w.’'-]*){0,3}$",
 )
 BIO = re.compile(
     r"^[A-Z][\w.’'-]+(?: [A-Z][\w.’'-]+){0,3} (?:is|was|covers|writes)\b.{0,160}\b(?:writer|"
