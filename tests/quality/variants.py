@@ -117,6 +117,7 @@ def _md_blocks(el: lxml.html.HtmlElement, out: list[str]) -> None:
                 text = f"- {text}"
             out.append(text)
         return
+    start = len(out)
     parts = [el.text or ""]  # text beside block children: a paragraph of its own
     for child in el:
         if isinstance(child.tag, str) and (child.tag in _BLOCK or _has_block(child)):
@@ -131,6 +132,8 @@ def _md_blocks(el: lxml.html.HtmlElement, out: list[str]) -> None:
     loose = " ".join("".join(parts).replace(_BR, " ").split())
     if loose.strip(" *"):
         out.append(loose)
+    if tag == "li" and len(out) > start:  # an item of paragraphs: its first is the bullet's
+        out[start] = f"- {out[start]}"
 
 
 def html_to_markdown(source: str) -> str:
@@ -150,15 +153,15 @@ def html_to_markdown(source: str) -> str:
 # ---------------------------------------------------------------- Markdown -> HTML
 
 
-_ADDRESS = re.compile(r"\s*<(https?://[^>\s]*)>")
+_ADDRESS = re.compile(r"\s*(?:<(https?://[^>\s]*)>|\[\s*(https?://[^\]\s]*)\s*\])")
 
 
 def _md_inline(text: str) -> str:
     text = _MD_IMAGE.sub("", html.unescape(text))
-    addresses = _ADDRESS.findall(text)
+    addresses = ["".join(pair) for pair in _ADDRESS.findall(text)]
     if addresses:  # plain text's written-out links: a short line that ends in one is its link
         bare = _ADDRESS.sub("", text).strip()
-        if text.rstrip().endswith(">") and len(bare.split()) <= 12 and "](" not in bare:
+        if text.rstrip()[-1:] in ">]" and len(bare.split()) <= 12 and "](" not in bare:
             return f'<a href="{html.escape(addresses[-1])}">{_md_inline(bare)}</a>'
         text = _ADDRESS.sub("", text)
     out, last = [], 0

@@ -323,6 +323,12 @@ def _walk(
             out.text(" ", bold, linked)
         out.text(el.tail, bold, linked)
         return
+    if tag == "hr":  # a rule between items ends the one above it, as in Markdown
+        out.flush()
+        if out.blocks:
+            out.blocks[-1].ends = True
+        out.text(el.tail, bold, linked)
+        return
     saved_tag, saved_region = out.tag, out.region
     out.region = _REGIONS.get(tag, out.region)
     if is_block:
