@@ -304,7 +304,8 @@ def _source_at_end(block: Block, link_texts: list[str]) -> None:
     block.ends = True
     before = link_texts[-2] if len(link_texts) >= 2 else ""
     block.closes_link = bool(before) and block.text.rstrip(" .→*").endswith(before.strip(" .*"))
-    block.linked = False
+    linked = sum(len(t.replace(" ", "")) for t in link_texts[:-1])
+    block.linked = linked >= len(block.text.replace(" ", "")) * 0.9  # "<a>Title</a> <a>x.org</a>"
 
 
 def _walk(

@@ -41,7 +41,7 @@ from jobs.ingest.split.blocks import (
     front_matter,
 )
 from jobs.ingest.split.boundaries import Story, segment
-from jobs.ingest.split.clean import clean_blocks, fill_leads, norm
+from jobs.ingest.split.clean import clean_blocks, fill_leads, navigation, norm
 from jobs.ingest.split.layout import layout_keys
 
 # A brief that drops more text than this share of what its stories keep is kept whole.
@@ -81,12 +81,14 @@ def _preamble(blocks: list[Block], title: str) -> tuple[str | None, int]:
 
 
 def _whole_text(blocks: list[Block]) -> list[str]:
-    """Every paragraph a reader would see, once, up to the footer: a brief kept whole."""
+    """Every paragraph a reader would see, once, up to the footer, without the site's menus
+    and link bars: a brief kept whole."""
     texts: list[str] = []
-    for b in blocks:
-        if rules.FOOTER.match(b.text):
+    links = navigation(blocks)
+    for i, b in enumerate(blocks):
+        if rules.FOOTER.match(b.text) or b.region == "footer":
             break
-        if b.kind == Kind.CAPTION or not rules.has_letters(b.text):
+        if b.kind == Kind.CAPTION or not rules.has_letters(b.text) or b.region or i in links:
             continue
         if rules.is_caption(b.text) or rules.is_noise(b.text):
             continue
