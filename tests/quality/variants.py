@@ -45,6 +45,7 @@ from jobs.ingest.split.blocks import (
     _MD_ITEM,
     _MD_META,
     _MD_RULE,
+    _ordinal,
     front_matter,
     parse_html,
 )
@@ -92,6 +93,11 @@ def _inline(el: lxml.html.HtmlElement, out: list[str]) -> None:
     out.append(text)
 
 
+def _bullet(item: lxml.html.HtmlElement) -> str:
+    number = _ordinal(item)
+    return f"{number}." if number is not None else "-"
+
+
 def _has_block(el: lxml.html.HtmlElement) -> bool:
     return any(isinstance(c.tag, str) and c.tag in _BLOCK for c in el.iter() if c is not el)
 
@@ -114,7 +120,7 @@ def _md_blocks(el: lxml.html.HtmlElement, out: list[str]) -> None:
             if tag[:1] == "h" and tag[1:].isdigit():
                 text = "#" * int(tag[1]) + " " + text.replace("**", "").strip()
             elif tag == "li" and n == 0:
-                text = f"- {text}"
+                text = f"{_bullet(el)} {text}"
             out.append(text)
         return
     start = len(out)
@@ -133,7 +139,7 @@ def _md_blocks(el: lxml.html.HtmlElement, out: list[str]) -> None:
     if loose.strip(" *"):
         out.append(loose)
     if tag == "li" and len(out) > start:  # an item of paragraphs: its first is the bullet's
-        out[start] = f"- {out[start]}"
+        out[start] = f"{_bullet(el)} {out[start]}"
 
 
 def html_to_markdown(source: str) -> str:
@@ -190,14 +196,16 @@ def markdown_to_html(source: str) -> str:
     """A Markdown or text brief as simple HTML: a block element per line."""
     subject, lines = markdown_lines(source)
     out: list[str] = []
-    in_list = False
+    in_list = ""  # the list being written: "ul", "ol" or none
     for line in lines:
         item = _MD_ITEM.match(line)
-        if item and not in_list:
-            out.append("<ul>")
-        elif not item and in_list:
-            out.append("</ul>")
-        in_list = bool(item)
+        kind = ("ol" if item.group(1) else "ul") if item else ""
+        if in_list and kind != in_list:
+            out.append(f"</{in_list}>")
+        if kind and kind != in_list:
+            start = f' start="{item.group(1)}"' if item and item.group(1) else ""
+            out.append(f"<{kind}{start}>")
+        in_list = kind
         heading = _MD_HEADING.match(line)
         if heading:
             n = len(heading.group(1))
@@ -209,7 +217,7 @@ def markdown_to_html(source: str) -> str:
         else:
             out.append(f"<p>{_md_inline(line)}</p>")
     if in_list:
-        out.append("</ul>")
+        out.append(f"</{in_list}>")
     title = f"<title>{html.escape(subject)}</title>" if subject else ""
     return f"<html><head>{title}</head><body>\n" + "\n".join(out) + "\n</body></html>"
 

@@ -230,6 +230,7 @@ class _Builder:
         self.styled_chars = 0
         self.words_seen = self.opens_link = self.closes_link = False
         self.link_texts: list[str] = []
+        self.ordinal: int | None = None  # the number of the <ol> item being read
 
     def text(self, text: str | None, bold: bool, linked: bool) -> None:
         if text:
@@ -275,9 +276,11 @@ class _Builder:
             block.opens_link, block.closes_link = self.opens_link, self.closes_link
             block.region = self.region
             _source_at_end(block, self.link_texts)
+            block.ordinal = self.ordinal if kind == Kind.ITEM else None
             self.blocks.append(block)
         self.parts = []
         self.link_texts = []
+        self.ordinal = None
         self.anchor = None
         self.link_chars = self.styled_chars = 0
         self.links = 0
@@ -308,6 +311,16 @@ def _source_at_end(block: Block, link_texts: list[str]) -> None:
     block.linked = linked >= len(block.text.replace(" ", "")) * 0.9  # "<a>Title</a> <a>x.org</a>"
 
 
+def _ordinal(item: lxml.html.HtmlElement) -> int | None:
+    """The number an ordered list shows before this item ("1.", "2.", …)."""
+    parent = item.getparent()
+    if parent is None or parent.tag != "ol":
+        return None
+    start = parent.get("start", "1")
+    before = sum(1 for sibling in item.itersiblings(preceding=True) if sibling.tag == "li")
+    return (int(start) if start.isdigit() else 1) + before
+
+
 def _walk(
     el: lxml.html.HtmlElement, out: _Builder, bold: bool, linked: bool, caption: bool
 ) -> None:
@@ -335,6 +348,7 @@ def _walk(
     if is_block:
         out.flush()
         out.tag = tag
+        out.ordinal = _ordinal(el) if tag == "li" else None
         out.caption = (
             caption or tag == "figcaption" or bool(_CAPTION_CLASS.search(el.get("class", "")))
         )
