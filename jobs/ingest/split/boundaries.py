@@ -244,7 +244,7 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
             unheaded = True
             continue
         if skip_rank is not None and not (
-            skip_rank and lead_mode and block.kind == Kind.PARA and block.lead
+            skip_rank and lead_mode and block.kind == Kind.PARA and block.lead and block.marked
         ):
             dropped.append(Dropped("section", block.text))
             continue

@@ -228,7 +228,7 @@ def clean_blocks(
             block.kind == Kind.PARA and not block.lead and rules.CALL_AT_END.search(text)
         ):
             dropped.append(Dropped("promo", text))  # a note to readers, an event's pitch
-            if kept and kept[-1].kind == Kind.HEADING:
+            if kept and (kept[-1].kind == Kind.HEADING or kept[-1].bold):
                 kept[-1].promoted = True  # the heading over it heads an ad
             continue
         if rules.is_noise(text):

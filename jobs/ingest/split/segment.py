@@ -230,6 +230,17 @@ def split_html(
     blocks, doc_title = blocks_from_html(html)
     if not title and not doc_title:
         doc_title = next((b.text for b in blocks if b.kind == Kind.HEADING and b.rank <= 2), None)
+    if not title and not doc_title:  # as in a text: a first line that reads as a title
+        links = navigation(blocks)
+        first = next(
+            (
+                b
+                for i, b in enumerate(blocks)
+                if not (b.region or i in links or rules.is_noise(b.text))
+            ),
+            None,
+        )
+        doc_title = first.text if first and titles.is_title_like(first.text) else None
     return _brief(
         blocks,
         template=template,
