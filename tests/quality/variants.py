@@ -93,6 +93,13 @@ def _inline(el: lxml.html.HtmlElement, out: list[str]) -> None:
     out.append(text)
 
 
+def _linked_line(line: str, href: str) -> str:
+    heading = _MD_HEADING.match(line)
+    if heading:
+        return f"{heading.group(1)} [{heading.group(2)}]({href})"
+    return line if "](" in line else f"[{line}]({href})"
+
+
 def _bullet(item: lxml.html.HtmlElement) -> str:
     number = _ordinal(item)
     return f"{number}." if number is not None else "-"
@@ -124,6 +131,12 @@ def _md_blocks(el: lxml.html.HtmlElement, out: list[str]) -> None:
             out.append(text)
         return
     start = len(out)
+    if tag == "a" and el.get("href"):  # a link around blocks: each of them is linked
+        inner: list[str] = []
+        for child in el:
+            _md_blocks(child, inner)
+        out.extend(_linked_line(line, el.get("href", "")) for line in inner)
+        return
     parts = [el.text or ""]  # text beside block children: a paragraph of its own
     for child in el:
         if isinstance(child.tag, str) and (child.tag in _BLOCK or _has_block(child)):

@@ -137,6 +137,9 @@ def _text_block(line: str) -> Block | None:
     if item:
         block = Block(Kind.ITEM, item.group(2).replace("**", "").strip(), marked=True)
         block.ordinal = int(item.group(1)) if item.group(1) else None
+        lead = _BOLD_LEAD.match(item.group(2).strip())
+        if lead and lead.group(2) and "**" not in lead.group(2):  # "- **Brin has left,** …"
+            block.lead = lead.group(1).strip()
         return block
     if line.startswith("**") and line.endswith("**") and len(line) > 4:
         return Block(Kind.PARA, line.replace("**", "").strip(), bold=True, marked=True)
