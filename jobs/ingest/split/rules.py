@@ -112,6 +112,8 @@ CREDIT = re.compile(
     r"|[.!?]\s*(?:Photograph(?:er)?|Illustration|Photo|Image|Credit):\s*[A-Z][\w.’'-]*"
     r"(?:\s+[A-Z][\w.’'-]*){0,3}$",
 )
+# "Screenshot/X/@handle", "Jane Doe/Agency": a credit's names joined by slashes, last
+SLASHED_CREDIT = re.compile(r"(?:^|\s)[A-Z@][\w.’'@-]*(?:/[A-Z@][\w.’'@-]*)+$")
 BIO = re.compile(
     r"^[A-Z][\w.’'-]+(?: [A-Z][\w.’'-]+){0,3} (?:is|was|covers|writes)\b.{0,160}\b(?:writer|"
     r"editor|reporter|correspondent|columnist|fellow|contributor|author|journalist|analyst|"
@@ -221,7 +223,10 @@ def has_letters(text: str) -> bool:
 
 
 def is_caption(text: str) -> bool:
-    """A photo caption or credit line ("… Marco Bello/Reuters", "Photographer: …")."""
+    """A photo caption or credit line ("… Marco Bello/Reuters", "Photographer: …", a short
+    line ending in a credit of slashed names, "Tiny and Screenshot/YouTube/@Handle")."""
+    if words(text) <= 8 and SLASHED_CREDIT.search(text):
+        return True
     return len(text) <= 400 and bool(CREDIT.search(text))
 
 
