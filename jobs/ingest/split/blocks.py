@@ -88,6 +88,7 @@ _MD_META = re.compile(r"^\*\*(?:From|To|Date|Sent|Source|Subject):\*\*", re.I)
 _MARKER = re.compile(r"^[↓→▶►■]+\s*")
 # "11Title", "1010Title", also after a label: "Semafor Exclusive22Title"
 _DOUBLED_NUMBER = re.compile(r"^(?:(.*?\D)\s*)?(\d{1,2})\2(?!\d)\s*(\S.*)$")
+_MD_EMPHASIS = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*]+?)(?<=[^\s*])\*(?![\w*])")
 _BOLD_LEAD = re.compile(r"^\*\*(.+?)\*\*\s*(.*)$")
 
 
@@ -167,6 +168,7 @@ def blocks_from_text(text: str) -> list[Block]:
         links = _MD_LINK.findall(line)
         bare = _BARE_URL.findall(line)
         line = clean_space(_BARE_URL.sub("", _MD_LINK.sub(r"\1", line)))
+        line = _MD_EMPHASIS.sub(r"\1", line)  # "*Forwarded this email?*": the words only
         block = _text_block(line) if line else None
         if block is not None:
             _mark_links(block, links, line)

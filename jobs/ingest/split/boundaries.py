@@ -222,7 +222,13 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
                 continue
             title = titles.clean_title(block.text)
             if block.linked and block.rank <= 6:  # a linked headline, maybe with a summary
-                current = Story(title, block.anchor, headline_only=True, from_heading=True)
+                current = Story(
+                    title,
+                    block.anchor,
+                    headline_only=True,
+                    from_heading=True,
+                    promoted=block.promoted,
+                )
                 stories.append(current)
                 continue
             if _labels_stories(blocks, i, lead_mode) and not numbered:

@@ -24,10 +24,16 @@ def norm(text: str) -> str:
 
 
 def _is_link_bar(block: Block) -> bool:
-    """A line of short links ("Privacy Careers Advertise"), or one such link."""
+    """A line of short links ("Privacy Careers Advertise", "Home | Read online"), or one
+    such link."""
     if not block.linked or rules.words(block.text) > 3 * max(block.links, 1):
         return False
-    return block.links >= 3 or rules.words(block.text) <= 2
+    return block.links >= 3 or rules.words(block.text) <= 2 or _is_bar(block)
+
+
+def _is_bar(block: Block) -> bool:
+    """Two links or more with a separator between them: "Go to the site | Read online"."""
+    return block.links >= 2 and any(mark in block.text for mark in (" | ", " • ", " · "))
 
 
 def navigation(blocks: list[Block]) -> set[int]:
@@ -36,7 +42,7 @@ def navigation(blocks: list[Block]) -> set[int]:
     run: list[int] = []
     for i, block in enumerate([*blocks, Block(Kind.PARA, "")]):
         if block.text and (_is_link_bar(block) or (block.region == "navigation" and run)):
-            if block.links >= 3:
+            if block.links >= 3 or _is_bar(block):
                 found.add(i)
             run.append(i)
             continue
@@ -230,6 +236,16 @@ def clean_blocks(
             dropped.append(Dropped("promo", text))  # a note to readers, an event's pitch
             if kept and (kept[-1].kind == Kind.HEADING or kept[-1].bold):
                 kept[-1].promoted = True  # the heading over it heads an ad
+            continue
+        after = blocks[index + 1] if index + 1 < len(blocks) else None
+        if (
+            rules.SPONSOR_LINE.match(text)
+            and block.kind != Kind.HEADING
+            and after is not None
+            and (after.kind == Kind.HEADING or after.bold or titles.is_title_like(after.text))
+        ):
+            dropped.append(Dropped("sponsor", text))
+            after.promoted = True  # the heading under "Together with Acme" heads its ad
             continue
         if rules.is_noise(text):
             _drop_house_show(kept, text, dropped)

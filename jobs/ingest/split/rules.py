@@ -201,6 +201,12 @@ SPONSOR = re.compile(
     r"^(?:A )?(?:MESSAGE|WORD) FROM (?:OUR )?\b",
     re.I,
 )
+# "Together with Acme Cloud", "In partnership with Acme": a short line over the ad it marks
+SPONSOR_LINE = re.compile(
+    r"^(?:Together with|In partnership with|(?:Sponsored|Presented|Brought to you|Powered) by|"
+    r"A message from|Paid (?:post|content) (?:by|from))\s+\S.{0,60}$",
+    re.I,
+)
 SPONSORED_LABEL = re.compile(
     r"^(?:Sponsored|Advertisement|Partner content|Promoted|Anzeige|Werbung|Publicit[ée]|"
     r"Publicidad|Pubblicit[àa]|Advertentie)\b",
