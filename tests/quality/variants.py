@@ -40,6 +40,7 @@ import lxml.html
 from jobs.ingest.parse import briefs_from_bytes, decode
 from jobs.ingest.split.blocks import (
     _BLOCK_TAGS,
+    _MD_EMPHASIS,
     _MD_HEADING,
     _MD_IMAGE,
     _MD_ITEM,
@@ -189,8 +190,8 @@ def _md_inline(text: str) -> str:
         out.append(f'<a href="{html.escape(m.group(2))}">{_md_inline(m.group(1))}</a>')
         last = m.end()
     out.append(html.escape(text[last:], quote=False))
-    joined = "".join(out)
-    return _BOLD.sub(r"<strong>\1</strong>", joined)
+    joined = _BOLD.sub(r"<strong>\1</strong>", "".join(out))
+    return _MD_EMPHASIS.sub(r"<em>\1</em>", joined)
 
 
 def markdown_lines(source: str) -> tuple[str, list[str]]:

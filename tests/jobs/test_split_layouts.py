@@ -1,0 +1,277 @@
+"""Newsletter templates the corpus lacks, written for these tests: a Beehiiv-style email, a
+Sailthru-style table layout, a saved page with its site around it, a Markdown edition of
+section labels over bold lead-ins, and a list of headlines alone. Each must give the
+stories a reader sees, and one edition must give the same stories in every format."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobs.ingest.split.segment import split_html, split_text
+from tests.quality.variants import render
+
+PLATFORM_EMAIL = """<!DOCTYPE html><html><head><title>The Daily Signal: Ports reopen</title></head>
+<body>
+<div style="display:none;max-height:0;overflow:hidden">Ports reopen after the strike, a vote on
+the budget, and a comet.</div>
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center">
+<table role="presentation" width="600"><tr><td style="padding:8px;font-size:12px">
+<a href="https://signal.test/p/ports?web=1">View in browser</a></td></tr>
+<tr><td><a href="https://signal.test/"><img src="https://cdn.test/logo.png" alt="The Daily
+Signal"></a></td></tr>
+<tr><td style="padding:0 24px"><p>Good morning. Here is what you need to know
+today.</p></td></tr>
+<tr><td style="padding:0 24px"><h1>Ports reopen after the strike</h1>
+<p>Dock workers returned to the East Coast ports on Tuesday after the union and the shipping
+lines agreed on a six-year contract that raises wages by 62 percent.</p>
+<p>Economists said the backlog of container ships would take weeks to clear and warned that some
+shelves could stay empty until next month.</p>
+<p><a href="https://signal.test/r/1">Read more</a></p></td></tr>
+<tr><td style="padding:0 24px"><table role="presentation"><tr><td
+style="background:#f4f4f4;padding:16px">
+<p style="font-size:11px;text-transform:uppercase">Together with Acme Cloud</p>
+<h2>Ship faster with Acme</h2>
+<p>Acme Cloud gives your team one place to build, test and deploy. Start your free trial
+today.</p>
+<p><a href="https://acme.test/?utm=signal">Try Acme free</a></p></td></tr></table></td></tr>
+<tr><td style="padding:0 24px"><h1>Senate passes the budget</h1>
+<p>The Senate approved the spending plan by 51 votes to 49 late on Monday, sending it to the
+House, where the speaker said a vote could come by Friday.</p>
+<p>The plan cuts funding for several agencies and extends tax credits for
+families.</p></td></tr>
+<tr><td style="padding:0 24px"><h1>A comet brightens the evening sky</h1>
+<p>Skywatchers in the Northern Hemisphere can see the comet with binoculars just after sunset
+this week, astronomers said, before it fades in early November.</p></td></tr>
+<tr><td style="padding:0 24px"><p><a href="https://signal.test/share?fb">Share</a> <a
+href="https://signal.test/share?x">Post</a> <a href="https://signal.test/share?li">LinkedIn</a>
+<a href="mailto:?x">Email</a></p></td></tr>
+<tr><td style="padding:0 24px"><h3>How was today's edition?</h3>
+<p><a href="https://signal.test/poll?1">Loved it</a> | <a href="https://signal.test/poll?2">It
+was fine</a> | <a href="https://signal.test/poll?3">Not great</a></p></td></tr>
+<tr><td style="padding:16px;font-size:11px"><p>You are receiving this email because you
+subscribed to The Daily Signal.</p>
+<p><a href="https://signal.test/unsub">Unsubscribe</a> | <a
+href="https://signal.test/prefs">Update your preferences</a></p>
+<p>Powered by beehiiv</p></td></tr>
+</table></td></tr></table></body></html>"""
+
+
+def test_a_platform_email_gives_its_stories_without_the_sponsor_share_bar_poll_or_footer():
+    brief = split_html(PLATFORM_EMAIL)
+    assert [s.title for s in brief.stories] == [
+        "Ports reopen after the strike",
+        "Senate passes the budget",
+        "A comet brightens the evening sky",
+    ]
+    text = "\n".join(s.text for s in brief.stories)
+    for boilerplate in ("View in browser", "Acme", "Share", "Loved it", "Unsubscribe", "beehiiv"):
+        assert boilerplate not in text
+    assert any(d.reason == "sponsor" and "Acme" in d.text for d in brief.dropped)
+    assert "backlog of container ships" in brief.stories[0].text  # its second paragraph
+
+
+TABLE_EMAIL = """<html><head><title>Evening Briefing</title></head><body>
+<table width="100%" cellpadding="0" cellspacing="0" border="0"><tr><td>
+<table width="640" align="center"><tr><td class="preheader"
+style="font-size:1px;color:#ffffff;display:none">Tonight: a rate cut, floods in the south, and a
+record at auction.</td></tr>
+<tr><td align="center"><a href="https://news.test/?utm_source=sailthru">Go to news.test</a> | <a
+href="https://news.test/email/evening">Read online</a></td></tr>
+<tr><td style="font-family:Arial;font-size:13px;color:#666">Wednesday, October 8, 2025</td></tr>
+<tr><td><table width="100%"><tr><td
+style="font-family:Georgia;font-size:24px;font-weight:bold;padding:12px 0">
+<a href="https://news.test/a/rates?utm_source=sailthru"
+style="color:#000;text-decoration:none">Central bank cuts rates for the first time in four
+years</a></td></tr>
+<tr><td style="font-family:Georgia;font-size:16px">The bank lowered its benchmark rate by a
+quarter point to 4.75 percent on Wednesday, saying inflation had cooled enough to ease borrowing
+costs for households and companies.</td></tr></table></td></tr>
+<tr><td><hr style="border:0;border-top:1px solid #ddd"></td></tr>
+<tr><td><table width="100%"><tr><td
+style="font-family:Georgia;font-size:20px;font-weight:bold;padding:12px 0">
+<a href="https://news.test/a/floods?utm_source=sailthru"
+style="color:#000;text-decoration:none">Floods force thousands from their homes in the
+south</a></td></tr>
+<tr><td style="font-family:Georgia;font-size:16px">Rivers burst their banks after three days of
+rain, and rescue crews used boats to reach villages cut off by the water, the regional governor
+said.</td></tr></table></td></tr>
+<tr><td><hr style="border:0;border-top:1px solid #ddd"></td></tr>
+<tr><td><table width="100%"><tr><td
+style="font-family:Georgia;font-size:20px;font-weight:bold;padding:12px 0">
+<a href="https://news.test/a/auction?utm_source=sailthru"
+style="color:#000;text-decoration:none">A painting sells for a record price at
+auction</a></td></tr>
+<tr><td style="font-family:Georgia;font-size:16px">A landscape by a nineteenth-century painter
+sold for $48 million in New York, more than twice its estimate, after a bidding war that lasted
+twenty minutes.</td></tr></table></td></tr>
+<tr><td><hr style="border:0;border-top:1px solid #ddd"></td></tr>
+<tr><td style="font-family:Arial;font-size:12px;padding:16px 0"><p>ADVERTISEMENT</p><a
+href="https://ads.test/click"><img src="https://ads.test/banner.png"
+alt="Advertisement"></a></td></tr>
+<tr><td style="font-family:Arial;font-size:11px;color:#666"><p>This email was sent to
+reader@example.com. <a href="https://news.test/unsub">Unsubscribe</a> or <a
+href="https://news.test/prefs">manage your subscriptions</a>.</p>
+<p>News Test Company, 1 Example Plaza, Springfield, 01101</p></td></tr>
+</table></td></tr></table></body></html>"""
+
+
+def test_a_table_layout_gives_each_linked_headline_with_its_summary():
+    brief = split_html(TABLE_EMAIL)
+    assert [s.title for s in brief.stories] == [
+        "Central bank cuts rates for the first time in four years",
+        "Floods force thousands from their homes in the south",
+        "A painting sells for a record price at auction",
+    ]
+    assert "4.75 percent" in brief.stories[0].text
+    assert "rescue crews used boats" in brief.stories[1].text
+    text = "\n".join(s.text for s in brief.stories)
+    for boilerplate in ("Read online", "October 8, 2025", "ADVERTISEMENT", "This email was sent"):
+        assert boilerplate not in text
+
+
+SAVED_PAGE = """<!DOCTYPE html><html><head><title>Morning Report, October 8 | News Test</title>
+</head><body>
+<div class="cookie-banner"><p>We use cookies to improve your experience. <a
+href="/cookies">Accept</a> <a href="/cookies/settings">Settings</a></p></div>
+<header class="site-header"><a href="/" class="logo">News Test</a>
+<nav><ul><li><a href="/world">World</a></li><li><a href="/us">U.S.</a></li><li><a
+href="/business">Business</a></li><li><a href="/climate">Climate</a></li></ul></nav>
+<a href="/subscribe">Subscribe</a> <a href="/login">Log in</a></header>
+<main><article>
+<h1>Morning Report: a ceasefire holds, a merger collapses</h1>
+<p class="byline">By Jane Reporter and Sam Writer</p>
+<p class="dateline">October 8, 2025</p>
+<div class="share"><a href="https://facebook.test/sharer">Facebook</a> <a
+href="https://x.test/intent">X</a> <a href="mailto:?subject=Morning">Email</a> <a href="#">Copy
+link</a></div>
+<h2>Ceasefire holds for a third day</h2>
+<figure><img src="a.jpg"><figcaption>Residents return to their homes. Photograph: Ann
+Photographer/Agency</figcaption></figure>
+<p>The truce between the two sides held for a third day on Tuesday, and aid convoys reached the
+northern towns for the first time in a month, the United Nations said.</p>
+<p>Negotiators are due to meet again on Thursday to discuss the exchange of prisoners.</p>
+<h2>Chip merger collapses</h2>
+<p>Two of the largest chipmakers called off their $40 billion merger after regulators in three
+countries said they would block it, ending an 18-month review.</p>
+<aside class="newsletter-signup"><h3>Get the Morning Report in your inbox</h3><p>Sign up for our
+free newsletter and start your day informed.</p><p><a href="/newsletters/morning">Sign
+up</a></p></aside>
+<h2>Heat records fall across the south</h2>
+<p>Temperatures passed 40C in a dozen cities on Tuesday, breaking October records that had stood
+since the 1950s, and officials opened cooling centres.</p>
+</article>
+<section class="related"><h2>More from News Test</h2><ul><li><a href="/a">The ten best films of
+the year so far</a></li><li><a href="/b">How to read your electricity bill</a></li><li><a
+href="/c">Inside the race to build a better battery</a></li></ul></section>
+</main>
+<footer><p><a href="/about">About us</a> <a href="/careers">Careers</a> <a
+href="/privacy">Privacy</a> <a href="/terms">Terms</a></p><p>© 2025 News Test Media. All rights
+reserved.</p></footer>
+</body></html>"""
+
+
+def test_a_saved_page_drops_its_cookie_banner_menu_share_bar_signup_box_and_related_links():
+    brief = split_html(SAVED_PAGE)
+    assert [s.title for s in brief.stories] == [
+        "Ceasefire holds for a third day",
+        "Chip merger collapses",
+        "Heat records fall across the south",
+    ]
+    assert brief.stories[0].text.endswith("discuss the exchange of prisoners.")
+    text = "\n".join(s.text for s in brief.stories)
+    for boilerplate in ("cookies", "Business", "Facebook", "Sign up", "ten best films", "Careers"):
+        assert boilerplate not in text
+    assert "Photograph" not in text and "By Jane Reporter" not in text
+
+
+LABELLED_EDITION = """---
+subject: "The Global Brief: October 8"
+---
+
+# The Global Brief: October 8
+
+Good morning. A ceasefire, a strike and an election.
+
+## World
+
+**Ceasefire holds.** The truce held for a third day, and aid reached the northern towns.
+
+**Election called.** The prime minister called a snap election after losing a confidence vote.
+
+**Wildfires spread.** Firefighters battled three blazes in the hills above the capital.
+
+## Business
+
+**Chip merger off.** Two of the largest chipmakers called off their $40 billion merger.
+
+**Strike ends.** Dock workers returned to the ports after the union agreed to a new contract.
+
+## Science
+
+**Comet visible.** Skywatchers can see the comet with binoculars just after sunset this week.
+
+**New antibiotic.** Researchers said a compound from soil bacteria killed drug-resistant germs.
+
+---
+
+*Forwarded this email? [Subscribe here](https://brief.test/subscribe) for more.*
+
+[Unsubscribe](https://brief.test/unsub)
+"""
+
+LEAD_INS = [
+    "Ceasefire holds.",
+    "Election called.",
+    "Wildfires spread.",
+    "Chip merger off.",
+    "Strike ends.",
+    "Comet visible.",
+    "New antibiotic.",
+]
+
+
+def test_section_labels_over_bold_lead_ins_become_nothing_and_each_lead_in_a_story():
+    brief = split_text(LABELLED_EDITION)
+    assert [s.title for s in brief.stories] == LEAD_INS
+    assert not any(s.title in {"World", "Business", "Science"} for s in brief.stories)
+    assert brief.stories[3].text.startswith("Two of the largest chipmakers")
+    assert all("Forwarded" not in s.text and "Subscribe" not in s.text for s in brief.stories)
+
+
+@pytest.mark.parametrize("variant", ["html", "web page", "table email"])
+def test_the_same_edition_gives_the_same_stories_as_html_a_web_page_and_a_table_email(variant):
+    text, _ = render(LABELLED_EDITION, is_html=False)[variant]
+    brief = split_html(text)
+    assert [s.title for s in brief.stories] == LEAD_INS
+    assert [s.text for s in brief.stories] == [s.text for s in split_text(LABELLED_EDITION).stories]
+
+
+HEADLINES = """# The Evening Wire
+
+Good evening. Tonight's headlines:
+
+## Top stories
+
+- [Central bank cuts rates for the first time in four years](https://wire.test/1)
+- [Floods force thousands from their homes in the south](https://wire.test/2)
+- [A painting sells for a record $48 million at auction](https://wire.test/3)
+- [Senate passes the budget after a late-night session](https://wire.test/4)
+- [Chipmakers call off their $40 billion merger](https://wire.test/5)
+
+## Around the web
+
+- [Why the comet is brighter than astronomers expected](https://other.test/a)
+- [The town that learned to live with floods](https://other.test/b)
+
+Thanks for reading. See you tomorrow.
+"""
+
+
+def test_a_list_of_headlines_alone_gives_a_story_per_headline_and_no_label():
+    brief = split_text(HEADLINES)
+    titles = [s.title for s in brief.stories]
+    assert titles[0] == "Central bank cuts rates for the first time in four years"
+    assert titles[-1] == "The town that learned to live with floods"
+    assert len(titles) == 7
+    assert "Top stories" not in titles and "Around the web" not in titles
+    assert all(s.text == s.title for s in brief.stories)  # a headline alone is its own text
