@@ -80,19 +80,20 @@ def _preamble(blocks: list[Block], title: str) -> tuple[str | None, int]:
     return summary, start
 
 
-def _whole_text(blocks: list[Block]) -> list[str]:
+def _whole_text(blocks: list[Block], read: list[tuple[Kind, str]]) -> list[str]:
     """Every paragraph a reader would see, once, up to the footer, without the site's menus
-    and link bars: a brief kept whole."""
+    and link bars: a brief kept whole (``read``: each block's kind and text as read, before
+    the cleaning pass changed them)."""
     texts: list[str] = []
     links = navigation(blocks)
-    for i, b in enumerate(blocks):
-        if rules.FOOTER.match(b.text) or b.region == "footer":
+    for i, (b, (kind, text)) in enumerate(zip(blocks, read, strict=True)):
+        if rules.FOOTER.match(text) or b.region == "footer":
             break
-        if b.kind == Kind.CAPTION or not rules.has_letters(b.text) or b.region or i in links:
+        if kind == Kind.CAPTION or not rules.has_letters(text) or b.region or i in links:
             continue
-        if rules.is_caption(b.text) or rules.is_noise(b.text):
+        if rules.is_caption(text) or rules.is_noise(text):
             continue
-        texts.append(f"- {b.text}" if b.kind == Kind.ITEM else b.text)
+        texts.append(f"- {text}" if kind == Kind.ITEM else text)
     return list(dict.fromkeys(texts))
 
 
@@ -118,7 +119,8 @@ def _brief(
     published_at: datetime | None,
     key: str | None,
 ) -> BriefDraft:
-    whole = _whole_text(blocks)
+    read = [(b.kind, b.text) for b in blocks]  # the whole text is rebuilt only when needed
+    original = list(blocks)
     layout = layout_keys(blocks)
     dropped: list[Dropped] = []
     blocks = clean_blocks(blocks, dropped, template)
@@ -163,7 +165,9 @@ def _brief(
                 published_at=published_at,
             )
         )
-    rewrite = bool(whole) and (not stories or _most_dropped(stories, dropped))
+    rewrite = not stories or _most_dropped(stories, dropped)
+    whole = _whole_text(original, read) if rewrite else []
+    rewrite = rewrite and bool(whole)
     if rewrite:
         first = stories[0].title if stories else titles.lead_title("", whole[0])[0]
         stories = [StoryDraft(1, brief_title or first, "\n\n".join(whole), url, published_at)]
