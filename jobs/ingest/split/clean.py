@@ -108,7 +108,10 @@ def _drop_house_show(kept: list[Block], text: str, dropped: list[Dropped]) -> No
     """Before "Listen to the latest Mixed Signals now", an item headed with the show's name
     ("Maverick Carter on 'Mixed Signals'") promotes the house's own show: it goes."""
     call = rules.LISTEN_TO.match(text)
-    heading = next((i for i in range(len(kept) - 1, -1, -1) if kept[i].kind == Kind.HEADING), None)
+    heading = next(
+        (i for i in range(len(kept) - 1, -1, -1) if kept[i].kind == Kind.HEADING or kept[i].bold),
+        None,
+    )  # a heading, or a bold line that is one (headings are marked after this pass)
     if call is None or heading is None or len(kept) - heading > 3:
         return
     show = norm(call.group(1))
@@ -270,6 +273,7 @@ def clean_blocks(
         if (
             previous
             and previous.kind == Kind.PARA
+            and not previous.bold  # a bold line over its text is a heading ("Kimi 2.6")
             and text.startswith(previous.text + " ")
             and rules.words(previous.text) <= 40
         ):
