@@ -54,7 +54,7 @@ JUNK_HEADING = re.compile(
     r"More (?:from|Stories|Newsletters|Headlines|Reading|to Read|Coverage)\b|"
     r"Related(?: Stories| Articles| Coverage| Content)?$|Recommended\b|Sponsored\b|"
     r"Advertisement\b|Partner Content|Play\b|Listen\b|Watch\b|Podcasts?\b|"
-    r"Market(?:s)? (?:Snapshot|Data|Summary|Wrap)\b|Your watchlist|Sign up|Subscribe|"
+    r"Market(?:s)? (?:Snapshot|Data|Summary|Wrap)\b|Sign up|Subscribe|"
     r"Share\b|Follow\b|Comments?\b|Next (?:week|time|issue)\b|Upgrade\b|Trending\b|"
     rf"What (?:everyone|people|readers)(?:[{_Q}]s| (?:is|are)) (?:reading|watching)\b|"
     r".*\b(?:puzzle|crossword|quiz|podcast)\b)",
@@ -64,14 +64,16 @@ JUNK_LINE = re.compile(
     r"^(?:Read (?:more|on the web|in (?:your )?browser|the full story|online|the web version)\b|"
     r"(?:Read|Open|View) in (?:the |our )?app$|"
     r"Continue reading|"
-    r"See all (?:of )?our\b|Sign up\b|Subscribe\b|View (?:comments|in browser|online|image|this)\b|"
+    r"Sign up\b|Subscribe\b|View (?:comments|in browser|online|image|this)\b|"
     r"Im Browser (?:ansehen|öffnen|lesen)|Online (?:ansehen|lesen)\b|Voir (?:la version|dans le)\b|"
     r"Ver en (?:el )?navegador|Visualizza (?:nel|sul) browser|Bekijk (?:in|online)\b|"
-    r"Caption:|Share (?:this|on)\b|Advertisement$|Listen to\b|Coming soon:|Already a subscriber|"
-    r"Upgrade to paid|Upgrade (?:now|today)$|Curated by\b|Together with$|"
+    r"Caption:|Share (?:this|on)\b|Advertisement$|Listen to\b|Already a subscriber|"
+    r"Upgrade to paid|Upgrade (?:now|today)$|Together with$|"
+    # a credit opening a line: "Curated by Ann Lee.", "Edited by Sam Roe and Ann Lee."
+    r"[A-Z][a-z]+ed by [A-Z][\w.’'-]*(?:\s+(?:and\s+)?[A-Z][\w’'-]*){0,5}\.(?:\s|$)|"
     r"Not your account|Log (?:in|out)\b|Change your username|Confirm your username|Cancel$|"
-    r"Please follow our comment guidelines|Commenting on this|Explore all newsletters|"
-    r"Enjoying\b.*\?|Get the world in your inbox|Your watchlist|Market data as of|"
+    r"Please follow our comment guidelines|Commenting on this|"
+    r"Enjoying\b.*\?|"
     r"The default username below|.*\byour feedback\b|You need a .{0,30}email client|"
     r"(?:Puzzle|Quiz|Crossword|Word game|Games?):|(?:\w{1,3} = [^.=]{1,80}\.\s*){3,}|"
     r".*\b(?:view|read) (?:this email|it) (?:in|on) (?:your|a|the) (?:browser|web)\b)",
@@ -82,7 +84,8 @@ PROMO = re.compile(
     r"\bjoin [\d,.]+ (?:\w+ )?(?:readers|subscribers)\b|\bdelivered (?:to your inbox|in a free)\b|"
     # "become a paid subscriber", not "expect to become a member of NATO"
     r"\bbecom(?:e|ing) a (?:free or )?(?:paid (?:subscriber|member)|subscriber)\b|"
-    r"\breader-supported\b",
+    r"\breader-supported\b|"
+    r"\b(?:get|try|read|sign up for|subscribe to) (?:the|our) (?:[\w’'&-]+ ){0,4}newsletters?\b",
     re.I,
 )
 # "Listen to the latest Mixed Signals now. →": the show it names is the house's own
@@ -131,7 +134,7 @@ CALL_TO_ACTION = re.compile(
     re.I,
 )
 BYLINE = re.compile(
-    r"^(?:By|Words by|Written by|Reporting by)\s+[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,3}"
+    r"^(?:By|Words by|Reporting by|[A-Z][a-z]+ed by)\s+[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,3}"
     r"(?:(?:,|\s+and|\s+&)\s+[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,3})*"
     r"(?:\s*[•|·,–—-]\s*.{0,40})?$"
 )
