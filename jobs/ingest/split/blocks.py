@@ -80,7 +80,11 @@ _MD_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\((?:[^()\s]|\([^)]*\))*\)"
 _BARE_URL = re.compile(r"\s*(?:\[\s*https?://[^\]\s]*\s*\]|<https?://[^>\s]*>)")
 _BARE_URL_END = re.compile(r"(?:\[\s*https?://[^\]\s]*\s*\]|<https?://[^>\s]*>)\s*$")
 # "…was written by women.[ example.org](https://example.org/list)": the item's source, last
-_MD_SOURCE_END = re.compile(r"\s*\[\s*(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\s*\]\([^)\s]*\)\s*$")
+_MD_SOURCE_END = re.compile(
+    r"\s*\[\s*(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\s*\]\([^)\s]*\)\s*$"
+    # "…before the end of the year. [Markets](…)": a section's or source's link after the text
+    r"|(?<=[.!?”\"])\s*\[\s*[\w&’' -]{1,30}\s*\]\([^)\s]*\)\s*$"
+)
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
 _MD_ITEM = re.compile(r"^\s*(?:[-*+•]|(\d{1,2})[.)])\s+(.*)$")
 _MD_RULE = re.compile(r"^\s*(?:[-*_—–=]\s*){3,}$")

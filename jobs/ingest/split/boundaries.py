@@ -110,12 +110,23 @@ def _labels_stories(blocks: list[Block], i: int, lead_mode: bool) -> bool:
         return False
     if titles.is_headline_item(following):
         return True
+    if _lists_ended_items(blocks, i):
+        return True
     if not (lead_mode and _is_lead(following)):
         return False
     if following.marked:
         return True
     section = itertools.takewhile(lambda b: b.kind != Kind.HEADING, blocks[i + 1 :])
     return sum(map(_is_lead, section)) >= 2
+
+
+def _lists_ended_items(blocks: list[Block], i: int) -> bool:
+    """The section under heading ``i`` is paragraphs, two or more, that each end their item
+    (a source or section link after the text, "… the end of the year. [Markets]"): a list
+    of one-paragraph items under a label ("More news")."""
+    section = itertools.takewhile(lambda b: b.kind != Kind.HEADING, blocks[i + 1 :])
+    paragraphs = [b for b in section if b.kind == Kind.PARA]
+    return len(paragraphs) >= 2 and all(b.ends for b in paragraphs)
 
 
 def _has_content(blocks: list[Block], i: int) -> bool:
@@ -233,6 +244,7 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
                 continue
             if _labels_stories(blocks, i, lead_mode) and not numbered:
                 dropped.append(Dropped("label", block.text))
+                ended = _lists_ended_items(blocks, i)  # its first item begins a story too
                 continue  # a section label such as "What We're Following"
             current = Story(title, block.anchor, from_heading=True, promoted=block.promoted)
             stories.append(current)

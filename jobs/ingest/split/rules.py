@@ -34,6 +34,7 @@ FOOTER = re.compile(
     rf"That[{_Q}]s (?:all|it) for (?:today|this week|now)\b|"
     # a letter's sign-off: "Much love to you and yours,", "Have a wonderful weekend, all."
     r"(?:(?:With |Much |All my )?love|Best(?: wishes)?|Cheers|(?:Warm(?:est)?|Kind) regards|"
+    r"See you (?:tomorrow|soon|next \w+|on \w+)|Until tomorrow|"
     r"Regards|Sincerely|Yours|Herzlich(?:e Grüße)?|(?:Viele|Beste|Liebe) Grüße|Cordialement|"
     r"Bien à vous|Amitiés|(?:Un )?[Ss]aludos?|Cordiali saluti|Met vriendelijke groet)"
     r"\b[^.!?\n]{0,30},(?:\s+[\w.’'-]+){0,4}$|"
@@ -56,6 +57,9 @@ JUNK_HEADING = re.compile(
     r"Advertisement\b|Partner Content|Play\b|Listen\b|Watch\b|Podcasts?\b|"
     r"Market(?:s)? (?:Snapshot|Data|Summary|Wrap)\b|Sign up|Subscribe|"
     r"Share\b|Follow\b|Comments?\b|Next (?:week|time|issue)\b|Upgrade\b|Trending\b|"
+    r"About (?:us|this newsletter|the authors?|our newsletters?)$|"
+    # a reader poll: "What did you think of today's newsletter?", "How did we do?"
+    r"(?:What did you think|How (?:was|did (?:we do|you like))|Did you (?:like|enjoy)|Rate)\b.*\?$|"
     rf"What (?:everyone|people|readers)(?:[{_Q}]s| (?:is|are)) (?:reading|watching)\b|"
     r".*\b(?:puzzle|crossword|quiz|podcast)\b)",
     re.I,
@@ -84,7 +88,7 @@ PROMO = re.compile(
     r"\bjoin [\d,.]+ (?:\w+ )?(?:readers|subscribers)\b|\bdelivered (?:to your inbox|in a free)\b|"
     # "become a paid subscriber", not "expect to become a member of NATO"
     r"\bbecom(?:e|ing) a (?:free or )?(?:paid (?:subscriber|member)|subscriber)\b|"
-    r"\breader-supported\b|"
+    r"\breader-supported\b|\bforward (?:this|it) (?:\w+ )?to (?:a friend|someone|friends)\b|"
     r"\b(?:get|try|read|sign up for|subscribe to) (?:the|our) (?:[\w’'&-]+ ){0,4}newsletters?\b",
     re.I,
 )
@@ -97,7 +101,8 @@ WATCH = re.compile(
     r"^(?:Watch|Listen to) (?:the |this )?(?:video|episode|podcast|now|live)\W*$", re.I
 )
 READ_MORE = re.compile(
-    r"^(?:Read (?:more|the (?:full )?story)|Continue reading)\b|^(?:[•·]\s*)?(?:\d+\s+)?comments?$|"
+    r"^(?:Read (?:more|the (?:full )?(?:story|article))|Continue reading|Keep reading|"
+    r"See (?:more|the full story)$|Full story$)\b|^(?:[•·]\s*)?(?:\d+\s+)?comments?$|"
     # the same in the other languages of European briefings
     r"^(?:Weiterlesen|Mehr (?:lesen|dazu)|Hier lesen Sie mehr|Lire la suite|En savoir plus|"
     r"Leer más|Seguir leyendo|Leggi (?:di più|tutto|l[’']articolo)|Lees (?:meer|verder))\b",
@@ -172,6 +177,15 @@ _LABEL_WORDS = frozenset(
         "read",
         "go",
         "know",
+        # prepositions, never a name's: "Letter From Cambridge" is a headline
+        "from",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "with",
     ]
 )
 
