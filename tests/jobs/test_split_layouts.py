@@ -275,3 +275,86 @@ def test_a_list_of_headlines_alone_gives_a_story_per_headline_and_no_label():
     assert len(titles) == 7
     assert "Top stories" not in titles and "Around the web" not in titles
     assert all(s.text == s.title for s in brief.stories)  # a headline alone is its own text
+
+
+# Lines ending in a backslash go on in the string: the items under "More news" are one line each.
+SOFT_WRAPPED_EDITION = """---
+subject: "Morning Edition: The vote"
+---
+
+[View in browser](https://daily.test/web) | [Open in app](https://daily.test/app) | \
+[Download the PDF](https://daily.test/pdf)
+
+# Morning Edition
+
+By Jane Editor
+
+Good morning. The Senate votes today, a storm heads north and a museum reopens.
+
+## The Senate vote
+
+Senators will vote today on the spending bill that passed the House last week, after two
+days of talks between party leaders failed to produce a deal on border funding.
+
+If the bill fails, parts of the government would shut down at midnight on Friday.
+
+[Read the full story](https://daily.test/a/vote)
+
+## Storm heads north
+
+A tropical storm strengthened overnight and is expected to reach the northern coast by
+Thursday, forecasters said, bringing heavy rain to cities still recovering from floods.
+
+[See more](https://daily.test/a/storm)
+
+## More news
+
+The central bank held interest rates steady and signalled one cut before the end of the \
+year. [Markets](https://daily.test/m)
+
+Parliament in Lisbon approved a law that lets foreign residents vote in local elections. \
+[Europe](https://daily.test/e)
+
+A court in Nairobi blocked the sale of the national airline to a private investor. \
+[Africa](https://daily.test/af)
+
+Scientists found water ice in a crater near the moon's south pole, the space agency said. \
+[Science](https://daily.test/s)
+
+## What did you think of today's newsletter?
+
+[Great](https://daily.test/p/1) | [OK](https://daily.test/p/2) | [Not for \
+me](https://daily.test/p/3)
+
+Know someone who would enjoy this? Forward this email to a friend.
+
+See you tomorrow,
+Jane
+
+## About us
+
+Morning Edition is written by the news desk of Daily Test, an independent newsroom.
+"""
+
+
+def test_a_soft_wrapped_markdown_edition_keeps_its_paragraphs_and_drops_poll_share_and_about():
+    brief = split_text(SOFT_WRAPPED_EDITION)
+    titles = [s.title for s in brief.stories]
+    assert titles[:2] == ["The Senate vote", "Storm heads north"]
+    assert len(titles) == 6  # the four one-paragraph items under "More news" are one each
+    assert "More news" not in titles and "See more" not in titles
+    assert titles[3].startswith("Parliament in Lisbon approved a law")
+    vote = brief.stories[0].text.split("\n\n")
+    assert vote[0].endswith("failed to produce a deal on border funding.")  # one paragraph
+    assert brief.stories[2].text.endswith("before the end of the year.")  # without "Markets"
+    text = "\n".join(s.text for s in brief.stories)
+    for boilerplate in (
+        "View in browser",
+        "PDF",
+        "By Jane",
+        "Great",
+        "Forward",
+        "See you",
+        "About",
+    ):
+        assert boilerplate not in text
