@@ -22,6 +22,7 @@ from enum import StrEnum
 import lxml.etree
 import lxml.html
 
+from jobs.ingest.split import rules
 from jobs.ingest.split.wrap import text_lines
 
 
@@ -81,9 +82,9 @@ _BARE_URL = re.compile(r"\s*(?:\[\s*https?://[^\]\s]*\s*\]|<https?://[^>\s]*>)")
 _BARE_URL_END = re.compile(r"(?:\[\s*https?://[^\]\s]*\s*\]|<https?://[^>\s]*>)\s*$")
 # "…was written by women.[ example.org](https://example.org/list)": the item's source, last
 _MD_SOURCE_END = re.compile(
-    r"\s*\[\s*(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\s*\]\([^)\s]*\)\s*$"
+    r"\s*\[\s*((?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,})\s*\]\([^)\s]*\)\s*$"
     # "…before the end of the year. [Markets](…)": a section's or source's link after the text
-    r"|(?<=[.!?”\"])\s*\[\s*[\w&’' -]{1,30}\s*\]\([^)\s]*\)\s*$"
+    r"|(?<=[.!?”\"])\s*\[\s*([\w&’' -]{1,30}?)\s*\]\([^)\s]*\)\s*$"
 )
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
 _MD_ITEM = re.compile(r"^\s*(?:[-*+•]|(\d{1,2})[.)])\s+(.*)$")
@@ -167,8 +168,9 @@ def blocks_from_text(text: str) -> list[Block]:
         if not line or _MD_RULE.match(line) or _MD_META.match(line):
             continue
         line = _MD_IMAGE.sub("", html.unescape(line) if "&" in line else line)
-        sourced = _MD_SOURCE_END.search(line) is not None
-        line = _MD_SOURCE_END.sub("", line) if sourced else line
+        source = _MD_SOURCE_END.search(line)
+        sourced = source is not None and _is_source_link(source.group(1) or source.group(2))
+        line = line[: source.start()] if source and sourced else line
         links = _MD_LINK.findall(line)
         bare = _BARE_URL.findall(line)
         line = clean_space(_BARE_URL.sub("", _MD_LINK.sub(r"\1", line)))
@@ -297,19 +299,34 @@ class _Builder:
 
 
 _SOURCE_DOMAIN = re.compile(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$")
+_SECTION_LINK = re.compile(r"^[\w&’' -]{1,30}$")  # "… the year. <a>Markets</a>": a short label
+
+
+def _is_source_link(label: str) -> bool:
+    """A trailing link's text names a source or a section ("example.org", "Markets"), not a
+    call to the reader ("Unsubscribe", "Abmelden", "Read more"), which stays in the text."""
+    if _SOURCE_DOMAIN.match(label):
+        return True
+    return not (
+        rules.FOOTER.match(label) or rules.is_noise(label) or rules.CALL_TO_ACTION.match(label)
+    )
 
 
 def _source_at_end(block: Block, link_texts: list[str]) -> None:
     """ "…was written by women. <a>example.org</a>": the item's source link, last, is no part
-    of its text and ends the item (as ``[example.org](…)`` does in Markdown)."""
+    of its text and ends the item (as ``[example.org](…)`` does in Markdown); so does a short
+    link after the last sentence ("… the end of the year. <a>Markets</a>")."""
     last = link_texts[-1] if link_texts else ""
     if (
         block.kind != Kind.PARA
         or not block.closes_link
-        or not _SOURCE_DOMAIN.match(last)
         or not block.text.endswith(last)
         or len(block.text) <= len(last) + 1
     ):
+        return
+    before = block.text[: -len(last)].rstrip()
+    section = _SECTION_LINK.match(last) is not None and before[-1:] in '.!?”"'
+    if not (_SOURCE_DOMAIN.match(last) or section) or not _is_source_link(last):
         return
     block.text = block.text[: -len(last)].rstrip()
     block.links -= 1
