@@ -358,3 +358,10 @@ def test_a_soft_wrapped_markdown_edition_keeps_its_paragraphs_and_drops_poll_sha
         "About",
     ):
         assert boilerplate not in text
+
+
+@pytest.mark.parametrize("variant", ["html", "web page", "table email"])
+def test_the_soft_wrapped_edition_gives_the_same_stories_in_html_a_page_and_a_table_email(variant):
+    text, _ = render(SOFT_WRAPPED_EDITION, is_html=False)[variant]
+    expected = split_text(SOFT_WRAPPED_EDITION).stories
+    assert [s.title for s in split_html(text).stories] == [s.title for s in expected]
