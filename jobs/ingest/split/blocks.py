@@ -242,6 +242,7 @@ class _Builder:
         self.words_seen = self.opens_link = self.closes_link = False
         self.link_texts: list[str] = []
         self.ordinal: int | None = None  # the number of the <ol> item being read
+        self.items = 0  # depth of list items around the text being read
 
     def text(self, text: str | None, bold: bool, linked: bool) -> None:
         if text:
@@ -274,8 +275,8 @@ class _Builder:
                 kind = Kind.CAPTION
             elif self.tag[0] == "h" and self.tag[1:].isdigit():
                 kind = Kind.HEADING
-            else:
-                kind = Kind.ITEM if self.tag in {"li", "dd"} else Kind.PARA
+            else:  # a paragraph inside a list item is the item, as Markdown's "- " makes it
+                kind = Kind.ITEM if self.tag in {"li", "dd"} or self.items else Kind.PARA
             rank = int(self.tag[1]) if kind == Kind.HEADING else 0
             lead = "" if whole_bold else lead
             marker = _marker_heading(text) if kind == Kind.PARA and not lead else None
@@ -388,12 +389,14 @@ def _walk(
     styled = bool(_BOLD_STYLE.search(el.get("style", "")))
     out.styled += styled
     start = len(out.parts)
+    out.items += tag in {"li", "dd"}
     out.text(el.text, inner_bold, inner_linked)
     for child in el:
         _walk(child, out, inner_bold, inner_linked, out.caption if is_block else caption)
     if tag == "a" and el.get("href") and len(out.parts) >= start:
         out.link_texts.append(clean_space("".join(t for t, _ in out.parts[start:])))
     out.styled -= styled
+    out.items -= tag in {"li", "dd"}
     if is_block:
         out.flush()
         out.caption = caption

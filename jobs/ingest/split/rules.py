@@ -102,7 +102,8 @@ WATCH = re.compile(
 )
 READ_MORE = re.compile(
     r"^(?:Read (?:more|the (?:full )?(?:story|article))|Continue reading|Keep reading|"
-    r"See (?:more|the full story)$|Full story$)\b|^(?:[•·]\s*)?(?:\d+\s+)?comments?$|"
+    r"See (?:more|the full story)$|Full story$|(?:Go|Dig) deeper$)\b|"
+    r"^(?:[•·]\s*)?(?:\d+\s+)?comments?$|"
     # the same in the other languages of European briefings
     r"^(?:Weiterlesen|Mehr (?:lesen|dazu)|Hier lesen Sie mehr|Lire la suite|En savoir plus|"
     r"Leer más|Seguir leyendo|Leggi (?:di più|tutto|l[’']articolo)|Lees (?:meer|verder))\b",
@@ -139,7 +140,7 @@ CALL_TO_ACTION = re.compile(
     re.I,
 )
 BYLINE = re.compile(
-    r"^(?:By|Words by|Reporting by|[A-Z][a-z]+ed by)\s+[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,3}"
+    r"^(?:[Bb]y|Words by|Reporting by|[A-Z][a-z]+ed by)\s+[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,3}"
     r"(?:(?:,|\s+and|\s+&)\s+[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,3})*"
     r"(?:\s*[•|·,–—-]\s*.{0,40})?$"
 )
@@ -303,7 +304,7 @@ def is_promo_section(label: str, body: list[str]) -> bool:
 CALL_AT_END = re.compile(
     r"(?:^|[.!?”)]\s*)(?:Learn more(?: here)?|Register (?:here|now|today)|Get (?:your )?tickets|"
     r"Buy tickets|Book (?:now|your \w+)|RSVP(?: here| now)?|Save your (?:seat|spot)|"
-    r"Sign up (?:here|now|today)|Find out more here)\W*$",
+    r"Sign up (?:here|now|today)|Find out more here|(?:Listen|Watch) (?:now|here|today))\W*$",
     re.I,
 )
 _TO_THE_STORY = re.compile(r"(?:Read|Listen|Watch)\b", re.I)  # a call that leads to the story
