@@ -365,3 +365,115 @@ def test_the_soft_wrapped_edition_gives_the_same_stories_in_html_a_page_and_a_ta
     text, _ = render(SOFT_WRAPPED_EDITION, is_html=False)[variant]
     expected = split_text(SOFT_WRAPPED_EDITION).stories
     assert [s.title for s in split_html(text).stories] == [s.title for s in expected]
+
+
+DAILY_EMAIL = """<html><head><title>First Edition: Budget day</title></head><body>
+<table><tr><td><a href="https://x.test/web">View in browser</a></td></tr>
+<tr><td><p>Thursday 9 October 2025</p></td></tr>
+<tr><td><p>Good morning. It is budget day, and the chancellor has promised no new taxes on
+working people.</p></td></tr>
+<tr><td><h2>Five big stories</h2>
+<ul>
+<li><p><strong>Middle East |</strong> Israel and Hamas agreed to the first phase of a ceasefire
+deal after talks in Egypt, officials on both sides said.</p></li>
+<li><p><strong>Energy |</strong> Household energy bills will rise by 2% in January after the
+regulator raised its price cap for the winter.</p></li>
+<li><p><strong>Health |</strong> Resident doctors in England will strike for five days next
+month after pay talks with the government collapsed.</p></li>
+<li><p><strong>Crime |</strong> Two men were charged with murder after a stabbing outside a
+school in Leeds on Tuesday evening.</p></li>
+<li><p><strong>Climate |</strong> The Amazon lost less forest this year than in any year since
+records began, Brazil's space agency said.</p></li>
+</ul></td></tr>
+<tr><td><h2>In depth: What to expect from the budget</h2>
+<p>by Jane Writer, economics correspondent</p>
+<p>The chancellor will stand up in the Commons at 12.30pm with a gap of about £30bn to fill, and
+most economists expect a mix of tax rises and spending restraint.</p>
+<p>Treasury officials have spent weeks modelling changes to income tax thresholds, which would
+raise money without touching headline rates.</p>
+<p><a href="https://x.test/budget">Read the full story</a></p></td></tr>
+<tr><td><h2>What else we've been reading</h2>
+<ul>
+<li><a href="https://x.test/r1">Why the world's oldest tree is in trouble</a>, by Sam Roe. A
+bristlecone pine in California is dying of a beetle infestation, and scientists are trying to
+save it.</li>
+<li><a href="https://x.test/r2">The decline of the British pub</a>, by Ann Lee. More than 400
+pubs closed in the first half of the year as costs rose and drinkers stayed home.</li>
+</ul></td></tr>
+<tr><td><h2>Today in Focus</h2>
+<p>Our podcast asks whether the ceasefire can hold. <a href="https://x.test/pod">Listen
+now</a></p></td></tr>
+<tr><td><p>Sign up to First Edition, our free daily newsletter.</p>
+<p>You are receiving this email because you subscribed. <a
+href="https://x.test/u">Unsubscribe</a></p>
+<p>Guardian News &amp; Media Limited, Kings Place, 90 York Way, London, N1
+9GU</p></td></tr></table>
+</body></html>"""
+
+
+def test_a_daily_email_gives_list_items_link_notes_and_its_feature_without_byline_or_podcast():
+    brief = split_html(DAILY_EMAIL)
+    titles = [s.title for s in brief.stories]
+    assert len(titles) == 8  # five list items, the feature, two reading notes
+    assert titles[0].startswith("Middle East | Israel and Hamas agreed")
+    assert titles[5] == "In depth: What to expect from the budget"
+    assert brief.stories[5].text.startswith("The chancellor will stand up")  # no byline
+    assert titles[6].startswith("Why the world's oldest tree is in trouble")
+    assert not any("podcast" in s.text or "Unsubscribe" in s.text for s in brief.stories)
+
+
+POINTS_EDITION = """# Axios-like AM
+
+Good morning! Today's newsletter is 1,200 words, a 4-minute read.
+
+## 1 big thing: Chips race heats up
+
+The U.S. will limit exports of advanced chips to a dozen more countries, the Commerce \
+Department said Wednesday.
+
+**Why it matters:** The move widens the fight over who gets the hardware that trains the \
+most powerful AI models.
+
+**Zoom in:** Companies will need a license to ship chips above a performance threshold.
+
+- The rule takes effect in 60 days.
+- Allies are exempt.
+
+**The other side:** Chipmakers warned the rule would cost them billions in lost sales.
+
+[Go deeper](https://x.test/deeper)
+
+## 2. Catch up quick
+
+- **Fed:** The central bank held rates steady and signalled two cuts before the end of \
+next year.
+- **Ukraine:** Russia launched its largest drone attack of the war overnight, officials \
+in Kyiv said.
+- **Boeing:** Machinists voted to end a seven-week strike that halted production of its \
+best-selling jet.
+
+## 3. Storm heads for Florida
+
+A hurricane is expected to make landfall on Florida's west coast on Thursday, forecasters said.
+
+**What's next:** Evacuation orders cover more than a million people.
+
+📬 **Thanks for reading!** Forward this to a friend. [Sign up here](https://x.test/signup).
+"""
+
+
+def test_an_edition_of_points_keeps_each_story_s_points_and_splits_its_catch_up_list():
+    brief = split_text(POINTS_EDITION)
+    assert [s.title for s in brief.stories] == [
+        "1 big thing: Chips race heats up",
+        "Fed",
+        "Ukraine",
+        "Boeing",
+        "3. Storm heads for Florida",
+    ]
+    chips = brief.stories[0].text
+    assert (
+        "Why it matters:" in chips and "The other side:" in chips and "Allies are exempt" in chips
+    )
+    assert "Go deeper" not in chips
+    assert all("Forward" not in s.text and "Sign up" not in s.text for s in brief.stories)
