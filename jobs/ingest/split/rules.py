@@ -66,7 +66,7 @@ JUNK_HEADING = re.compile(
 )
 JUNK_LINE = re.compile(
     r"^(?:Read (?:more|on the web|in (?:your )?browser|the full story|online|the web version)\b|"
-    r"(?:Read|Open|View) in (?:the |our )?app$|"
+    r"(?:Read|Open|View) in (?:the |our )?app$|Skip to (?:the )?(?:main )?(?:content|navigation)$|"
     r"Continue reading|"
     r"Sign up\b|Subscribe\b|View (?:comments|in browser|online|image|this)\b|"
     r"Im Browser (?:ansehen|öffnen|lesen)|Online (?:ansehen|lesen)\b|Voir (?:la version|dans le)\b|"

@@ -196,6 +196,21 @@ def _email_date(value: str | None) -> datetime | None:
         return None
 
 
+def _first_title(blocks: list[Block], *, skip_noise: bool) -> str | None:
+    """An untitled brief's title: its first top-level heading among the first blocks, else
+    its first line if that reads as a title (with ``skip_noise``, the first past a page's
+    menu, "Skip to content" and the like)."""
+    links = navigation(blocks) if skip_noise else set()
+    shown = [
+        b
+        for i, b in enumerate(blocks[:20])
+        if not (b.region or i in links or (b.linked and skip_noise) or rules.is_noise(b.text))
+    ]
+    top = next((b for b in shown if b.kind == Kind.HEADING and b.rank == 1), None)
+    first = top or (shown[0] if skip_noise and shown else blocks[0] if blocks else None)
+    return first.text if first and titles.is_title_like(first.text) else None
+
+
 def split_text(
     text: str,
     *,
@@ -209,8 +224,7 @@ def split_text(
     meta, body = front_matter(text.lstrip("\ufeff"))
     blocks = blocks_from_text(body)
     title = title or meta.get("subject") or meta.get("title")
-    if title is None and blocks and titles.is_title_like(blocks[0].text):
-        title = blocks[0].text
+    title = title or _first_title(blocks, skip_noise=False)
     return _brief(
         blocks,
         template=template,
@@ -235,16 +249,7 @@ def split_html(
     if not title and not doc_title:
         doc_title = next((b.text for b in blocks if b.kind == Kind.HEADING and b.rank <= 2), None)
     if not title and not doc_title:  # as in a text: a first line that reads as a title
-        links = navigation(blocks)
-        first = next(
-            (
-                b
-                for i, b in enumerate(blocks)
-                if not (b.region or i in links or rules.is_noise(b.text))
-            ),
-            None,
-        )
-        doc_title = first.text if first and titles.is_title_like(first.text) else None
+        doc_title = _first_title(blocks, skip_noise=True)
     return _brief(
         blocks,
         template=template,
