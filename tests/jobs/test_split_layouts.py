@@ -477,3 +477,109 @@ def test_an_edition_of_points_keeps_each_story_s_points_and_splits_its_catch_up_
     )
     assert "Go deeper" not in chips
     assert all("Forward" not in s.text and "Sign up" not in s.text for s in brief.stories)
+
+
+NUMBERED_PAGE = """<!DOCTYPE html><html><head>
+<title>The Morning Briefing: Five things to start your day - Daily
+Test</title></head><body>
+<a href="#main" class="skip">Skip to main content</a>
+<div class="topbar"><a href="/">Daily Test</a> <a href="/account">My account</a> <a
+href="/subscribe">Subscribe for $1</a></div>
+<div id="main"><article>
+<header><h1>The Morning Briefing: Five things to start your day</h1>
+<div class="meta"><span>By <a href="/by/ann">Ann Lee</a></span> <time>Updated 6:02 a.m. ET,
+October 9, 2025</time></div></header>
+<p>Good morning. Here's what's happening.</p>
+<h2>1. Ceasefire deal signed</h2>
+<p>Israel and Hamas signed the first phase of a ceasefire agreement in Egypt, mediators said,
+opening the way for the release of hostages within days.</p>
+<div class="ad"><p>Advertisement</p></div>
+<p>The deal calls for Israeli troops to pull back to agreed lines within 24 hours.</p>
+<p class="inline-more">Story continues below advertisement</p>
+<h2>2. Shutdown enters second week</h2>
+<p>The federal government shutdown entered its second week with no talks scheduled, and agencies
+began furloughing more workers.</p>
+<aside class="recommended"><h3>Recommended</h3><ul><li><a href="/a">How the shutdown affects
+you</a></li><li><a href="/b">What is still open</a></li></ul></aside>
+<h2>3. Nobel prize in literature</h2>
+<p>The Swedish Academy awarded the Nobel Prize in Literature to a Hungarian novelist known for
+long, dark sentences.</p>
+<h2>4. Stocks at records</h2>
+<p>The S&amp;P 500 closed at a record for the third day in a row as investors bet on lower
+interest rates.</p>
+<h2>5. A rescue in the Alps</h2>
+<p>Rescuers reached six climbers stranded for two days on a glacier after a storm cut off their
+route down.</p>
+<div class="author-bio"><p>Ann Lee is a reporter for Daily Test covering breaking
+news.</p></div>
+<div class="share-tools"><a href="#">Share</a> <a href="#">Save</a> <a href="#">Gift
+article</a></div>
+</article>
+<aside class="most-read"><h2>Most Read</h2><ol><li><a href="/1">A viral photo and the truth
+behind it</a></li><li><a href="/2">The best fall hikes near the city</a></li><li><a
+href="/3">Why eggs are expensive again</a></li></ol></aside>
+</div>
+<footer><p><a href="/terms">Terms of Use</a> | <a href="/privacy">Privacy Policy</a> | <a
+href="/ads">Ad Choices</a></p><p>© 2025 Daily Test Company</p></footer>
+</body></html>"""
+
+
+def test_a_saved_page_of_numbered_items_drops_its_ad_slots_widgets_bio_and_most_read():
+    brief = split_html(NUMBERED_PAGE)
+    assert [s.title for s in brief.stories] == [
+        "1. Ceasefire deal signed",
+        "2. Shutdown enters second week",
+        "3. Nobel prize in literature",
+        "4. Stocks at records",
+        "5. A rescue in the Alps",
+    ]
+    assert brief.stories[0].text.endswith("pull back to agreed lines within 24 hours.")
+    text = "\n".join(s.text for s in brief.stories)
+    for boilerplate in ("Advertisement", "Recommended", "is a reporter", "Gift", "viral photo"):
+        assert boilerplate not in text
+
+
+CLIPPED_PAGE = """[Skip to content](#main)
+
+- [Home](https://daily.test/)
+- [World](https://daily.test/world)
+- [Politics](https://daily.test/politics)
+- [Business](https://daily.test/business)
+
+# Evening Digest: Markets rally, storm weakens
+
+By [Sam Roe](https://daily.test/by/sam) · October 9, 2025
+
+[Share](https://daily.test/share) [Save](https://daily.test/save)
+
+## Markets rally on rate hopes
+
+Stocks rose across Europe and Asia after minutes from the central bank's last meeting \
+showed officials open to more cuts.
+
+## Storm weakens before landfall
+
+The storm weakened to a tropical depression before reaching the coast, sparing the region \
+the worst of its winds.
+
+Related: [What to do before a storm](https://daily.test/storm-tips)
+
+## Museum reopens after five years
+
+The city museum reopened after a five-year renovation that added two floors and a roof garden.
+
+---
+
+© 2025 Daily Test. [Privacy](https://daily.test/privacy) · [Terms](https://daily.test/terms)
+"""
+
+
+def test_a_page_saved_as_markdown_is_titled_by_its_heading_not_its_skip_link_or_menu():
+    brief = split_text(CLIPPED_PAGE)
+    assert brief.title == "Evening Digest: Markets rally, storm weakens"
+    assert [s.title for s in brief.stories] == [
+        "Markets rally on rate hopes",
+        "Storm weakens before landfall",
+        "Museum reopens after five years",
+    ]
+    assert all("Share" not in s.text and "Related" not in s.text for s in brief.stories)
