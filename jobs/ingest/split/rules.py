@@ -39,7 +39,9 @@ FOOTER = re.compile(
     r"Bien à vous|Amitiés|(?:Un )?[Ss]aludos?|Cordiali saluti|Met vriendelijke groet)"
     r"\b[^.!?\n]{0,30},(?:\s+[\w.’'-]+){0,4}$|"
     r"(?:Have a (?:wonderful|great|good|nice|lovely) (?:weekend|week|day)|Until next "
-    r"(?:time|week))\b[^.!?\n]{0,20}[.!]?$|Forwarded this (?:message|email)\b|"
+    r"(?:time|week)|Bonne (?:journée|soirée|lecture|semaine)|(?:Einen )?[Ss]chönen (?:Tag|Abend)|"
+    r"Buen(?:a jornada| fin de semana)|Buona (?:giornata|lettura)|Fijne (?:dag|avond))"
+    r"\b[^.!?\n]{0,20}[.!,]?$|Forwarded this (?:message|email)\b|"
     # the footer in the other languages of European briefings: "Sie erhalten diesen
     # Newsletter, weil…", "Vous recevez cette lettre…", "Se désinscrire", "Abmelden"
     r"Sie erhalten diese[nrs]? (?:Newsletter|E-Mail)|Newsletter abbestellen|Abmelden$|Impressum$|"
@@ -66,7 +68,11 @@ JUNK_HEADING = re.compile(
 )
 JUNK_LINE = re.compile(
     r"^(?:Read (?:more|on the web|in (?:your )?browser|the full story|online|the web version)\b|"
-    r"(?:Read|Open|View) in (?:the |our )?app$|Skip to (?:the )?(?:main )?(?:content|navigation)$|"
+    r"(?:Read|Open|View) in (?:the |our )?app$|"
+    # a link to a related article: "Read also: …", "Lire aussi : …", "Lesen Sie auch: …"
+    r"(?:See also|Read also|Also read|Lire aussi|Voir aussi|Lesen Sie auch|"
+    r"Auch interessant|Mehr zum Thema|Lee también|Leggi anche|Lees ook)\s*:|"
+    r"Skip to (?:the )?(?:main )?(?:content|navigation)$|"
     r"Continue reading|"
     r"Sign up\b|Subscribe\b|View (?:comments|in browser|online|image|this)\b|"
     r"Im Browser (?:ansehen|öffnen|lesen)|Online (?:ansehen|lesen)\b|Voir (?:la version|dans le)\b|"
