@@ -583,3 +583,40 @@ def test_a_page_saved_as_markdown_is_titled_by_its_heading_not_its_skip_link_or_
         "Museum reopens after five years",
     ]
     assert all("Share" not in s.text and "Related" not in s.text for s in brief.stories)
+
+
+FRENCH_EMAIL = """<html><head><title>La lettre du matin</title></head><body>
+<p><a href="https://x.test/web">Voir la version en ligne</a></p>
+<p>Bonjour, voici l'essentiel de l'actualité de ce jeudi.</p>
+<h2>Le gouvernement présente son budget</h2>
+<p>Le premier ministre a présenté mercredi un budget qui prévoit 40 milliards d'euros
+d'économies, dont une grande partie sur les dépenses de l'Etat.</p>
+<p>Les partis d'opposition ont annoncé qu'ils déposeraient une motion de censure.</p>
+<p><a href="https://x.test/lire">Lire aussi : Ce que contient le budget</a></p>
+<h2>Grève dans les transports</h2>
+<p>La SNCF prévoit un trafic très perturbé jeudi et vendredi en raison d'un mouvement social
+contre la réforme des retraites.</p>
+<p><a href="https://x.test/suite">Lire la suite</a></p>
+<p>Publicité</p>
+<p>Découvrez notre offre d'abonnement : 1 € le premier mois. <a href="https://x.test/abo">Je
+m'abonne</a></p>
+<h2>Le chiffre du jour</h2>
+<p>12 % : c'est la hausse du prix de l'électricité prévue au 1er février, selon la Commission de
+régulation de l'énergie.</p>
+<p>Bonne journée à tous,</p>
+<p>La rédaction</p>
+<p>Vous recevez cette lettre car vous êtes inscrit à la newsletter. <a
+href="https://x.test/u">Se désinscrire</a></p>
+</body></html>"""
+
+
+def test_a_french_letter_loses_its_see_also_link_ad_sign_off_and_footer():
+    brief = split_html(FRENCH_EMAIL)
+    assert [s.title for s in brief.stories] == [
+        "Le gouvernement présente son budget",
+        "Grève dans les transports",
+        "Le chiffre du jour",
+    ]
+    text = "\n".join(s.text for s in brief.stories)
+    for boilerplate in ("Lire aussi", "Lire la suite", "abonnement", "Bonne journée", "rédaction"):
+        assert boilerplate not in text
