@@ -14,6 +14,7 @@ no heading, each paragraph that does not go on with the one above (opening
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -120,6 +121,47 @@ def _labels_stories(blocks: list[Block], i: int, lead_mode: bool) -> bool:
     return sum(map(_is_lead, section)) >= 2
 
 
+_LABEL_WORD = re.compile(r"^(?:[A-Z][\w’'-]*|&|and)$")
+
+
+def _is_section_label(text: str) -> bool:
+    """A category's name ("World", "Middle East", "Politics & Policy"), not a headline."""
+    found = text.split()
+    return (
+        1 <= len(found) <= 3
+        and (len(found) <= 2 or "&" in found or "and" in found)
+        and all(_LABEL_WORD.match(w) for w in found)
+    )
+
+
+def _news_paragraph(block: Block) -> bool:
+    """A paragraph that can stand as a story: 15 words or more, no lead-in, not going on
+    with the one above ("It…", "But…")."""
+    return (
+        block.kind == Kind.PARA
+        and not block.lead
+        and rules.words(block.text) >= 15
+        and block.text[:1].isupper()
+        and not titles.CONTINUATION.match(block.text)
+    )
+
+
+def paragraph_sections(blocks: list[Block]) -> tuple[set[int], set[int]]:
+    """Section labels over one-paragraph stories: in a brief with two such sections or
+    more, a category's name ("World", "Business") over two or more paragraphs that each
+    stand as a story. Gives the labels and the paragraphs."""
+    labels: set[int] = set()
+    starts: set[int] = set()
+    for i, block in enumerate(blocks):
+        if block.kind != Kind.HEADING or not _is_section_label(block.text):
+            continue
+        section = list(itertools.takewhile(lambda b: b.kind != Kind.HEADING, blocks[i + 1 :]))
+        if len(section) >= 2 and all(map(_news_paragraph, section)):
+            labels.add(i)
+            starts.update(range(i + 1, i + 1 + len(section)))
+    return (labels, starts) if len(labels) >= 2 else (set(), set())
+
+
 def _lists_ended_items(blocks: list[Block], i: int) -> bool:
     """The section under heading ``i`` is paragraphs, two or more, that each end their item
     (a source or section link after the text, "… the end of the year. [Markets]"): a list
@@ -170,6 +212,10 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
     hits |= counted | listed
     quick_labels |= topic_labels
     sections |= topics
+    if not numbered:  # "World" over its news: each paragraph a story of its own
+        category_labels, paragraphs = paragraph_sections(blocks)
+        quick_labels |= category_labels
+        hits |= paragraphs
     if not numbered:
         fields = field_labels(blocks)
         for block in blocks:
