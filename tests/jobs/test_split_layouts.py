@@ -620,3 +620,39 @@ def test_a_french_letter_loses_its_see_also_link_ad_sign_off_and_footer():
     text = "\n".join(s.text for s in brief.stories)
     for boilerplate in ("Lire aussi", "Lire la suite", "abonnement", "Bonne journée", "rédaction"):
         assert boilerplate not in text
+
+
+CATEGORY_EDITION = """# The Briefing
+
+Good morning. Here is the news.
+
+## World
+
+Israel and Hamas signed the first phase of a ceasefire agreement in Egypt on Thursday, \
+mediators said, opening the way for hostages to be released within days.
+
+Japan's governing party chose a new leader, who is expected to become the country's first \
+female prime minister when parliament votes next week.
+
+Protesters in Madagascar forced the president to dissolve the government after a week of \
+demonstrations over water and power cuts in the capital.
+
+## Business
+
+Oil prices fell for a third day as producers agreed to raise output again in November, \
+pushing crude to its lowest level since the spring.
+
+A chip designer agreed to buy a rival for $35 billion in cash and stock, the largest deal \
+in the industry this year, the companies said.
+"""
+
+
+@pytest.mark.parametrize("variant", ["markdown", "html", "table email"])
+def test_category_labels_over_one_paragraph_news_give_each_paragraph_as_a_story(variant):
+    text, _ = render(CATEGORY_EDITION, is_html=False)[variant]
+    brief = split_text(text) if variant == "markdown" else split_html(text)
+    titles = [s.title for s in brief.stories]
+    assert len(titles) == 5
+    assert "World" not in titles and "Business" not in titles
+    assert titles[1].startswith("Japan's governing party chose a new leader")
+    assert brief.stories[4].text.startswith("A chip designer agreed to buy a rival")
