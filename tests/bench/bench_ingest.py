@@ -12,7 +12,7 @@ every newsletter in ../shared/corpus/briefs. Each round times
 The best of several rounds counts. "Extra" is our time minus feedparser's
 (the work we add on top of it); the goal is extra / feedparser <= 1.0.
 
-Run: python -m tests.bench.bench_ingest [ROUNDS]
+Run: python -m tests.bench.bench_ingest [ROUNDS] [--cpu]  (--cpu: CPU time instead of the clock)
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from jobs.ingest.split.layout import recurring
 from jobs.ingest.tag import Tagger, tag_briefs
 from tests.conftest import CORPUS, SEEDS
 
+CLOCK = time.perf_counter  # ``--cpu``: the process's CPU time, steadier on a shared machine
+
 
 def inputs() -> tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]:
     feeds = [(p.name, p.read_bytes()) for p in sorted((CORPUS / "feeds" / "good").iterdir())]
@@ -38,10 +40,10 @@ def inputs() -> tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]:
 
 
 def time_feedparser(feeds: list[tuple[str, bytes]]) -> float:
-    started = time.perf_counter()
+    started = CLOCK()
     for _, data in feeds:
         feedparser.parse(data)
-    return time.perf_counter() - started
+    return CLOCK() - started
 
 
 def time_ours(sources: list[tuple[str, bytes]], tagger: Tagger) -> tuple[float, int]:
@@ -49,14 +51,14 @@ def time_ours(sources: list[tuple[str, bytes]], tagger: Tagger) -> tuple[float, 
     sources of the same publication before it (file name up to the first "_")."""
     stories = 0
     history: dict[str, list[frozenset[str]]] = {}
-    started = time.perf_counter()
+    started = CLOCK()
     for name, data in sources:
         issues = history.setdefault(name.split("_")[0], [])
         template = recurring(issues)
         for brief in tag_briefs(tagger, briefs_from_bytes(data, name=name, template=template)):
             stories += len(brief.stories)
             issues.append(brief.layout)
-    return time.perf_counter() - started, stories
+    return CLOCK() - started, stories
 
 
 def time_tagging(sources: list[tuple[str, bytes]], tagger: Tagger) -> tuple[float, int]:
@@ -64,10 +66,10 @@ def time_tagging(sources: list[tuple[str, bytes]], tagger: Tagger) -> tuple[floa
     stories = [
         s for name, data in sources for b in briefs_from_bytes(data, name=name) for s in b.stories
     ]
-    started = time.perf_counter()
+    started = CLOCK()
     for story in stories:
         tagger.tag(story.title, story.text)
-    return time.perf_counter() - started, len(stories)
+    return CLOCK() - started, len(stories)
 
 
 def main(rounds: int = 5) -> dict[str, float | int]:
@@ -108,4 +110,7 @@ def main(rounds: int = 5) -> dict[str, float | int]:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
+    args = [a for a in sys.argv[1:] if a != "--cpu"]
+    if "--cpu" in sys.argv[1:]:
+        CLOCK = time.process_time
+    main(int(args[0]) if args else 5)

@@ -19,7 +19,7 @@ SPONSOR = {
     "daily": "The Daily Brief is free because our sponsor pays for it; thank them today.",
     "wire": "Evening Wire comes to you with the support of readers like you, every night.",
 }
-FORWARD = "Forward this letter to a friend who wants the news in five minutes a day."
+STANDING = "Our correspondents in five cities send these notes before sunrise each weekday."
 
 
 def issue(letter: str, n: int, *extra: str) -> bytes:
@@ -67,7 +67,7 @@ async def test_each_newsletter_learns_its_own_layout_and_its_third_issue_splits_
 ) -> None:
     await add(sessions, dovecot.url())
     for n in (1, 2, 3):  # one issue of each a poll; only the Evening Wire forwards at first
-        dovecot.put(issue("daily", n, *([FORWARD] if n == 3 else [])), issue("wire", n, FORWARD))
+        dovecot.put(issue("daily", n, *([STANDING] if n == 3 else [])), issue("wire", n, STANDING))
         await poll(sessions, client, now=NOW + timedelta(minutes=10 * n))
 
     for n in (1, 2):
@@ -77,5 +77,5 @@ async def test_each_newsletter_learns_its_own_layout_and_its_third_issue_splits_
     assert [len(texts) for texts in third] == [len(STORIES)] * 2  # the stories are there ...
     daily, evening = (" ".join(texts) for texts in third)
     assert SPONSOR["daily"] not in daily and SPONSOR["wire"] not in evening  # ... the sponsors not
-    assert FORWARD not in evening  # the Evening Wire repeated it twice before: layout
-    assert FORWARD in daily  # the Daily Brief never had: its news, whatever the Wire does
+    assert STANDING not in evening  # the Evening Wire repeated it twice before: layout
+    assert STANDING in daily  # the Daily Brief never had: its news, whatever the Wire does

@@ -22,6 +22,7 @@ from enum import StrEnum
 import lxml.etree
 import lxml.html
 
+from jobs.ingest.split import rules
 from jobs.ingest.split.wrap import text_lines
 
 
@@ -57,6 +58,7 @@ class Block:
     closes_link: bool = False  # its last words are link text
     ordinal: int | None = None  # its number in a numbered list ("1. …")
     region: str = ""  # "navigation" or "footer": inside a web page's <nav> or <footer>
+    promoted: bool = False  # a heading whose first paragraph was a promo (dropped)
 
 
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b\u200c\u034f\u2007\u202f]+")
@@ -79,7 +81,11 @@ _MD_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\((?:[^()\s]|\([^)]*\))*\)"
 _BARE_URL = re.compile(r"\s*(?:\[\s*https?://[^\]\s]*\s*\]|<https?://[^>\s]*>)")
 _BARE_URL_END = re.compile(r"(?:\[\s*https?://[^\]\s]*\s*\]|<https?://[^>\s]*>)\s*$")
 # "…was written by women.[ example.org](https://example.org/list)": the item's source, last
-_MD_SOURCE_END = re.compile(r"\s*\[\s*(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\s*\]\([^)\s]*\)\s*$")
+_MD_SOURCE_END = re.compile(
+    r"\s*\[\s*((?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,})\s*\]\([^)\s]*\)\s*$"
+    # "…before the end of the year. [Markets](…)": a section's or source's link after the text
+    r"|(?<=[.!?”\"])\s*\[\s*([\w&’' -]{1,30}?)\s*\]\([^)\s]*\)\s*$"
+)
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
 _MD_ITEM = re.compile(r"^\s*(?:[-*+•]|(\d{1,2})[.)])\s+(.*)$")
 _MD_RULE = re.compile(r"^\s*(?:[-*_—–=]\s*){3,}$")
@@ -87,6 +93,7 @@ _MD_META = re.compile(r"^\*\*(?:From|To|Date|Sent|Source|Subject):\*\*", re.I)
 _MARKER = re.compile(r"^[↓→▶►■]+\s*")
 # "11Title", "1010Title", also after a label: "Semafor Exclusive22Title"
 _DOUBLED_NUMBER = re.compile(r"^(?:(.*?\D)\s*)?(\d{1,2})\2(?!\d)\s*(\S.*)$")
+_MD_EMPHASIS = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*]+?)(?<=[^\s*])\*(?![\w*])")
 _BOLD_LEAD = re.compile(r"^\*\*(.+?)\*\*\s*(.*)$")
 
 
@@ -111,16 +118,24 @@ def _undouble(label: str) -> str:
     return label
 
 
+def _marker_heading(line: str) -> Block | None:
+    """A line opening with a section marker (``↓↓11Title``, ``↓↓FlaggingFlagging``) as the
+    heading it is, numbered when the marker carries the story's number; None otherwise."""
+    if not _MARKER.match(line):
+        return None
+    label = _MARKER.sub("", line)
+    numbered = _DOUBLED_NUMBER.match(label)
+    if numbered:
+        block = Block(Kind.HEADING, clean_space(numbered.group(3)), rank=LINE_RANK)
+        block.number = int(numbered.group(2))
+        return block
+    return Block(Kind.HEADING, _undouble(label), rank=LINE_RANK) if label else None
+
+
 def _text_block(line: str) -> Block | None:
     """One line of plain text or Markdown (links already reduced to their text) as a block."""
     if _MARKER.match(line):
-        label = _MARKER.sub("", line)
-        numbered = _DOUBLED_NUMBER.match(label)
-        if numbered:
-            block = Block(Kind.HEADING, clean_space(numbered.group(3)), rank=LINE_RANK)
-            block.number = int(numbered.group(2))
-            return block
-        return Block(Kind.HEADING, _undouble(label), rank=LINE_RANK) if label else None
+        return _marker_heading(line)
     heading = _MD_HEADING.match(line)
     if heading:
         return Block(Kind.HEADING, heading.group(2).replace("**", ""), rank=len(heading.group(1)))
@@ -128,6 +143,9 @@ def _text_block(line: str) -> Block | None:
     if item:
         block = Block(Kind.ITEM, item.group(2).replace("**", "").strip(), marked=True)
         block.ordinal = int(item.group(1)) if item.group(1) else None
+        lead = _BOLD_LEAD.match(item.group(2).strip())
+        if lead and lead.group(2) and "**" not in lead.group(2):  # "- **Brin has left,** …"
+            block.lead = lead.group(1).strip()
         return block
     if line.startswith("**") and line.endswith("**") and len(line) > 4:
         return Block(Kind.PARA, line.replace("**", "").strip(), bold=True, marked=True)
@@ -150,11 +168,13 @@ def blocks_from_text(text: str) -> list[Block]:
         if not line or _MD_RULE.match(line) or _MD_META.match(line):
             continue
         line = _MD_IMAGE.sub("", html.unescape(line) if "&" in line else line)
-        sourced = _MD_SOURCE_END.search(line) is not None
-        line = _MD_SOURCE_END.sub("", line) if sourced else line
+        source = _MD_SOURCE_END.search(line)
+        sourced = source is not None and _is_source_link(source.group(1) or source.group(2))
+        line = line[: source.start()] if source and sourced else line
         links = _MD_LINK.findall(line)
         bare = _BARE_URL.findall(line)
         line = clean_space(_BARE_URL.sub("", _MD_LINK.sub(r"\1", line)))
+        line = _MD_EMPHASIS.sub(r"\1", line)  # "*Forwarded this email?*": the words only
         block = _text_block(line) if line else None
         if block is not None:
             _mark_links(block, links, line)
@@ -220,10 +240,13 @@ class _Builder:
         self.styled = 0  # depth of elements bold by style
         self.styled_chars = 0
         self.words_seen = self.opens_link = self.closes_link = False
+        self.link_texts: list[str] = []
+        self.ordinal: int | None = None  # the number of the <ol> item being read
+        self.items = 0  # depth of list items around the text being read
 
     def text(self, text: str | None, bold: bool, linked: bool) -> None:
         if text:
-            if text.strip():
+            if any(c.isalnum() for c in text):  # punctuation around a link does not count
                 if not self.words_seen:
                     self.opens_link = linked
                 self.words_seen = True
@@ -252,21 +275,77 @@ class _Builder:
                 kind = Kind.CAPTION
             elif self.tag[0] == "h" and self.tag[1:].isdigit():
                 kind = Kind.HEADING
-            else:
-                kind = Kind.ITEM if self.tag in {"li", "dd"} else Kind.PARA
+            else:  # a paragraph inside a list item is the item, as Markdown's "- " makes it
+                kind = Kind.ITEM if self.tag in {"li", "dd"} or self.items else Kind.PARA
             rank = int(self.tag[1]) if kind == Kind.HEADING else 0
             lead = "" if whole_bold else lead
-            block = Block(kind, text, lead=lead, bold=whole_bold, rank=rank)
-            block.anchor, block.linked, block.marked = self.anchor, linked, True
+            marker = _marker_heading(text) if kind == Kind.PARA and not lead else None
+            block = marker or Block(kind, text, lead=lead, bold=whole_bold, rank=rank)
+            # marked as in Markdown: a heading, an item, a bold line or a bold lead-in
+            block.marked = kind != Kind.PARA or bool(lead) or whole_bold
+            block.anchor, block.linked = self.anchor, linked and marker is None
             block.links = self.links
             block.opens_link, block.closes_link = self.opens_link, self.closes_link
             block.region = self.region
+            _source_at_end(block, self.link_texts)
+            block.ordinal = self.ordinal if kind == Kind.ITEM else None
             self.blocks.append(block)
         self.parts = []
+        self.link_texts = []
+        self.ordinal = None
         self.anchor = None
         self.link_chars = self.styled_chars = 0
         self.links = 0
         self.words_seen = self.opens_link = self.closes_link = False
+
+
+_SOURCE_DOMAIN = re.compile(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$")
+_SECTION_LINK = re.compile(r"^[\w&’' -]{1,30}$")  # "… the year. <a>Markets</a>": a short label
+
+
+def _is_source_link(label: str) -> bool:
+    """A trailing link's text names a source or a section ("example.org", "Markets"), not a
+    call to the reader ("Unsubscribe", "Abmelden", "Read more"), which stays in the text."""
+    if _SOURCE_DOMAIN.match(label):
+        return True
+    return not (
+        rules.FOOTER.match(label) or rules.is_noise(label) or rules.CALL_TO_ACTION.match(label)
+    )
+
+
+def _source_at_end(block: Block, link_texts: list[str]) -> None:
+    """ "…was written by women. <a>example.org</a>": the item's source link, last, is no part
+    of its text and ends the item (as ``[example.org](…)`` does in Markdown); so does a short
+    link after the last sentence ("… the end of the year. <a>Markets</a>")."""
+    last = link_texts[-1] if link_texts else ""
+    if (
+        block.kind != Kind.PARA
+        or not block.closes_link
+        or not block.text.endswith(last)
+        or len(block.text) <= len(last) + 1
+    ):
+        return
+    before = block.text[: -len(last)].rstrip()
+    section = _SECTION_LINK.match(last) is not None and before[-1:] in '.!?”"'
+    if not (_SOURCE_DOMAIN.match(last) or section) or not _is_source_link(last):
+        return
+    block.text = block.text[: -len(last)].rstrip()
+    block.links -= 1
+    block.ends = True
+    before = link_texts[-2] if len(link_texts) >= 2 else ""
+    block.closes_link = bool(before) and block.text.rstrip(" .→*").endswith(before.strip(" .*"))
+    linked = sum(len(t.replace(" ", "")) for t in link_texts[:-1])
+    block.linked = linked >= len(block.text.replace(" ", "")) * 0.9  # "<a>Title</a> <a>x.org</a>"
+
+
+def _ordinal(item: lxml.html.HtmlElement) -> int | None:
+    """The number an ordered list shows before this item ("1.", "2.", …)."""
+    parent = item.getparent()
+    if parent is None or parent.tag != "ol":
+        return None
+    start = parent.get("start", "1")
+    before = sum(1 for sibling in item.itersiblings(preceding=True) if sibling.tag == "li")
+    return (int(start) if start.isdigit() else 1) + before
 
 
 def _walk(
@@ -285,11 +364,18 @@ def _walk(
             out.text(" ", bold, linked)
         out.text(el.tail, bold, linked)
         return
+    if tag == "hr":  # a rule between items ends the one above it, as in Markdown
+        out.flush()
+        if out.blocks:
+            out.blocks[-1].ends = True
+        out.text(el.tail, bold, linked)
+        return
     saved_tag, saved_region = out.tag, out.region
     out.region = _REGIONS.get(tag, out.region)
     if is_block:
         out.flush()
         out.tag = tag
+        out.ordinal = _ordinal(el) if tag == "li" else None
         out.caption = (
             caption or tag == "figcaption" or bool(_CAPTION_CLASS.search(el.get("class", "")))
         )
@@ -302,10 +388,15 @@ def _walk(
         out.links += 1
     styled = bool(_BOLD_STYLE.search(el.get("style", "")))
     out.styled += styled
+    start = len(out.parts)
+    out.items += tag in {"li", "dd"}
     out.text(el.text, inner_bold, inner_linked)
     for child in el:
         _walk(child, out, inner_bold, inner_linked, out.caption if is_block else caption)
+    if tag == "a" and el.get("href") and len(out.parts) >= start:
+        out.link_texts.append(clean_space("".join(t for t, _ in out.parts[start:])))
     out.styled -= styled
+    out.items -= tag in {"li", "dd"}
     if is_block:
         out.flush()
         out.caption = caption

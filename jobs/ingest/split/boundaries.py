@@ -13,6 +13,8 @@ no heading, each paragraph that does not go on with the one above (opening
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -37,6 +39,7 @@ class Story:
     headline_only: bool = False
     from_heading: bool = False
     from_paragraph: bool = False  # a paragraph with no heading or lead-in began it
+    promoted: bool = False  # its heading's first paragraph was a promo: the item is an ad
 
 
 def _is_dek(block: Block | None) -> bool:
@@ -94,10 +97,78 @@ def field_labels(blocks: list[Block]) -> set[str]:
     return {lead for lead, count in counts.items() if count >= 2 and rules.words(lead) <= 3}
 
 
-def _starts_story(block: Block, lead_mode: bool) -> bool:
-    return (lead_mode and block.kind == Kind.PARA and bool(block.lead)) or titles.is_headline_item(
-        block
+def _is_lead(block: Block | None) -> bool:
+    return block is not None and block.kind == Kind.PARA and bool(block.lead)
+
+
+def _labels_stories(blocks: list[Block], i: int, lead_mode: bool) -> bool:
+    """The heading at ``i`` is a label over the stories under it: a linked headline follows,
+    or in a brief of lead-ins a lead-in set in bold, or a plain one when its section holds
+    two or more (a single plain one, "AI is moving faster than ever. …", is that heading's
+    first sentence)."""
+    following = blocks[i + 1] if i + 1 < len(blocks) else None
+    if following is None:
+        return False
+    if titles.is_headline_item(following):
+        return True
+    if _lists_ended_items(blocks, i):
+        return True
+    if not (lead_mode and _is_lead(following)):
+        return False
+    if following.marked:
+        return True
+    section = itertools.takewhile(lambda b: b.kind != Kind.HEADING, blocks[i + 1 :])
+    return sum(map(_is_lead, section)) >= 2
+
+
+_LABEL_WORD = re.compile(r"^(?:[A-Z][\w’'-]*|&|and)$")
+
+
+def _is_section_label(text: str) -> bool:
+    """A category's name ("World", "Middle East", "Politics & Policy"), not a headline."""
+    found = text.split()
+    return (
+        1 <= len(found) <= 3
+        and (len(found) <= 2 or "&" in found or "and" in found)
+        and all(_LABEL_WORD.match(w) for w in found)
     )
+
+
+def _news_paragraph(block: Block) -> bool:
+    """A paragraph that can stand as a story: 15 words or more, no lead-in, not going on
+    with the one above ("It…", "But…")."""
+    return (
+        block.kind == Kind.PARA
+        and not block.lead
+        and rules.words(block.text) >= 15
+        and block.text[:1].isupper()
+        and not titles.CONTINUATION.match(block.text)
+    )
+
+
+def paragraph_sections(blocks: list[Block]) -> tuple[set[int], set[int]]:
+    """Section labels over one-paragraph stories: in a brief with two such sections or
+    more, a category's name ("World", "Business") over two or more paragraphs that each
+    stand as a story. Gives the labels and the paragraphs."""
+    labels: set[int] = set()
+    starts: set[int] = set()
+    for i, block in enumerate(blocks):
+        if block.kind != Kind.HEADING or not _is_section_label(block.text):
+            continue
+        section = list(itertools.takewhile(lambda b: b.kind != Kind.HEADING, blocks[i + 1 :]))
+        if len(section) >= 2 and all(map(_news_paragraph, section)):
+            labels.add(i)
+            starts.update(range(i + 1, i + 1 + len(section)))
+    return (labels, starts) if len(labels) >= 2 else (set(), set())
+
+
+def _lists_ended_items(blocks: list[Block], i: int) -> bool:
+    """The section under heading ``i`` is paragraphs, two or more, that each end their item
+    (a source or section link after the text, "… the end of the year. [Markets]"): a list
+    of one-paragraph items under a label ("More news")."""
+    section = itertools.takewhile(lambda b: b.kind != Kind.HEADING, blocks[i + 1 :])
+    paragraphs = [b for b in section if b.kind == Kind.PARA]
+    return len(paragraphs) >= 2 and all(b.ends for b in paragraphs)
 
 
 def _has_content(blocks: list[Block], i: int) -> bool:
@@ -141,6 +212,10 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
     hits |= counted | listed
     quick_labels |= topic_labels
     sections |= topics
+    if not numbered:  # "World" over its news: each paragraph a story of its own
+        category_labels, paragraphs = paragraph_sections(blocks)
+        quick_labels |= category_labels
+        hits |= paragraphs
     if not numbered:
         fields = field_labels(blocks)
         for block in blocks:
@@ -151,6 +226,7 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
     plain = sum(1 for b in blocks if b.kind == Kind.PARA and b.lead and not b.marked)
     lead_mode = not numbered and (marked >= 2 or marked + plain >= 3)
     headed_leads = _leads_follow_prose_under_headings(blocks)
+    headed = sum(b.kind == Kind.HEADING for b in blocks) >= 2
     ended_mode = sum(b.ends for b in blocks) >= 3  # items end in "Read more"/"comments" links
     stories: list[Story] = []
     preamble: list[Block] = []
@@ -203,13 +279,20 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
                 continue
             title = titles.clean_title(block.text)
             if block.linked and block.rank <= 6:  # a linked headline, maybe with a summary
-                current = Story(title, block.anchor, headline_only=True, from_heading=True)
+                current = Story(
+                    title,
+                    block.anchor,
+                    headline_only=True,
+                    from_heading=True,
+                    promoted=block.promoted,
+                )
                 stories.append(current)
                 continue
-            if following is not None and _starts_story(following, lead_mode) and not numbered:
+            if _labels_stories(blocks, i, lead_mode) and not numbered:
                 dropped.append(Dropped("label", block.text))
+                ended = _lists_ended_items(blocks, i)  # its first item begins a story too
                 continue  # a section label such as "What We're Following"
-            current = Story(title, block.anchor, from_heading=True)
+            current = Story(title, block.anchor, from_heading=True, promoted=block.promoted)
             stories.append(current)
             continue
         if (
@@ -225,7 +308,7 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
             unheaded = True
             continue
         if skip_rank is not None and not (
-            skip_rank and lead_mode and block.kind == Kind.PARA and block.lead
+            skip_rank and lead_mode and block.kind == Kind.PARA and block.lead and block.marked
         ):
             dropped.append(Dropped("section", block.text))
             continue
@@ -306,8 +389,15 @@ def segment(blocks: list[Block], dropped: list[Dropped]) -> tuple[list[Story], l
                 and not block.lead.isupper()  # "BIRTHDAYS:" is a section of its own
                 and not rules.SPONSOR.search(block.lead)
             )
+            aside = (  # "Infrastructure. Agents are…" in a headed story's text: one of its points
+                headed
+                and not block.marked
+                and current is not None
+                and current.from_heading
+                and bool(current.paragraphs)
+            )
             if current is not None and (
-                (current.from_heading and not current.paragraphs) or bare_headline or point
+                (current.from_heading and not current.paragraphs) or bare_headline or point or aside
             ):
                 current.paragraphs.append(block.text)
                 continue

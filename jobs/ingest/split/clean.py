@@ -24,10 +24,16 @@ def norm(text: str) -> str:
 
 
 def _is_link_bar(block: Block) -> bool:
-    """A line of short links ("Privacy Careers Advertise"), or one such link."""
+    """A line of short links ("Privacy Careers Advertise", "Home | Read online"), or one
+    such link."""
     if not block.linked or rules.words(block.text) > 3 * max(block.links, 1):
         return False
-    return block.links >= 3 or rules.words(block.text) <= 2
+    return block.links >= 3 or rules.words(block.text) <= 2 or _is_bar(block)
+
+
+def _is_bar(block: Block) -> bool:
+    """Two links or more with a separator between them: "Go to the site | Read online"."""
+    return block.links >= 2 and any(mark in block.text for mark in (" | ", " • ", " · "))
 
 
 def navigation(blocks: list[Block]) -> set[int]:
@@ -35,8 +41,8 @@ def navigation(blocks: list[Block]) -> set[int]:
     found: set[int] = set()
     run: list[int] = []
     for i, block in enumerate([*blocks, Block(Kind.PARA, "")]):
-        if block.text and _is_link_bar(block):
-            if block.links >= 3:
+        if block.text and (_is_link_bar(block) or (block.region == "navigation" and run)):
+            if block.links >= 3 or _is_bar(block):
                 found.add(i)
             run.append(i)
             continue
@@ -102,7 +108,10 @@ def _drop_house_show(kept: list[Block], text: str, dropped: list[Dropped]) -> No
     """Before "Listen to the latest Mixed Signals now", an item headed with the show's name
     ("Maverick Carter on 'Mixed Signals'") promotes the house's own show: it goes."""
     call = rules.LISTEN_TO.match(text)
-    heading = next((i for i in range(len(kept) - 1, -1, -1) if kept[i].kind == Kind.HEADING), None)
+    heading = next(
+        (i for i in range(len(kept) - 1, -1, -1) if kept[i].kind == Kind.HEADING or kept[i].bold),
+        None,
+    )  # a heading, or a bold line that is one (headings are marked after this pass)
     if call is None or heading is None or len(kept) - heading > 3:
         return
     show = norm(call.group(1))
@@ -224,11 +233,22 @@ def clean_blocks(
         if rules.QUOTED.match(text) and rules.SIGNATURE.match(following):
             dropped.append(Dropped("boilerplate", text))  # an epigraph and its author
             continue
-        if block.kind == Kind.PARA and block.closes_link and rules.is_cta_note(text):
-            dropped.append(Dropped("promo", text))
+        if (block.kind == Kind.PARA and block.closes_link and rules.is_cta_note(text)) or (
+            block.kind == Kind.PARA and not block.lead and rules.CALL_AT_END.search(text)
+        ):
+            dropped.append(Dropped("promo", text))  # a note to readers, an event's pitch
+            if kept and (kept[-1].kind == Kind.HEADING or kept[-1].bold):
+                kept[-1].promoted = True  # the heading over it heads an ad
             continue
-        if block.kind == Kind.PARA and not block.lead and rules.CALL_AT_END.search(text):
-            dropped.append(Dropped("promo", text))  # an event's or a product's pitch
+        after = blocks[index + 1] if index + 1 < len(blocks) else None
+        if (
+            rules.SPONSOR_LINE.match(text)
+            and block.kind != Kind.HEADING
+            and after is not None
+            and (after.kind == Kind.HEADING or after.bold or titles.is_title_like(after.text))
+        ):
+            dropped.append(Dropped("sponsor", text))
+            after.promoted = True  # the heading under "Together with Acme" heads its ad
             continue
         if rules.is_noise(text):
             _drop_house_show(kept, text, dropped)
@@ -253,6 +273,7 @@ def clean_blocks(
         if (
             previous
             and previous.kind == Kind.PARA
+            and not previous.bold  # a bold line over its text is a heading ("Kimi 2.6")
             and text.startswith(previous.text + " ")
             and rules.words(previous.text) <= 40
         ):

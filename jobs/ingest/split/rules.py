@@ -34,11 +34,14 @@ FOOTER = re.compile(
     rf"That[{_Q}]s (?:all|it) for (?:today|this week|now)\b|"
     # a letter's sign-off: "Much love to you and yours,", "Have a wonderful weekend, all."
     r"(?:(?:With |Much |All my )?love|Best(?: wishes)?|Cheers|(?:Warm(?:est)?|Kind) regards|"
+    r"See you (?:tomorrow|soon|next \w+|on \w+)|Until tomorrow|"
     r"Regards|Sincerely|Yours|Herzlich(?:e Grüße)?|(?:Viele|Beste|Liebe) Grüße|Cordialement|"
     r"Bien à vous|Amitiés|(?:Un )?[Ss]aludos?|Cordiali saluti|Met vriendelijke groet)"
     r"\b[^.!?\n]{0,30},(?:\s+[\w.’'-]+){0,4}$|"
     r"(?:Have a (?:wonderful|great|good|nice|lovely) (?:weekend|week|day)|Until next "
-    r"(?:time|week))\b[^.!?\n]{0,20}[.!]?$|Forwarded this (?:message|email)\b|"
+    r"(?:time|week)|Bonne (?:journée|soirée|lecture|semaine)|(?:Einen )?[Ss]chönen (?:Tag|Abend)|"
+    r"Buen(?:a jornada| fin de semana)|Buona (?:giornata|lettura)|Fijne (?:dag|avond))"
+    r"\b[^.!?\n]{0,20}[.!,]?$|Forwarded this (?:message|email)\b|"
     # the footer in the other languages of European briefings: "Sie erhalten diesen
     # Newsletter, weil…", "Vous recevez cette lettre…", "Se désinscrire", "Abmelden"
     r"Sie erhalten diese[nrs]? (?:Newsletter|E-Mail)|Newsletter abbestellen|Abmelden$|Impressum$|"
@@ -54,23 +57,33 @@ JUNK_HEADING = re.compile(
     r"More (?:from|Stories|Newsletters|Headlines|Reading|to Read|Coverage)\b|"
     r"Related(?: Stories| Articles| Coverage| Content)?$|Recommended\b|Sponsored\b|"
     r"Advertisement\b|Partner Content|Play\b|Listen\b|Watch\b|Podcasts?\b|"
-    r"Market(?:s)? (?:Snapshot|Data|Summary|Wrap)\b|Your watchlist|Sign up|Subscribe|"
+    r"Market(?:s)? (?:Snapshot|Data|Summary|Wrap)\b|Sign up|Subscribe|"
     r"Share\b|Follow\b|Comments?\b|Next (?:week|time|issue)\b|Upgrade\b|Trending\b|"
+    r"About (?:us|this newsletter|the authors?|our newsletters?)$|"
+    # a reader poll: "What did you think of today's newsletter?", "How did we do?"
+    r"(?:What did you think|How (?:was|did (?:we do|you like))|Did you (?:like|enjoy)|Rate)\b.*\?$|"
     rf"What (?:everyone|people|readers)(?:[{_Q}]s| (?:is|are)) (?:reading|watching)\b|"
     r".*\b(?:puzzle|crossword|quiz|podcast)\b)",
     re.I,
 )
 JUNK_LINE = re.compile(
     r"^(?:Read (?:more|on the web|in (?:your )?browser|the full story|online|the web version)\b|"
+    r"(?:Read|Open|View) in (?:the |our )?app$|"
+    # a link to a related article: "Read also: …", "Lire aussi : …", "Lesen Sie auch: …"
+    r"(?:See also|Read also|Also read|Lire aussi|Voir aussi|Lesen Sie auch|"
+    r"Auch interessant|Mehr zum Thema|Lee también|Leggi anche|Lees ook)\s*:|"
+    r"Skip to (?:the )?(?:main )?(?:content|navigation)$|"
     r"Continue reading|"
-    r"See all (?:of )?our\b|Sign up\b|Subscribe\b|View (?:comments|in browser|online|image|this)\b|"
+    r"Sign up\b|Subscribe\b|View (?:comments|in browser|online|image|this)\b|"
     r"Im Browser (?:ansehen|öffnen|lesen)|Online (?:ansehen|lesen)\b|Voir (?:la version|dans le)\b|"
     r"Ver en (?:el )?navegador|Visualizza (?:nel|sul) browser|Bekijk (?:in|online)\b|"
-    r"Caption:|Share (?:this|on)\b|Advertisement$|Listen to\b|Coming soon:|Already a subscriber|"
-    r"Upgrade to paid|Upgrade (?:now|today)$|Curated by\b|Together with$|"
+    r"Caption:|Share (?:this|on)\b|Advertisement$|Listen to\b|Already a subscriber|"
+    r"Upgrade to paid|Upgrade (?:now|today)$|Together with$|"
+    # a credit opening a line: "Curated by Ann Lee.", "Edited by Sam Roe and Ann Lee."
+    r"[A-Z][a-z]+ed by [A-Z][\w.’'-]*(?:\s+(?:and\s+)?[A-Z][\w’'-]*){0,5}\.(?:\s|$)|"
     r"Not your account|Log (?:in|out)\b|Change your username|Confirm your username|Cancel$|"
-    r"Please follow our comment guidelines|Commenting on this|Explore all newsletters|"
-    r"Enjoying\b.*\?|Get the world in your inbox|Your watchlist|Market data as of|"
+    r"Please follow our comment guidelines|Commenting on this|"
+    r"Enjoying\b.*\?|"
     r"The default username below|.*\byour feedback\b|You need a .{0,30}email client|"
     r"(?:Puzzle|Quiz|Crossword|Word game|Games?):|(?:\w{1,3} = [^.=]{1,80}\.\s*){3,}|"
     r".*\b(?:view|read) (?:this email|it) (?:in|on) (?:your|a|the) (?:browser|web)\b)",
@@ -81,7 +94,8 @@ PROMO = re.compile(
     r"\bjoin [\d,.]+ (?:\w+ )?(?:readers|subscribers)\b|\bdelivered (?:to your inbox|in a free)\b|"
     # "become a paid subscriber", not "expect to become a member of NATO"
     r"\bbecom(?:e|ing) a (?:free or )?(?:paid (?:subscriber|member)|subscriber)\b|"
-    r"\breader-supported\b",
+    r"\breader-supported\b|\bforward (?:this|it) (?:\w+ )?to (?:a friend|someone|friends)\b|"
+    r"\b(?:get|try|read|sign up for|subscribe to) (?:the|our) (?:[\w’'&-]+ ){0,4}newsletters?\b",
     re.I,
 )
 # "Listen to the latest Mixed Signals now. →": the show it names is the house's own
@@ -93,7 +107,9 @@ WATCH = re.compile(
     r"^(?:Watch|Listen to) (?:the |this )?(?:video|episode|podcast|now|live)\W*$", re.I
 )
 READ_MORE = re.compile(
-    r"^(?:Read (?:more|the (?:full )?story)|Continue reading)\b|^(?:[•·]\s*)?(?:\d+\s+)?comments?$|"
+    r"^(?:Read (?:more|the (?:full )?(?:story|article))|Continue reading|Keep reading|"
+    r"See (?:more|the full story)$|Full story$|(?:Go|Dig) deeper$)\b|"
+    r"^(?:[•·]\s*)?(?:\d+\s+)?comments?$|"
     # the same in the other languages of European briefings
     r"^(?:Weiterlesen|Mehr (?:lesen|dazu)|Hier lesen Sie mehr|Lire la suite|En savoir plus|"
     r"Leer más|Seguir leyendo|Leggi (?:di più|tutto|l[’']articolo)|Lees (?:meer|verder))\b",
@@ -108,8 +124,11 @@ CREDIT = re.compile(
     r"Corbis[\w ]*|File Photo|The New York Times)\s*$"
     r"|^View image:"
     # "…We asked an artist to imagine it.Illustration: Saratta Chuengsatiansup"
-    r"|[.!?]\s*(?:Photograph(?:er)?|Illustration|Photo):\s*[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*){0,3}$",
+    r"|[.!?]\s*(?:Photograph(?:er)?|Illustration|Photo|Image|Credit):\s*[A-Z][\w.’'-]*"
+    r"(?:\s+[A-Z][\w.’'-]*){0,3}$",
 )
+# "Screenshot/X/@handle", "Jane Doe/Agency": a credit's names joined by slashes, last
+SLASHED_CREDIT = re.compile(r"(?:^|\s)[A-Z@][\w.’'@-]*(?:/[A-Z@][\w.’'@-]*)+$")
 BIO = re.compile(
     r"^[A-Z][\w.’'-]+(?: [A-Z][\w.’'-]+){0,3} (?:is|was|covers|writes)\b.{0,160}\b(?:writer|"
     r"editor|reporter|correspondent|columnist|fellow|contributor|author|journalist|analyst|"
@@ -127,7 +146,7 @@ CALL_TO_ACTION = re.compile(
     re.I,
 )
 BYLINE = re.compile(
-    r"^(?:By|Words by|Written by|Reporting by)\s+[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,3}"
+    r"^(?:[Bb]y|Words by|Reporting by|[A-Z][a-z]+ed by)\s+[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,3}"
     r"(?:(?:,|\s+and|\s+&)\s+[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,3})*"
     r"(?:\s*[•|·,–—-]\s*.{0,40})?$"
 )
@@ -165,6 +184,15 @@ _LABEL_WORDS = frozenset(
         "read",
         "go",
         "know",
+        # prepositions, never a name's: "Letter From Cambridge" is a headline
+        "from",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "with",
     ]
 )
 
@@ -197,6 +225,12 @@ SPONSOR = re.compile(
     r"^(?:A )?(?:MESSAGE|WORD) FROM (?:OUR )?\b",
     re.I,
 )
+# "Together with Acme Cloud", "In partnership with Acme": a short line over the ad it marks
+SPONSOR_LINE = re.compile(
+    r"^(?:Together with|In partnership with|(?:Sponsored|Presented|Brought to you|Powered) by|"
+    r"A message from|Paid (?:post|content) (?:by|from))\s+\S.{0,60}$",
+    re.I,
+)
 SPONSORED_LABEL = re.compile(
     r"^(?:Sponsored|Advertisement|Partner content|Promoted|Anzeige|Werbung|Publicit[ée]|"
     r"Publicidad|Pubblicit[àa]|Advertentie)\b",
@@ -219,7 +253,10 @@ def has_letters(text: str) -> bool:
 
 
 def is_caption(text: str) -> bool:
-    """A photo caption or credit line ("… Marco Bello/Reuters", "Photographer: …")."""
+    """A photo caption or credit line ("… Marco Bello/Reuters", "Photographer: …", a short
+    line ending in a credit of slashed names, "Tiny and Screenshot/YouTube/@Handle")."""
+    if words(text) <= 8 and SLASHED_CREDIT.search(text):
+        return True
     return len(text) <= 400 and bool(CREDIT.search(text))
 
 
@@ -273,7 +310,7 @@ def is_promo_section(label: str, body: list[str]) -> bool:
 CALL_AT_END = re.compile(
     r"(?:^|[.!?”)]\s*)(?:Learn more(?: here)?|Register (?:here|now|today)|Get (?:your )?tickets|"
     r"Buy tickets|Book (?:now|your \w+)|RSVP(?: here| now)?|Save your (?:seat|spot)|"
-    r"Sign up (?:here|now|today)|Find out more here)\W*$",
+    r"Sign up (?:here|now|today)|Find out more here|(?:Listen|Watch) (?:now|here|today))\W*$",
     re.I,
 )
 _TO_THE_STORY = re.compile(r"(?:Read|Listen|Watch)\b", re.I)  # a call that leads to the story
@@ -291,11 +328,13 @@ def is_pitch(text: str) -> bool:
 def is_cta_note(text: str) -> bool:
     """A short note that ends in a call to action ("People left 23 comments this week.
     Check out the threads."): the house talking about itself, when that call is its link;
-    "Read/Listen/Watch …" leads to the story and is kept."""
+    "Read/Listen/Watch …" leads to the story and is kept, and a "subscribe" sentence goes
+    alone (``drop_promos``)."""
     sentences = SENTENCE_END.split(text)
     last = sentences[-1]
     return (
         words(text) < 30
+        and not PROMO.search(last)
         and len(sentences) >= 2
         and bool(CALL_TO_ACTION.match(last))
         and not _TO_THE_STORY.match(last)

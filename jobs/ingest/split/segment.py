@@ -41,11 +41,12 @@ from jobs.ingest.split.blocks import (
     front_matter,
 )
 from jobs.ingest.split.boundaries import Story, segment
-from jobs.ingest.split.clean import clean_blocks, fill_leads, norm
+from jobs.ingest.split.clean import clean_blocks, fill_leads, navigation, norm
 from jobs.ingest.split.layout import layout_keys
 
 # A brief that drops more text than this share of what its stories keep is kept whole.
 WHOLE_WHEN_DROPPED = 1.0
+LOST_WORDS = 15  # ... counting dropped paragraphs of this many words or more
 _NOT_LOST = frozenset(
     {
         "label",
@@ -79,25 +80,33 @@ def _preamble(blocks: list[Block], title: str) -> tuple[str | None, int]:
     return summary, start
 
 
-def _whole_text(blocks: list[Block]) -> list[str]:
-    """Every paragraph a reader would see, once, up to the footer: a brief kept whole."""
+def _whole_text(blocks: list[Block], read: list[tuple[Kind, str]]) -> list[str]:
+    """Every paragraph a reader would see, once, up to the footer, without the site's menus
+    and link bars: a brief kept whole (``read``: each block's kind and text as read, before
+    the cleaning pass changed them)."""
     texts: list[str] = []
-    for b in blocks:
-        if rules.FOOTER.match(b.text):
+    links = navigation(blocks)
+    for i, (b, (kind, text)) in enumerate(zip(blocks, read, strict=True)):
+        if rules.FOOTER.match(text) or b.region == "footer":
             break
-        if b.kind == Kind.CAPTION or not rules.has_letters(b.text):
+        if kind == Kind.CAPTION or not rules.has_letters(text) or b.region or i in links:
             continue
-        if rules.is_caption(b.text) or rules.is_noise(b.text):
+        if rules.is_caption(text) or rules.is_noise(text):
             continue
-        texts.append(f"- {b.text}" if b.kind == Kind.ITEM else b.text)
+        texts.append(f"- {text}" if kind == Kind.ITEM else text)
     return list(dict.fromkeys(texts))
 
 
 def _most_dropped(stories: list[StoryDraft], dropped: list[Dropped]) -> bool:
-    """More text dropped than kept, counting only what was dropped as a whole section or
-    as the footer (where a wrong guess costs most)."""
+    """More text dropped than kept, counting only paragraphs of prose dropped in a whole
+    section or the footer (where a wrong guess costs most): a footer's or a site's short
+    lines and link bars ("Sign up", "Related", "About us") are no stories lost."""
     kept = sum(len(s.text) for s in stories)
-    lost = sum(len(d.text) for d in dropped if d.reason not in _NOT_LOST)
+    lost = sum(
+        len(d.text)
+        for d in dropped
+        if d.reason not in _NOT_LOST and rules.words(d.text) >= LOST_WORDS
+    )
     return lost > kept * WHOLE_WHEN_DROPPED
 
 
@@ -110,7 +119,8 @@ def _brief(
     published_at: datetime | None,
     key: str | None,
 ) -> BriefDraft:
-    whole = _whole_text(blocks)
+    read = [(b.kind, b.text) for b in blocks]  # the whole text is rebuilt only when needed
+    original = list(blocks)
     layout = layout_keys(blocks)
     dropped: list[Dropped] = []
     blocks = clean_blocks(blocks, dropped, template)
@@ -130,7 +140,8 @@ def _brief(
         )
     stories: list[StoryDraft] = []
     for story in found:
-        if rules.is_house_ad(story.title, story.paragraphs[0] if story.paragraphs else ""):
+        first = story.paragraphs[0] if story.paragraphs else ""
+        if story.promoted or rules.is_house_ad(story.title, first):
             dropped.append(Dropped("sponsor", "\n\n".join([story.title, *story.paragraphs])))
             continue
         paragraphs: list[str] = []
@@ -154,7 +165,9 @@ def _brief(
                 published_at=published_at,
             )
         )
-    rewrite = bool(whole) and (not stories or _most_dropped(stories, dropped))
+    rewrite = not stories or _most_dropped(stories, dropped)
+    whole = _whole_text(original, read) if rewrite else []
+    rewrite = rewrite and bool(whole)
     if rewrite:
         first = stories[0].title if stories else titles.lead_title("", whole[0])[0]
         stories = [StoryDraft(1, brief_title or first, "\n\n".join(whole), url, published_at)]
@@ -183,6 +196,21 @@ def _email_date(value: str | None) -> datetime | None:
         return None
 
 
+def _first_title(blocks: list[Block], *, skip_noise: bool) -> str | None:
+    """An untitled brief's title: its first top-level heading among the first blocks, else
+    its first line if that reads as a title (with ``skip_noise``, the first past a page's
+    menu, "Skip to content" and the like)."""
+    links = navigation(blocks) if skip_noise else set()
+    shown = [
+        b
+        for i, b in enumerate(blocks[:20])
+        if not (b.region or i in links or (b.linked and skip_noise) or rules.is_noise(b.text))
+    ]
+    top = next((b for b in shown if b.kind == Kind.HEADING and b.rank == 1), None)
+    first = top or (shown[0] if skip_noise and shown else blocks[0] if blocks else None)
+    return first.text if first and titles.is_title_like(first.text) else None
+
+
 def split_text(
     text: str,
     *,
@@ -196,8 +224,7 @@ def split_text(
     meta, body = front_matter(text.lstrip("\ufeff"))
     blocks = blocks_from_text(body)
     title = title or meta.get("subject") or meta.get("title")
-    if title is None and blocks and titles.is_title_like(blocks[0].text):
-        title = blocks[0].text
+    title = title or _first_title(blocks, skip_noise=False)
     return _brief(
         blocks,
         template=template,
@@ -221,6 +248,8 @@ def split_html(
     blocks, doc_title = blocks_from_html(html)
     if not title and not doc_title:
         doc_title = next((b.text for b in blocks if b.kind == Kind.HEADING and b.rank <= 2), None)
+    if not title and not doc_title:  # as in a text: a first line that reads as a title
+        doc_title = _first_title(blocks, skip_noise=True)
     return _brief(
         blocks,
         template=template,

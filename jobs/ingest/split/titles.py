@@ -30,11 +30,13 @@ PICTOGRAPH = re.compile(r"^[\U0001F300-\U0001FAFF\u2600-\u27BF][\ufe0f\u200d]*\s
 
 
 def is_title_like(text: str) -> bool:
-    """A short line that reads like a headline: few words, no closing full stop (a
-    pictograph before it, "🔎 AI Research", is a section's emblem)."""
+    """A short line that reads like a headline: few words, one sentence, no closing full
+    stop (a pictograph before it, "🔎 AI Research", is a section's emblem). "Have friends
+    who'd love it? Give them your link" is two sentences: a line of a note, not a title."""
     text = PICTOGRAPH.sub("", text) or text
     return (
         1 <= words(text) <= 12
+        and not SENTENCE_END.search(text)
         and len(text) <= 100
         and text[-1] not in ".,;:"
         and (text[0].isupper() or text[0].isdigit() or text[0] in "‘“\"'¿¡")

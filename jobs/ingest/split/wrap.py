@@ -105,11 +105,37 @@ def _is_linked_title(line: str) -> bool:
     )
 
 
+_SOFT_BREAK_AFTER = re.compile(r"[a-z0-9,;]$")  # a line that stops mid-sentence
+_SOFT_GOES_ON = re.compile(r"^[a-z0-9(]")  # ... and the next goes on with it
+
+
+def _soft_joined(lines: list[str]) -> list[str]:
+    """Markdown's soft line breaks undone: a line of a wrapped width (60 to 100 characters)
+    that stops mid-sentence and the line right under it ("…after two" / "days of talks…")
+    are one paragraph, as a Markdown reader shows them."""
+    out: list[str] = []
+    above = ""  # the line above, as written
+    for line in lines:
+        if (
+            out
+            and 60 <= len(above.rstrip()) <= WRAP_WIDTH
+            and _SOFT_BREAK_AFTER.search(above.rstrip())
+            and not (_HEADING.match(above) or _ITEM.match(above) or _RULE.match(above))
+            and _SOFT_GOES_ON.match(line)
+            and not (_ITEM.match(line) or _RULE.match(line))
+        ):
+            out[-1] = f"{out[-1].rstrip()} {line.strip()}"
+        else:
+            out.append(line)
+        above = line
+    return out
+
+
 def text_lines(text: str) -> list[str]:
     """The paragraphs, headings and list items of a text, one per line."""
     lines = unify_addresses(text).split("\n")
     if not is_hard_wrapped(text.split("\n")):  # widths as written, before addresses moved
-        return lines
+        return _soft_joined(lines)
     widths = sorted(w for line in lines if (w := _width(line)))
     short = 0.6 * widths[len(widths) * 9 // 10] if widths else 0  # well short of the wrap
     paragraphs: list[str] = []
