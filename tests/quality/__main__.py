@@ -5,6 +5,9 @@ Run: python -m tests.quality [LABELS.json ...]
 or:  python -m tests.quality events [EVENTS.json]
 (default: events.json beside this file): pairwise precision and recall of
 same-event pairs, with the pairs that went wrong.
+or:  python -m tests.quality topics --by-publication [LABELS.json ...]
+topic figures per publication, and again without the terms that earn tags in
+one publication's stories only (what an unseen newsletter can expect).
 
 Prints a line per brief (ok, or what went wrong), the totals, and as its last
 line one JSON object with the figures.
@@ -16,8 +19,11 @@ import json
 import sys
 from pathlib import Path
 
+from jobs.catalogue import load_topics
+from tests.conftest import SEEDS
 from tests.quality.evaluate import DEFAULT_LABELS, evaluate
 from tests.quality.events import EVENT_LABELS, FEEDS, evaluate_events
+from tests.quality.publications import by_publication, print_report
 
 
 def events(argv: list[str]) -> int:
@@ -42,13 +48,33 @@ def events(argv: list[str]) -> int:
     return 0
 
 
-def main(argv: list[str]) -> int:
-    if argv[:1] == ["events"]:
-        return events(argv[1:])
+def _label_files(argv: list[str]) -> list[Path] | None:
     paths = [Path(a) for a in argv] or list(DEFAULT_LABELS)
     missing = [p for p in paths if not p.is_file()]
     if missing:
         print(f"no label file at {missing[0]}; give the path of a labels.json", file=sys.stderr)
+        return None
+    return paths
+
+
+def topics(argv: list[str]) -> int:
+    if argv[:1] != ["--by-publication"]:
+        print("usage: python -m tests.quality topics --by-publication [LABELS.json ...]")
+        return 2
+    paths = _label_files(argv[1:])
+    if paths is None:
+        return 2
+    print_report(by_publication(load_topics(SEEDS / "topics.toml"), evaluate(paths).samples))
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["events"]:
+        return events(argv[1:])
+    if argv[:1] == ["topics"]:
+        return topics(argv[1:])
+    paths = _label_files(argv)
+    if paths is None:
         return 2
     report = evaluate(paths)
     for line in report.lines:
