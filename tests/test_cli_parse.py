@@ -103,7 +103,7 @@ def test_without_json_each_story_is_listed_with_its_topics_and_first_line(cli):
     assert "topics: trade (tariff, import), us-politics (Trump, White House, U.S.)" in result.output
     [americas] = [line for line in result.output.splitlines() if "americas (" in line]
     terms = americas.split("americas (")[1].split(")")[0].split(", ")
-    assert sorted(terms) == ["Canada", "Canadian", "Canadians", "Ontario"]
+    assert sorted(terms) == ["Canada", "Canadian", "Canadians", "Doug Ford", "Ontario"]
     assert "Along with the 12 other Canadian provincial" in result.output
 
 
