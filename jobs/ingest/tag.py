@@ -24,8 +24,11 @@ story's length asks for. Words inside one of the topic's ignored phrases
 is not tagged; in a story with one of a topic's venue terms ("Olympics") only
 the title can tag it; a topic that defers to another ("middle-east" to
 "gaza") is left out when that one is tagged, unless the title names it and
-not the other. A title the text repeats at its start counts once. Each tag
-keeps the terms that earned it, in the order the topics file lists them.
+not the other. A title the text repeats at its start counts once. A term
+with other senses (``ambiguous``: "Turkey" the bird, "Georgia" the state,
+"Jordan" the person) is evidence only in a story where another of the
+topic's terms vouches for it (another ambiguous one will do). Each tag keeps
+the terms that earned it, in the order the topics file lists them.
 
 All terms are compiled once, into two regular expressions shaped as prefix
 trees (one case-sensitive, one not), so a story is scanned twice, not once
@@ -203,6 +206,7 @@ class Tagger:
 
     def __init__(self, topics: Sequence[TopicDefinition]) -> None:
         self.topics = list(topics)
+        self._ambiguous = {t.slug: frozenset(t.ambiguous) for t in self.topics}
         self._order = {
             t.slug: {term: i for i, term in reversed(list(enumerate(t.evidence)))}
             for t in self.topics
@@ -246,8 +250,21 @@ class Tagger:
         text = _without_title(title, text)
         words = len(_WORD.findall(text))
         lead_end = _lead_end(text, words)
-        for source in (title, text):
-            for (slug, term, kind), start in _unmasked(self._index.scan(source)):
+        found = [(source, _unmasked(self._index.scan(source))) for source in (title, text)]
+        named: dict[str, set[str]] = {}  # topic -> its terms in the story
+        for _, hits in found:
+            for (slug, term, kind), _ in hits:
+                if kind not in (EXCLUDE, VENUE):
+                    named.setdefault(slug, set()).add(term)
+        vouched = {
+            slug
+            for slug, terms in named.items()
+            if len(terms) > 1 or not terms <= self._ambiguous[slug]
+        }
+        for source, hits in found:
+            for (slug, term, kind), start in hits:
+                if slug not in vouched and term in self._ambiguous[slug]:
+                    continue
                 if kind in (EXCLUDE, VENUE):
                     (excluded if kind == EXCLUDE else venue).add(slug)
                     continue
