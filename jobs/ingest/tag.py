@@ -72,6 +72,11 @@ STATE_NOUNS = (
     "president", "prime minister", "minister", "foreign minister", "leader", "parliament",
     "lawmakers", "police", "court", "economy", "regime", "state media", "diplomats", "voters",
     "election", "democracy", "opposition", "protesters", "rebels", "border",
+    "central bank", "ministry", "foreign ministry", "defense ministry", "defence ministry",
+    "embassy", "ambassador", "envoy", "diplomat", "king", "monarch", "chancellor",
+    "coast guard", "soldiers", "warships", "airstrikes", "missiles", "citizens", "nationals",
+    "prosecutors", "judges", "regulators", "exports", "imports", "stocks", "markets",
+    "companies", "firms", "banks", "currency", "parliamentary", "presidential",
 )
 # fmt: on
 

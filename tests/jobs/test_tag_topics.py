@@ -120,6 +120,13 @@ def test_trade_climate_and_economy_are_seen_without_their_names(tagger):
     )
 
 
+def test_an_adjective_of_origin_before_a_national_institution_is_the_country_acting(tagger):
+    text = "Chinese exports rose 8% in March, and the central bank held its key rate."
+    assert "china" in topics(tagger, "Exports beat forecasts", text)
+    designer = "A Chinese designer opened a shop selling hats and scarves in the old town."
+    assert "china" not in topics(tagger, "A new hat shop", designer)
+
+
 def test_an_ambiguous_term_must_be_one_of_the_topics_terms(tmp_path):
     path = tmp_path / "topics.toml"
     path.write_text(
