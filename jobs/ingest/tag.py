@@ -128,10 +128,11 @@ class _Index:
                 self.folded.setdefault(term, []).append(hit)
         for table in (self.exact, self.folded):
             _share_inner_terms(table, fold=table is self.folded)
-        self._patterns = [
-            (self._compile(self.exact, 0), self.exact, False),
-            (self._compile(self.folded, re.IGNORECASE), self.folded, True),
-        ]
+        self._exact = self._compile(self.exact, 0)
+        # lower-case terms run on the lower-cased text (faster than IGNORECASE), unless
+        # lower-casing changes the text's length (a few letters do) and so its positions
+        self._lowered = self._compile(self.folded, 0)
+        self._folded = self._compile(self.folded, re.IGNORECASE)
 
     @staticmethod
     def _compile(table: dict[str, list[_Hit]], flags: int) -> re.Pattern[str] | None:
@@ -143,10 +144,16 @@ class _Index:
         """Every hit in ``text``, one per mention, with where it matched."""
         found: list[_Found] = []
         text = _normalise(text)
-        for pattern, table, fold in self._patterns:
+        lowered = text.lower()
+        if len(lowered) == len(text):
+            runs = [(self._exact, text, self.exact), (self._lowered, lowered, self.folded)]
+        else:
+            runs = [(self._exact, text, self.exact), (self._folded, text, self.folded)]
+        for pattern, source, table in runs:
             if pattern is None:
                 continue
-            for match in pattern.finditer(text):
+            fold = table is self.folded
+            for match in pattern.finditer(source):
                 base = " ".join(match.group(1).split())
                 for hit in table.get(base.lower() if fold else base, ()):
                     found.append((hit, match.start(), match.end()))
