@@ -127,6 +127,17 @@ def test_an_adjective_of_origin_before_a_national_institution_is_the_country_act
     assert "china" not in topics(tagger, "A new hat shop", designer)
 
 
+def test_acronyms_written_as_words_count_like_the_acronyms(tagger):
+    assert "europe" in topics(tagger, "Nato allies meet", "Defence ministers agreed to spend more.")
+    assert "health" in topics(tagger, "Covid cases rise", "Hospitals reported more admissions.")
+    assert "climate" in topics(tagger, "Cop30 opens", "Delegates began two weeks of talks.")
+
+
+def test_a_briefing_in_another_european_language_gets_its_topics(tagger):
+    text = "Die Bundesregierung will die Zölle auf Stahl aus China senken."
+    assert topics(tagger, "Zölle: Berlin lenkt ein", text) >= {"europe", "trade", "china"}
+
+
 def test_an_ambiguous_term_must_be_one_of_the_topics_terms(tmp_path):
     path = tmp_path / "topics.toml"
     path.write_text(
