@@ -94,6 +94,11 @@ def test_a_hostage_taking_far_from_gaza_is_not_a_gaza_story(tagger):
     assert "gaza" not in topics(tagger, "Bank siege ends", text)
 
 
+def test_a_european_club_match_is_sport_not_news_about_europe(tagger):
+    text = "Manchester United will face Porto in the Europa League after the draw in Nyon."
+    assert "europe" not in topics(tagger, "Europa League draw", text)
+
+
 def test_one_passing_mention_of_a_country_does_not_tag_a_long_local_story(tagger):
     text = FILLER * 3 + "A councillor noted that the new buses were built in China. " + FILLER
     assert "china" not in topics(tagger, "Council approves budget", text)
