@@ -123,9 +123,9 @@ class _Index:
             term = " ".join(_normalise(term).split())
             if term.lower() != term:
                 for form in {term, term.upper()}:
-                    self.exact.setdefault(form, []).append(hit)
+                    _add_once(self.exact, form, hit)
             else:
-                self.folded.setdefault(term, []).append(hit)
+                _add_once(self.folded, term, hit)
         for table in (self.exact, self.folded):
             _share_inner_terms(table, fold=table is self.folded)
         self._exact = self._compile(self.exact, 0)
@@ -158,6 +158,13 @@ class _Index:
                 for hit in table.get(base.lower() if fold else base, ()):
                     found.append((hit, match.start(), match.end()))
         return found
+
+
+def _add_once(table: dict[str, list[_Hit]], form: str, hit: _Hit) -> None:
+    """One form counts once for its owner: "NATO" is the all-capitals form of "Nato" too."""
+    hits = table.setdefault(form, [])
+    if all(other[0] != hit[0] for other in hits):
+        hits.append(hit)
 
 
 def _share_inner_terms(table: dict[str, list[_Hit]], fold: bool) -> None:

@@ -61,6 +61,13 @@ def test_terms_and_ignored_phrases_line_up_in_text_whose_lower_case_is_longer():
     assert tagger.tag("Port news", "İzmir fears the TARIFFS.") == {"trade": ("tariff",)}
 
 
+def test_a_mention_counts_once_when_two_spellings_of_a_term_match_it():
+    tagger = Tagger([topic("europe", "NATO", "Nato", "Brussels")])
+    filler = "Ministers met for a second day to talk about budgets and roads. " * 9
+    assert tagger.tag("Summit", "NATO said so. " + filler) == {}
+    assert set(tagger.tag("Summit", "NATO said so in Brussels. " + filler)) == {"europe"}
+
+
 def test_multi_word_phrases_match_across_line_breaks():
     tagger = Tagger([topic("trade", "trade war")])
     assert tagger.tag("Fears of a trade\nwar grow", "") == {"trade": ("trade war",)}
