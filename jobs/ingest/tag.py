@@ -31,9 +31,11 @@ topic's terms vouches for it (another ambiguous one will do). Each tag keeps
 the terms that earned it, in the order the topics file lists them.
 
 All terms are compiled once, into two regular expressions shaped as prefix
-trees (one case-sensitive, one not), so a story is scanned twice, not once
-per term. A phrase also counts for other topics' terms inside it ("sanctions
-bill" is evidence for trade's "sanction" too).
+trees (one for the terms with capitals, one for the lower-case terms, run on
+the lower-cased text), so a story is scanned twice, not once per term; a
+form two of a topic's terms share ("NATO", of "NATO" and "Nato") counts once.
+A phrase also counts for other topics' terms inside it ("sanctions bill" is
+evidence for trade's "sanction" too).
 """
 
 from __future__ import annotations
