@@ -59,7 +59,10 @@ def _label_files(argv: list[str]) -> list[Path] | None:
 
 def topics(argv: list[str]) -> int:
     if argv[:1] != ["--by-publication"]:
-        print("usage: python -m tests.quality topics --by-publication [LABELS.json ...]")
+        print(
+            "usage: python -m tests.quality topics --by-publication [LABELS.json ...]",
+            file=sys.stderr,
+        )
         return 2
     paths = _label_files(argv[1:])
     if paths is None:
