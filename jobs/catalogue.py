@@ -36,6 +36,7 @@ class TopicDefinition:
     adjectives: tuple[str, ...] = ()  # "British": a keyword in a title, half a mention in text
     venues: tuple[str, ...] = ()  # "Olympics": the topic's places in the text are only venues
     ignore: tuple[str, ...] = ()  # phrases whose words are no evidence ("trade union")
+    ambiguous: tuple[str, ...] = ()  # other senses too ("Turkey"): evidence only beside other terms
     defer_to: tuple[str, ...] = ()  # topics that take the story unless the title says otherwise
 
     @property
@@ -123,9 +124,17 @@ def load_topics(path: Path) -> list[TopicDefinition]:
                 adjectives=_strings(path, where, entry.get("adjectives"), "adjectives"),
                 venues=_strings(path, where, entry.get("venues"), "venues"),
                 ignore=_strings(path, where, entry.get("ignore"), "ignore"),
+                ambiguous=_strings(path, where, entry.get("ambiguous"), "ambiguous"),
                 defer_to=_strings(path, where, entry.get("defer_to"), "defer_to"),
             )
         )
+        stray = [t for t in topics[-1].ambiguous if t not in topics[-1].evidence]
+        if stray:
+            raise CatalogueError(
+                f"{path}: {where}: ambiguous names {', '.join(map(repr, stray))}, which is not "
+                "one of the topic's keywords, aliases, adjectives or context terms; add it to "
+                "one of them or take it out of ambiguous"
+            )
     for topic in topics:
         unknown = [slug for slug in topic.defer_to if slug not in seen or slug == topic.slug]
         if unknown:

@@ -24,13 +24,18 @@ story's length asks for. Words inside one of the topic's ignored phrases
 is not tagged; in a story with one of a topic's venue terms ("Olympics") only
 the title can tag it; a topic that defers to another ("middle-east" to
 "gaza") is left out when that one is tagged, unless the title names it and
-not the other. A title the text repeats at its start counts once. Each tag
-keeps the terms that earned it, in the order the topics file lists them.
+not the other. A title the text repeats at its start counts once. A term
+with other senses (``ambiguous``: "Turkey" the bird, "Georgia" the state,
+"Jordan" the person) is evidence only in a story where another of the
+topic's terms vouches for it (another ambiguous one will do). Each tag keeps
+the terms that earned it, in the order the topics file lists them.
 
 All terms are compiled once, into two regular expressions shaped as prefix
-trees (one case-sensitive, one not), so a story is scanned twice, not once
-per term. A phrase also counts for other topics' terms inside it ("sanctions
-bill" is evidence for trade's "sanction" too).
+trees (one for the terms with capitals, one for the lower-case terms, run on
+the lower-cased text), so a story is scanned twice, not once per term; a
+form two of a topic's terms share ("NATO", of "NATO" and "Nato") counts once.
+A phrase also counts for other topics' terms inside it ("sanctions bill" is
+evidence for trade's "sanction" too).
 """
 
 from __future__ import annotations
@@ -69,6 +74,11 @@ STATE_NOUNS = (
     "president", "prime minister", "minister", "foreign minister", "leader", "parliament",
     "lawmakers", "police", "court", "economy", "regime", "state media", "diplomats", "voters",
     "election", "democracy", "opposition", "protesters", "rebels", "border",
+    "central bank", "ministry", "foreign ministry", "defense ministry", "defence ministry",
+    "embassy", "ambassador", "envoy", "diplomat", "king", "monarch", "chancellor",
+    "coast guard", "soldiers", "warships", "airstrikes", "missiles", "citizens", "nationals",
+    "prosecutors", "judges", "regulators", "exports", "imports", "stocks", "markets",
+    "companies", "firms", "banks", "currency", "parliamentary", "presidential",
 )
 # fmt: on
 
@@ -115,15 +125,16 @@ class _Index:
             term = " ".join(_normalise(term).split())
             if term.lower() != term:
                 for form in {term, term.upper()}:
-                    self.exact.setdefault(form, []).append(hit)
+                    _add_once(self.exact, form, hit)
             else:
-                self.folded.setdefault(term, []).append(hit)
+                _add_once(self.folded, term, hit)
         for table in (self.exact, self.folded):
             _share_inner_terms(table, fold=table is self.folded)
-        self._patterns = [
-            (self._compile(self.exact, 0), self.exact, False),
-            (self._compile(self.folded, re.IGNORECASE), self.folded, True),
-        ]
+        self._exact = self._compile(self.exact, 0)
+        # lower-case terms run on the lower-cased text (faster than IGNORECASE), unless
+        # lower-casing changes the text's length (a few letters do) and so its positions
+        self._lowered = self._compile(self.folded, 0)
+        self._folded = self._compile(self.folded, re.IGNORECASE)
 
     @staticmethod
     def _compile(table: dict[str, list[_Hit]], flags: int) -> re.Pattern[str] | None:
@@ -135,14 +146,27 @@ class _Index:
         """Every hit in ``text``, one per mention, with where it matched."""
         found: list[_Found] = []
         text = _normalise(text)
-        for pattern, table, fold in self._patterns:
+        lowered = text.lower()
+        if len(lowered) == len(text):
+            runs = [(self._exact, text, self.exact), (self._lowered, lowered, self.folded)]
+        else:
+            runs = [(self._exact, text, self.exact), (self._folded, text, self.folded)]
+        for pattern, source, table in runs:
             if pattern is None:
                 continue
-            for match in pattern.finditer(text):
+            fold = table is self.folded
+            for match in pattern.finditer(source):
                 base = " ".join(match.group(1).split())
                 for hit in table.get(base.lower() if fold else base, ()):
                     found.append((hit, match.start(), match.end()))
         return found
+
+
+def _add_once(table: dict[str, list[_Hit]], form: str, hit: _Hit) -> None:
+    """One form counts once for its owner: "NATO" is the all-capitals form of "Nato" too."""
+    hits = table.setdefault(form, [])
+    if all(other[0] != hit[0] for other in hits):
+        hits.append(hit)
 
 
 def _share_inner_terms(table: dict[str, list[_Hit]], fold: bool) -> None:
@@ -203,6 +227,7 @@ class Tagger:
 
     def __init__(self, topics: Sequence[TopicDefinition]) -> None:
         self.topics = list(topics)
+        self._ambiguous = {t.slug: frozenset(t.ambiguous) for t in self.topics}
         self._order = {
             t.slug: {term: i for i, term in reversed(list(enumerate(t.evidence)))}
             for t in self.topics
@@ -246,8 +271,21 @@ class Tagger:
         text = _without_title(title, text)
         words = len(_WORD.findall(text))
         lead_end = _lead_end(text, words)
-        for source in (title, text):
-            for (slug, term, kind), start in _unmasked(self._index.scan(source)):
+        found = [(source, _unmasked(self._index.scan(source))) for source in (title, text)]
+        named: dict[str, set[str]] = {}  # topic -> its terms in the story
+        for _, hits in found:
+            for (slug, term, kind), _ in hits:
+                if kind not in (EXCLUDE, VENUE):
+                    named.setdefault(slug, set()).add(term)
+        vouched = {
+            slug
+            for slug, terms in named.items()
+            if len(terms) > 1 or not terms <= self._ambiguous[slug]
+        }
+        for source, hits in found:
+            for (slug, term, kind), start in hits:
+                if slug not in vouched and term in self._ambiguous[slug]:
+                    continue
                 if kind in (EXCLUDE, VENUE):
                     (excluded if kind == EXCLUDE else venue).add(slug)
                     continue

@@ -52,6 +52,22 @@ def test_whole_words_only_plurals_and_possessives_count():
     assert tagger.tag("Ukrainetown fair", "tariffing is not a word") == {}
 
 
+def test_terms_and_ignored_phrases_line_up_in_text_whose_lower_case_is_longer():
+    tagger = Tagger([topic("trade", "tariff", "trade", ignore=("Trade Center",))])
+    # each "İ" lower-cases to two letters, so the lower-cased text is 10 letters longer
+    text = "İzmir, İstanbul, İznik, İzmit, İnegöl, İdil, İspir, İmroz, İpsala and İvrindi "
+    text += "sent visitors to the Trade Center."
+    assert tagger.tag("Towers", text) == {}
+    assert tagger.tag("Port news", "İzmir fears the TARIFFS.") == {"trade": ("tariff",)}
+
+
+def test_a_mention_counts_once_when_two_spellings_of_a_term_match_it():
+    tagger = Tagger([topic("europe", "NATO", "Nato", "Brussels")])
+    filler = "Ministers met for a second day to talk about budgets and roads. " * 9
+    assert tagger.tag("Summit", "NATO said so. " + filler) == {}
+    assert set(tagger.tag("Summit", "NATO said so in Brussels. " + filler)) == {"europe"}
+
+
 def test_multi_word_phrases_match_across_line_breaks():
     tagger = Tagger([topic("trade", "trade war")])
     assert tagger.tag("Fears of a trade\nwar grow", "") == {"trade": ("trade war",)}

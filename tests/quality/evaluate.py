@@ -33,6 +33,25 @@ def parsed_stories(briefs: Sequence[BriefDraft]) -> list[Parsed]:
     return [Parsed(s.title, s.text, frozenset(s.topics)) for brief in briefs for s in brief.stories]
 
 
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """A labelled story that the splitter found, with the parsed pieces it was tagged from."""
+
+    publication: str  # the labelled file's name up to its first "_"
+    feed: bool
+    pieces: tuple[
+        tuple[str, str], ...
+    ]  # (title, text) of each parsed story; a feed item may hold several
+    gold: frozenset[str]
+    ok: frozenset[str]
+    vocabulary: frozenset[str]
+
+
+def publication(name: str) -> str:
+    """Which publication a corpus file is from: its name up to the first "_"."""
+    return name.split("_", 1)[0]
+
+
 @dataclass(slots=True)
 class Report:
     lines: list[str] = field(default_factory=list)
@@ -42,6 +61,7 @@ class Report:
     feed_entries: int = 0
     feed_matched: int = 0
     per_file: dict[str, dict[str, Any]] = field(default_factory=dict)
+    samples: list[Sample] = field(default_factory=list)
 
     def figures(self) -> dict[str, Any]:
         ours, naive = Counts(), Counts()
@@ -98,6 +118,17 @@ def evaluate(label_files: Sequence[Path], topics_file: Path = SEEDS / "topics.to
             parsed = parsed_stories(_parse(_brief_path(base, name), tagger))
             score = score_brief(name, brief, parsed, vocabulary, naive)
             scores.append(score)
+            report.samples.extend(
+                Sample(
+                    publication(name),
+                    False,
+                    ((story.title, story.text),),
+                    frozenset(gold),
+                    frozenset(ok),
+                    frozenset(vocabulary),
+                )
+                for story, gold, ok in score.pairs
+            )
             report.lines.append(_line(score))
         report.briefs.extend(scores)
         ours, feeds_counts = Counts(), Counts()
@@ -105,7 +136,8 @@ def evaluate(label_files: Sequence[Path], topics_file: Path = SEEDS / "topics.to
             ours.merge(b.ours)
         entries = matched = 0
         for name, feed in labels.get("feeds", {}).items():
-            items = parsed_stories_per_item(_parse(base / "feeds" / "good" / name, tagger))
+            drafts = _parse(base / "feeds" / "good" / name, tagger)
+            items = parsed_stories_per_item(drafts)
             lost = []
             for entry in feed.get("entries", []):
                 entries += 1
@@ -115,6 +147,16 @@ def evaluate(label_files: Sequence[Path], topics_file: Path = SEEDS / "topics.to
                     continue
                 matched += 1
                 gold, ok = set(entry.get("topics", [])), set(entry.get("also_ok", []))
+                report.samples.append(
+                    Sample(
+                        publication(name),
+                        True,
+                        tuple((s.title, s.text) for s in drafts[k].stories),
+                        frozenset(gold),
+                        frozenset(ok),
+                        frozenset(vocabulary),
+                    )
+                )
                 predicted = set(items[k].topics) & vocabulary
                 report.feed_ours.add(predicted, gold, ok)
                 feeds_counts.add(predicted, gold, ok)

@@ -76,6 +76,8 @@ class BriefScore:
     problems: list[str] = field(default_factory=list)
     ours: Counts = field(default_factory=Counts)
     naive: Counts = field(default_factory=Counts)
+    # each matched story with the reader's topics and also_ok
+    pairs: list[tuple[Parsed, set[str], set[str]]] = field(default_factory=list)
 
 
 def _titles(title: str) -> list[str]:
@@ -185,6 +187,7 @@ def score_brief(
         if k is None:
             continue
         gold, ok = set(story.get("topics", [])), set(story.get("also_ok", []))
+        result.pairs.append((parsed[k], gold, ok))
         result.ours.add(set(parsed[k].topics) & vocabulary, gold, ok)
         result.naive.add(naive(f"{parsed[k].title}\n{parsed[k].text}") & vocabulary, gold, ok)
     if exact:
