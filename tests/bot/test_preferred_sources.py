@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, time
 from pathlib import Path
+
+from sqlalchemy import func, select
 
 from storage import preferred
 from storage.subscribers import get_subscriber
@@ -112,3 +115,52 @@ async def test_prefer_keeps_the_order_given_and_off_clears_it(world: World) -> N
     assert f"Preferred sources: {chosen}" in settings[-1].text
     assert cleared[-1].text == "Done: each event is shown from its earliest source again."
     assert "Preferred sources: none" in after[-1].text
+
+
+async def test_export_carries_the_preferred_sources_and_import_restores_them_in_order(
+    world: World,
+) -> None:
+    await world.say("/prefer NYT, Guardian", 5252)
+    await world.say("/export", 5252)
+    exported = world.api.sent_to(5252)[-1].document
+    assert exported is not None
+    document = json.loads(exported)
+    await world.say("/prefer off", 5353)
+
+    restored = await world.send_file(exported, "briefbot-settings.json", 5353)
+    shown = await world.say("/prefer", 5353)
+
+    assert document["preferred_sources"] == [
+        "The New York Times: World",
+        "The Guardian: World news",
+    ]
+    assert "Settings restored" in restored[-1].text
+    assert "1. The New York Times: World, 2. The Guardian: World news" in shown[-1].text
+
+
+async def test_a_settings_file_naming_a_source_this_bot_lacks_skips_it_with_a_note(
+    world: World,
+) -> None:
+    document = {"format": "briefbot-settings", "version": 1,
+                "preferred_sources": ["Reuters: World", "BBC News: World"]}  # fmt: skip
+
+    restored = await world.send_file(json.dumps(document).encode(), "settings.json", 5454)
+    shown = await world.say("/prefer", 5454)
+
+    assert "Skipped sources I don't have: Reuters: World." in restored[-1].text
+    assert "Preferred sources: 1. BBC News: World" in shown[-1].text
+
+
+async def test_forget_deletes_the_preferred_sources(world: World) -> None:
+    await world.say("/prefer BBC", 5555)
+    async with world.sessions.begin() as session:
+        subscriber = await get_subscriber(session, 5555)
+        assert subscriber is not None
+        kept = await preferred.preferred_sources(session, subscriber.id)
+
+    (asked,) = await world.say("/forget", 5555)
+    await world.tap(asked, "Yes, delete everything", user_id=5555)
+    async with world.sessions.begin() as session:
+        rows = await session.scalar(select(func.count()).select_from(preferred.PreferredSource))
+
+    assert len(kept) == 1 and rows == 0
