@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from storage import preferred
+from storage.states import DeliveryMode
 from storage.subscribers import get_subscriber
 from tests.bot.conftest import World, bot_settings, delivering, running
 from tests.bot.test_delivery import _database
@@ -164,3 +165,26 @@ async def test_forget_deletes_the_preferred_sources(world: World) -> None:
         rows = await session.scalar(select(func.count()).select_from(preferred.PreferredSource))
 
     assert len(kept) == 1 and rows == 0
+
+
+async def test_an_instant_alert_shows_the_event_as_the_preferred_sources_story(
+    tmp_path: Path, template_database: Path
+) -> None:
+    url, engine, sessions = _database(tmp_path, template_database)
+    noon = KYIV_MORNING.replace(hour=12)
+    async with sessions.begin() as session:
+        await add_subscriber(
+            session, 5656, created_at=datetime(2020, 1, 1, tzinfo=UTC), topics=["gaza"],
+            mode=DeliveryMode.INSTANT,
+        )  # fmt: skip
+    await ingest_reports(sessions, noon)
+    await _prefer(sessions, 5656, ["NYT"])
+    async with delivering(url, sessions, lambda: noon) as world:
+        try:
+            await world.api.wait_for(lambda: bool(world.api.sent_to(5656)), within=10)
+            [alert] = world.api.sent_to(5656)
+        finally:
+            await engine.dispose()
+
+    assert "New on your topics" in alert.text
+    assert REPORTS[1][1] in alert.text and "also: BBC, Al Jazeera" in alert.text
