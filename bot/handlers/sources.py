@@ -34,27 +34,36 @@ async def prefer(update: Update, context: BriefbotContext) -> None:
         return
     async with context.sessions.begin() as session:
         subscriber = await context.ensure_subscriber(session)
-        known = await preferred.known_sources(session)
-        if not text:
+        if text:
+            _, reply = await choose(session, subscriber.id, text, t)
+        else:
+            known = await preferred.known_sources(session)
             names = await preferred_names(session, subscriber.id)
             reply = _overview(names, list(known.values()), t)
-        elif text.casefold() in OFF_WORDS:
-            await preferred.set_preferred_sources(session, subscriber.id, [])
-            reply = t.gettext(CLEARED)
-        else:
-            resolved = naming.resolve_words(text, known)
-            reply = naming.problem(resolved, list(known.values()), t)
-            if not reply and len(resolved.ids) > naming.MAX_PREFERRED:
-                too_many = t.gettext("Too many sources ({count}); I keep at most {max}.")
-                reply = too_many.format(count=len(resolved.ids), max=naming.MAX_PREFERRED)
-            if not reply:
-                await preferred.set_preferred_sources(session, subscriber.id, resolved.ids)
-                done = t.gettext(
-                    "Done: an event several sources report is shown from the first of "
-                    "these that has it: {sources}."
-                )
-                reply = done.format(sources=naming.listed([known[i] for i in resolved.ids]))
     await context.reply(reply)
+
+
+async def choose(
+    session: AsyncSession, subscriber_id: int, text: str, t: Translator
+) -> tuple[bool, str]:
+    """Set the subscriber's preferred sources from what was typed ("off" clears them):
+    whether they changed, and the line to answer (what was wrong, or what is set)."""
+    known = await preferred.known_sources(session)
+    if text.casefold() in OFF_WORDS:
+        await preferred.set_preferred_sources(session, subscriber_id, [])
+        return True, t.gettext(CLEARED)
+    resolved = naming.resolve_words(text, known)
+    if problem := naming.problem(resolved, list(known.values()), t):
+        return False, problem
+    if len(resolved.ids) > naming.MAX_PREFERRED:
+        too_many = t.gettext("Too many sources ({count}); I keep at most {max}.")
+        return False, too_many.format(count=len(resolved.ids), max=naming.MAX_PREFERRED)
+    await preferred.set_preferred_sources(session, subscriber_id, resolved.ids)
+    done = t.gettext(
+        "Done: an event several sources report is shown from the first of "
+        "these that has it: {sources}."
+    )
+    return True, done.format(sources=naming.listed([known[i] for i in resolved.ids]))
 
 
 def _overview(names: list[str], known: list[str], t: Translator) -> str:
