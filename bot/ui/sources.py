@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from bot.ui.i18n import Translator, translator
 from bot.ui.render import escape
+from bot.ui.wording import DIRECTION_CONTROLS
 
 MAX_PREFERRED = 10
 MAX_NAME = 100  # characters of one typed name
@@ -111,6 +112,12 @@ def listed(names: Sequence[str]) -> str:
     return shown + (f" (+{len(names) - MAX_LISTED})" if len(names) > MAX_LISTED else "")
 
 
+def _echoed(typed: str) -> str:
+    """A typed name as a reply quotes it: escaped, without direction controls (they would
+    flip how the rest of the reply reads)."""
+    return escape("".join(c for c in typed if c not in DIRECTION_CONTROLS)[:40])
+
+
 def problem(resolved: Resolved, known: Sequence[str], t: Translator | None = None) -> str:
     """One line naming what the names did not choose, and what exists; "" when all chose."""
     _ = (t or translator()).gettext
@@ -119,13 +126,13 @@ def problem(resolved: Resolved, known: Sequence[str], t: Translator | None = Non
         near = close_matches(typed, known)
         if near:
             line = _("I don't know the source “{name}”. Did you mean {sources}?")
-            return line.format(name=escape(typed), sources=listed(near))
+            return line.format(name=_echoed(typed), sources=listed(near))
         line = _("I don't know the source “{name}”. My sources: {sources}.")
-        return line.format(name=escape(typed), sources=listed(known))
+        return line.format(name=_echoed(typed), sources=listed(known))
     if resolved.ambiguous:
         typed, found = next(iter(resolved.ambiguous.items()))
         line = _("“{name}” could be {sources}: write more of the name.")
-        return line.format(name=escape(typed), sources=listed(found))
+        return line.format(name=_echoed(typed), sources=listed(found))
     return ""
 
 
