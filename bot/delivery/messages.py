@@ -256,13 +256,20 @@ def seen_rules(
     return rules
 
 
-async def event_rules(session: AsyncSession, digest_ids: Sequence[int]) -> dict[int, Seen]:
+async def event_rules(
+    session: AsyncSession,
+    digest_ids: Sequence[int],
+    preferred: Mapping[int, tuple[int, ...]] | None = None,
+) -> dict[int, Seen]:
     """``seen_rules`` of these digests, from what their readers got before, muted and
-    prefer: the one rule for digests the sender delivers and those asked for with /digest."""
+    prefer: the one rule for digests the sender delivers and those asked for with /digest.
+    ``preferred``: the readers' preferred sources by digest, when the caller has them."""
+    if preferred is None:
+        preferred = await preferred_store.preferred_by_digest(session, digest_ids)
     return seen_rules(
         await event_store.seen_before(session, digest_ids),
         await event_store.muted_by_event(session, digest_ids),
-        await preferred_store.preferred_by_digest(session, digest_ids),
+        preferred,
     )
 
 
