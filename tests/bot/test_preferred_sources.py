@@ -188,3 +188,18 @@ async def test_an_instant_alert_shows_the_event_as_the_preferred_sources_story(
 
     assert "New on your topics" in alert.text
     assert REPORTS[1][1] in alert.text and "also: BBC, Al Jazeera" in alert.text
+
+
+async def test_in_a_group_only_admins_set_the_preferred_sources_and_everyone_reads_them(
+    world: World,
+) -> None:
+    group, owner, member = -100200300, 501, 502
+    world.api.set_admins(group, {owner})
+    await world.say("/start", group, user_id=owner)
+
+    (refused,) = await world.say("/prefer BBC", group, user_id=member)
+    await world.say("/prefer Guardian", group, user_id=owner)
+    (shown,) = await world.say("/prefer", group, user_id=member)
+
+    assert refused.text == "Only this group's admins can change my settings here."
+    assert "Preferred sources: 1. The Guardian: World news" in shown.text
