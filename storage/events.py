@@ -86,6 +86,7 @@ class Version:
     title: str
     url: str | None
     at: datetime
+    feed_id: int | None = None  # the source's row in ``feeds`` (None: a file)
 
 
 def source_name(feed_title: str | None, feed_url: str | None, story_url: str | None) -> str:
@@ -162,6 +163,7 @@ def _versions_query() -> object:
             Story.url,
             Story.title,
             EventStory.at,
+            Feed.id,
         )
         .join(EventStory, EventStory.story_id == Story.id)
         .join(Brief, Brief.id == Story.brief_id)
@@ -170,7 +172,7 @@ def _versions_query() -> object:
 
 
 def _version(row: Sequence[object]) -> Version:
-    story_id, event_id, feed_title, feed_url, story_url, title, at = row
+    story_id, event_id, feed_title, feed_url, story_url, title, at, feed_id = row
     return Version(
         int(story_id),  # type: ignore[call-overload]
         int(event_id),  # type: ignore[call-overload]
@@ -178,6 +180,7 @@ def _version(row: Sequence[object]) -> Version:
         str(title),
         story_url,  # type: ignore[arg-type]
         at,  # type: ignore[arg-type]
+        feed_id,  # type: ignore[arg-type]
     )
 
 

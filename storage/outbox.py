@@ -31,6 +31,7 @@ from sqlalchemy.sql.dml import ReturningUpdate
 
 from storage.dialect import insert_ignoring_conflicts, rowcount
 from storage.models import Digest, OutboxMessage, OutboxRange, Story, StoryListItem, Subscriber
+from storage.preferred import PreferredSource
 from storage.states import DigestKind, OutboxKind, OutboxStatus
 from storage.types import utcnow
 
@@ -294,8 +295,9 @@ async def outbox_depth(session: AsyncSession) -> int:
 
 
 class PlannedDigest(NamedTuple):
-    """What sending a digest needs: its heading's facts, its story list and the language
-    its reader chose (None: not chosen)."""
+    """What sending a digest needs: its heading's facts, its story list, the language
+    its reader chose (None: not chosen) and the reader's preferred sources (feed ids,
+    most preferred first)."""
 
     id: int
     kind: DigestKind
@@ -303,6 +305,7 @@ class PlannedDigest(NamedTuple):
     more_count: int
     list_id: int | None
     language: str | None
+    preferred: tuple[int, ...] = ()
 
 
 async def load_digests(
@@ -313,11 +316,21 @@ async def load_digests(
         return {}
     columns = (Digest.id, Digest.kind, Digest.local_date, Digest.more_count, Digest.list_id)
     found = await session.execute(
-        select(*columns, Subscriber.language)
+        select(*columns, Subscriber.language, PreferredSource.feed_id)
         .join(Subscriber, Subscriber.id == Digest.subscriber_id)
+        .outerjoin(PreferredSource, PreferredSource.subscriber_id == Subscriber.id)
         .where(Digest.id.in_(digest_ids))
+        .order_by(Digest.id, PreferredSource.position)
     )
-    return {row.id: PlannedDigest(*row) for row in found}
+    digests: dict[int, PlannedDigest] = {}
+    for digest_id, kind, local_date, more_count, list_id, language, feed_id in found:
+        digest = digests.get(digest_id) or PlannedDigest(
+            digest_id, kind, local_date, more_count, list_id, language
+        )
+        if feed_id is not None:
+            digest = digest._replace(preferred=(*digest.preferred, feed_id))
+        digests[digest_id] = digest
+    return digests
 
 
 async def load_lists(session: AsyncSession, list_ids: Iterable[int]) -> dict[int, list[Story]]:

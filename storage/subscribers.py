@@ -26,6 +26,7 @@ from storage.models import (
     Topic,
 )
 from storage.mutes import Mutes, replace_mutes, unmute_topics
+from storage.preferred import set_preferred_sources
 from storage.states import DeliveryMode, SubscriberState
 from storage.types import utcnow
 
@@ -319,6 +320,8 @@ class Preferences:
     language: str | None = None
     # (start, end), equal ends for none; QUIET_DEFAULT: the operator's default.
     quiet_hours: tuple[time, time] | Literal["default"] | None = None
+    # Preferred sources (feed ids), most preferred first; [] clears them.
+    sources: list[int] | None = None
 
 
 async def restore_preferences(
@@ -347,4 +350,6 @@ async def restore_preferences(
         subscriber = await set_quiet_hours(session, chat_id, None)
     elif preferences.quiet_hours is not None:
         subscriber = await set_quiet_hours(session, chat_id, preferences.quiet_hours)
+    if preferences.sources is not None:
+        await set_preferred_sources(session, subscriber.id, preferences.sources)
     return subscriber

@@ -25,7 +25,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +41,7 @@ from bot.ui.i18n import Translator
 from bot.ui.render import html_to_plain, render_channel_digest, split_message
 from jobs.events.grouper import brings_news
 from storage import events as event_store
+from storage import preferred as preferred_store
 from storage.events import SeenEvent, Version
 from storage.models import Story
 from storage.outbox import PlannedDigest
@@ -64,11 +65,20 @@ PieceSender = Callable[[str, Keyboard, int | None, bool], Awaitable[Sent]]
 # add its own on top until the next one.
 TEXTS_KEPT = 1024
 
+
+class Seen(NamedTuple):
+    """A digest's event rules for its reader: the stories left out and those marked
+    "update" (by story id), and the sources whose story shows an event (feed ids, most
+    preferred first)."""
+
+    hidden: frozenset[int] = frozenset()
+    updates: frozenset[int] = frozenset()
+    preferred: tuple[int, ...] = ()
+
+
+NOTHING_SEEN = Seen()
 # What a digest's text is made of besides its stories: list, kind, day, "and N more",
-# language and forum routes. Digests that share all of these read the same.
-# (stories left out, stories marked "update"), by story id
-Seen = tuple[frozenset[int], frozenset[int]]
-NOTHING_SEEN: Seen = (frozenset(), frozenset())
+# language, forum routes and event rules. Digests that share all of these read the same.
 TextKey = tuple[int | None, DigestKind, date | None, int, str, tuple[tuple[str, int], ...], Seen]
 # One thread's share of a digest's text: thread, the text in pieces, its stories' numbers.
 ShareText = tuple[int | None, tuple[str, ...], tuple[int, ...]]
@@ -229,26 +239,37 @@ def heading(digest: PlannedDigest, count: int, t: Translator) -> str:
 
 
 def seen_rules(
-    seen: Mapping[int, Sequence[SeenEvent]], muted: Mapping[int, set[int]]
+    seen: Mapping[int, Sequence[SeenEvent]],
+    muted: Mapping[int, set[int]],
+    preferred: Mapping[int, tuple[int, ...]] | None = None,
 ) -> dict[int, Seen]:
     """By digest: which of its stories to leave out (of events the reader got before that
-    bring nothing new, or of events the reader muted a story of), and which bring
-    something new and are marked "update"."""
+    bring nothing new, or of events the reader muted a story of), which bring
+    something new and are marked "update", and the reader's preferred sources."""
+    preferred = preferred or {}
     rules = {}
-    for digest_id in set(seen) | set(muted):
+    for digest_id in set(seen) | set(muted) | set(preferred):
         stories = seen.get(digest_id, ())
         news = {s.story_id for s in stories if brings_news(s.title, s.text, s.earlier)}
         out = {s.story_id for s in stories} - news | muted.get(digest_id, set())
-        rules[digest_id] = (frozenset(out), frozenset(news - out))
+        rules[digest_id] = Seen(frozenset(out), frozenset(news - out), preferred.get(digest_id, ()))
     return rules
 
 
-async def event_rules(session: AsyncSession, digest_ids: Sequence[int]) -> dict[int, Seen]:
-    """``seen_rules`` of these digests, from what their readers got before and muted: the
-    one rule for digests the sender delivers and those asked for with /digest."""
+async def event_rules(
+    session: AsyncSession,
+    digest_ids: Sequence[int],
+    preferred: Mapping[int, tuple[int, ...]] | None = None,
+) -> dict[int, Seen]:
+    """``seen_rules`` of these digests, from what their readers got before, muted and
+    prefer: the one rule for digests the sender delivers and those asked for with /digest.
+    ``preferred``: the readers' preferred sources by digest, when the caller has them."""
+    if preferred is None:
+        preferred = await preferred_store.preferred_by_digest(session, digest_ids)
     return seen_rules(
         await event_store.seen_before(session, digest_ids),
         await event_store.muted_by_event(session, digest_ids),
+        preferred,
     )
 
 
@@ -325,7 +346,9 @@ class DigestTexts:
     ) -> list[Part]:
         """A channel's digest, without buttons; a day without stories posts nothing."""
         stories = lists.get(digest.list_id, [])[:cap] if digest.list_id is not None else []
-        stories = [entry.story for entry in collapse(stories, self.versions)]  # each event once
+        preferred = self.seen.get(digest.id, NOTHING_SEEN).preferred
+        # each event once
+        stories = [e.story for e in collapse(stories, self.versions, preferred=preferred)]
         if not stories:
             return []
         heading = t.gettext("📰 <b>The day's stories</b>")
@@ -344,7 +367,7 @@ class DigestTexts:
         general = next((s for s in shares if s.thread_id is None), shares[0])
         texts: list[ShareText] = []
         for share in shares:
-            hidden, updates = self.seen.get(digest.id, NOTHING_SEEN)
+            hidden, updates, preferred = self.seen.get(digest.id, NOTHING_SEEN)
             events = len(collapse(share.stories, self.versions, share.numbers, hidden))
             text, shown = render_events_digest(
                 share.stories,
@@ -356,6 +379,7 @@ class DigestTexts:
                 numbers=share.numbers,
                 hidden=hidden,
                 updates=updates,
+                preferred=preferred,
             )
             texts.append((share.thread_id, tuple(split_message(text)), tuple(shown)))
         return texts

@@ -265,7 +265,8 @@ class OutboxSender:
                 and row.digest_id is not None
                 and (digest := digests.get(row.digest_id))
             }
-            texts.seen = await event_rules(session, list(digests))
+            preferred = {d.id: d.preferred for d in digests.values() if d.preferred}
+            texts.seen = await event_rules(session, list(digests), preferred)
             # A channel's digest (it has a daily cap) is rendered on its own: load its list.
             capped = {r.id: caps[r.subscriber_id] for r in rows
                       if r.id in planned and r.subscriber_id in caps}  # fmt: skip

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,10 +34,12 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.clock import lookup_timezone, parse_time
 from bot.handlers.context import BriefbotContext
+from bot.handlers.sources import choose, preferred_names
 from bot.handlers.topics import MAX_KEYWORDS, resolve_topics, topic_words
 from bot.ui import keyboards
 from bot.ui.i18n import LANGUAGES, Translator, translator
 from bot.ui.render import escape, render_story
+from bot.ui.sources import preferred_line
 from bot.ui.wording import keyword_problem
 from jobs.ingest.store import backfill_keywords
 from storage import channels, subscribers
@@ -87,8 +90,10 @@ def _can_post(member: ChatMember) -> bool:
     return isinstance(member, ChatMemberAdministrator) and bool(member.can_post_messages)
 
 
-def card_text(channel: Subscriber, n: int, names: dict[str, str], t: Translator) -> str:
-    """A channel's settings, and how to change them."""
+def card_text(
+    channel: Subscriber, n: int, names: dict[str, str], t: Translator, sources: Sequence[str] = ()
+) -> str:
+    """A channel's settings (``sources``: its preferred ones), and how to change them."""
     topics = ", ".join(names.get(s, s) for s in channel.topic_slugs) or t.gettext("none")
     words = ", ".join(f"“{escape(k)}”" for k in channel.keyword_list) or t.gettext("none")
     lines = [f"📣 <b>{escape(channel.title or str(channel.chat_id))}</b>"]
@@ -106,11 +111,14 @@ def card_text(channel: Subscriber, n: int, names: dict[str, str], t: Translator)
             language=channel.language or "en",
             cap=channel.daily_cap or channels.DEFAULT_DAILY_CAP,
         )
+        + "\n"
+        + preferred_line(sources, t)
     )
     lines.append(
         t.gettext(
             "Change it with /channel {n} and one of: topics ukraine gaza · follow WORD… · "
-            "unfollow WORD… · time 08:00 · timezone Europe/Kyiv · language uk · cap 5 · stop"
+            "unfollow WORD… · time 08:00 · timezone Europe/Kyiv · language uk · cap 5 · "
+            "prefer BBC, Guardian · stop"
         ).format(n=n)
     )
     return "\n\n".join(lines)
@@ -237,10 +245,11 @@ async def _change(context: BriefbotContext, user_id: int, args: list[str]) -> No
         if problem is None:
             found = await subscribers.get_subscriber(session, found.chat_id) or found
             _, names, _ = await context.catalogue(session)
+            sources = await preferred_names(session, found.id)
     if problem is not None:
         await context.reply(problem)
         return
-    await context.reply(card_text(found, n, names, t), card_buttons(found, t))
+    await context.reply(card_text(found, n, names, t, sources), card_buttons(found, t))
 
 
 async def _apply(
@@ -284,12 +293,16 @@ async def _apply(
         await subscribers.set_language(session, chat_id, joined)
     elif setting == "cap" and joined.isdigit() and 1 <= int(joined) <= channels.MAX_DAILY_CAP:
         await channels.set_daily_cap(session, chat_id, int(joined))
+    elif setting == "prefer" and value:
+        changed, line = await choose(session, found.id, joined, t)
+        return None if changed else line
     elif setting == "stop" and not value:
         await subscribers.unsubscribe(session, chat_id)
     else:
         return t.gettext(
             "Usage: /channel N topics ukraine gaza | follow WORD… | unfollow WORD… | "
-            "time HH:MM | timezone NAME | language {languages} | cap 1-{cap} | stop"
+            "time HH:MM | timezone NAME | language {languages} | cap 1-{cap} | "
+            "prefer SOURCE, SOURCE…|off | stop"
         ).format(languages="|".join(LANGUAGES), cap=channels.MAX_DAILY_CAP)
     return None
 
@@ -310,16 +323,17 @@ async def channel_button(update: Update, context: BriefbotContext) -> None:
         if parsed and parsed.action == keyboards.CHANNEL_TOGGLE and len(args) > 1:
             found, _ = await subscribers.toggle_topic(session, chat_id, args[1])
         all_topics, names, _ = await context.catalogue(session)
+        sources = await preferred_names(session, found.id)
     await query.answer()
     action = parsed.action if parsed else ""
     if action == keyboards.CHANNEL_CARD:
-        await context.reply(card_text(found, n, names, t), card_buttons(found, t))
+        await context.reply(card_text(found, n, names, t, sources), card_buttons(found, t))
         return
     if action == keyboards.CHANNEL_DONE:
-        await context.edit(card_text(found, n, names, t), card_buttons(found, t))
+        await context.edit(card_text(found, n, names, t, sources), card_buttons(found, t))
         return
     await context.edit(
-        card_text(found, n, names, t),
+        card_text(found, n, names, t, sources),
         keyboards.channel_topic_picker(all_topics, found, names, t),
     )
 

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.clock import lookup_timezone, parse_time, parse_time_range
 from bot.handlers.context import BriefbotContext
+from bot.handlers.sources import preferred_names
 from bot.handlers.topics import picker
 from bot.ui import keyboards, texts
 from bot.ui.i18n import N_
@@ -197,7 +198,8 @@ async def settings_view(
     plain = {topic.slug: local.get(topic.slug, topic.name) for topic in topics}
     t = context.t
     quiet_default = context.settings.quiet_hours
-    text = texts.settings_text(subscriber, names, utcnow(), muted, t, quiet_default)
+    sources = await preferred_names(session, subscriber.id)
+    text = texts.settings_text(subscriber, names, utcnow(), muted, t, quiet_default, sources)
     webapp = context.settings.webapp_url
     return text, keyboards.settings_buttons(subscriber, muted, plain, t, webapp)
 

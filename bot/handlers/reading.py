@@ -24,6 +24,7 @@ from bot.ui.i18n import Translator
 from bot.ui.render import render_story, render_story_list
 from storage import digests
 from storage import events as event_store
+from storage import preferred as preferred_store
 from storage.models import Digest, Subscriber
 from storage.states import DigestKind
 from storage.types import utcnow
@@ -55,7 +56,7 @@ async def digest(update: Update, context: BriefbotContext) -> None:
             else:
                 versions = await event_store.versions(session, [s.id for s in made.stories])
                 rules = await event_rules(session, [made.digest.id])
-                hidden, updates = rules.get(made.digest.id, NOTHING_SEEN)
+                hidden, updates, preferred = rules.get(made.digest.id, NOTHING_SEEN)
                 count = len(collapse(made.stories, versions, hidden=hidden))
                 if made.unseen and not count:  # only rewrites of events already read
                     text = t.gettext("📰 <b>Nothing new on your topics today.</b>")
@@ -81,6 +82,7 @@ async def digest(update: Update, context: BriefbotContext) -> None:
                         t=t,
                         hidden=hidden,
                         updates=updates,
+                        preferred=preferred,
                     )
                     markup = keyboards.story_buttons(made.digest.id, len(made.stories), shown)
     await context.reply(text, markup)
@@ -202,7 +204,7 @@ async def _why_text(
         return missing.format(n=n, count=len(found.items))
     topics, keywords = await digests.story_matches(session, chosen.id)
     _, names, _ = await context.catalogue(session)
-    grouped = await _why_grouped(session, chosen.id, t)
+    grouped = await _why_grouped(session, chosen.id, subscriber.id, t)
     return texts.why_text(
         n,
         chosen.title,
@@ -216,14 +218,21 @@ async def _why_text(
     ) + (f"\n\n{grouped}" if grouped else "")
 
 
-async def _why_grouped(session: AsyncSession, story_id: int, t: Translator) -> str:
-    """Why the story is grouped with others into one event, or "" when it is alone."""
+async def _why_grouped(
+    session: AsyncSession, story_id: int, subscriber_id: int, t: Translator
+) -> str:
+    """Why the story is grouped with others into one event, or "" when it is alone (and
+    whether it is the version the reader's preferred sources show)."""
     member = await event_store.membership(session, story_id)
     if member is None:
         return ""
     versions = (await event_store.versions(session, [story_id])).get(story_id, [])
     matched = next((v for v in versions if v.story_id == member.matched_story_id), None)
-    return why_grouped(story_id, versions, matched, member.shared, member.score, t)
+    preferred = await preferred_store.preferred_sources(session, subscriber_id)
+    first = [v for v in versions if v.feed_id in preferred]
+    shown = min(first, key=lambda v: preferred.index(v.feed_id or 0), default=None)
+    chosen = shown is not None and shown.story_id == story_id
+    return why_grouped(story_id, versions, matched, member.shared, member.score, t, chosen)
 
 
 async def story_button(update: Update, context: BriefbotContext) -> None:

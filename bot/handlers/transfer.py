@@ -14,6 +14,7 @@ from telegram.error import TelegramError
 
 from bot.handlers.context import BriefbotContext, catalogue
 from bot.handlers.preferences import settings_view
+from bot.handlers.sources import preferred_names
 from bot.ui import texts
 from bot.ui.i18n import N_
 from bot.ui.render import escape
@@ -24,7 +25,7 @@ from bot.ui.settings_file import (
     dump_settings,
     load_settings,
 )
-from storage import mutes, subscribers
+from storage import mutes, preferred, subscribers
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,9 @@ async def export(update: Update, context: BriefbotContext) -> None:
     """Send the chat's settings as a JSON file."""
     async with context.sessions.begin() as session:
         subscriber = await context.ensure_subscriber(session)
-        data = dump_settings(subscriber, await mutes.list_mutes(session, subscriber.id), utcnow())
+        muted = await mutes.list_mutes(session, subscriber.id)
+        sources = await preferred_names(session, subscriber.id)
+        data = dump_settings(subscriber, muted, utcnow(), sources)
     message = update.effective_message
     thread = message.message_thread_id if message and message.is_topic_message else None
     await context.bot.send_document(
@@ -83,7 +86,8 @@ async def import_file(update: Update, context: BriefbotContext) -> None:
         await context.ensure_subscriber(session)
         topics, _, _ = await catalogue(session)
         try:
-            loaded = load_settings(data, {topic.slug for topic in topics}, t)
+            known = await preferred.known_sources(session)
+            loaded = load_settings(data, {topic.slug for topic in topics}, t, known)
         except SettingsFileError as exc:
             text, markup = escape(str(exc)), None
         else:

@@ -1,9 +1,10 @@
 """Showing an event once: pure functions from a digest's stories and their events' versions.
 
 A digest's list keeps every story and its number (so /story N opens any of
-them); the message shows each event once, as the earliest of its stories in the
-list, at the place of the first, with "also: BBC, NYT" naming the other outlets
-that reported it.
+them); the message shows each event once, at the place of the first of its
+stories in the list, as the story of the reader's most preferred source among
+them (``preferred``, their /prefer list), else as the earliest, with "also: BBC,
+NYT" naming the other outlets that reported it.
 """
 
 from __future__ import annotations
@@ -35,9 +36,11 @@ def collapse(
     versions: Mapping[int, Sequence[Version]],
     numbers: Sequence[int] | None = None,
     hidden: Collection[int] = (),
+    preferred: Sequence[int] = (),
 ) -> list[Entry]:
     """Each event of ``stories`` once (numbers 1, 2, 3… unless given), leaving out the
-    stories of ``hidden`` (later stories of events the reader got that bring nothing new)."""
+    stories of ``hidden`` (later stories of events the reader got that bring nothing new),
+    shown as the story of the first source of ``preferred`` (feed ids) that has one."""
     numbered = [
         (n, story)
         for n, story in zip(numbers or range(1, len(stories) + 1), stories, strict=True)
@@ -60,10 +63,20 @@ def collapse(
             entries.append(Entry(*place))
             continue
         members = by_event[place]
-        times = {v.story_id: v.at for v in versions[members[0][1].id]}
-        n, shown = min(members, key=lambda m: (times.get(m[1].id), m[0]))
+        n, shown = choose(members, versions[members[0][1].id], preferred)
         entries.append(Entry(n, shown, also_sources(versions[shown.id], shown.id)))
     return entries
+
+
+def choose(
+    members: Sequence[tuple[int, Story]], versions: Sequence[Version], preferred: Sequence[int]
+) -> tuple[int, Story]:
+    """The numbered story that shows an event: of the most preferred source, else the
+    earliest (then the first in the list)."""
+    times = {v.story_id: v.at for v in versions}
+    rank = {feed_id: i for i, feed_id in enumerate(preferred)}
+    place = {v.story_id: rank.get(v.feed_id, len(rank)) for v in versions if v.feed_id}
+    return min(members, key=lambda m: (place.get(m[1].id, len(rank)), times.get(m[1].id), m[0]))
 
 
 def also_sources(versions: Sequence[Version], shown_id: int) -> tuple[str, ...]:
@@ -102,10 +115,11 @@ def render_events_digest(
     numbers: Sequence[int] | None = None,
     hidden: Collection[int] = (),
     updates: Collection[int] = (),
+    preferred: Sequence[int] = (),
 ) -> tuple[str, list[int]]:
     """A digest showing each event once, and the numbers it shows; the stories of
     ``updates`` are marked as updates of events the reader got before."""
-    entries = collapse(stories, versions, numbers, hidden)
+    entries = collapse(stories, versions, numbers, hidden, preferred)
     text = render_digest(
         [e.story for e in entries],
         emojis,
@@ -126,8 +140,10 @@ def why_grouped(
     shared: Sequence[str],
     score: float | None,
     t: Translator | None = None,
+    preferred: bool = False,
 ) -> str:
-    """Why a story was grouped with others into one event (escaped HTML), or "" when alone."""
+    """Why a story was grouped with others into one event (escaped HTML), or "" when alone;
+    ``preferred``: its source is one the reader prefers, so digests show this story."""
     _ = (t or translator()).gettext
     others = [v for v in versions if v.story_id != story_id]
     if not others:
@@ -153,4 +169,10 @@ def why_grouped(
         )
     else:
         lines.append(escape(_("It was the first story of its event; the others joined it.")))
+    if preferred:
+        mine = next((v.source for v in versions if v.story_id == story_id), "")
+        line = _(
+            "It is the one shown for its event: {source} comes first of your preferred sources."
+        )
+        lines.append(escape(line.format(source=mine)))
     return "\n".join(lines)

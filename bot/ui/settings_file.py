@@ -5,21 +5,24 @@ A file looks like::
     {"format": "briefbot-settings", "version": 1, "exported_at": "2026-11-29T01:00:00Z",
      "topics": ["gaza", "ukraine"], "keywords": ["drones"], "timezone": "Europe/Kyiv",
      "digest_time": "07:30", "mode": "digest", "quiet_hours": "23:00-07:00",
-     "language": "uk", "muted": {"topics": ["europe"], "keywords": ["crypto"]}}
+     "language": "uk", "muted": {"topics": ["europe"], "keywords": ["crypto"]},
+     "preferred_sources": ["BBC News: World", "The Guardian: World news"]}
 
 ``quiet_hours`` is a range, "off", or "default" (the operator's hours);
-``language`` is left out while the chat follows its Telegram language.
+``language`` is left out while the chat follows its Telegram language;
+``preferred_sources`` are sources by name, most preferred first.
 
 Reading it either yields every setting it holds, checked, or raises
 ``SettingsFileError`` with one line for the user: nothing is half-applied.
-A setting the file leaves out stays as it is; unknown topics are dropped
-with a note (the operator may have retired them).
+A setting the file leaves out stays as it is; unknown topics and sources are
+dropped with a note (the operator may have retired them, or another bot may not
+have them).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any, Literal
@@ -27,6 +30,7 @@ from typing import Any, Literal
 from bot.clock import lookup_timezone, parse_time, parse_time_range
 from bot.errors import SettingsFileError
 from bot.ui.i18n import LANGUAGES, N_, Translator, translator
+from bot.ui.sources import MAX_PREFERRED, resolve
 from bot.ui.wording import FILE_UNREADABLE, TOO_DEEP, keyword_problem, lone_surrogates
 from storage.models import Subscriber
 from storage.mutes import Mutes
@@ -61,6 +65,10 @@ _LIST_ERRORS = {
         N_("The file's muted keywords must be a list of words; nothing was changed."),
         N_("The file lists {count} muted keywords; the most I keep is {max}."),
     ),
+    "sources": (
+        N_("The file's preferred sources must be a list of names; nothing was changed."),
+        N_("The file lists {count} preferred sources; the most I keep is {max}."),
+    ),
 }
 _TOO_LONG = {
     "keywords": N_("One of the file's keywords is longer than {max} characters."),
@@ -74,8 +82,11 @@ class Loaded:
     notes: list[str] = field(default_factory=list)  # what was skipped, for the user
 
 
-def dump_settings(subscriber: Subscriber, mutes: Mutes, now: datetime) -> bytes:
-    """A subscriber's settings as the JSON file /export sends."""
+def dump_settings(
+    subscriber: Subscriber, mutes: Mutes, now: datetime, sources: Sequence[str] = ()
+) -> bytes:
+    """A subscriber's settings as the JSON file /export sends (``sources``: the preferred
+    ones by name, most preferred first)."""
     document = {
         "format": FORMAT,
         "version": VERSION,
@@ -87,6 +98,7 @@ def dump_settings(subscriber: Subscriber, mutes: Mutes, now: datetime) -> bytes:
         "mode": subscriber.mode.value,
         "quiet_hours": quiet_text(subscriber),
         "muted": {"topics": mutes.topics, "keywords": mutes.keywords},
+        "preferred_sources": list(sources),
     }
     if subscriber.language:
         document["language"] = subscriber.language
@@ -94,10 +106,14 @@ def dump_settings(subscriber: Subscriber, mutes: Mutes, now: datetime) -> bytes:
 
 
 def load_settings(
-    data: bytes, known_topics: Collection[str], t: Translator | None = None
+    data: bytes,
+    known_topics: Collection[str],
+    t: Translator | None = None,
+    known_sources: Mapping[int, str] | None = None,
 ) -> Loaded:
     """Every setting in the file, validated; raises SettingsFileError for anything wrong
-    (its message, and the notes, in ``t``'s language)."""
+    (its message, and the notes, in ``t``'s language). ``known_sources``: the bot's
+    sources by id, to which the file's preferred sources are matched by name."""
     _ = (t or translator()).gettext
     if len(data) > MAX_FILE_BYTES:
         raise SettingsFileError(
@@ -149,6 +165,7 @@ def load_settings(
         mutes=mutes,
         language=_language(document.get("language"), _),
         quiet_hours=_quiet(document.get("quiet_hours"), _),
+        sources=_sources(document, known_sources or {}, notes, _),
     )
     return Loaded(preferences, notes)
 
@@ -157,16 +174,31 @@ def _shown(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)[:40]
 
 
-def _strings(document: dict[str, Any], key: str, what: str, _: Gettext) -> list[str] | None:
+def _strings(
+    document: dict[str, Any], key: str, what: str, _: Gettext, most: int = MAX_WORDS
+) -> list[str] | None:
     value = document.get(key)
     if value is None:
         return None
     not_words, too_many = _LIST_ERRORS[what]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise SettingsFileError(_(not_words))
-    if len(value) > MAX_WORDS:
-        raise SettingsFileError(_(too_many).format(count=len(value), max=MAX_WORDS))
+    if len(value) > most:
+        raise SettingsFileError(_(too_many).format(count=len(value), max=most))
     return value
+
+
+def _sources(
+    document: dict[str, Any], known: Mapping[int, str], notes: list[str], _: Gettext
+) -> list[int] | None:
+    names = _strings(document, "preferred_sources", "sources", _, MAX_PREFERRED)
+    if names is None:
+        return None
+    resolved = resolve([name[:100] for name in names], known)
+    if missed := resolved.unknown + list(resolved.ambiguous):
+        listed = ", ".join(name[:40] for name in missed[:5])
+        notes.append(_("Skipped sources I don't have: {sources}.").format(sources=listed))
+    return resolved.ids
 
 
 def _topics(

@@ -14,6 +14,7 @@ from babel.dates import format_datetime
 
 from bot.ui.i18n import N_, Translator, translator
 from bot.ui.render import escape
+from bot.ui.sources import preferred_line
 from storage.models import StoryKeyword, StoryTopic, Subscriber
 from storage.mutes import Mutes
 from storage.states import DeliveryMode, SubscriberState
@@ -37,6 +38,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("pause", N_("pause deliveries, e.g. /pause 3 (days)")),
     ("resume", N_("resume deliveries")),
     ("settings", N_("all your settings at a glance, and what you muted")),
+    ("prefer", N_("the sources whose story shows an event, e.g. /prefer BBC, Guardian")),
     ("channel", N_("post a digest to a channel you run")),
     ("language", N_("the language I speak to you, e.g. /language uk")),
     ("export", N_("your settings as a file, to keep or move")),
@@ -165,9 +167,10 @@ def settings_text(
     mutes: Mutes | None = None,
     t: Translator | None = None,
     quiet_default: tuple[time, time] | None = None,
+    sources: Sequence[str] = (),
 ) -> str:
     """All of a subscriber's settings at a glance (``quiet_default``: the operator's
-    quiet hours, for subscribers without their own)."""
+    quiet hours, for subscribers without their own; ``sources``: the preferred ones)."""
     _ = (t or translator()).gettext
     topics = followed_names(subscriber.topic_slugs, names) or _("none (/topics)")
     keywords = ", ".join(escape(k) for k in subscriber.keyword_list) or _("none (/follow WORD)")
@@ -188,6 +191,7 @@ def settings_text(
             _("Quiet hours (no instant alerts): {hours}").format(
                 hours=quiet_hours(subscriber, quiet_default, t)
             ),
+            preferred_line(sources, t),
             _("Deliveries: {state}").format(state=_state_line(subscriber, now, t)),
             _("Muted: {muted}").format(muted=muted),
         ]

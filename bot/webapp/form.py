@@ -3,14 +3,15 @@
 ``shown`` turns a subscriber into the JSON the page fills its form from;
 ``read_form`` checks what the page sends back, every field as the commands
 check it (topics as /topics, keywords as /follow, the time as /time, the zone as
-/timezone, mode, quiet hours, language, a channel's cap as /channel), and
+/timezone, mode, quiet hours, language, preferred sources as /prefer, a
+channel's cap as /channel), and
 either yields all of it or raises ``FormError`` with one line for the person:
 nothing is half-saved. A field the page leaves out stays as it is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import time
 from typing import Any, Literal
@@ -18,7 +19,10 @@ from typing import Any, Literal
 from bot.clock import LEGACY, lookup_timezone, parse_time
 from bot.handlers.topics import MAX_KEYWORDS
 from bot.ui.i18n import LANGUAGES, Translator
+from bot.ui.render import html_to_plain
 from bot.ui.settings_file import quiet_text, read_quiet
+from bot.ui.sources import MAX_NAME, MAX_PREFERRED, resolve
+from bot.ui.sources import problem as source_problem
 from bot.ui.wording import keyword_problem, lone_surrogates
 from storage.channels import DEFAULT_DAILY_CAP, MAX_DAILY_CAP
 from storage.models import Subscriber
@@ -26,9 +30,11 @@ from storage.states import DeliveryMode
 from storage.subscribers import MAX_KEYWORD_LENGTH, Preferences, normalise_keyword
 
 PRIVATE_FIELDS = frozenset(
-    {"topics", "keywords", "digest_time", "timezone", "mode", "quiet_hours", "language"}
+    {"topics", "keywords", "digest_time", "timezone", "mode", "quiet_hours", "language", "sources"}
 )
-CHANNEL_FIELDS = frozenset({"topics", "keywords", "digest_time", "timezone", "language", "cap"})
+CHANNEL_FIELDS = frozenset(
+    {"topics", "keywords", "digest_time", "timezone", "language", "cap", "sources"}
+)
 MAX_TOPICS = 200
 
 
@@ -48,14 +54,16 @@ class Form:
     cap: int | None = None
 
 
-def shown(subscriber: Subscriber, language: str) -> dict[str, Any]:
-    """A subscriber's settings as the page's form holds them."""
+def shown(subscriber: Subscriber, language: str, sources: Sequence[str] = ()) -> dict[str, Any]:
+    """A subscriber's settings as the page's form holds them (``sources``: the preferred
+    ones by name, most preferred first)."""
     settings: dict[str, Any] = {
         "topics": subscriber.topic_slugs,
         "keywords": subscriber.keyword_list,
         "digest_time": f"{subscriber.digest_time:%H:%M}",
         "timezone": LEGACY.get(subscriber.timezone, subscriber.timezone),
         "language": subscriber.language or language,
+        "sources": list(sources),
     }
     if subscriber.chat_type == "channel":
         settings["cap"] = subscriber.daily_cap or DEFAULT_DAILY_CAP
@@ -65,10 +73,15 @@ def shown(subscriber: Subscriber, language: str) -> dict[str, Any]:
 
 
 def read_form(
-    body: Any, known_topics: Collection[str], t: Translator, *, channel: bool = False
+    body: Any,
+    known_topics: Collection[str],
+    t: Translator,
+    *,
+    channel: bool = False,
+    known_sources: Mapping[int, str] | None = None,
 ) -> Form:
     """Every setting in ``body``, checked; FormError (in ``t``'s language) for the first
-    one that is wrong."""
+    one that is wrong. ``known_sources``: the bot's sources by id, for ``sources``."""
     _ = t.gettext
     if not isinstance(body, dict):
         raise FormError("", _("The settings must be a JSON object; nothing was changed."))
@@ -92,6 +105,7 @@ def read_form(
             mode=_mode(body.get("mode"), t),
             language=_language(body.get("language"), t),
             quiet_hours=_quiet(body.get("quiet_hours"), t),
+            sources=_sources(body.get("sources"), known_sources or {}, t),
         ),
         cap=_cap(body.get("cap"), t),
     )
@@ -122,6 +136,16 @@ def _topics(value: Any, known: Collection[str], t: Translator) -> list[str] | No
             text = t.gettext("unknown topic '{word}'; /topics lists them all.")
             raise FormError("topics", text.format(word=slug[:40]))
     return list(dict.fromkeys(slugs))
+
+
+def _sources(value: Any, known: Mapping[int, str], t: Translator) -> list[int] | None:
+    names = _strings(value, "sources", MAX_PREFERRED, t)
+    if names is None:
+        return None
+    resolved = resolve([name[:MAX_NAME] for name in names], known)
+    if problem := source_problem(resolved, list(known.values()), t):
+        raise FormError("sources", html_to_plain(problem))
+    return resolved.ids
 
 
 def _keywords(value: Any, t: Translator) -> list[str] | None:

@@ -15,6 +15,11 @@ LABELS = {
     "keyword_placeholder": N_("a word or a phrase"),
     "add": N_("Add"),
     "remove": N_("Remove"),
+    "up": N_("Move up"),
+    "sources": N_("Preferred sources"),
+    "sources_hint": N_(
+        "An event reported by several sources is shown from the first of these that has it."
+    ),
     "digest_time": N_("Digest time"),
     "timezone": N_("Time zone"),
     "zone_search": N_("Search: Kyiv, New York…"),

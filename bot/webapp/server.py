@@ -34,11 +34,12 @@ from bot.clock import zone_aliases, zone_names
 from bot.handlers.context import LANGUAGE, Deps, catalogue
 from bot.handlers.topics import MAX_KEYWORDS
 from bot.ui.i18n import LANGUAGES, translator
+from bot.ui.sources import MAX_PREFERRED
 from bot.webapp.form import Form, FormError, read_form, shown
 from bot.webapp.initdata import InitDataError, WebAppUser, verify
 from bot.webapp.labels import labels
 from jobs.ingest.store import backfill_keywords
-from storage import channels, subscribers
+from storage import channels, preferred, subscribers
 from storage.models import Subscriber
 from storage.states import SubscriberState
 from storage.types import utcnow
@@ -126,15 +127,21 @@ async def _view(
     t = translator(own.language or user.language_code)
     topics, names, _ = await catalogue(session, deps.topic_names, t.language)
     managed = await channels.managed_channels(session, user.id)
+    known = await preferred.known_sources(session)
+
+    async def settings(chat: Subscriber) -> dict[str, Any]:
+        chosen = await preferred.preferred_sources(session, chat.id)
+        return shown(chat, t.language, [known[i] for i in chosen if i in known])
+
     chats = [{"chat_id": own.chat_id, "title": t.gettext("You"), "kind": "private",
-              "active": True, "settings": shown(own, t.language)}]  # fmt: skip
+              "active": True, "settings": await settings(own)}]  # fmt: skip
     chats += [
         {
             "chat_id": c.chat_id,
             "title": c.title or str(c.chat_id),
             "kind": "channel",
             "active": c.state is SubscriberState.ACTIVE,
-            "settings": shown(c, t.language),
+            "settings": await settings(c),
         }
         for c in managed
     ]
@@ -142,10 +149,15 @@ async def _view(
         "language": t.language,
         "chats": chats,
         "topics": [{"slug": topic.slug, "name": names[topic.slug]} for topic in topics],
+        "sources": list(known.values()),
         "languages": [{"code": code, "name": name} for code, name in LANGUAGES.items()],
         "zones": zone_names(),
         "zone_aliases": zone_aliases(),
-        "limits": {"keywords": MAX_KEYWORDS, "cap": channels.MAX_DAILY_CAP},
+        "limits": {
+            "keywords": MAX_KEYWORDS,
+            "cap": channels.MAX_DAILY_CAP,
+            "sources": MAX_PREFERRED,
+        },
         "labels": labels(t),
     }
 
@@ -186,7 +198,11 @@ async def save_settings(request: web.Request) -> web.Response:
         topics, _, _ = await catalogue(session)
         try:
             form = read_form(
-                body.get("settings"), {topic.slug for topic in topics}, t, channel=is_channel
+                body.get("settings"),
+                {topic.slug for topic in topics},
+                t,
+                channel=is_channel,
+                known_sources=await preferred.known_sources(session),
             )
         except FormError as exc:
             return _refuse(400, str(exc), exc.field)

@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from storage import channels as _channels  # noqa: F401  (their tables are in Base.metadata)
 from storage import events as _events  # noqa: F401
 from storage import mailboxes as _mailboxes  # noqa: F401
+from storage import preferred as _preferred  # noqa: F401
 from storage import updates as _updates  # noqa: F401
 from storage.db import create_engine, include_object
 from storage.models import Base

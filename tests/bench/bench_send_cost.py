@@ -36,6 +36,7 @@ class InstantBot:
 
     def __init__(self) -> None:
         self.rate_limiter = BriefbotRateLimiter(1_000_000.0)
+        self.username = "briefbot"  # for channels' links to their stories
         self.sent = 0
 
     async def send_message(

@@ -161,3 +161,21 @@ async def test_an_unknown_topic_for_a_channel_changes_nothing(world: World) -> N
     async with world.sessions() as session:
         found = await channels.get_channel(session, CHANNEL)
     assert found is not None and found.topic_slugs == ["gaza"]
+
+
+async def test_a_channel_has_its_own_preferred_sources_and_an_unknown_one_changes_nothing(
+    world: World,
+) -> None:
+    world.api.make_channel(CHANNEL, "Morning Wire", owner=ME, bot_is_admin=True)
+    await _pick(world)
+
+    (card,) = await world.say("/channel 1 prefer Guardian, NYT")
+    (refused,) = await world.say("/channel 1 prefer Reuters")
+    (own,) = await world.say("/prefer")
+    (again,) = await world.say("/channel 1")
+
+    chosen = "Preferred sources: 1. The Guardian: World news, 2. The New York Times: World"
+    assert chosen in card.text
+    assert refused.text.startswith("I don't know the source “Reuters”. My sources: ")
+    assert chosen in again.text
+    assert "Preferred sources: none" in own.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.ui.events import also_sources, collapse, render_events_digest, why_grouped
@@ -55,3 +56,24 @@ def test_why_names_the_story_it_was_grouped_with_and_the_shared_terms():
     assert "one event with 2 other stories (BBC, NYT)" in said
     assert "“story 3” (BBC)" in said and "mustafa, hafez, school" in said and "0.41" in said
     assert why_grouped(2, VERSIONS[2], None, [], None) == ""
+
+
+def _from(feeds: dict[str, int]) -> dict[int, list[Version]]:
+    """VERSIONS with each outlet's feed id."""
+    return {
+        sid: [replace(v, feed_id=feeds.get(v.source)) for v in versions]
+        for sid, versions in VERSIONS.items()
+    }
+
+
+def test_an_event_shows_the_story_of_the_first_preferred_source_that_reported_it():
+    versions = _from({"BBC": 7, "NYT": 8, "Guardian": 9})
+    entries = collapse(STORIES, versions, preferred=(9, 8, 7))
+    assert [(e.number, e.story.id) for e in entries] == [(1, 1), (2, 2)]
+    assert entries[0].also == ("BBC",)
+
+
+def test_preferred_sources_without_a_story_in_the_event_keep_the_earliest():
+    versions = _from({"BBC": 7, "NYT": 8, "Guardian": 9})
+    entries = collapse(STORIES, versions, preferred=(9,))
+    assert [(e.number, e.story.id) for e in entries] == [(3, 3), (2, 2)]

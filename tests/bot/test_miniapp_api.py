@@ -282,3 +282,37 @@ async def test_the_page_is_served_with_its_script_and_styles(client: Client) -> 
     assert "Open this from Telegram" in html
     assert "script-src 'self' https://telegram.org" in policy
     assert WEBAPP_URL.startswith("https://")
+
+
+async def test_preferred_sources_round_trip_through_the_mini_app_in_order(
+    world: World, client: Client
+) -> None:
+    await world.say("/start")
+    me = signed_init_data(ME)
+
+    status, view = await client.post(me, {"sources": ["Al Jazeera: All news", "bbc news"]})
+    _, read = await client.get(me)
+    shown = await _settings_text(world)
+
+    assert status == 200
+    expected = ["Al Jazeera: All news", "BBC News: World"]
+    assert view["chats"][0]["settings"]["sources"] == expected
+    assert read["chats"][0]["settings"]["sources"] == expected
+    assert "BBC News: World" in read["sources"] and read["limits"]["sources"] == 10
+    assert "Preferred sources: 1. Al Jazeera: All news, 2. BBC News: World" in shown
+
+
+async def test_an_unknown_preferred_source_gets_400_naming_it_and_saves_nothing(
+    world: World, client: Client
+) -> None:
+    await world.say("/start")
+    me = signed_init_data(ME)
+    await client.post(me, {"sources": ["BBC News: World"]})
+
+    status, answer = await client.post(me, {"topics": ["gaza"], "sources": ["Reuters"]})
+    _, read = await client.get(me)
+
+    assert status == 400 and answer["field"] == "sources"
+    assert answer["error"].startswith("I don't know the source “Reuters”. My sources: ")
+    assert read["chats"][0]["settings"]["sources"] == ["BBC News: World"]
+    assert read["chats"][0]["settings"]["topics"] == []

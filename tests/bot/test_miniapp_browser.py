@@ -138,6 +138,33 @@ async def test_a_person_toggles_two_topics_picks_kyiv_and_settings_shows_them(
     assert blocked == ["https://telegram.org/js/telegram-web-app.js"]
 
 
+async def test_a_person_adds_two_preferred_sources_moves_one_up_and_settings_shows_the_order(
+    world: World, browser: Any, page_url: str
+) -> None:
+    expect = async_api.expect
+    await world.say("/start")
+    page = await open_page(browser, page_url, signed_init_data(ME), LIGHT, [])
+    await expect(page.locator("#form")).to_be_visible()
+
+    for name in ("BBC News: World", "Al Jazeera: All news"):
+        await page.locator("#source-choice").select_option(name)
+        await page.locator("#add-source").click()
+    await (
+        page.locator("#sources li", has_text="Al Jazeera")
+        .get_by_role("button", name="Move up Al Jazeera: All news")
+        .click()
+    )
+    await page.locator("#save").click()
+    await expect(page.locator("#status")).to_have_text("Saved")
+    (settings,) = await world.say("/settings")
+
+    assert await page.locator("#sources li span").all_inner_texts() == [
+        "1. Al Jazeera: All news",
+        "2. BBC News: World",
+    ]
+    assert "Preferred sources: 1. Al Jazeera: All news, 2. BBC News: World" in settings.text
+
+
 async def test_a_channels_tab_shows_its_cap_instead_of_personal_delivery(
     world: World, browser: Any, page_url: str
 ) -> None:

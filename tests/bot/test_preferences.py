@@ -124,6 +124,7 @@ async def test_settings_shows_everything_and_its_buttons_edit_in_place(world: Wo
         "Digest: every day at 07:30 (Europe/Kyiv)",
         "Mode: a daily digest",
         "Quiet hours (no instant alerts): 22:00–07:00",
+        "Preferred sources: none: each event shows its earliest story (/prefer).",
         "Deliveries: active",
         "Muted: nothing",
     ]

@@ -42,6 +42,7 @@ async def test_export_sends_every_setting_as_a_json_file(world: World) -> None:
         "quiet_hours": "23:30-06:00",
         "language": "uk",
         "muted": {"topics": [], "keywords": []},
+        "preferred_sources": [],
     }
     assert world.api.sent_to(ME)[-1].text.startswith("Ваші налаштування briefbot.")
 
@@ -55,6 +56,7 @@ async def test_sending_the_exported_file_from_another_chat_restores_everything(
     await world.say("/time 18:00")
     await world.say("/mode instant")
     await world.say("/quiet off")
+    await world.say("/prefer BBC, Al Jazeera")
     async with world.sessions.begin() as session:
         me = await subscribers.get_subscriber(session, ME)
         assert me is not None
@@ -74,6 +76,7 @@ async def test_sending_the_exported_file_from_another_chat_restores_everything(
         "Digest: every day at 18:00 (America/New_York)",
         "Mode: instant alerts as stories arrive",
         "Quiet hours (no instant alerts): off",
+        "Preferred sources: 1. BBC News: World, 2. Al Jazeera: All news",
         "Deliveries: active",
         "Muted: 🕊️ Gaza, “crypto” (tap 🔈 to unmute)",
     ]

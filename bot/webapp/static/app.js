@@ -171,6 +171,40 @@
     drawKeywords();
   }
 
+  function drawSources() {
+    const list = $("sources");
+    list.replaceChildren();
+    form.sources.forEach((name, i) => {
+      const up = element("button", { type: "button", textContent: "↑", title: label("up") });
+      up.setAttribute("aria-label", `${label("up") || "Up"} ${name}`);
+      up.disabled = i === 0;
+      up.addEventListener("click", () => {
+        const moved = [...form.sources];
+        [moved[i - 1], moved[i]] = [moved[i], moved[i - 1]];
+        form.sources = moved;
+        drawSources();
+      });
+      const remove = element("button", { type: "button", textContent: "×", title: label("remove") });
+      remove.setAttribute("aria-label", `${label("remove") || "Remove"} ${name}`);
+      remove.addEventListener("click", () => {
+        form.sources = form.sources.filter((s) => s !== name);
+        drawSources();
+      });
+      list.append(element("li", {}, element("span", { textContent: `${i + 1}. ${name}` }), up, remove));
+    });
+    const left = view.sources.filter((name) => !form.sources.includes(name));
+    $("source-choice").replaceChildren(...left.map((name) => element("option", { value: name, textContent: name })));
+    const full = form.sources.length >= view.limits.sources;
+    $("source-choice").disabled = !left.length || full;
+    $("add-source").disabled = !left.length || full;
+  }
+
+  function addSource() {
+    const name = $("source-choice").value;
+    if (name && !form.sources.includes(name)) form.sources = [...form.sources, name];
+    drawSources();
+  }
+
   function zoneKey(name) {
     return name.toLowerCase().replace(/_/g, " ");
   }
@@ -252,6 +286,7 @@
     $("stopped").hidden = current.active;
     drawTopics();
     drawKeywords();
+    drawSources();
     $("digest-time").value = form.digest_time;
     $("zone-search").value = "";
     drawZones();
@@ -274,6 +309,7 @@
     const settings = {
       topics: form.topics,
       keywords: form.keywords,
+      sources: form.sources,
       digest_time: $("digest-time").value,
       timezone: form.timezone,
       language: $("language").value,
@@ -313,6 +349,7 @@
   function wire() {
     $("form").addEventListener("submit", save);
     $("add-keyword").addEventListener("click", addKeyword);
+    $("add-source").addEventListener("click", addSource);
     $("keyword").addEventListener("keydown", (event) => {
       if (event.key === "Enter") {
         event.preventDefault();
