@@ -47,7 +47,8 @@ async def subscribe(
     one becomes active again.
     """
     created = False
-    if await get_subscriber(session, chat_id) is None:
+    subscriber = await get_subscriber(session, chat_id)
+    if subscriber is None:
         result = await session.execute(
             insert_ignoring_conflicts(session, Subscriber.__table__).values(
                 chat_id=chat_id,
@@ -63,7 +64,7 @@ async def subscribe(
             )
         )
         created = bool(rowcount(result))
-    subscriber = await _require(session, chat_id)
+        subscriber = await _require(session, chat_id)
     if not created:
         subscriber.state = SubscriberState.ACTIVE
         subscriber.paused_until = None
@@ -189,7 +190,7 @@ async def set_topics(session: AsyncSession, chat_id: int, slugs: Iterable[str]) 
             insert_ignoring_conflicts(session, SubscriberTopic.__table__),
             [{"subscriber_id": subscriber.id, "topic_slug": s} for s in wanted],
         )
-    return await _touch(session, chat_id)
+    return await _touch(session, subscriber, reload=True)
 
 
 async def toggle_topic(session: AsyncSession, chat_id: int, slug: str) -> tuple[Subscriber, bool]:
@@ -218,7 +219,7 @@ async def follow_keywords(session: AsyncSession, chat_id: int, words: Iterable[s
             insert_ignoring_conflicts(session, SubscriberKeyword.__table__),
             rows,
         )
-    return await _touch(session, chat_id)
+    return await _touch(session, subscriber, reload=True)
 
 
 async def unfollow_keywords(
@@ -231,7 +232,7 @@ async def unfollow_keywords(
             SubscriberKeyword.keyword.in_([normalise_keyword(w) for w in words]),
         )
     )
-    return await _touch(session, chat_id)
+    return await _touch(session, subscriber, reload=True)
 
 
 async def set_timezone(session: AsyncSession, chat_id: int, zone: str) -> Subscriber:
@@ -239,19 +240,19 @@ async def set_timezone(session: AsyncSession, chat_id: int, zone: str) -> Subscr
     ZoneInfo(zone)
     subscriber = await _require(session, chat_id)
     subscriber.timezone = zone
-    return await _touch(session, chat_id)
+    return await _touch(session, subscriber)
 
 
 async def set_digest_time(session: AsyncSession, chat_id: int, at: time) -> Subscriber:
     subscriber = await _require(session, chat_id)
     subscriber.digest_time = at.replace(second=0, microsecond=0, tzinfo=None)
-    return await _touch(session, chat_id)
+    return await _touch(session, subscriber)
 
 
 async def set_mode(session: AsyncSession, chat_id: int, mode: DeliveryMode) -> Subscriber:
     subscriber = await _require(session, chat_id)
     subscriber.mode = mode
-    return await _touch(session, chat_id)
+    return await _touch(session, subscriber)
 
 
 async def set_quiet_hours(
@@ -263,7 +264,7 @@ async def set_quiet_hours(
     start, end = hours or (None, None)
     subscriber.quiet_start = _minute(start)
     subscriber.quiet_end = _minute(end)
-    return await _touch(session, chat_id)
+    return await _touch(session, subscriber)
 
 
 def _minute(at: time | None) -> time | None:
@@ -274,15 +275,18 @@ async def set_language(session: AsyncSession, chat_id: int, language: str) -> Su
     """Set the language the bot speaks in this chat (a code such as "uk" or "en")."""
     subscriber = await _require(session, chat_id)
     subscriber.language = language
-    return await _touch(session, chat_id)
+    return await _touch(session, subscriber)
 
 
-async def _touch(session: AsyncSession, chat_id: int) -> Subscriber:
-    await session.execute(
-        update(Subscriber).where(Subscriber.chat_id == chat_id).values(updated_at=utcnow())
-    )
-    subscriber = await _require(session, chat_id)
-    return subscriber
+async def _touch(
+    session: AsyncSession, subscriber: Subscriber, *, reload: bool = False
+) -> Subscriber:
+    """Write the subscriber's changes with the time of them. ``reload``: its topics or
+    keywords were changed by statements, so load it again; else the object is current
+    (loading it again cost every such command a second joined select)."""
+    subscriber.updated_at = utcnow()
+    await session.flush()
+    return await _require(session, subscriber.chat_id) if reload else subscriber
 
 
 async def count_by_state(session: AsyncSession) -> dict[SubscriberState, int]:
