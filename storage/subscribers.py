@@ -104,6 +104,16 @@ async def _require(session: AsyncSession, chat_id: int) -> Subscriber:
     return subscriber
 
 
+async def _loaded(session: AsyncSession, chat_id: int) -> Subscriber:
+    """The chat's subscriber as this session already loaded it (a handler has usually made
+    sure of it first), else from the database. For changes to its own columns only: its
+    topics and keywords are as they were loaded."""
+    for loaded in session.identity_map.values():
+        if isinstance(loaded, Subscriber) and loaded.chat_id == chat_id:
+            return loaded
+    return await _require(session, chat_id)
+
+
 async def unsubscribe(session: AsyncSession, chat_id: int) -> bool:
     """Stop sending to a chat, keeping its preferences; False if it was unknown."""
     return await _set_state(session, chat_id, SubscriberState.STOPPED)
@@ -238,19 +248,19 @@ async def unfollow_keywords(
 async def set_timezone(session: AsyncSession, chat_id: int, zone: str) -> Subscriber:
     """Set an IANA time zone; an unknown name raises ZoneInfoNotFoundError."""
     ZoneInfo(zone)
-    subscriber = await _require(session, chat_id)
+    subscriber = await _loaded(session, chat_id)
     subscriber.timezone = zone
     return await _touch(session, subscriber)
 
 
 async def set_digest_time(session: AsyncSession, chat_id: int, at: time) -> Subscriber:
-    subscriber = await _require(session, chat_id)
+    subscriber = await _loaded(session, chat_id)
     subscriber.digest_time = at.replace(second=0, microsecond=0, tzinfo=None)
     return await _touch(session, subscriber)
 
 
 async def set_mode(session: AsyncSession, chat_id: int, mode: DeliveryMode) -> Subscriber:
-    subscriber = await _require(session, chat_id)
+    subscriber = await _loaded(session, chat_id)
     subscriber.mode = mode
     return await _touch(session, subscriber)
 
@@ -260,7 +270,7 @@ async def set_quiet_hours(
 ) -> Subscriber:
     """Hours without instant alerts, as (start, end) local times; equal ends: never quiet;
     None: the operator's default."""
-    subscriber = await _require(session, chat_id)
+    subscriber = await _loaded(session, chat_id)
     start, end = hours or (None, None)
     subscriber.quiet_start = _minute(start)
     subscriber.quiet_end = _minute(end)
@@ -273,7 +283,7 @@ def _minute(at: time | None) -> time | None:
 
 async def set_language(session: AsyncSession, chat_id: int, language: str) -> Subscriber:
     """Set the language the bot speaks in this chat (a code such as "uk" or "en")."""
-    subscriber = await _require(session, chat_id)
+    subscriber = await _loaded(session, chat_id)
     subscriber.language = language
     return await _touch(session, subscriber)
 
