@@ -9,7 +9,7 @@ from datetime import datetime, time
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, union, update
+from sqlalchemy import bindparam, delete, func, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -31,6 +31,16 @@ from storage.types import utcnow
 
 MAX_KEYWORD_LENGTH = 64
 QUIET_DEFAULT: Final = "default"  # in Preferences: back to the operator's quiet hours
+
+# The lookups every command makes, built once: building such a statement and its cache
+# key for each call cost a third of the lookup's time.
+_SUBSCRIBER = (
+    select(Subscriber)
+    .where(Subscriber.chat_id == bindparam("chat_id"))
+    .options(joinedload(Subscriber.topics), joinedload(Subscriber.keywords))
+    .execution_options(populate_existing=True)
+)
+_LANGUAGE = select(Subscriber.language).where(Subscriber.chat_id == bindparam("chat_id"))
 
 
 async def subscribe(
@@ -80,20 +90,13 @@ async def get_subscriber(session: AsyncSession, chat_id: int) -> Subscriber | No
 
     In one statement (joined, not the model's two follow-up selects): every command
     loads its chat's subscriber, and the follow-ups made that about 60% dearer."""
-    result = await session.scalars(
-        select(Subscriber)
-        .where(Subscriber.chat_id == chat_id)
-        .options(joinedload(Subscriber.topics), joinedload(Subscriber.keywords))
-        .execution_options(populate_existing=True)
-    )
+    result = await session.scalars(_SUBSCRIBER, {"chat_id": chat_id})
     return result.unique().one_or_none()
 
 
 async def language_of(session: AsyncSession, chat_id: int) -> tuple[bool, str | None]:
     """Whether the chat is a subscriber, and its stored language (one column, one statement)."""
-    row = (
-        await session.execute(select(Subscriber.language).where(Subscriber.chat_id == chat_id))
-    ).first()
+    row = (await session.execute(_LANGUAGE, {"chat_id": chat_id})).first()
     return (False, None) if row is None else (True, row[0])
 
 
