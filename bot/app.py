@@ -45,6 +45,7 @@ from bot.handlers import (
 from bot.handlers.basics import on_error
 from bot.handlers.context import CONTEXT_TYPES, BriefbotContext, Deps, remember_language
 from bot.runtime.intake import once_per_update
+from bot.runtime.turns import TakingTurns
 from bot.runtime.updates import PerChatUpdateProcessor
 from bot.settings import Settings
 from bot.ui import keyboards
@@ -101,6 +102,8 @@ def build_application(
     topic_names = {topic.slug: topic.names for topic in definitions if topic.names}
     base = settings.bot_api_url.rstrip("/")
     for_commands = db.command_sessions(sessions)  # on SQLite, a connection of their own
+    if for_commands is not sessions:  # which they take turns at, a chat's first update first
+        for_commands = TakingTurns(for_commands)
     application = (
         ApplicationBuilder()
         .context_types(CONTEXT_TYPES)

@@ -7,17 +7,25 @@ queueing in the HTTP client. Replies to people have slots of their own
 python-telegram-bot's slower path), so a crowd's replies are never held to the two
 or three requests a broadcast needs against a server next door, and a broadcast
 send may go while every reply slot is taken. Both kinds count against the
-one-second ceiling."""
+one-second ceiling.
+
+Waiting replies go by their ``rank`` (the limiter gives a reply its place in its
+chat's burst: 0 for a chat's first, 1 for its second...), then in the order they came:
+a chat's first answer goes ahead of another chat's third, whoever asked first.
+Broadcasts go in the order they came."""
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import math
 from collections import deque
 from collections.abc import Awaitable, Callable
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
+Waiter = tuple[int, int, "asyncio.Future[None]"]  # rank, arrival, the grant to come
 
 # How far behind its schedule the overall pace may catch up (a busy event loop, a
 # garbage collection, a slow answer), within the one-second ceiling.
@@ -72,8 +80,9 @@ class OverallGate:
         self._rate = rate
         self._clock = clock
         self._sleep = sleep
-        # Waiters by priority (replies, then broadcasts), each kind in the order they came.
-        self._waiters: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
+        # Waiters by priority (replies, then broadcasts): heaps by rank, then arrival.
+        self._waiters: tuple[list[Waiter], list[Waiter]] = ([], [])
+        self._arrivals = itertools.count()
         self._under_way = 0  # every granted request not answered yet, of both kinds
         self._next = 0.0
         self.in_flight = InFlight()  # the broadcast's, adapting to the answers
@@ -89,15 +98,16 @@ class OverallGate:
     def _slots(self, priority: int) -> InFlight:
         return self.in_flight if priority else self.replies
 
-    async def acquire(self, priority: int) -> None:
-        """Wait for a grant; ``priority`` 0 (a reply) goes first."""
+    async def acquire(self, priority: int, rank: int = 0) -> None:
+        """Wait for a grant; ``priority`` 0 (a reply) goes first, and among one priority's
+        waiters the lowest ``rank``, then the earliest."""
         if not self.waiting and not self._slots(priority).full:
             now = self._clock()
             if self._next - now <= EPSILON and self._ceiling(now) == 0.0:  # go now
                 self._grant(now, priority, catch_up=0.0)
                 return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters[min(priority, 1)].append(future)
+        heapq.heappush(self._waiters[min(priority, 1)], (rank, next(self._arrivals), future))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._dispatch())
         elif self._freed is not None:  # the dispatcher may wait for the other kind's slots
@@ -124,8 +134,8 @@ class OverallGate:
     def _ready(self) -> int | None:
         """The kind to grant next: replies first, each only while it has a slot free."""
         for priority, waiters in enumerate(self._waiters):
-            while waiters and waiters[0].done():  # the waiter was cancelled
-                waiters.popleft()
+            while waiters and waiters[0][2].done():  # the waiter was cancelled
+                heapq.heappop(waiters)
             if waiters and not self._slots(priority).full:
                 return priority
         return None
@@ -141,7 +151,7 @@ class OverallGate:
             wait = max(self._next - now, ceiling)
             if wait > EPSILON:
                 return wait
-            future = self._waiters[priority].popleft()
+            future = heapq.heappop(self._waiters[priority])[2]
             self._grant(now, priority, catch_up=CATCH_UP_SECONDS)
             future.set_result(None)
         return None
@@ -183,6 +193,6 @@ class OverallGate:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         for waiters in self._waiters:
-            for future in waiters:
+            for _, _, future in waiters:
                 future.cancel()
             waiters.clear()

@@ -35,6 +35,15 @@ hands it every Bot API request, and it decides when to make it.
   limit, so a person typing ``/story 2`` during a 10,000-digest broadcast waits for
   at most one interval (or for one request under way to be answered). Handlers
   need not mark anything; the outbox sender marks its sends as broadcasts.
+- Fair turns among replies: when more replies wait than the overall limit lets go,
+  a chat's first reply of a burst goes ahead of another chat's second, its second
+  ahead of a third, and so on (in the order they came within one place). A burst
+  is a chat's replies that each came within ``BURST_GAP`` seconds of the last one's
+  answer. So when a thousand people write at once, everyone's first answer goes out
+  before anyone's fifth, and someone asking ``/story`` during it overtakes the
+  crowd's later answers.
+- A broadcast send waiting for the overall limit does not hold its chat: a reply to
+  that chat goes first (the send then waits for the chat's pace like any other).
 - ``RetryAfter`` (HTTP 429): that chat sends nothing more until ``retry_after``
   has passed; every other chat carries on, and nothing else waits for it. Only
   429s that are evidently about the bot as a whole slow everyone: when chats that
@@ -80,6 +89,9 @@ MAX_IDLE_CHATS = 10_000
 # A chat refused although nothing went to it for this many of its intervals: the 429 is
 # about the bot as a whole, not about that chat.
 CALM_INTERVALS = 2.0
+# A chat's replies form one burst while each comes within this many seconds of the last
+# one's answer; its place in the burst is its turn among other chats' waiting replies.
+BURST_GAP = 10.0
 # Requests that put a message in a chat count against the limits; lookups do not.
 LIMITED_PREFIXES = ("send", "edit", "copy", "forward")
 UNLIMITED = frozenset({"sendChatAction"})
@@ -105,6 +117,18 @@ class ChatWindow:
     sent: deque[float] = field(default_factory=deque)
     not_before: float = 0.0
     last: float = -math.inf  # the last send's answer
+    replies: int = 0  # replies answered in the chat's current burst
+    replied: float = -math.inf  # the last reply's answer
+
+    def place(self, now: float) -> int:
+        """A reply's place in this chat's burst: 0 for the first (see BURST_GAP)."""
+        if now - self.replied > BURST_GAP:
+            self.replies = 0
+        return self.replies
+
+    def free(self, now: float) -> bool:
+        """Nothing under way or waiting for this chat, and its pace allows a send now."""
+        return not self.lock.locked() and self.wait(now) == 0.0
 
     def calm(self, now: float) -> bool:
         """Nothing went to this chat for two of its intervals: well within its pace."""
@@ -120,7 +144,8 @@ class ChatWindow:
         return max(wait, 0.0)
 
     def idle(self, now: float) -> bool:
-        return not self.lock.locked() and self.wait(now) == 0.0 and not self.sent
+        """Nothing to remember: forgetting the chat changes neither its pace nor its turn."""
+        return self.free(now) and not self.sent and now - self.replied > BURST_GAP
 
 
 class BriefbotRateLimiter(BaseRateLimiter[dict[str, Any]]):
@@ -219,11 +244,22 @@ class BriefbotRateLimiter(BaseRateLimiter[dict[str, Any]]):
         max_retries = int(options.get("max_retries", self.max_retries))
         max_wait = float(options.get("max_wait", math.inf))
         window = self._chat(chat_id)
+        # A broadcast send to a free chat waits for the overall limit without holding the
+        # chat, so that a reply to it goes first; if one did, the grant goes unused.
+        granted = priority == BROADCAST and window.free(self._clock())
+        if granted:
+            await self._gate.acquire(priority)
+            if not window.free(self._clock()):
+                self._gate.release(None, priority)
+                granted = False
         for attempt in range(max_retries + 1):
-            async with window.lock:
-                while (wait := window.wait(self._clock())) > 0:
-                    await self._sleep(wait)
-                await self._gate.acquire(priority)
+            async with window.lock:  # a free chat's lock is taken without a wait
+                if not granted:
+                    while (wait := window.wait(self._clock())) > 0:
+                        await self._sleep(wait)
+                    rank = window.place(self._clock()) if priority == REPLY else 0
+                    await self._gate.acquire(priority, rank)
+                granted = False
                 began = self._clock()
                 calm = window.calm(began)
                 try:
@@ -249,6 +285,9 @@ class BriefbotRateLimiter(BaseRateLimiter[dict[str, Any]]):
                     self._gate.release(ended - began, priority)
                     window.sent.append(ended)
                     window.last = ended
+                    if priority == REPLY:
+                        window.replies += 1
+                        window.replied = ended
         raise AssertionError("unreachable")  # pragma: no cover
 
 

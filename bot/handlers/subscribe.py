@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from telegram import ChatMember, InlineKeyboardMarkup, Update
+from telegram import ChatMember, Update
 from telegram.constants import ChatType
 
 from bot.handlers import channels
 from bot.handlers.context import BriefbotContext, in_group
-from bot.handlers.topics import deep_link_topics, picker
-from bot.ui import keyboards, texts
+from bot.handlers.topics import deep_link_topics, welcome_picker
+from bot.ui import keyboards
 from storage import subscribers
 
 log = logging.getLogger(__name__)
@@ -42,11 +42,9 @@ async def start(update: Update, context: BriefbotContext) -> None:
                 session, chat.id, set(subscriber.topic_slugs) | set(wanted)
             )
         followed = subscriber.topic_slugs
-    t = context.t
-    webapp = keyboards.webapp_row(context.settings.webapp_url, chat.type, t)
-    welcome = texts.welcome(created, followed, names, t)
-    await context.reply(welcome, InlineKeyboardMarkup([webapp]) if webapp else None)
-    await context.reply(*picker(topics, followed, names, t))
+    # One message: the welcome with the topic picker under it.
+    greeting = keyboards.WELCOME_NEW if created else keyboards.WELCOME_BACK
+    await context.reply(*welcome_picker(context, greeting, topics, followed, names))
 
 
 async def stop(update: Update, context: BriefbotContext) -> None:

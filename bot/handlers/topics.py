@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers.context import BriefbotContext
 from bot.ui import keyboards, texts
@@ -93,6 +93,30 @@ def picker(
     )
 
 
+def welcome_picker(
+    context: BriefbotContext,
+    greeting: str,
+    all_topics: Sequence[Topic],
+    followed: Sequence[str],
+    names: Mapping[str, str],
+) -> tuple[str, InlineKeyboardMarkup]:
+    """/start's one message: the welcome with the topic picker (and, in a private chat,
+    the settings Mini App's button) under it. ``greeting``: keyboards.WELCOME_NEW or
+    WELCOME_BACK."""
+    t = context.t
+    text = texts.welcome(greeting == keyboards.WELCOME_NEW, followed, names, t)
+    markup = keyboards.topic_picker(all_topics, followed, names, t, greeting)
+    webapp = _webapp_row(context)
+    return text, InlineKeyboardMarkup(
+        [webapp, *markup.inline_keyboard] if webapp else markup.inline_keyboard
+    )
+
+
+def _webapp_row(context: BriefbotContext) -> list[InlineKeyboardButton]:
+    chat = context.incoming.effective_chat
+    return keyboards.webapp_row(context.settings.webapp_url, chat.type if chat else None, context.t)
+
+
 async def topics(update: Update, context: BriefbotContext) -> None:
     """Show the topic picker, or set the followed topics directly: /topics ukraine gaza."""
     words = topic_words(" ".join(context.args or []))
@@ -134,6 +158,7 @@ async def toggle_button(update: Update, context: BriefbotContext) -> None:
         return
     parsed = keyboards.parse_callback(query.data)
     slug = parsed.args[0] if parsed and parsed.args else ""
+    greeting = parsed.args[1] if parsed and len(parsed.args) > 1 else None
     t = context.t
     async with context.sessions.begin() as session:
         await context.ensure_subscriber(session)
@@ -153,7 +178,10 @@ async def toggle_button(update: Update, context: BriefbotContext) -> None:
             t.gettext("Following {topic}") if now_following else t.gettext("Unfollowed {topic}")
         )
         await query.answer(toggled.format(topic=names[slug]))
-    await context.edit(*picker(all_topics, followed, names, t))
+    if greeting:
+        await context.edit(*welcome_picker(context, greeting, all_topics, followed, names))
+    else:
+        await context.edit(*picker(all_topics, followed, names, t))
 
 
 async def done_button(update: Update, context: BriefbotContext) -> None:
@@ -168,7 +196,17 @@ async def done_button(update: Update, context: BriefbotContext) -> None:
     t = context.t
     chosen = texts.followed_names(followed, names) or t.gettext("no topics yet (/topics)")
     text = t.gettext("<b>Your topics</b>: {topics}\nSend /digest to read what matches.")
-    await context.edit(text.format(topics=chosen))
+    text = text.format(topics=chosen)
+    parsed = keyboards.parse_callback(query.data)
+    if parsed and parsed.args:  # under /start's welcome: it stays, with its settings button
+        greeting = parsed.args[0] == keyboards.WELCOME_NEW
+        webapp = _webapp_row(context)
+        await context.edit(
+            texts.welcome(greeting, followed, names, t, closing=text),
+            InlineKeyboardMarkup([webapp]) if webapp else None,
+        )
+    else:
+        await context.edit(text)
 
 
 async def follow(update: Update, context: BriefbotContext) -> None:

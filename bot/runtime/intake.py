@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
+from bot.runtime.turns import PLACE
 from bot.ui.i18n import translator
 from bot.ui.wording import UNREADABLE, lone_surrogates
 from storage import updates
@@ -54,6 +55,9 @@ class Sightings:
         return await answer
 
     async def _record(self) -> None:
+        # Every waiting update's first step: it takes its turns at the database as a
+        # chat's first update would, whichever update started it.
+        PLACE.set(0)
         batch: list[tuple[int, asyncio.Future[bool]]] = []
         try:
             while self._waiting:

@@ -7,18 +7,25 @@ taking no slot, and runs when the chat's earlier updates are done. So a handler 
 waits (for its chat's rate slot, a retry_after, the database) holds back only its own
 chat. At most ``max_concurrent_updates`` chats are handled at once; the rest wait for a
 slot in the order they came. Updates without a chat or a user (a poll's state) run on
-their own.
+their own. Each update runs with its place in its chat's burst (``turns.PLACE``: 0 for
+a chat's first update in a while, counted like the limiter's replies), by which commands
+take turns at the database.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections import deque
 from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot.delivery.limiter import BURST_GAP, MAX_IDLE_CHATS
+from bot.runtime.turns import PLACE
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +42,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         # A busy chat's updates still to run; a chat is busy while it has an entry here.
         self._queues: dict[int, deque[Awaitable[Any]]] = {}
+        # A chat's updates in its current burst, and when the last one ended.
+        self._bursts: dict[int, tuple[int, float]] = {}
+        self._sweep_above = MAX_IDLE_CHATS
 
     @property
     def busy_chats(self) -> int:
@@ -53,18 +63,30 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         queue = self._queues[key] = deque([coroutine])
         try:
             while queue:
+                PLACE.set(self._place(key))
                 try:
                     await queue[0]
                 except Exception:  # PTB handles errors itself; never drop the chat's others
                     log.exception("an update of chat %s failed", key)
                 finally:
                     queue.popleft()
+                    self._bursts[key] = (PLACE.get() + 1, time.monotonic())
         finally:
             del self._queues[key]
             for left in queue:  # cancelled (shutting down): close what never ran
                 close = getattr(left, "close", None)
                 if close is not None:
                     close()
+
+    def _place(self, key: int) -> int:
+        """The update's place in its chat's burst: 0 after BURST_GAP seconds without one."""
+        now = time.monotonic()
+        if len(self._bursts) > self._sweep_above:
+            for chat in [c for c, (_, last) in self._bursts.items() if now - last > BURST_GAP]:
+                del self._bursts[chat]
+            self._sweep_above = max(MAX_IDLE_CHATS, 2 * len(self._bursts))
+        count, last = self._bursts.get(key, (0, -math.inf))
+        return count if now - last <= BURST_GAP else 0
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -44,6 +44,9 @@ CHANNEL_TOPICS = "cp"  # a channel's topic picker
 CHANNEL_TOGGLE = "cg"  # a topic toggled in it
 CHANNEL_DONE = "cd"
 CHANNEL_ACTIONS = (CHANNEL_CARD, CHANNEL_TOPICS, CHANNEL_TOGGLE, CHANNEL_DONE)
+# The picker under /start's welcome carries which greeting it is under, so that a tap
+# redraws the whole message: for a new subscriber, for one who came back.
+WELCOME_NEW, WELCOME_BACK = "n", "b"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,22 +87,26 @@ def topic_picker(
     followed: Sequence[str],
     names: Mapping[str, str] | None = None,
     t: Translator | None = None,
+    greeting: str | None = None,
 ) -> InlineKeyboardMarkup:
     """Every topic as a toggle (``names``: display names by slug, in the reader's
-    language), two per row, a check mark on followed ones, then Done."""
+    language), two per row, a check mark on followed ones, then Done. ``greeting``
+    (WELCOME_NEW or WELCOME_BACK): the picker is under /start's welcome."""
     chosen = set(followed)
     names = names or {}
+    under = (greeting,) if greeting else ()
     buttons = [
         _button(
             f"{'✅' if topic.slug in chosen else '▫️'} "
             + names.get(topic.slug, f"{topic.emoji} {topic.name}".strip()),
             TOGGLE_TOPIC,
             topic.slug,
+            *under,
         )
         for topic in topics
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([_button((t or translator()).gettext("Done"), TOPICS_DONE)])
+    rows.append([_button((t or translator()).gettext("Done"), TOPICS_DONE, *under)])
     return InlineKeyboardMarkup(rows)
 
 

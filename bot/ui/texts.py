@@ -75,9 +75,14 @@ def followed_names(followed: Sequence[str], names: Mapping[str, str]) -> str:
 
 
 def welcome(
-    created: bool, followed: Sequence[str], names: Mapping[str, str], t: Translator | None = None
+    created: bool,
+    followed: Sequence[str],
+    names: Mapping[str, str],
+    t: Translator | None = None,
+    closing: str | None = None,
 ) -> str:
-    """The /start greeting: what the bot does, and what to do next."""
+    """The /start greeting: what the bot does, and what to do next with the topic picker
+    below it (``closing``: said instead, once the picker is closed)."""
     _ = (t or translator()).gettext
     first = _("Welcome to briefbot!") if created else _("Welcome back!")
     lines = [
@@ -86,7 +91,9 @@ def welcome(
             "ones about the topics you follow: a digest every morning at 07:30, or alerts."
         ).format(first=first),
     ]
-    if followed:
+    if closing is not None:
+        lines.append(closing)
+    elif followed:
         lines.append(
             _("You follow: {topics}. Tap below to change that, or send /digest now.").format(
                 topics=followed_names(followed, names)

@@ -41,7 +41,7 @@ from tests.botapi.limits import busiest_window
 from tests.ops.broadcast import FIRST_CHAT, prepare_broadcast
 
 COMMANDS = ["/start", "/topics gaza", "/timezone Europe/Kyiv", "/time 06:45"]
-REPLIES_EACH = 5  # /start answers with a welcome and the topic picker
+REPLIES_EACH = len(COMMANDS)  # one reply to each
 FIRST_PERSON = 5_000_000
 STORY_ASKERS = 50
 

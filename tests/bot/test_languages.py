@@ -15,13 +15,12 @@ from tests.bot.seed import insert_brief, insert_seed_brief
 async def test_a_ukrainian_user_is_greeted_and_helped_in_ukrainian(world: World) -> None:
     world.api.user_languages[ME] = "uk"
 
-    welcome, picker = await world.say("/start ukraine")
+    (welcome,) = await world.say("/start ukraine")
     (help_reply,) = await world.say("/help")
 
     assert welcome.text.startswith("👋 Вітаю в briefbot! Я розбиваю щоденні огляди новин")
     assert "Ви відстежуєте: 🇺🇦 Україна." in welcome.text
-    assert picker.text.startswith("Виберіть теми\nВи відстежуєте: 🇺🇦 Україна.")
-    labels = [label for label, _ in picker.buttons()]
+    labels = [label for label, _ in welcome.buttons()]
     assert "✅ 🇺🇦 Україна" in labels and "▫️ 🕊️ Газа" in labels and labels[-1] == "Готово"
     assert help_reply.text.startswith("Що я вмію\n\n/start — підписатися й вибрати теми")
     assert "/language — мова, якою я з вами розмовляю" in help_reply.text
@@ -101,7 +100,7 @@ async def test_language_alone_shows_buttons_and_a_tap_switches(world: World) -> 
 async def test_an_unknown_language_falls_back_to_english(world: World) -> None:
     world.api.user_languages[ME] = "de"
 
-    welcome, _ = await world.say("/start")
+    (welcome,) = await world.say("/start")
     (unknown,) = await world.say("/language klingon")
     (hint,) = await world.say("hallo")
 

@@ -33,11 +33,24 @@ class TestWithTheMiniAppConfigured:
         return WITH_WEBAPP
 
     async def test_start_and_settings_offer_the_settings_mini_app(self, world: World) -> None:
-        welcome, _picker = await world.say("/start")
+        (welcome,) = await world.say("/start")
         (settings,) = await world.say("/settings")
 
         assert web_apps(welcome) == [("⚙️ Settings", WEBAPP_URL)]
         assert web_apps(settings) == [("⚙️ Settings", WEBAPP_URL)]
+
+    async def test_the_welcomes_settings_button_stays_while_topics_are_picked(
+        self, world: World
+    ) -> None:
+        (welcome,) = await world.say("/start")
+
+        await world.tap(welcome, "Gaza")
+        picked = world.api.messages[(ME, welcome.message_id)]
+        await world.tap(picked, "Done")
+        closed = world.api.messages[(ME, welcome.message_id)]
+
+        assert web_apps(picked) == [("⚙️ Settings", WEBAPP_URL)]
+        assert web_apps(closed) == [("⚙️ Settings", WEBAPP_URL)]
 
     async def test_the_menu_button_opens_the_mini_app(self, world: World) -> None:
         (call,) = world.api.calls_to("setChatMenuButton")
@@ -61,17 +74,17 @@ class TestWithTheMiniAppConfigured:
     ) -> None:
         world.api.set_admins(GROUP, {ADMIN})
 
-        welcome, _picker = await world.say("/start", GROUP, user_id=ADMIN)
+        (welcome,) = await world.say("/start", GROUP, user_id=ADMIN)
         (settings,) = await world.say("/settings", GROUP, user_id=ADMIN)
 
         assert web_apps(welcome) == [] and web_apps(settings) == []
 
 
 async def test_without_a_mini_app_url_nothing_changes_for_people(world: World) -> None:
-    welcome, _picker = await world.say("/start", ME)
+    (welcome,) = await world.say("/start", ME)
     (settings,) = await world.say("/settings", ME)
 
-    assert welcome.markup is None
+    assert web_apps(welcome) == []
     assert web_apps(settings) == []
     assert world.api.calls_to("setChatMenuButton") == []
 

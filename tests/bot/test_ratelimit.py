@@ -183,6 +183,61 @@ async def test_a_reply_overtakes_every_broadcast_waiting_for_the_overall_limit(
     assert max(t for t, _, _ in telegram.sent) > 9.5, "the broadcast was still going"
 
 
+async def test_every_chats_first_reply_goes_before_any_chats_third(
+    time: VirtualTime, telegram: FakeTelegram
+) -> None:
+    rl = limiter(time, rate=10)
+    # Forty people whose commands are answered in three parts each, arriving over four
+    # seconds as fast as the overall limit lets replies go.
+    people = range(100, 140)
+
+    async def answer(chat: int) -> None:
+        await asyncio.gather(*(send(rl, telegram, chat, f"part {n}") for n in range(3)))
+
+    crowd = [time.at((chat - 100) * 0.1 + 0.05, answer(chat)) for chat in people]
+
+    await time.run(*crowd)
+
+    firsts = [telegram.times(chat)[0] for chat in people]
+    thirds = [telegram.times(chat)[2] for chat in people]
+    assert max(firsts) < min(thirds), "the last person's first answer waited for no third"
+    assert max(firsts) <= 4.05 + 0.1, "each first answer went as its person arrived"
+    assert all(
+        b - a >= 1.0 for chat in people for a, b in itertools.pairwise(telegram.times(chat))
+    ), "each chat still one message a second"
+
+
+async def test_someone_asking_during_a_crowd_overtakes_the_crowds_later_replies(
+    time: VirtualTime, telegram: FakeTelegram
+) -> None:
+    rl = limiter(time, rate=10)
+    crowd = [send(rl, telegram, 100 + i, f"part {n}") for i in range(30) for n in range(4)]
+
+    await time.run(*crowd, time.at(4.0, send(rl, telegram, 7, "/story 1 answer")))
+
+    [answer] = telegram.times(7)
+    assert 4.0 <= answer <= 4.1 + 1e-9, "a first reply waits behind no one's second"
+    assert max(t for t, _, _ in telegram.sent) > 11.0, "the crowd's replies were still going"
+
+
+async def test_a_reply_to_a_chat_whose_digest_waits_for_the_overall_limit_goes_first(
+    time: VirtualTime, telegram: FakeTelegram
+) -> None:
+    rl = limiter(time, rate=10)
+    broadcast = [send(rl, telegram, 1000 + i, "digest", BROADCAST) for i in range(100)]
+
+    await time.run(*broadcast, time.at(2.0, send(rl, telegram, 1050, "/story 2 answer")))
+
+    reply, digest = (t for t, chat, _ in telegram.sent if chat == 1050)
+    assert [text for _, chat, text in telegram.sent if chat == 1050] == [
+        "/story 2 answer",
+        "digest",
+    ]
+    assert 2.0 <= reply <= 2.1 + 1e-9, "the reply did not wait for its chat's digest"
+    assert digest - reply >= 1.0, "the digest then kept the chat's pace"
+    assert len(telegram.sent) == 101, "every digest sent once"
+
+
 async def test_a_429_holds_back_only_that_chat_and_the_message_is_retried(
     time: VirtualTime, telegram: FakeTelegram
 ) -> None:

@@ -14,12 +14,14 @@ async def test_the_bot_registers_its_command_menu_at_start_up(world: World) -> N
     assert "stats" not in names
 
 
-async def test_start_welcomes_subscribes_and_shows_the_topic_picker(world: World) -> None:
-    welcome, picker = await world.say("/start")
+async def test_start_welcomes_subscribes_and_shows_the_topic_picker_in_one_message(
+    world: World,
+) -> None:
+    (welcome,) = await world.say("/start")
 
     assert "Welcome to briefbot" in welcome.text
-    assert "topics" in welcome.text
-    labels = [label for label, _ in picker.buttons()]
+    assert "Pick your topics below" in welcome.text
+    labels = [label for label, _ in welcome.buttons()]
     assert any("Ukraine" in label for label in labels)
     assert any("Gaza" in label for label in labels)
     async with world.sessions() as session:
@@ -28,15 +30,15 @@ async def test_start_welcomes_subscribes_and_shows_the_topic_picker(world: World
 
 
 async def test_a_deep_link_subscribes_straight_to_its_topics(world: World) -> None:
-    welcome, picker = await world.say("/start ukraine-trade")
+    (welcome,) = await world.say("/start ukraine-trade")
 
     assert "You follow: 🇺🇦 Ukraine, 🚢 Trade" in welcome.text
-    checked = [label for label, _ in picker.buttons() if label.startswith("✅")]
+    checked = [label for label, _ in welcome.buttons() if label.startswith("✅")]
     assert checked == ["✅ 🇺🇦 Ukraine", "✅ 🚢 Trade"]
 
 
 async def test_a_deep_link_understands_slugs_that_contain_dashes(world: World) -> None:
-    welcome, _ = await world.say("/start middle-east-gaza")
+    (welcome,) = await world.say("/start middle-east-gaza")
 
     assert "You follow: 🕊️ Gaza, 🕌 Middle East" in welcome.text
 
@@ -68,7 +70,7 @@ async def test_stop_keeps_preferences_and_start_resumes(world: World) -> None:
     (stopped,) = await world.say("/stop")
     async with world.sessions() as session:
         after_stop = await subscribers.get_subscriber(session, ME)
-    welcome, _ = await world.say("/start")
+    (welcome,) = await world.say("/start")
 
     assert "won't send you anything" in stopped.text
     assert after_stop is not None and after_stop.state is SubscriberState.STOPPED
@@ -109,7 +111,7 @@ async def test_a_user_who_blocks_the_bot_is_marked_blocked_and_start_reactivates
 
     blocked = await state()
     await world.until_processed(await world.api.bot_unblocked(ME))
-    welcome, _ = await world.say("/start")
+    (welcome,) = await world.say("/start")
 
     assert blocked is SubscriberState.BLOCKED
     assert await state() is SubscriberState.ACTIVE

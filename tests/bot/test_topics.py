@@ -14,7 +14,7 @@ async def _followed(world: World) -> list[str]:
 
 
 async def test_tapping_a_topic_toggles_it_and_edits_the_same_message(world: World) -> None:
-    _, picker = await world.say("/start")
+    (picker,) = await world.say("/topics")
 
     added = await world.tap(picker, "Ukraine")
     after_add = world.api.messages[(ME, picker.message_id)]
@@ -32,12 +32,43 @@ async def test_tapping_a_topic_toggles_it_and_edits_the_same_message(world: Worl
 
 
 async def test_done_closes_the_picker_with_the_choice(world: World) -> None:
-    _, picker = await world.say("/start gaza")
+    await world.say("/start gaza")
+    (picker,) = await world.say("/topics")
 
     await world.tap(picker, "Done")
 
     closed = world.api.messages[(ME, picker.message_id)]
     assert closed.text.startswith("Your topics: 🕊️ Gaza")
+    assert closed.buttons() == []
+
+
+async def test_tapping_a_topic_under_the_welcome_keeps_the_welcome_and_says_what_is_followed(
+    world: World,
+) -> None:
+    (welcome,) = await world.say("/start")
+
+    added = await world.tap(welcome, "Ukraine")
+
+    after = world.api.messages[(ME, welcome.message_id)]
+    assert added == [], "edited in place"
+    assert after.text.startswith("👋 Welcome to briefbot!")
+    assert "You follow: 🇺🇦 Ukraine. Tap below to change that, or send /digest now." in after.text
+    assert "Pick your topics below" not in after.text
+    assert ("✅ 🇺🇦 Ukraine", "1|t|ukraine|n") in after.buttons()
+    assert await _followed(world) == ["ukraine"]
+
+
+async def test_done_under_the_welcome_keeps_the_greeting_with_the_choice(world: World) -> None:
+    await world.say("/start trade")
+    (welcome,) = await world.say("/start gaza")
+
+    await world.tap(welcome, "Done")
+
+    closed = world.api.messages[(ME, welcome.message_id)]
+    assert closed.text.startswith("👋 Welcome back!")
+    assert "Your topics: 🕊️ Gaza, 🚢 Trade\nSend /digest to read what matches." in closed.text
+    assert closed.text.endswith("/help lists everything I can do.")
+    assert "Tap below" not in closed.text
     assert closed.buttons() == []
 
 
