@@ -130,7 +130,7 @@ async def interrupt_mid_broadcast(
     """Start a bot, and send it ``signum`` once it has sent its first 20 digests."""
     process = await start_bot(env, cwd, log)
     try:
-        await api.wait_for(lambda: sum(digests_per_chat(api).values()) >= 20, within=30)
+        await api.wait_for(lambda: sum(digests_per_chat(api).values()) >= 20, within=90)
     finally:
         await stop_bot(process, api, signum)
     return process

@@ -58,7 +58,7 @@ async def test_a_bot_killed_mid_broadcast_and_restarted_sends_every_digest_and_r
 
         second = await start_bot(env, tmp_path, log)
         try:
-            counts = await wait_until_drained(broadcast_url, within=30)
+            counts = await wait_until_drained(broadcast_url, within=90)
         finally:
             await stop_bot(second, api)
     received = digests_per_chat(api)
@@ -86,7 +86,7 @@ async def test_sigterm_mid_broadcast_finishes_the_sends_in_flight_exits_cleanly_
 
         second = await start_bot(env, tmp_path, log)
         try:
-            await wait_until_drained(url, within=30)
+            await wait_until_drained(url, within=90)
         finally:
             await stop_bot(second, api)
     received = digests_per_chat(api)
