@@ -81,6 +81,15 @@ STATE_NOUNS = (
     "companies", "firms", "banks", "currency", "parliamentary", "presidential",
 )
 # fmt: on
+# A word of state right after a match, as written, capitalised or shouted.
+_STATE_AFTER = re.compile(
+    r"\s+(?:"
+    + "|".join(
+        "|".join(re.escape(form).replace(r"\ ", r"\s+") for form in (n, n.capitalize(), n.upper()))
+        for n in sorted(STATE_NOUNS, key=len, reverse=True)
+    )
+    + rf"){_SUFFIX}(?![\w])"
+)
 
 # (owner, term, kind): owner is a topic slug or a subscriber keyword.
 _Hit = tuple[str, str, str]
@@ -130,17 +139,26 @@ class _Index:
                 _add_once(self.folded, term, hit)
         for table in (self.exact, self.folded):
             _share_inner_terms(table, fold=table is self.folded)
-        self._exact = self._compile(self.exact, 0)
+        self._exact = self._compile(self._source(self.exact), 0)
         # lower-case terms run on the lower-cased text (faster than IGNORECASE), unless
-        # lower-casing changes the text's length (a few letters do) and so its positions
-        self._lowered = self._compile(self.folded, 0)
-        self._folded = self._compile(self.folded, re.IGNORECASE)
+        # lower-casing changes the text's length (a few letters do) and so its positions:
+        # that rare case compiles the same pattern with IGNORECASE when it first comes
+        self._folded_source = self._source(self.folded)
+        self._lowered = self._compile(self._folded_source, 0)
+        self._folded: re.Pattern[str] | None = None
 
     @staticmethod
-    def _compile(table: dict[str, list[_Hit]], flags: int) -> re.Pattern[str] | None:
-        if not table:
-            return None
-        return re.compile(rf"(?<![\w])({_trie_pattern(table)}){_SUFFIX}(?![\w])", flags)
+    def _source(table: dict[str, list[_Hit]]) -> str | None:
+        return rf"(?<![\w])({_trie_pattern(table)}){_SUFFIX}(?![\w])" if table else None
+
+    @staticmethod
+    def _compile(source: str | None, flags: int) -> re.Pattern[str] | None:
+        return None if source is None else re.compile(source, flags)
+
+    def _folding(self) -> re.Pattern[str] | None:
+        if self._folded is None:
+            self._folded = self._compile(self._folded_source, re.IGNORECASE)
+        return self._folded
 
     def scan(self, text: str) -> list[_Found]:
         """Every hit in ``text``, one per mention, with where it matched."""
@@ -150,7 +168,7 @@ class _Index:
         if len(lowered) == len(text):
             runs = [(self._exact, text, self.exact), (self._lowered, lowered, self.folded)]
         else:
-            runs = [(self._exact, text, self.exact), (self._folded, text, self.folded)]
+            runs = [(self._exact, text, self.exact), (self._folding(), text, self.folded)]
         for pattern, source, table in runs:
             if pattern is None:
                 continue
@@ -158,8 +176,17 @@ class _Index:
             for match in pattern.finditer(source):
                 base = " ".join(match.group(1).split())
                 for hit in table.get(base.lower() if fold else base, ()):
-                    found.append((hit, match.start(), match.end()))
+                    found.append(_acting((hit, match.start(), match.end()), source))
         return found
+
+
+def _acting(found: _Found, text: str) -> _Found:
+    """An adjective of origin before a word of state is the country acting ("Syrian
+    president"): a full term, its match reaching over the noun."""
+    hit, start, end = found
+    if hit[2] == ADJECTIVE and (noun := _STATE_AFTER.match(text, end)):
+        return (hit[0], hit[1], TERM), start, noun.end()
+    return found
 
 
 def _add_once(table: dict[str, list[_Hit]], form: str, hit: _Hit) -> None:
@@ -246,12 +273,6 @@ class Tagger:
                 for term in terms:
                     kinds.setdefault(term, kind)
             hits += [(term, (topic.slug, term, kind)) for term, kind in kinds.items()]
-            hits += [
-                (f"{adjective} {noun}", (topic.slug, adjective, TERM))
-                for adjective in topic.adjectives
-                if kinds[adjective] == ADJECTIVE
-                for noun in STATE_NOUNS + tuple(n.capitalize() for n in STATE_NOUNS)
-            ]
         self._index = _Index(hits)
 
     @staticmethod
