@@ -46,7 +46,7 @@ def test_parse_prints_a_saved_message_as_numbered_stories_with_their_topics(
     code, output = briefbot("parse", "issue.eml")
     assert code == 0
     assert output.startswith("# The Daily Brief: talks in Cairo\n  1. Ceasefire talks in Cairo.\n")
-    assert "  3. Drones over Kyiv.\n     topics: ukraine (Ukraine, Kyiv)" in output
+    assert "  3. Drones over Kyiv.\n     topics: ukraine (Ukraine, Kyiv, Russian drones)" in output
 
 
 def test_ingest_stores_a_saved_message_once(cli_env: Path) -> None:
