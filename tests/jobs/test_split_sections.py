@@ -222,3 +222,64 @@ def test_a_bold_label_lead_titles_its_story_and_a_sponsored_lead_is_an_ad():
     ]
     assert brief.summary == "Good Tuesday morning. This is the Playbook."
     assert all("Acme" not in s.text for s in brief.stories)
+
+
+CLOSING = """# Harbor notes
+
+↓↓11Ferry line resumes
+
+The ferry line between the two islands resumed service on Monday after a month of repairs
+to its landing, the operator said, with four crossings a day until the summer timetable.
+Islanders had relied on a chartered boat that ran twice a day and carried no cars.
+
+↓↓22Port fees rise
+
+The port authority raised its fees for cargo ships by a tenth, citing the cost of dredging
+the main channel, and said the money would fund a new container crane by next year.
+Shipping lines said they would pass the cost on to importers within weeks.
+
+↓↓Worth SeeingWorth Seeing
+
+An exhibition of ship models opens at the maritime museum this week, with two hundred
+pieces from private collections and a gallery of paintings of the old harbor as it was a
+century ago, when sailing barges still carried grain upriver. Buy tickets here.
+
+↓↓Reading RoomReading Room
+
+Sea walls and cities. A long essay on how coastal towns pay for their sea walls argues that
+the bill falls on renters rather than owners, because owners sell before the next storm
+and renters stay. The essayist walks through three towns that raised levies, one that
+borrowed, and one that did nothing and watched its beach disappear over a decade. The
+better answer, the essay says, is a levy tied to the value of land near the water, paid
+every year and kept in a fund that only the town's engineers can draw on when a wall needs
+repair. Nobody likes a new levy, it admits, but a town that waits pays twice: once for the
+damage and once again for the wall it should have built before the damage. Readers wrote
+in with their own towns' stories, and a few of them are worth a look this weekend.— Ann Lee
+
+↓↓Tide TableTide Table
+
+Tugboat crews at the northern terminal walked off the job on Thursday, halting the berthing
+of three tankers, after talks over night shifts broke down, their union said. The terminal's
+operator said it had asked the labor board to step in and that it expected the first tanker
+to dock by Saturday with crews brought in from the southern terminal. Shipping agents warned
+that a strike lasting into next week would delay fuel deliveries to the islands, where
+stocks cover about ten days, and the island council said it had begun talks with a second
+supplier. The union asked for two crews on every night shift instead of one, saying the
+terminal's traffic has doubled in five years while its staff has not grown at all. The
+operator said it would agree to a second crew on the busiest nights but not on every night
+of the week, and both sides are due back at the table on Monday.
+
+↓↓SpotlightSpotlight
+
+The News: the harbor master retires after thirty years. →
+"""
+
+
+def test_a_closing_column_of_a_storys_length_is_a_story_and_the_closing_extras_are_not():
+    stories = split_text(CLOSING).stories
+    expected = ["Ferry line resumes", "Port fees rise", "Tide Table"]
+    assert [s.title for s in stories] == expected
+    assert stories[2].text.startswith("Tugboat crews at the northern terminal")
+    text = " ".join(s.text for s in stories)
+    assert "ship models" not in text  # a short pitch
+    assert "sea walls" not in text  # a signed note on an essay, not reporting

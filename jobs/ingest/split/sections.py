@@ -31,24 +31,46 @@ def _body(blocks: list[Block], i: int) -> list[Block]:
     return body
 
 
+# "…took over the kitchen.— Tom Chivers": a curated note signed by its editor
+_SIGNED = re.compile(r"[.!?”\"]\s*[—–]\s*[A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){0,3}$")
+CLOSING_WORDS = 150  # a closing column's paragraph: a story's length, not a promo's or a note's
+
+
+def _closing_column(texts: list[str]) -> bool:
+    """After the numbered run, a section that reads as one more story: prose paragraphs,
+    one of them 150 words or more, none a pitch ("Buy tickets here"), and not signed off
+    as a curator's note. Recommendations, agendas, ads and excerpt roundups are shorter,
+    end in a call to action or carry their editor's signature."""
+    return (
+        max(map(rules.words, texts), default=0) >= CLOSING_WORDS
+        and not any(rules.is_pitch(t) or rules.CALL_TO_ACTION.search(t) for t in texts)
+        and not _SIGNED.search(texts[-1])
+    )
+
+
 def story_sections(blocks: list[Block]) -> set[int]:
     """In a numbered brief, the unnumbered sections that are stories all the same: a
     paragraph of substantive prose, no promo, and a label not opening with the word other
     unnumbered labels open with (the house's own sections), before the numbered run: an
-    opening column. Inside and after the run an unnumbered section is an extra (an ad,
+    opening column; or, after the run's last story, a closing column of a story's length
+    (see ``_closing_column``). Inside the run an unnumbered section is an extra (an ad,
     an agenda, the house's recommendations)."""
-    first = next((i for i, b in enumerate(blocks) if b.number is not None), len(blocks))
+    numbered = [i for i, b in enumerate(blocks) if b.number is not None]
+    first = numbered[0] if numbered else len(blocks)
+    last = numbered[-1] if numbered else len(blocks)
     labels = [i for i, b in enumerate(blocks) if b.kind == Kind.HEADING and b.number is None]
     house = _house(blocks, labels)
     kept = set()
     for i in labels:
         label = blocks[i].text
-        if i > first or not label.split() or label.split()[0].lower() in house:
+        if first < i < last or not label.split() or label.split()[0].lower() in house:
             continue
         if rules.JUNK_HEADING.match(label):
             continue
         body = _body(blocks, i)
         texts = [b.text for b in body]
+        if i > last and (any(b.kind != Kind.PARA for b in body) or not _closing_column(texts)):
+            continue
         if max(map(rules.words, texts), default=0) >= 40 and not rules.is_promo_section(
             label, texts
         ):
