@@ -480,7 +480,6 @@ async def test_two_processes_ingesting_at_once_store_each_story_once(
     empty_database_url: str,
     sessions: async_sessionmaker[AsyncSession],
     server: FeedServer,
-    client: httpx.AsyncClient,
 ) -> None:
     words = (GAZA + TRADE).split()
     texts = [" ".join(random.Random(i).sample(words, len(words))) for i in range(20)]
@@ -490,10 +489,15 @@ async def test_two_processes_ingesting_at_once_store_each_story_once(
         await add_feed(sessions, server.add(f"feed{n}.xml", feed))
     other_engine = db.create_engine(empty_database_url)
 
+    # the two runs share one event loop, so one's parsing may keep the other's read
+    # waiting past this file's impatient 0.3 s; slow servers are not what is tested here
+    patient = FetchLimits(read_timeout=5, total_timeout=10)
     try:
-        first, second = await asyncio.gather(
-            run(sessions, client), run(db.create_sessionmaker(other_engine), client)
-        )
+        async with make_client(patient, allow_private=True) as client:
+            first, second = await asyncio.gather(
+                run(sessions, client, limits=patient),
+                run(db.create_sessionmaker(other_engine), client, limits=patient),
+            )
     finally:
         await other_engine.dispose()
 
